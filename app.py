@@ -1,0 +1,46 @@
+"""Wires Floorboard together: config, bus, hub, stream routes and the Dash pages.
+
+``app`` is the Dash app and ``server`` its Flask server (for gunicorn: ``app:server``). The
+Redis URL comes from ``REDIS_URL``; ``floorboard serve`` starts an embedded Redis and sets it
+when it is unset. Nothing here holds logic: it only connects the parts.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from pathlib import Path
+
+from dash import Dash
+
+from dashboard import pages
+from dashboard.hub import Hub
+from dashboard.stream import blueprint
+from dashboard.views import view_for
+from feeds.bus import Bus
+from feeds.config import load_config
+
+# Forked workers have hit a half-imported numpy inside plotly when orjson is installed: import
+# numpy (when present) up front, before any worker serves a request.
+if importlib.util.find_spec("numpy"):
+    importlib.import_module("numpy")
+
+config = load_config()
+bus = Bus.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), config.redis.prefix)
+hub = Hub(bus)
+
+app = Dash(
+    __name__,
+    title=config.centre.name,
+    use_pages=True,
+    pages_folder="",
+    assets_folder=str(Path(__file__).with_name("assets")),
+    update_title=None,
+)
+server = app.server
+server.register_blueprint(blueprint(hub, lambda view, params: view_for(config, view, params)))
+pages.register(app, config)
+# Finish Dash's lazy server setup now, before any request: requests racing it on a fresh worker
+# got 500s for the JS bundles (plotly/dash#3971).
+app._setup_server()

@@ -1,0 +1,65 @@
+"""Runs the app under gunicorn with gevent workers: many open streams, no thread each.
+
+The embedded Redis (when ``REDIS_URL`` is unset) is started here, in the master, before the
+workers fork; its stop handler only acts in the process that started it, so a worker exiting
+never takes the shared server down. The graceful timeout is short because SSE streams never
+end on their own: browsers reconnect by themselves (``retry:``) and resynchronise.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class FloorboardServer(BaseApplication):
+    """A gunicorn application for ``app:server`` with settings chosen for SSE."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from app import server
+
+        return server
+
+
+def _quit_now(worker: Any) -> None:
+    """On SIGINT/SIGQUIT a worker has only open streams to lose, and browsers reconnect.
+
+    gunicorn's gevent worker would ``sys.exit`` inside a greenlet and print a traceback for it;
+    leaving at once keeps Ctrl-C quiet and quick.
+    """
+    os._exit(0)
+
+
+def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gevent",
+        "worker_connections": 10_000,
+        "graceful_timeout": 2,
+        "timeout": 30,
+        "keepalive": 75,
+        "preload_app": False,  # each worker imports the app after gevent has patched it
+        "accesslog": os.environ.get("FLOORBOARD_ACCESS_LOG"),
+        "errorlog": "-",
+        "loglevel": os.environ.get("FLOORBOARD_LOG_LEVEL", "info"),
+        "proc_name": "floorboard",
+        "worker_int": _quit_now,
+        "control_socket_disable": True,  # several servers per machine (tests, scale-out)
+    }
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    """Block serving until stopped (SIGINT / SIGTERM)."""
+    FloorboardServer(gunicorn_options(host, port, workers)).run()

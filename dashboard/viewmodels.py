@@ -1,0 +1,184 @@
+"""View-models: what a screen shows, computed once per change from the mirrored bus state.
+
+Pure functions, no I/O. An *item* is the unit the browser applies in one go::
+
+    {"ts": 1763900000.1,        # when the data behind it was true; None: no data yet
+     "stale_after": 30,         # seconds after ts before the browser greys it out
+     "status": "warn",          # the worst status of the item, for its frame colour
+     "fields": {"waiting": {"text": "7", "status": "warn"}},
+     "timers": {"longest": {"since": 1763899950.0, "warn": 60, "alert": 150}},
+     "list": [...]}             # for list items (outages, messages)
+
+The browser maps field ``f`` of item ``tile:billing`` to the component ``tile-billing-f``.
+Timers are sent as start times and tick in the browser, so a number never freezes between
+updates and a background tab is right the moment it is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from feeds.config import Queue
+from feeds.schema import AGENT_STATES, Envelope
+
+Item = dict[str, Any]
+
+_STATUS_RANK = {"ok": 0, "warn": 1, "alert": 2}
+SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
+PRIORITY_RANK = {"urgent": 0, "important": 1, "info": 2}
+NO_VALUE = "—"
+
+
+def worst(statuses: Iterable[str]) -> str:
+    return max(statuses, key=_STATUS_RANK.__getitem__, default="ok")
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """m:ss under an hour, then h:mm: the form a floor reads at a glance."""
+    if seconds is None:
+        return NO_VALUE
+    s = max(0, round(seconds))
+    if s < 3600:
+        return f"{s // 60}:{s % 60:02d}"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}"
+
+
+def fmt_percent(ratio: float | None, digits: int = 0) -> str:
+    return NO_VALUE if ratio is None else f"{ratio * 100:.{digits}f}%"
+
+
+def _field(text: str, status: str = "ok", **extra: Any) -> dict[str, Any]:
+    return {"text": text, "status": status, **extra}
+
+
+def item_key_to_id(key: str) -> str:
+    """``tile:billing`` → ``tile-billing``: the component id prefix of an item."""
+    return key.replace(":", "-")
+
+
+def queue_tile(
+    queue: Queue,
+    stats: Envelope | None,
+    delay: Envelope | None,
+    stale_after: float,
+) -> Item:
+    """One queue's tile: waiting, longest wait, service level against target, ASA, abandons."""
+    t = queue.thresholds
+    fields: dict[str, dict[str, Any]] = {}
+    since: float | None = None
+    if stats is None:
+        for name in ("waiting", "sl", "asa", "abandon", "offered"):
+            fields[name] = _field(NO_VALUE)
+        status = "ok"
+    else:
+        d = stats.data
+        fields["waiting"] = _field(str(d["waiting"]), t.waiting.status(d["waiting"]))
+        fields["sl"] = _field(
+            fmt_percent(d["service_level"]),
+            t.service_level.status(d["service_level"]),
+            target=fmt_percent(queue.sl_target),
+        )
+        fields["asa"] = _field(fmt_duration(d["asa"]), t.asa.status(d["asa"]))
+        fields["abandon"] = _field(
+            fmt_percent(d["abandon_rate"], 1), t.abandon_rate.status(d["abandon_rate"])
+        )
+        fields["offered"] = _field(f"{d['offered']} offered · {d['answered']} answered")
+        since = d["longest_wait_since"]
+        waited = stats.ts - since if since is not None else None
+        status = worst([*(f["status"] for f in fields.values()), t.longest_wait.status(waited)])
+    fields["delay"] = delay_field(delay)
+    return {
+        "ts": stats.ts if stats else None,
+        "stale_after": stale_after,
+        "status": status,
+        "fields": fields,
+        "timers": {
+            "longest": {"since": since, "warn": t.longest_wait.warn, "alert": t.longest_wait.alert}
+        },
+    }
+
+
+def delay_field(delay: Envelope | None) -> dict[str, Any]:
+    """The delay reason on a tile, so agents can reset a caller's expectations."""
+    if delay is None:
+        return _field("")
+    d = delay.data
+    text = d["reason"]
+    if d.get("expected_wait") is not None:
+        text += f" · expect {fmt_duration(d['expected_wait'])}"
+    return _field(text, "warn", until=d.get("expires_at"))
+
+
+def agents_summary(agents: Iterable[Envelope], queue_ids: Iterable[str], waiting: int) -> Item:
+    """Agents by state among those skilled for any of the given queues."""
+    wanted = set(queue_ids)
+    counts = dict.fromkeys(AGENT_STATES, 0)
+    newest: float | None = None
+    for env in agents:
+        if wanted.intersection(env.data.get("skills", ())):
+            counts[env.data["state"]] += 1
+            newest = env.ts if newest is None else max(newest, env.ts)
+    starved = counts["available"] == 0 and waiting > 0
+    fields = {
+        state: _field(str(n), "alert" if state == "available" and starved else "ok")
+        for state, n in counts.items()
+    }
+    status = worst(f["status"] for f in fields.values())
+    return {"ts": newest, "stale_after": None, "status": status, "fields": fields}
+
+
+def _touches(env_queues: list[str], queue_ids: set[str]) -> bool:
+    return not env_queues or bool(queue_ids.intersection(env_queues))
+
+
+def outage_band(outages: Iterable[Envelope], queue_ids: Iterable[str]) -> Item:
+    """Active outages touching these queues (or the whole centre), most severe first."""
+    wanted = set(queue_ids)
+    active = [
+        o for o in outages if o.data["status"] != "resolved" and _touches(o.data["queues"], wanted)
+    ]
+    active.sort(key=lambda o: (SEVERITY_RANK[o.data["severity"]], -o.data["started_at"]))
+    entries = [
+        {
+            "id": o.id,
+            "severity": o.data["severity"],
+            "service": o.data["service"],
+            "status": o.data["status"],
+            "wording": o.data["customer_wording"],
+            "eta": o.data["eta"],
+            "since": o.data["started_at"],
+        }
+        for o in active
+    ]
+    status = "alert" if any(e["severity"] == "critical" for e in entries) else (
+        "warn" if entries else "ok")  # fmt: skip
+    return {"ts": None, "stale_after": None, "status": status, "list": entries}
+
+
+def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: float) -> Item:
+    """Messages for the whole floor or these queues that have not expired.
+
+    Start and expiry travel with each entry so the browser shows and hides them on the second,
+    without the server having to send anything at those moments.
+    """
+    wanted = set(queue_ids)
+    entries = []
+    for m in messages:
+        d = m.data
+        aud = d["audience"]
+        if d["expires_at"] <= now:
+            continue
+        if aud["kind"] == "all" or (aud["kind"] == "queue" and aud["value"] in wanted):
+            entries.append(
+                {
+                    "id": m.id,
+                    "priority": d["priority"],
+                    "text": d["text"],
+                    "starts_at": d["starts_at"],
+                    "expires_at": d["expires_at"],
+                    "posted": m.ts,
+                }
+            )
+    entries.sort(key=lambda e: (PRIORITY_RANK[e["priority"]], -e["posted"]))
+    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}

@@ -1,0 +1,127 @@
+"""The bus: every change is one atomic write to Redis, and a snapshot can always be read.
+
+A write bumps the global sequence number, stores the envelope as the latest value of its kind
+and id, appends raw contact events to a capped stream, and publishes the envelope, all in one
+Lua script, so a reader that takes a snapshot and then applies only newer sequence numbers can
+never miss or double-apply a change. Pub/sub only notifies; Redis holds the truth.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import redis
+
+from feeds.schema import KINDS, Envelope, parse_envelope
+
+log = logging.getLogger(__name__)
+
+CONTACT_STREAM_MAXLEN = 100_000
+
+# KEYS: seq, state hash[, stream]; ARGV: id, envelope JSON without seq, channel, retain, maxlen
+_PUBLISH_LUA = """
+local seq = redis.call('INCR', KEYS[1])
+local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[2], ARGV[1], env)
+else
+  redis.call('HDEL', KEYS[2], ARGV[1])
+end
+if #KEYS == 3 then
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
+end
+redis.call('PUBLISH', ARGV[3], env)
+return seq
+"""
+
+TERMINAL_CONTACT_EVENTS = ("abandoned", "completed")
+
+
+def is_retained(env: Envelope) -> bool:
+    """Whether the state keeps this envelope as its item's latest value.
+
+    Deleted items go, and so do contacts that have ended: the live state holds contacts in
+    progress, and the stream ``<prefix>contacts`` keeps their whole history.
+    """
+    return not env.deleted and not (
+        env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS
+    )
+
+
+def connect(url: str, **kwargs: Any) -> redis.Redis:
+    """A Redis client with timeouts that fail fast when the server is gone."""
+    options: dict[str, Any] = {
+        "socket_connect_timeout": 2.0,
+        "socket_timeout": 10.0,
+        "socket_keepalive": True,
+        "health_check_interval": 15,
+    }
+    options.update(kwargs)
+    return redis.Redis.from_url(url, **options)
+
+
+class Bus:
+    """Writes and snapshots of the live state under one key prefix."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "fb:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self.seq_key = f"{prefix}seq"
+        self.channel = f"{prefix}live"
+        self.contacts_key = f"{prefix}contacts"
+        self._publish = client.register_script(_PUBLISH_LUA)
+
+    @classmethod
+    def from_url(cls, url: str, prefix: str = "fb:") -> Bus:
+        return cls(connect(url), prefix)
+
+    def state_key(self, kind: str) -> str:
+        return f"{self.prefix}state:{kind}"
+
+    def _call_args(self, env: Envelope) -> tuple[list[str], list[Any]]:
+        retain = is_retained(env)
+        keys = [self.seq_key, self.state_key(env.kind)]
+        if env.kind == "contact" and not env.deleted:
+            keys.append(self.contacts_key)
+        body = env.model_dump_json(exclude={"seq"})
+        return keys, [env.id, body, self.channel, "1" if retain else "0", CONTACT_STREAM_MAXLEN]
+
+    def publish(self, env: Envelope) -> int:
+        """Write one validated envelope atomically; returns its sequence number."""
+        keys, args = self._call_args(env)
+        return int(self._publish(keys=keys, args=args))
+
+    def publish_many(self, envs: Iterable[Envelope]) -> list[int]:
+        """Write several envelopes in one round trip; each write is atomic on its own."""
+        pipe = self.client.pipeline(transaction=False)
+        count = 0
+        for env in envs:
+            keys, args = self._call_args(env)
+            self._publish(keys=keys, args=args, client=pipe)
+            count += 1
+        return [int(s) for s in pipe.execute()] if count else []
+
+    def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
+        """The sequence number and every retained item, read in one MULTI/EXEC."""
+        kinds = list(kinds)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.get(self.seq_key)
+        for kind in kinds:
+            pipe.hgetall(self.state_key(kind))
+        seq_raw, *hashes = pipe.execute()
+        state: dict[str, dict[str, Envelope]] = {}
+        for kind, items in zip(kinds, hashes, strict=True):
+            state[kind] = {}
+            for raw in items.values():
+                try:
+                    env = parse_envelope(raw)
+                except ValueError as exc:
+                    log.warning("skipping invalid stored %s item: %s", kind, exc)
+                    continue
+                state[kind][env.id] = env
+        return int(seq_raw or 0), state
+
+    def current_seq(self) -> int:
+        return int(self.client.get(self.seq_key) or 0)

@@ -1,0 +1,166 @@
+"""The TOML config file: centre, time zone, queues with targets and thresholds, boards.
+
+A bad config is refused at start with the file, the key and the reason, so a centre never runs
+a wall screen whose thresholds silently fell back to defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from feeds.schema import Ident
+
+DEFAULT_PATH = "floorboard.toml"
+
+
+class ConfigError(ValueError):
+    """Names the file, the key and the reason."""
+
+    def __init__(self, path: str, key: str, reason: str) -> None:
+        super().__init__(f"{path}: {key}: {reason}" if key else f"{path}: {reason}")
+        self.path, self.key, self.reason = path, key, reason
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Threshold(_Section):
+    """Warn and alert levels. ``warn < alert`` means higher is worse; ``warn > alert`` lower."""
+
+    warn: float
+    alert: float
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Threshold:
+        if self.warn == self.alert:
+            raise ValueError("warn and alert must differ")
+        return self
+
+    def status(self, value: float | None) -> str:
+        """ok / warn / alert for ``value``; no value is ``ok`` (nothing to warn about yet)."""
+        if value is None:
+            return "ok"
+        if self.warn < self.alert:
+            return "alert" if value >= self.alert else "warn" if value >= self.warn else "ok"
+        return "alert" if value <= self.alert else "warn" if value <= self.warn else "ok"
+
+
+class Thresholds(_Section):
+    waiting: Threshold = Threshold(warn=5, alert=10)
+    longest_wait: Threshold = Threshold(warn=60, alert=180)  # seconds
+    service_level: Threshold = Threshold(warn=0.8, alert=0.6)
+    asa: Threshold = Threshold(warn=30, alert=90)  # seconds
+    abandon_rate: Threshold = Threshold(warn=0.05, alert=0.10)
+
+
+class Queue(_Section):
+    id: Ident
+    name: str = Field(min_length=1, max_length=60)
+    channel: Literal["voice", "chat", "email"] = "voice"
+    sl_target: float = Field(default=0.8, gt=0, le=1)  # share answered within the threshold
+    sl_threshold: float = Field(default=20, gt=0)  # seconds
+    short_abandon: float = Field(default=5, ge=0)  # abandons faster than this are not counted
+    thresholds: Thresholds = Thresholds()
+
+
+class Board(_Section):
+    id: Ident
+    title: str = Field(min_length=1, max_length=80)
+    queues: list[Ident] = Field(min_length=1)
+    rotate_seconds: float = Field(default=0, ge=0)  # 0: no rotation
+
+
+class Centre(_Section):
+    name: str = Field(default="Contact centre", min_length=1, max_length=80)
+    timezone: str = "UTC"
+    stale_after: float = Field(default=30, gt=0)  # seconds without data before a tile greys
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+
+class Redis(_Section):
+    prefix: str = Field(default="fb:", min_length=1, max_length=32)
+
+
+class Config(_Section):
+    centre: Centre = Centre()
+    redis: Redis = Redis()
+    queues: list[Queue] = Field(min_length=1)
+    boards: list[Board] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Config:
+        ids = [q.id for q in self.queues]
+        if len(set(ids)) != len(ids):
+            raise ValueError("queue ids must be unique")
+        for i, board in enumerate(self.boards):
+            for q in board.queues:
+                if q not in ids:
+                    raise _RefError(f"boards.{i}.queues", f"unknown queue {q!r}")
+        if len({b.id for b in self.boards}) != len(self.boards):
+            raise ValueError("board ids must be unique")
+        return self
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.centre.timezone)
+
+    def queue(self, queue_id: str) -> Queue | None:
+        return next((q for q in self.queues if q.id == queue_id), None)
+
+    def board(self, board_id: str) -> Board | None:
+        return next((b for b in self.boards if b.id == board_id), None)
+
+
+class _RefError(ValueError):
+    """A cross-reference error that knows its own key (pydantic reports it at the root)."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(reason)
+        self.key = key
+
+
+def parse_config(data: dict, path: str = "<config>") -> Config:
+    """Validate a parsed TOML document."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, _RefError):
+            key = cause.key
+        reason = str(cause) if cause else err["msg"]
+        if err["type"] == "extra_forbidden":
+            reason = "unknown key"
+        elif err["type"] == "missing":
+            reason = "is required"
+        raise ConfigError(path, key, reason.removeprefix("Value error, ")) from None
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Load the config from ``path``, ``$FLOORBOARD_CONFIG`` or ``./floorboard.toml``."""
+    path = Path(path or os.environ.get("FLOORBOARD_CONFIG") or DEFAULT_PATH)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), "", f"cannot read: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "", f"not valid TOML: {exc}") from None
+    return parse_config(data, str(path))

@@ -1,0 +1,264 @@
+"""The event envelope and the schema of every kind on the bus.
+
+Every input path (HTTP, CLI, Redis channel, CSV, simulator) goes through :func:`parse_envelope`
+so that one set of rules decides what is valid, and a refusal always names the field and the
+reason. Models forbid unknown fields: a typo in a producer is an error, not a silent drop.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+# Plausible epoch seconds: catches milliseconds (too big) and relative times (too small).
+MIN_TS = 946_684_800.0  # 2000-01-01
+MAX_TS = 4_102_444_800.0  # 2100-01-01
+
+Epoch = Annotated[float, Field(ge=MIN_TS, le=MAX_TS, description="epoch seconds, UTC")]
+Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+Count = Annotated[int, Field(ge=0)]
+Seconds = Annotated[float, Field(ge=0)]
+Ratio = Annotated[float, Field(ge=0, le=1)]
+
+AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
+AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
+Channel = Literal["voice", "chat", "email"]
+
+
+class SchemaError(ValueError):
+    """Invalid input: names the field (dotted path) and the reason."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}" if field else reason)
+        self.field = field
+        self.reason = reason
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "reason": self.reason}
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgentCounts(_Model):
+    available: Count = 0
+    on_contact: Count = 0
+    wrap: Count = 0
+    away: Count = 0
+    offline: Count = 0
+
+
+class QueueStats(_Model):
+    """Statistics of one queue since the start of the centre's day."""
+
+    name: str | None = None
+    channel: Channel | None = None
+    waiting: Count = 0
+    longest_wait_since: Epoch | None = None  # enqueue time of the oldest waiting contact
+    offered: Count = 0
+    answered: Count = 0
+    answered_in_threshold: Count = 0
+    abandoned: Count = 0
+    short_abandoned: Count = 0
+    service_level: Ratio | None = None
+    asa: Seconds | None = None
+    aht: Seconds | None = None
+    abandon_rate: Ratio | None = None
+    agents: AgentCounts = AgentCounts()
+
+
+class AgentStats(_Model):
+    handled: Count = 0
+    handle_time: Seconds = 0.0  # talk + hold + wrap of handled contacts
+    answer_wait: Seconds = 0.0  # total queue time of the contacts this agent answered
+
+
+class AgentState(_Model):
+    name: str = Field(min_length=1, max_length=120)
+    state: AgentStateName
+    since: Epoch
+    reason: str | None = Field(default=None, max_length=60)
+    team: str | None = Field(default=None, max_length=60)
+    skills: list[Ident] = []
+    contact_id: Ident | None = None
+    stats: AgentStats = AgentStats()
+
+
+class ContactEvent(_Model):
+    event: Literal["offered", "answered", "abandoned", "completed"]
+    queue: Ident
+    channel: Channel
+    customer_id: Ident
+    enqueued_at: Epoch
+    answered_at: Epoch | None = None
+    ended_at: Epoch | None = None
+    agent_id: Ident | None = None
+    talk: Seconds | None = None
+    hold: Seconds | None = None
+    wrap: Seconds | None = None
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
+
+    @field_validator("answered_at", "ended_at")
+    @classmethod
+    def _not_before_enqueue(cls, v: float | None, info: Any) -> float | None:
+        if v is not None and v < info.data.get("enqueued_at", MIN_TS):
+            raise ValueError("must not be before enqueued_at")
+        return v
+
+
+class Outage(_Model):
+    service: str = Field(min_length=1, max_length=120)
+    severity: Literal["critical", "major", "minor"]
+    status: Literal["investigating", "identified", "monitoring", "resolved"]
+    customer_wording: str = Field(default="", max_length=1000)
+    internal_note: str = Field(default="", max_length=1000)
+    workaround: str = Field(default="", max_length=1000)
+    eta: Epoch | None = None
+    queues: list[Ident] = []
+    offer: str = Field(default="", max_length=300)
+    started_at: Epoch
+
+
+class Audience(_Model):
+    kind: Literal["all", "team", "queue", "agent"]
+    value: str | None = Field(default=None, max_length=128)
+
+    @model_validator(mode="after")
+    def _value_matches_kind(self) -> Audience:
+        if self.kind == "all" and self.value:
+            raise ValueError("audience.value must be empty when kind is 'all'")
+        if self.kind != "all" and not self.value:
+            raise ValueError(f"audience.value is required when kind is '{self.kind}'")
+        return self
+
+
+class Message(_Model):
+    text: str = Field(min_length=1, max_length=500)
+    priority: Literal["info", "important", "urgent"] = "info"
+    audience: Audience = Audience(kind="all")
+    starts_at: Epoch | None = None
+    expires_at: Epoch
+    ack_required: bool = False
+    author: str = Field(default="", max_length=120)
+
+
+class Delay(_Model):
+    queue: Ident
+    reason: str = Field(min_length=1, max_length=200)
+    expected_wait: Seconds | None = None
+    expires_at: Epoch | None = None
+    author: str = Field(default="", max_length=120)
+
+
+class Ack(_Model):
+    message_id: Ident
+    agent_id: Ident
+    at: Epoch
+
+
+class Heartbeat(_Model):
+    interval: Seconds = 5.0
+
+
+class System(_Model):
+    component: str = Field(min_length=1, max_length=60)
+    status: Literal["up", "down", "degraded"]
+    detail: str = Field(default="", max_length=300)
+
+
+DATA_MODELS: dict[str, type[_Model]] = {
+    "queue": QueueStats,
+    "agent": AgentState,
+    "contact": ContactEvent,
+    "outage": Outage,
+    "message": Message,
+    "delay": Delay,
+    "ack": Ack,
+    "heartbeat": Heartbeat,
+    "system": System,
+}
+KINDS = tuple(DATA_MODELS)
+Kind = Literal[
+    "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system"
+]
+
+
+class Envelope(_Model):
+    """One item on the bus or the stream: the latest value of (kind, id) as of ``seq``."""
+
+    kind: Kind
+    id: Ident
+    seq: Count = 0  # assigned by the bus at write time; 0 before
+    ts: Epoch
+    source: str = Field(default="", max_length=60)
+    deleted: bool = False  # the item is gone (expired, resolved, completed): drop it
+    data: dict[str, Any]
+
+    def body(self) -> Any:
+        """The typed data model of this envelope's kind."""
+        return DATA_MODELS[self.kind].model_validate(self.data)
+
+
+def _first_error(exc: ValidationError, prefix: str = "") -> SchemaError:
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err["loc"])
+    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
+    reason = err["msg"]
+    if err["type"] == "extra_forbidden":
+        reason = "unknown field"
+    elif err["type"] == "missing":
+        reason = "is required"
+    elif err["type"] == "literal_error":
+        reason = "must be one of " + err["ctx"]["expected"]
+    return SchemaError(field, reason.removeprefix("Value error, "))
+
+
+def parse_data(kind: str, data: Any) -> dict[str, Any]:
+    """Validate ``data`` for ``kind``; returns it normalised (defaults filled, types coerced)."""
+    model = DATA_MODELS.get(kind)
+    if model is None:
+        raise SchemaError("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as exc:
+        raise _first_error(exc, "data") from None
+
+
+def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
+    """Parse and validate one envelope from JSON text or a dict; raises :class:`SchemaError`."""
+    if isinstance(raw, str | bytes):
+        try:
+            raw = json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise SchemaError("", f"not valid JSON: {exc}") from None
+    if not isinstance(raw, dict):
+        raise SchemaError("", "an envelope must be a JSON object")
+    kind = raw.get("kind")
+    if kind is not None and kind not in DATA_MODELS:
+        raise SchemaError("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    try:
+        env = Envelope.model_validate(raw)
+    except ValidationError as exc:
+        raise _first_error(exc) from None
+    if env.deleted:
+        return env
+    return env.model_copy(update={"data": parse_data(env.kind, env.data)})
+
+
+def make_envelope(
+    kind: str, id: str, data: dict[str, Any], *, ts: float, source: str = "", deleted: bool = False
+) -> Envelope:
+    """Build a validated envelope from Python values (producers' path)."""
+    return parse_envelope(
+        {"kind": kind, "id": id, "ts": ts, "source": source, "deleted": deleted, "data": data}
+    )

@@ -1,0 +1,152 @@
+"""A bus subscriber that is never silently wrong.
+
+It subscribes first, then snapshots, then applies only updates newer than the snapshot. A gap
+in sequence numbers, a lost connection or a Redis restart leads to a fresh snapshot. Pub/sub is
+at-most-once; correctness comes from the snapshot plus the sequence numbers. Garbage that a
+third party publishes on the channel is logged and skipped.
+
+It runs in a plain thread, or in a greenlet under gevent (the app's workers), unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from typing import Protocol
+
+import redis
+
+from feeds.bus import Bus
+from feeds.schema import KINDS, Envelope, SchemaError, parse_envelope
+
+log = logging.getLogger(__name__)
+
+State = dict[str, dict[str, Envelope]]
+
+
+class Listener(Protocol):
+    """What a subscriber reports to; the hub implements it."""
+
+    def on_snapshot(self, seq: int, state: State) -> None: ...
+    def on_update(self, env: Envelope) -> None: ...
+    def on_status(self, up: bool, detail: str) -> None: ...
+
+
+class Subscriber:
+    """Keeps a listener in step with the bus; call :meth:`run` in its own thread or greenlet."""
+
+    def __init__(
+        self,
+        bus: Bus,
+        listener: Listener,
+        *,
+        kinds: tuple[str, ...] = KINDS,
+        check_interval: float = 1.0,
+        max_backoff: float = 5.0,
+    ) -> None:
+        self.bus = bus
+        self.listener = listener
+        self.kinds = kinds
+        self.check_interval = check_interval
+        self.max_backoff = max_backoff
+        self.seq = 0
+        self.connected = False
+        self.snapshots = 0  # how many snapshots were taken: tests and /metrics read it
+        self.gaps = 0
+        self.garbage = 0
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        """Loop until :meth:`stop`: connect, resync, follow; on failure back off and retry."""
+        backoff = 0.1
+        while not self._stop.is_set():
+            try:
+                self._follow()
+            except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+                if self.connected:
+                    self.connected = False
+                    log.warning("bus lost: %s", exc)
+                    self.listener.on_status(False, f"lost connection to Redis: {exc}")
+                elif self.snapshots == 0 and backoff == 0.1:
+                    self.listener.on_status(False, f"cannot reach Redis: {exc}")
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
+            else:
+                backoff = 0.1
+
+    def _resync(self) -> None:
+        seq, state = self.bus.snapshot(self.kinds)
+        self.seq = seq
+        self.snapshots += 1
+        self.listener.on_snapshot(seq, state)
+
+    def _follow(self) -> None:
+        pubsub = self.bus.client.pubsub()
+        try:
+            pubsub.subscribe(self.bus.channel)
+            self._await_subscribed(pubsub)
+            self._resync()
+            if not self.connected:
+                self.connected = True
+                self.listener.on_status(True, "")
+            last_heard = last_check = time.monotonic()
+            suspect = 0
+            while not self._stop.is_set():
+                msg = pubsub.get_message(timeout=min(0.5, self.check_interval))
+                now = time.monotonic()
+                if msg is not None:
+                    last_heard = now
+                    if msg["type"] == "message":
+                        self._handle(msg["data"])
+                    continue
+                if now - last_check < self.check_interval:
+                    continue
+                last_check = now
+                # The last update before a quiet spell may have been lost: pub/sub drops it
+                # silently. If Redis is ahead twice in a row, resnapshot.
+                current = self.bus.current_seq()
+                if current > self.seq and suspect and self.seq < suspect:
+                    log.info("bus seq %d ahead of %d while quiet; resnapshot", current, self.seq)
+                    self.gaps += 1
+                    self._resync()
+                    suspect = 0
+                else:
+                    suspect = current if current > self.seq else 0
+                # Our own read timeout is not a lost connection, but silence after a ping is.
+                if now - last_heard > 3 * self.check_interval + 5:
+                    raise redis.ConnectionError("no answer on the subscription")
+                pubsub.ping()
+        finally:
+            with contextlib.suppress(redis.RedisError, OSError):
+                pubsub.close()  # the socket may be dead already
+
+    def _await_subscribed(self, pubsub: redis.client.PubSub) -> None:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            msg = pubsub.get_message(timeout=0.5)
+            if msg is not None and msg["type"] == "subscribe":
+                return
+        raise redis.TimeoutError("subscribe was not confirmed")
+
+    def _handle(self, raw: bytes) -> None:
+        try:
+            env = parse_envelope(raw)
+        except SchemaError as exc:
+            self.garbage += 1
+            log.warning("skipping invalid item on %s: %s", self.bus.channel, exc)
+            return
+        if env.seq <= self.seq:
+            return  # already in the snapshot, or a duplicate
+        if env.seq != self.seq + 1:
+            log.info("sequence gap: had %d, got %d; resnapshot", self.seq, env.seq)
+            self.gaps += 1
+            self._resync()
+            return
+        self.seq = env.seq
+        if env.kind in self.kinds:
+            self.listener.on_update(env)
