@@ -90,10 +90,10 @@ class Subscriber:
         try:
             pubsub.subscribe(self.bus.channel)
             self._await_subscribed(pubsub)
-            self._resync()
-            if not self.connected:
+            if not self.connected:  # before the snapshot, so the snapshot goes out as "bus up"
                 self.connected = True
                 self.listener.on_status(True, "")
+            self._resync()
             last_heard = last_check = time.monotonic()
             suspect = 0
             while not self._stop.is_set():

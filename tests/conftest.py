@@ -1,0 +1,205 @@
+"""Fixtures: real Redis servers (the embedded one the project ships) and the real app server.
+
+Tests share one session Redis and isolate themselves by key prefix; tests that stop or restart
+Redis get a server of their own. App servers are the production ``floorboard serve`` (gunicorn
+with gevent workers) in a subprocess, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from feeds.bus import Bus
+from feeds.embedded import EmbeddedRedis, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedRedis]:
+    server = EmbeddedRedis(tmp_path_factory.mktemp("redis"), persist=False).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[EmbeddedRedis]:
+    """A Redis of this test's own, with persistence, that the test may stop and restart."""
+    server = EmbeddedRedis(tmp_path / "redis", persist=True).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"t{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+def bus(redis_server: EmbeddedRedis, prefix: str) -> Iterator[Bus]:
+    b = Bus.from_url(redis_server.url, prefix)
+    yield b
+    b.client.close()
+
+
+def write_config(directory: Path, prefix: str, stale_after: float = 30) -> Path:
+    """The example config with its own key prefix (and optionally a short stale limit)."""
+    text = (ROOT / "floorboard.toml").read_text()
+    text = text.replace('prefix = "fb:"', f'prefix = "{prefix}"')
+    text = text.replace("stale_after = 30 ", f"stale_after = {stale_after} ")
+    path = directory / "floorboard.toml"
+    path.write_text(text)
+    return path
+
+
+class AppServer:
+    """``floorboard serve`` in a subprocess against a given Redis URL."""
+
+    def __init__(self, redis_url: str, config: Path, log: Path) -> None:
+        self.port = free_port()
+        self.redis_url = redis_url
+        self.config = config
+        self.log_path = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30) -> AppServer:
+        env = {**os.environ, "REDIS_URL": self.redis_url, "FLOORBOARD_CONFIG": str(self.config)}
+        self._log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(self.port)],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"app server exited:\n{self.log()}")
+            try:
+                status, _ = self.get("/healthz")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"app server not healthy in {timeout}s:\n{self.log()}")
+
+    def get(self, path: str, timeout: float = 5) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request("GET", path)
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGINT)  # quick stop, as Ctrl-C
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if hasattr(self, "_log"):
+            self._log.close()
+
+
+@pytest.fixture
+def start_app(tmp_path: Path) -> Iterator:
+    """Factory: ``start_app(redis_url, prefix, stale_after=30)`` → a running AppServer."""
+    servers: list[AppServer] = []
+
+    def start(redis_url: str, prefix: str, stale_after: float = 30) -> AppServer:
+        n = len(servers)
+        config = write_config(tmp_path, prefix, stale_after)
+        server = AppServer(redis_url, config, tmp_path / f"app{n}.log").start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+class SSEClient:
+    """A minimal Server-Sent Events reader over http.client, for stream tests."""
+
+    def __init__(self, port: int, path: str, last_event_id: int | None = None) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Accept": "text/event-stream"}
+        if last_event_id is not None:
+            headers["Last-Event-ID"] = str(last_event_id)
+        self.conn.request("GET", path, headers=headers)
+        self.resp = self.conn.getresponse()
+        self.retry: int | None = None
+
+    def next(self, timeout: float = 10) -> dict:
+        """The next event as {"event", "id", "data"}; raises TimeoutError."""
+        self.conn.sock.settimeout(timeout)
+        event: dict = {"event": "message", "id": None, "data": ""}
+        while True:
+            line = self.resp.readline()
+            if not line:
+                raise ConnectionError("stream closed")
+            line = line.decode().rstrip("\n")
+            if not line:
+                if event["data"]:
+                    event["data"] = json.loads(event["data"])
+                    return event
+                continue
+            name, _, value = line.partition(": ")
+            if name == "retry":
+                self.retry = int(value)
+            elif name == "data":
+                event["data"] += value
+            elif name in ("event", "id"):
+                event[name] = value if name == "event" else int(value)
+
+    def next_of(self, kind: str, timeout: float = 10) -> dict:
+        """Skip heartbeats and other kinds until an event of ``kind``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no {kind} event in {timeout}s")
+            ev = self.next(left)
+            if ev["event"] == kind:
+                return ev
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@pytest.fixture
+def sse() -> Iterator:
+    clients: list[SSEClient] = []
+
+    def open_(port: int, path: str, last_event_id: int | None = None) -> SSEClient:
+        c = SSEClient(port, path, last_event_id)
+        clients.append(c)
+        return c
+
+    yield open_
+    for c in clients:
+        c.close()

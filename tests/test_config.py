@@ -1,0 +1,93 @@
+"""Config: the example loads, and every kind of mistake names the file, the key and the reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.config import ConfigError, Threshold, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+GOOD = """
+[centre]
+name = "Test centre"
+timezone = "Europe/London"
+
+[[queues]]
+id = "billing"
+name = "Billing"
+
+[[boards]]
+id = "main"
+title = "Main"
+queues = ["billing"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "fb.toml"
+    path.write_text(text)
+    return path
+
+
+def test_example_config_loads() -> None:
+    config = load_config(ROOT / "floorboard.toml")
+    assert [b.id for b in config.boards] == ["main", "voice"]
+    assert config.queue("chat").channel == "chat"
+    assert config.queue("nope") is None
+
+
+def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, GOOD))
+    q = config.queue("billing")
+    assert (q.sl_target, q.sl_threshold, q.channel) == (0.8, 20, "voice")
+    assert config.redis.prefix == "fb:"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "reason"),
+    [
+        (('timezone = "Europe/London"', 'timezone = "Mars/Olympus"'), "centre.timezone",
+         "unknown time zone"),
+        (('name = "Billing"', 'name = "Billing"\nsl_target = 1.5'), "queues.0.sl_target",
+         "less than or equal to 1"),
+        (('queues = ["billing"]', 'queues = ["nope"]'), "boards.0.queues", "unknown queue 'nope'"),
+        (('name = "Billing"', 'name = "Billing"\ncolour = "red"'), "queues.0.colour",
+         "unknown key"),
+        (('name = "Billing"', 'name = "Billing"\nthresholds.asa = { warn = 5, alert = 5 }'),
+         "queues.0.thresholds.asa", "warn and alert must differ"),
+        (('id = "main"\n', ''), "boards.0.id", "is required"),
+    ],
+)  # fmt: skip
+def test_bad_config_names_file_key_and_reason(
+    tmp_path: Path, change: tuple[str, str], key: str, reason: str
+) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert err.value.path == str(path)
+    assert err.value.key == key
+    assert reason in err.value.reason
+    assert str(path) in str(err.value) and key in str(err.value)
+
+
+def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[centre\nname = 1"))
+
+
+@pytest.mark.parametrize(
+    ("warn", "alert", "value", "status"),
+    [
+        (5, 10, 4, "ok"), (5, 10, 5, "warn"), (5, 10, 9.9, "warn"), (5, 10, 10, "alert"),
+        (0.8, 0.6, 0.81, "ok"), (0.8, 0.6, 0.8, "warn"), (0.8, 0.6, 0.6, "alert"),
+        (0.8, 0.6, None, "ok"),
+    ],
+)  # fmt: skip
+def test_threshold_direction_follows_warn_and_alert(
+    warn: float, alert: float, value: float | None, status: str
+) -> None:
+    assert Threshold(warn=warn, alert=alert).status(value) == status

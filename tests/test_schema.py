@@ -1,0 +1,111 @@
+"""Schema: every kind accepts a valid item and refuses invalid ones, naming the field."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from feeds.schema import KINDS, SchemaError, make_envelope, parse_envelope
+
+NOW = 1_763_900_000.0
+
+VALID = {
+    "queue": {"waiting": 3, "longest_wait_since": NOW - 40, "service_level": 0.8, "asa": 12.5},
+    "agent": {"name": "Sam Patel", "state": "away", "since": NOW, "reason": "lunch",
+              "skills": ["billing"], "team": "North"},
+    "contact": {"event": "answered", "queue": "billing", "channel": "voice", "customer_id": "C1",
+                "enqueued_at": NOW - 30, "answered_at": NOW, "agent_id": "a01", "tags": ["vip"]},
+    "outage": {"service": "Broadband", "severity": "major", "status": "identified",
+               "customer_wording": "We are fixing it", "queues": ["faults"], "started_at": NOW},
+    "message": {"text": "Storm tonight", "priority": "urgent", "expires_at": NOW + 3600,
+                "audience": {"kind": "queue", "value": "billing"}, "ack_required": True},
+    "delay": {"queue": "faults", "reason": "Storm damage", "expected_wait": 480},
+    "ack": {"message_id": "m1", "agent_id": "a01", "at": NOW},
+    "heartbeat": {"interval": 5},
+    "system": {"component": "acd", "status": "down", "detail": "link lost"},
+}  # fmt: skip
+
+INVALID = {
+    "queue": ({"waiting": -1}, "data.waiting"),
+    "agent": ({"name": "Sam", "state": "busy", "since": NOW}, "data.state"),
+    "contact": (
+        {"event": "answered", "queue": "billing", "channel": "voice", "customer_id": "C1",
+         "enqueued_at": NOW, "answered_at": NOW - 5},
+        "data.answered_at",
+    ),
+    "outage": ({"service": "x", "severity": "huge", "status": "identified", "started_at": NOW},
+               "data.severity"),
+    "message": ({"text": "x" * 501, "expires_at": NOW}, "data.text"),
+    "delay": ({"queue": "faults"}, "data.reason"),
+    "ack": ({"message_id": "m1", "agent_id": "a 1", "at": NOW}, "data.agent_id"),
+    "heartbeat": ({"interval": -1}, "data.interval"),
+    "system": ({"component": "acd", "status": "sideways"}, "data.status"),
+}  # fmt: skip
+
+
+def env(kind: str, data: dict, **over: object) -> dict:
+    return {"kind": kind, "id": "x1", "ts": NOW, "source": "test", "data": data, **over}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_accepts_a_valid_item(kind: str) -> None:
+    parsed = parse_envelope(env(kind, VALID[kind]))
+    assert parsed.kind == kind
+    assert parsed.body() is not None
+    # Round trip through JSON gives the same envelope.
+    assert parse_envelope(parsed.model_dump_json()) == parsed
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_refuses_invalid_data_naming_the_field(kind: str) -> None:
+    data, field = INVALID[kind]
+    with pytest.raises(SchemaError) as err:
+        parse_envelope(env(kind, data))
+    assert err.value.field == field
+    assert err.value.reason
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unknown_field_in_data_is_refused(kind: str) -> None:
+    with pytest.raises(SchemaError) as err:
+        parse_envelope(env(kind, {**VALID[kind], "colour": "red"}))
+    assert (err.value.field, err.value.reason) == ("data.colour", "unknown field")
+
+
+@pytest.mark.parametrize(
+    ("raw", "field", "reason_part"),
+    [
+        (env("weather", {}), "kind", "unknown kind 'weather'"),
+        (env("queue", {}, ts=NOW * 1000), "ts", "less than"),  # milliseconds, not seconds
+        (env("queue", {}, ts=12.0), "ts", "greater than"),
+        (env("queue", {}, ts="yesterday"), "ts", "number"),
+        (env("queue", {}, id=""), "id", "at least 1"),
+        (env("queue", {}, id="has space"), "id", "pattern"),
+        ({"kind": "queue", "id": "q", "data": {}}, "ts", "is required"),
+        (env("queue", {}, extra=1), "extra", "unknown field"),
+        ("{not json", "", "not valid JSON"),
+        ("[1, 2]", "", "JSON object"),
+        (env("message", {"text": "hi", "expires_at": NOW, "audience": {"kind": "team"}}),
+         "data.audience", "required when kind is 'team'"),
+    ],
+)  # fmt: skip
+def test_envelope_errors_name_the_field(raw: object, field: str, reason_part: str) -> None:
+    if isinstance(raw, dict):
+        raw = json.dumps(raw)
+    with pytest.raises(SchemaError) as err:
+        parse_envelope(raw)
+    assert err.value.field == field
+    assert reason_part in err.value.reason
+
+
+def test_defaults_are_filled_and_seq_starts_unassigned() -> None:
+    e = make_envelope("queue", "billing", {"waiting": 2}, ts=NOW)
+    assert e.seq == 0
+    assert e.data["agents"]["available"] == 0
+    assert e.data["service_level"] is None
+
+
+def test_a_deleted_envelope_needs_no_data() -> None:
+    e = parse_envelope(env("message", {}, deleted=True))
+    assert e.deleted and e.data == {}
