@@ -78,11 +78,9 @@ def test_tile_status_is_the_worst_including_longest_wait() -> None:
 
 
 def test_tile_shows_delay_reason_with_expected_wait() -> None:
-    delay = make_envelope(
-        "delay", "billing",
-        {"queue": "billing", "reason": "Storm damage", "expected_wait": 480, "expires_at": NOW + 60},
-        ts=NOW,
-    )  # fmt: skip
+    data = {"queue": "billing", "reason": "Storm damage", "expected_wait": 480}
+    data["expires_at"] = NOW + 60
+    delay = make_envelope("delay", "billing", data, ts=NOW)
     field = queue_tile(BILLING, stats(), delay, 30)["fields"]["delay"]
     assert field == {"text": "Storm damage · expect 8:00", "status": "warn", "until": NOW + 60}
 
