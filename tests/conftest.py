@@ -63,6 +63,12 @@ def write_config(directory: Path, prefix: str, stale_after: float = 30) -> Path:
     return path
 
 
+@pytest.fixture
+def make_config(tmp_path: Path):
+    """Factory: the example config under this test's prefix, as a file path."""
+    return lambda prefix, stale_after=30: write_config(tmp_path, prefix, stale_after)
+
+
 class AppServer:
     """``floorboard serve`` in a subprocess against a given Redis URL."""
 

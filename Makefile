@@ -1,0 +1,37 @@
+# Floorboard: `make run` starts the demo, `make test` runs every test. Both set up .venv first.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: setup run test lint bench screenshot clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/floorboard demo
+
+test: $(STAMP)
+	@scripts/ensure-chromium
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(STAMP)
+	$(BIN)/python scripts/bench.py
+
+screenshot: $(STAMP)
+	@scripts/ensure-chromium
+	$(BIN)/python scripts/screenshot.py --demo --out docs/wall.png
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,0 +1,88 @@
+"""The floorboard command: bad input is refused with the field and the reason, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from feeds.bus import Bus
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def floorboard(*args: str, env: dict[str, str] | None = None, stdin: str | None = None):
+    full_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLOORBOARD_CONFIG")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *args],
+        cwd=ROOT, env=full_env, input=stdin, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def cli_env(redis_server, prefix, make_config) -> dict[str, str]:
+    return {"REDIS_URL": redis_server.url, "FLOORBOARD_CONFIG": str(make_config(prefix))}
+
+
+def test_publish_validates_then_writes(cli_env, bus: Bus) -> None:
+    msg = {"kind": "message", "id": "m1", "data": {"text": "Hello floor", "expires_at": 4e9}}
+    r = floorboard("publish", json.dumps(msg), env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert "published message/m1 as seq 1" in r.stdout
+    env = bus.snapshot(["message"])[1]["message"]["m1"]
+    assert env.source == "cli" and env.data["text"] == "Hello floor"
+
+
+def test_publish_reads_lines_from_stdin(cli_env, bus: Bus) -> None:
+    lines = "\n".join(
+        json.dumps({"kind": "queue", "id": q, "data": {"waiting": n}})
+        for n, q in enumerate(["billing", "faults"])
+    )
+    r = floorboard("publish", env=cli_env, stdin=lines + "\n\n")
+    assert r.returncode == 0, r.stderr
+    assert set(bus.snapshot(["queue"])[1]["queue"]) == {"billing", "faults"}
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ("{oops", "event 2: not valid JSON"),
+        ('{"kind": "queue", "id": "q", "data": {"waiting": "many"}}', "event 2: data.waiting:"),
+        ('{"kind": "rumour", "id": "q", "data": {}}', "event 2: kind: unknown kind 'rumour'"),
+        ('{"kind": "queue", "data": {}}', "event 2: id: is required"),
+        ('{"kind": "agent", "id": "a1", "data": {"name": "x", "state": "napping", "since": 2e9}}',
+         "event 2: data.state: must be one of"),
+    ],
+)  # fmt: skip
+def test_publish_refuses_bad_input_and_publishes_nothing(cli_env, bus, event, message) -> None:
+    good = json.dumps({"kind": "queue", "id": "billing", "data": {"waiting": 1}})
+    r = floorboard("publish", good, event, env=cli_env)
+    assert r.returncode != 0
+    assert message in r.stderr
+    assert bus.current_seq() == 0  # the good event before it was not half-published either
+
+
+def test_publish_without_a_redis_url_says_so(make_config, prefix) -> None:
+    env = {"FLOORBOARD_CONFIG": str(make_config(prefix))}
+    good = json.dumps({"kind": "queue", "id": "billing", "data": {"waiting": 1}})
+    r = floorboard("publish", good, env=env)
+    assert r.returncode != 0 and "REDIS_URL is not set" in r.stderr
+
+
+def test_serve_refuses_a_bad_config_with_file_key_and_reason(tmp_path) -> None:
+    bad = tmp_path / "bad.toml"
+    text = (ROOT / "floorboard.toml").read_text()
+    bad.write_text(text.replace("sl_target = 0.80", "sl_target = 8", 1))
+    r = floorboard("--config", str(bad), "serve", "--port", "1")
+    assert r.returncode != 0
+    assert f"config error: {bad}: queues.0.sl_target: " in r.stderr
+
+
+def test_simulate_refuses_a_non_positive_speed(cli_env) -> None:
+    r = floorboard("simulate", "--speed", "0", env=cli_env)
+    assert r.returncode != 0 and "--speed: must be greater than 0" in r.stderr

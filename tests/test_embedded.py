@@ -1,0 +1,119 @@
+"""The embedded Redis: persistence, restart, and safety under forking servers."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import redis
+
+from feeds.embedded import EmbeddedRedis, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def alive(port: int) -> bool:
+    try:
+        return redis.Redis(port=port, socket_connect_timeout=0.5).ping()
+    except redis.ConnectionError:
+        return False
+
+
+def run_py(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=True,
+    )  # fmt: skip
+
+
+def test_data_survives_a_restart_with_persistence(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path, persist=True).start()
+    redis.Redis(port=server.port).set("k", "v")
+    server.stop()
+    assert not server.running and not alive(server.port)
+    server.start()
+    assert redis.Redis(port=server.port).get("k") == b"v"
+    server.stop()
+
+
+def test_a_forked_child_exiting_does_not_stop_the_server(tmp_path: Path) -> None:
+    port = free_port()
+    out = run_py(f"""
+        import os, sys
+        from feeds.embedded import EmbeddedRedis
+        server = EmbeddedRedis({str(tmp_path)!r}, port={port}).start()
+        pid = os.fork()
+        if pid == 0:
+            sys.exit(0)  # a worker leaving normally runs the inherited atexit handlers
+        os.waitpid(pid, 0)
+        import redis
+        print("alive-after-child", redis.Redis(port={port}).ping())
+    """)
+    assert "alive-after-child True" in out.stdout
+    assert not alive(port)  # ...and the owner's own exit did stop it
+
+
+def test_the_server_dies_with_an_owner_that_is_killed(tmp_path: Path) -> None:
+    port = free_port()
+    owner = subprocess.Popen(
+        [sys.executable, "-c", f"from feeds.embedded import EmbeddedRedis; import time; "
+         f"EmbeddedRedis({str(tmp_path)!r}, port={port}).start(); print('up', flush=True); "
+         f"time.sleep(60)"],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert owner.stdout.readline().strip() == "up"
+    assert alive(port)
+    owner.kill()
+    owner.wait()
+    deadline = time.monotonic() + 5
+    while alive(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(port)
+
+
+def _children(pid: int) -> list[int]:
+    text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    return [int(p) for p in text.split()]
+
+
+def _cmdline(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def test_gunicorn_worker_exit_leaves_the_embedded_redis_running(tmp_path: Path) -> None:
+    port, redis_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["FLOORBOARD_STATE_DIR"] = str(tmp_path)
+    master = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(port), "--workers", "2",
+         "--redis-port", str(redis_port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            kids = _children(master.pid)
+            workers = [k for k in kids if "redis-server" not in _cmdline(k)]
+            if len(workers) == 2:
+                break
+            time.sleep(0.1)
+        assert alive(redis_port)
+        os.kill(workers[0], signal.SIGTERM)  # a worker exits; gunicorn starts another
+        deadline = time.monotonic() + 10
+        while workers[0] in _children(master.pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert workers[0] not in _children(master.pid)
+        assert alive(redis_port)
+        # A clean stop of the whole server stops Redis too.
+        os.killpg(master.pid, signal.SIGINT)
+        master.wait(15)
+        assert not alive(redis_port)
+    finally:
+        if master.poll() is None:
+            os.killpg(master.pid, signal.SIGKILL)
