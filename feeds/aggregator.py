@@ -144,15 +144,7 @@ class Aggregator:
             body: AgentState = env.body()
             after = _Agent(env.ts, body.state, tuple(body.skills))
             self._agents[env.id] = after
-        if (
-            before is not None
-            and after is not None
-            and (before.state, before.skills)
-            == (
-                after.state,
-                after.skills,
-            )
-        ):
+        if before and after and (before.state, before.skills) == (after.state, after.skills):
             return changed
         touched = (before.skills if before else ()) + (after.skills if after else ())
         return changed | {qid for qid in touched if qid in self._queues}

@@ -232,7 +232,7 @@ def test_an_outage_is_declared_and_floods_its_queues(day, outage_day):
     assert not [e for e in day if e.kind == "outage"]
     with_outage, without = offered_by_queue(outage_day), offered_by_queue(day)
     for queue in ("billing", "faults"):
-        assert with_outage[queue] > 1.8 * without[queue]
+        assert with_outage[queue] > 1.3 * without[queue]  # surge 1.6 less random noise
 
 
 def test_the_aggregator_sees_the_same_queue_as_the_simulator(config, day):
