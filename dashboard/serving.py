@@ -41,6 +41,13 @@ def _quit_now(worker: Any) -> None:
     os._exit(0)
 
 
+def _start_hub(worker: Any) -> None:
+    """Follow the bus as soon as a worker boots, so its first page gets a synced snapshot."""
+    from app import hub
+
+    hub.start()
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
@@ -56,6 +63,7 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "loglevel": os.environ.get("FLOORBOARD_LOG_LEVEL", "info"),
         "proc_name": "floorboard",
         "worker_int": _quit_now,
+        "post_worker_init": _start_hub,
         "control_socket_disable": True,  # several servers per machine (tests, scale-out)
     }
 
