@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +41,8 @@ def proc_tree(pid: int) -> list[int]:
     while todo:
         p = todo.pop()
         pids.append(p)
-        try:
+        with contextlib.suppress(OSError):  # the process may have exited meanwhile
             todo += [int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split()]
-        except OSError:
-            pass
     return pids
 
 
@@ -61,10 +60,8 @@ def cpu_seconds(pids: list[int]) -> float:
 def rss_bytes(pids: list[int]) -> int:
     total = 0
     for p in pids:
-        try:
+        with contextlib.suppress(OSError):
             total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * PAGE_SIZE
-        except OSError:
-            pass
     return total
 
 
@@ -151,13 +148,21 @@ async def run_round(port: int, server_pid: int, bus: Bus, n: int, rate: float, s
     }  # fmt: skip
 
 
+COLUMNS = [  # title, result key, width, format
+    ("N", "clients", 6, ""), ("p50 ms", "p50", 8, ".1f"), ("p95 ms", "p95", 8, ".1f"),
+    ("p99 ms", "p99", 8, ".1f"), ("max ms", "max", 8, ".1f"), ("missed", "missed", 7, ""),
+    ("dups", "dups", 5, ""), ("cores", "cores", 6, ".2f"), ("cpu s/1k", "cpu_per_1k", 9, ".3f"),
+    ("KB/stream", "kb_per_stream", 10, ".1f"),
+]  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, nargs="+", default=[100, 1000])
     ap.add_argument("--rate", type=float, default=20)
     ap.add_argument("--seconds", type=float, default=10)
     args = ap.parse_args()
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), persist=False) as redis:
@@ -173,23 +178,19 @@ def main() -> None:
             deadline = time.monotonic() + 30
             while time.monotonic() < deadline:
                 try:
-                    import urllib.request
-
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz") as r:
                         if r.status == 200:
                             break
                 except OSError:
                     time.sleep(0.2)
+            size = len(make_envelope("queue", "billing", {}, ts=time.time()).model_dump_json())
             print(f"push path: 1 gevent worker, R={args.rate:g}/s for {args.seconds:g}s, "
-                  f"tile update ~{len(make_envelope('queue', 'billing', {}, ts=time.time()).model_dump_json())} B on the bus")  # fmt: skip
-            head = (f"{'N':>6} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
-                    f"{'missed':>7} {'dups':>5} {'cores':>6} {'cpu s/1k':>9} {'KB/stream':>10}")  # fmt: skip
-            print(head)
+                  f"tile update ~{size} B on the bus")  # fmt: skip
+            print(" ".join(f"{title:>{width}}" for title, _, width, _ in COLUMNS))
             for n in args.clients:
                 r = asyncio.run(run_round(port, server.pid, bus, n, args.rate, args.seconds))
-                print(f"{r['clients']:>6} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} "
-                      f"{r['max']:>8.1f} {r['missed']:>7} {r['dups']:>5} {r['cores']:>6.2f} "
-                      f"{r['cpu_per_1k']:>9.3f} {r['kb_per_stream']:>10.1f}", flush=True)  # fmt: skip
+                row = (f"{r[key]:>{width}{fmt}}" for _, key, width, fmt in COLUMNS)
+                print(" ".join(row), flush=True)
         finally:
             os.killpg(server.pid, signal.SIGINT)
             server.wait(15)
