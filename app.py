@@ -14,10 +14,12 @@ from pathlib import Path
 
 from dash import Dash
 
-from dashboard import pages
+from dashboard import api, pages
+from dashboard.auth import init_auth, load_secret_key
 from dashboard.hub import Hub
 from dashboard.stream import blueprint
 from dashboard.views import view_for
+from feeds.accounts import Accounts
 from feeds.bus import Bus
 from feeds.config import load_config
 
@@ -29,6 +31,7 @@ if importlib.util.find_spec("numpy"):
 config = load_config()
 bus = Bus.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), config.redis.prefix)
 hub = Hub(bus)
+accounts = Accounts(bus.client, config.redis.prefix)
 
 app = Dash(
     __name__,
@@ -39,7 +42,15 @@ app = Dash(
     update_title=None,
 )
 server = app.server
+init_auth(
+    server,
+    accounts,
+    secret_key=load_secret_key(),
+    walls_open=config.access.walls == "open",
+    cookie_secure=config.access.session_cookie_secure,
+)
 server.register_blueprint(blueprint(hub, lambda view, params: view_for(config, view, params)))
+server.register_blueprint(api.blueprint(bus, config))
 pages.register(app, config)
 # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh worker
 # got 500s for the JS bundles (plotly/dash#3971).

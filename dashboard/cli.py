@@ -14,11 +14,15 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from dashboard import cli_accounts
+from dashboard.cli_notices import add_commands as add_notice_commands
 
 if TYPE_CHECKING:
     from feeds.config import Config
@@ -82,9 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from feeds.simulator import run
-
     from feeds.bus import Bus
+    from feeds.simulator import run
 
     config = _config(args)
     bus = Bus.from_url(_require_redis_url(), config.redis.prefix)
@@ -135,6 +138,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     _config(args)
     with _redis_url(args):
+        # In a child process, as the simulator: this process must not import redis-py.
+        seeded = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "user", "seed-demo", "--seed", str(args.seed)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if seeded.returncode:
+            sys.exit(f"floorboard: demo users: {seeded.stderr.strip()}")
         sim = subprocess.Popen(
             [sys.executable, "-m", "dashboard.cli", "simulate", "--seed", str(args.seed),
              "--speed", str(args.speed), "--outage"],
@@ -142,7 +152,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
         try:
             print(
                 f"\n  Floorboard demo: http://{args.host}:{args.port}/wall/main"
-                f"\n  (Redis {os.environ['REDIS_URL']}; Ctrl-C stops everything)\n",
+                f"\n  (Redis {os.environ['REDIS_URL']}; Ctrl-C stops everything)\n"
+                f"\n  Sign in at http://{args.host}:{args.port}/login\n"
+                f"{textwrap.indent(seeded.stdout, '  ')}",
                 flush=True,
             )
             serve(args.host, args.port, args.workers)
@@ -185,6 +197,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("publish", help="publish JSON envelopes (arguments, or lines on stdin)")
     s.add_argument("events", nargs="*", help='e.g. \'{"kind":"message","id":"m1","data":{...}}\'')
     s.set_defaults(func=cmd_publish)
+    add_notice_commands(sub)
+    cli_accounts.add_commands(sub)
     return p
 
 

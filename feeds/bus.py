@@ -93,13 +93,20 @@ class Bus:
         keys, args = self._call_args(env)
         return int(self._publish(keys=keys, args=args))
 
+    def queue_publish(self, pipe: redis.client.Pipeline, env: Envelope) -> None:
+        """Add this envelope's atomic write to a pipeline or MULTI/EXEC of the caller's.
+
+        Supervisor actions use it to commit an item together with its audit entry.
+        """
+        keys, args = self._call_args(env)
+        self._publish(keys=keys, args=args, client=pipe)
+
     def publish_many(self, envs: Iterable[Envelope]) -> list[int]:
         """Write several envelopes in one round trip; each write is atomic on its own."""
         pipe = self.client.pipeline(transaction=False)
         count = 0
         for env in envs:
-            keys, args = self._call_args(env)
-            self._publish(keys=keys, args=args, client=pipe)
+            self.queue_publish(pipe, env)
             count += 1
         return [int(s) for s in pipe.execute()] if count else []
 

@@ -96,9 +96,17 @@ class Redis(_Section):
     prefix: str = Field(default="fb:", min_length=1, max_length=32)
 
 
+class Access(_Section):
+    """Who may see what without logging in; users and tokens themselves live in Redis."""
+
+    walls: Literal["open", "token"] = "open"  # token: a viewer login or ?token=<viewer token>
+    session_cookie_secure: bool = False  # true when served over HTTPS
+
+
 class Config(_Section):
     centre: Centre = Centre()
     redis: Redis = Redis()
+    access: Access = Access()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)
 

@@ -84,7 +84,15 @@ class AppServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 30) -> AppServer:
-        env = {**os.environ, "REDIS_URL": self.redis_url, "FLOORBOARD_CONFIG": str(self.config)}
+        env = {
+            **os.environ,
+            "REDIS_URL": self.redis_url,
+            "FLOORBOARD_CONFIG": str(self.config),
+            # The app keeps its generated secret key there, not in the work tree.
+            "FLOORBOARD_STATE_DIR": os.environ.get(
+                "FLOORBOARD_STATE_DIR", str(self.log_path.parent / "state")
+            ),
+        }
         self._log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(self.port)],

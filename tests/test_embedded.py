@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.request
 from pathlib import Path
 
 import redis
@@ -76,6 +77,14 @@ def test_the_server_dies_with_an_owner_that_is_killed(tmp_path: Path) -> None:
     assert not alive(port)
 
 
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def _children(pid: int) -> list[int]:
     text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
     return [int(p) for p in text.split()]
@@ -100,12 +109,12 @@ def test_gunicorn_worker_exit_leaves_the_embedded_redis_running(tmp_path: Path) 
         while time.monotonic() < deadline:
             kids = _children(master.pid)
             workers = [k for k in kids if "redis-server" not in _cmdline(k)]
-            if len(workers) == 2:
+            if len(workers) == 2 and _healthy(port):
                 break
             time.sleep(0.1)
         assert alive(redis_port)
         os.kill(workers[0], signal.SIGTERM)  # a worker exits; gunicorn starts another
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while workers[0] in _children(master.pid) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert workers[0] not in _children(master.pid)

@@ -1,0 +1,332 @@
+"""Users, API tokens, login sessions and failed-login counts, kept in Redis under the prefix.
+
+Every app worker and host must agree on who may do what, and a revoked token or a removed user
+must stop working everywhere at once, so all of it lives in Redis, not in the app. Passwords and
+tokens are stored only as scrypt hashes with a salt each (``hashlib.scrypt``: OpenSSL, no extra
+dependency), so a copy of the Redis data gives nobody a way in. Session ids are stored hashed
+for the same reason.
+
+Layout: ``<prefix>users`` (hash name → JSON), ``<prefix>tokens`` (hash token id → JSON),
+``<prefix>session:<sha256 of session id>`` (JSON, expiring), ``<prefix>login-failures:<name>``
+(counter, expiring).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from feeds.schema import SchemaError
+
+if TYPE_CHECKING:
+    import redis
+
+ROLES = ("admin", "supervisor", "agent", "viewer")
+NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024  # hashing megabytes on every login attempt would be a free CPU burner
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+TOKEN_PREFIX = "fb"
+TOKEN_CACHE_SECONDS = 60.0
+TOKEN_CACHE_SIZE = 1024
+
+
+@dataclass(frozen=True)
+class User:
+    """A login account (never carries its password hash)."""
+
+    name: str
+    role: str
+    team: str | None = None
+    agent_id: str | None = None  # for role agent: the agent they are on the bus
+    created: float = 0.0
+    password_set: float = 0.0  # sessions opened before this are no longer valid
+
+
+@dataclass(frozen=True)
+class Token:
+    """An API token's public part: the secret is only shown once, when it is created."""
+
+    id: str
+    label: str
+    role: str
+    created: float = 0.0
+
+
+def _hash(secret: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
+
+
+def _matches(secret: str, stored: str) -> bool:
+    """Whether ``secret`` hashes to ``stored`` (parameters read from it, so they can grow)."""
+    _, n, r, p, salt, digest = stored.split("$")
+    expected = bytes.fromhex(digest)
+    got = hashlib.scrypt(
+        secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+    )
+    return hmac.compare_digest(got, expected)
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to check unknown users against, so an answer's timing does not reveal who exists."""
+    return _hash(secrets.token_urlsafe(16))
+
+
+def _check_name(field: str, value: object) -> str:
+    if not isinstance(value, str) or not NAME_RE.match(value):
+        raise SchemaError(field, "must be 1-64 letters, digits or _ . @ -")
+    return value
+
+
+def _check_role(role: object) -> str:
+    if role not in ROLES:
+        raise SchemaError("role", f"must be one of {', '.join(ROLES)}")
+    return str(role)
+
+
+def _check_password(password: object) -> str:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise SchemaError("password", f"must be at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise SchemaError("password", f"must be at most {MAX_PASSWORD} characters")
+    return password
+
+
+def _split_token(plaintext: str) -> tuple[str, str] | None:
+    """``fb_<id>_<secret>`` → (id, secret); the id is hex, the secret may contain ``_``."""
+    parts = plaintext.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def _user(name: str, record: Mapping[str, Any]) -> User:
+    return User(
+        name=name,
+        role=record["role"],
+        team=record.get("team"),
+        agent_id=record.get("agent_id"),
+        created=record.get("created", 0.0),
+        password_set=record.get("password_set", 0.0),
+    )
+
+
+def _token(token_id: str, record: Mapping[str, Any]) -> Token:
+    return Token(token_id, record["label"], record["role"], record.get("created", 0.0))
+
+
+class Accounts:
+    """Account storage for one key prefix; safe to share between threads and greenlets."""
+
+    def __init__(self, client: redis.Redis, prefix: str = "fb:") -> None:
+        self.client = client
+        self.prefix = prefix
+        self.users_key = f"{prefix}users"
+        self.tokens_key = f"{prefix}tokens"
+        # sha256(token) → (monotonic expiry, token id, stored hash): skips scrypt for a token
+        # seen recently; the token's record is still read on every check, so revoking works
+        # at once in every process.
+        self._verified: dict[bytes, tuple[float, str, str]] = {}
+
+    # -- users ------------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        name: str,
+        role: str,
+        password: str,
+        *,
+        team: str | None = None,
+        agent_id: str | None = None,
+    ) -> User:
+        """Create a user; refuses a name that is taken. Agents default to ``agent_id = name``."""
+        _check_name("name", name)
+        _check_role(role)
+        if team is not None:
+            _check_name("team", team)
+        if agent_id is not None:
+            if role != "agent":
+                raise SchemaError("agent_id", "only users with role agent have an agent id")
+            _check_name("agent_id", agent_id)
+        elif role == "agent":
+            agent_id = name
+        now = time.time()
+        record = {
+            "role": role,
+            "team": team,
+            "agent_id": agent_id,
+            "created": now,
+            "password_set": now,
+            "password": _hash(_check_password(password)),
+        }
+        if not self.client.hsetnx(self.users_key, name, json.dumps(record)):
+            raise SchemaError("name", f"user {name!r} already exists")
+        return _user(name, record)
+
+    def remove_user(self, name: str) -> None:
+        if not self.client.hdel(self.users_key, name):
+            raise SchemaError("name", f"no user {name!r}")
+
+    def set_password(self, name: str, password: str) -> None:
+        """Replace the password; the user's open sessions end (they carry the old set time)."""
+        hashed = _hash(_check_password(password))
+
+        def update(pipe: redis.client.Pipeline) -> None:
+            raw = pipe.hget(self.users_key, name)
+            if raw is None:
+                raise SchemaError("name", f"no user {name!r}")
+            record = json.loads(raw)
+            record.update(password=hashed, password_set=time.time())
+            pipe.multi()
+            pipe.hset(self.users_key, name, json.dumps(record))
+
+        # WATCH: a user removed meanwhile is not brought back by the write.
+        self.client.transaction(update, self.users_key)
+
+    def _user_record(self, name: str) -> dict[str, Any] | None:
+        raw = self.client.hget(self.users_key, name)
+        return json.loads(raw) if raw is not None else None
+
+    def get_user(self, name: str) -> User | None:
+        record = self._user_record(name)
+        return _user(name, record) if record else None
+
+    def list_users(self) -> list[User]:
+        users = self.client.hgetall(self.users_key)
+        found = (_user(k.decode(), json.loads(v)) for k, v in users.items())
+        return sorted(found, key=lambda u: u.name)
+
+    def verify_password(self, name: str, password: str) -> User | None:
+        """The user if the password is theirs, else None, in about the same time either way."""
+        record = self._user_record(name) if NAME_RE.match(name) else None
+        if record is None:
+            _matches(password, _dummy_hash())
+            return None
+        return _user(name, record) if _matches(password, record["password"]) else None
+
+    # -- API tokens -------------------------------------------------------------------------
+
+    def create_token(self, label: str, role: str) -> str:
+        """A new token ``fb_<id>_<secret>``; the plaintext is returned here and never again."""
+        _check_name("label", label)
+        _check_role(role)
+        secret = secrets.token_urlsafe(32)
+        record = {"label": label, "role": role, "created": time.time(), "hash": _hash(secret)}
+        while True:  # 48-bit ids: a clash is all but impossible, but must not overwrite
+            token_id = secrets.token_hex(6)
+            if self.client.hsetnx(self.tokens_key, token_id, json.dumps(record)):
+                return f"{TOKEN_PREFIX}_{token_id}_{secret}"
+
+    def revoke_token(self, token_id: str) -> None:
+        if not self.client.hdel(self.tokens_key, token_id):
+            raise SchemaError("id", f"no token {token_id!r}")
+        self._verified = {k: v for k, v in self._verified.items() if v[1] != token_id}
+
+    def get_token(self, token_id: str) -> Token | None:
+        raw = self.client.hget(self.tokens_key, token_id)
+        return _token(token_id, json.loads(raw)) if raw is not None else None
+
+    def list_tokens(self) -> list[Token]:
+        tokens = self.client.hgetall(self.tokens_key)
+        found = (_token(k.decode(), json.loads(v)) for k, v in tokens.items())
+        return sorted(found, key=lambda t: (t.label, t.created))
+
+    def verify_token(self, plaintext: str) -> Token | None:
+        """The token if ``plaintext`` is a live one. Unknown ids fail fast, without scrypt:
+        ids are not secret, and hashing every made-up token would hand out free CPU."""
+        parts = _split_token(plaintext)
+        if parts is None:
+            return None
+        token_id, secret = parts
+        raw = self.client.hget(self.tokens_key, token_id)
+        if raw is None:
+            return None
+        record = json.loads(raw)
+        key = hashlib.sha256(plaintext.encode()).digest()
+        now = time.monotonic()
+        seen = self._verified.get(key)
+        if seen is None or seen[0] < now or seen[2] != record["hash"]:
+            if not _matches(secret, record["hash"]):
+                return None
+            if len(self._verified) >= TOKEN_CACHE_SIZE:
+                self._verified = {k: v for k, v in self._verified.items() if v[0] >= now}
+                if len(self._verified) >= TOKEN_CACHE_SIZE:
+                    self._verified.clear()
+            self._verified[key] = (now + TOKEN_CACHE_SECONDS, token_id, record["hash"])
+        return _token(token_id, record)
+
+    # -- login sessions ---------------------------------------------------------------------
+
+    def _session_key(self, sid: str) -> str:
+        return f"{self.prefix}session:{hashlib.sha256(sid.encode()).hexdigest()}"
+
+    def open_session(self, record: Mapping[str, Any], ttl: int) -> str:
+        """Store what a browser session stands for; returns its id (the cookie's only secret)."""
+        sid = secrets.token_urlsafe(32)
+        self.client.set(self._session_key(sid), json.dumps(dict(record)), ex=ttl)
+        return sid
+
+    def session(self, sid: str, ttl: int) -> dict[str, Any] | None:
+        """The session's record, extending its life by ``ttl`` (sessions expire when idle)."""
+        raw = self.client.getex(self._session_key(sid), ex=ttl)
+        return json.loads(raw) if raw is not None else None
+
+    def close_session(self, sid: str) -> None:
+        self.client.delete(self._session_key(sid))
+
+    # -- failed logins ----------------------------------------------------------------------
+
+    def _failures_key(self, name: str) -> str:
+        return f"{self.prefix}login-failures:{name}"
+
+    def record_login_failure(self, name: str, window: int) -> int:
+        """Count a failed login for ``name``; the count lapses ``window`` s after the last one."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incr(self._failures_key(name))
+        pipe.expire(self._failures_key(name), window)
+        return int(pipe.execute()[0])
+
+    def login_failures(self, name: str) -> tuple[int, int]:
+        """(recent failed logins, seconds until they lapse)."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.get(self._failures_key(name))
+        pipe.ttl(self._failures_key(name))
+        count, ttl = pipe.execute()
+        return int(count or 0), max(int(ttl), 0)
+
+    def clear_login_failures(self, name: str) -> None:
+        self.client.delete(self._failures_key(name))
+
+
+def seed_demo(accounts: Accounts, agent_teams: Mapping[str, str | None]) -> str:
+    """Demo only: (re)create ``super``, ``admin`` and one user per simulated agent, with fresh
+    random passwords; returns the logins to print. Agents share one password (there are many)."""
+    passwords = {role: secrets.token_urlsafe(9) for role in ("supervisor", "admin", "agent")}
+    users = [("super", "supervisor", None), ("admin", "admin", None)]
+    users += [(agent_id, "agent", team) for agent_id, team in agent_teams.items()]
+    for name, role, team in users:
+        if accounts.get_user(name):
+            accounts.remove_user(name)
+        accounts.add_user(name, role, passwords[role], team=team)
+    agents = list(agent_teams)
+    lines = [
+        "Demo logins (new passwords each start):",
+        f"  supervisor  super / {passwords['supervisor']}",
+        f"  admin       admin / {passwords['admin']}",
+    ]
+    if agents:
+        span = agents[0] if len(agents) == 1 else f"{agents[0]} … {agents[-1]}"
+        lines.append(f"  agents      {span} / {passwords['agent']}")
+    return "\n".join(lines)
