@@ -28,11 +28,14 @@ FRAME_BUFFER = 512  # frames kept per view for Last-Event-ID resume
 CLIENT_BACKLOG = 256  # frames a client may lag before its backlog is replaced by a snapshot
 
 
+def _json(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"), allow_nan=False)
+
+
 def sse(event: str, data: Any, id: int | None = None) -> bytes:
     """One Server-Sent Events message."""
     head = f"id: {id}\n" if id is not None else ""
-    body = json.dumps(data, separators=(",", ":"), allow_nan=False)
-    return f"{head}event: {event}\ndata: {body}\n\n".encode()
+    return f"{head}event: {event}\ndata: {_json(data)}\n\n".encode()
 
 
 class Client:
@@ -71,25 +74,27 @@ class View:
         self.frames: deque[tuple[int, bytes]] = deque(maxlen=FRAME_BUFFER)
         self.floor = 0  # every change to this view after seq `floor` is in `frames`
         self.clients: set[Client] = set()
-        self._snapshot: bytes | None = None
+        self._items_json: str | None = None  # serialised once per change, shared by snapshots
 
     def rebuild(self, mirror: Mirror, seq: int, now: float) -> None:
         self.items = {k: self.spec.compute(k, mirror, now) for k in self.spec.keys()}  # noqa: SIM118 - a method
         self.frames.clear()
         self.floor = seq
-        self._snapshot = None
+        self._items_json = None
 
     def snapshot(self, seq: int, now: float, bus: dict[str, Any]) -> bytes:
-        if self._snapshot is None:
-            data = {"seq": seq, "now": now, "bus": bus, "items": self.items}
-            self._snapshot = sse("snapshot", data, id=seq)
-        return self._snapshot
+        """A snapshot frame: items serialised once per change, time and bus status fresh."""
+        if self._items_json is None:
+            self._items_json = _json(self.items)
+        head = _json({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
+        data = f'{head},"items":{self._items_json}}}'
+        return f"id: {seq}\nevent: snapshot\ndata: {data}\n\n".encode()
 
     def add_frame(self, seq: int, chunk: bytes) -> None:
         if len(self.frames) == self.frames.maxlen:
             self.floor = self.frames[0][0]
         self.frames.append((seq, chunk))
-        self._snapshot = None
+        self._items_json = None
 
 
 class Hub:
@@ -173,11 +178,18 @@ class Hub:
             self.status = {"up": up, "detail": detail, "since": now}
             if up:
                 return  # the snapshot that follows a reconnect carries the status to clients
-            chunk = sse("system", {"now": now, "bus": dict(self.status)})
+            chunk = self.system_frame(now)
             for view in self.views.values():
                 for client in view.clients:
                     if not client.offer(chunk):
                         client.reset(chunk)
+
+    def system_frame(self, now: float) -> bytes:
+        return sse("system", {"now": now, "bus": dict(self.status)})
+
+    def heartbeat_frame(self, now: float) -> bytes:
+        """Heartbeats carry the bus status too, so a page can never keep a stale one."""
+        return sse("heartbeat", {"now": now, "bus": dict(self.status)})
 
     def _fan_out(self, view: View, chunk: bytes, now: float) -> None:
         for client in view.clients:
@@ -203,7 +215,9 @@ class Hub:
                 and view.floor <= last_event_id <= self.seq
             )
             if resumable:
-                first = [chunk for seq, chunk in view.frames if seq > last_event_id]
+                # Lead with the bus status: nothing else in a resume may say it.
+                first = [self.system_frame(now)]
+                first += [chunk for seq, chunk in view.frames if seq > last_event_id]
             else:
                 first = [view.snapshot(self.seq, now, dict(self.status))]
             view.clients.add(client)

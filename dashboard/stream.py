@@ -15,10 +15,14 @@ from collections.abc import Callable, Iterator
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from dashboard.hub import Hub, sse
+from dashboard.auth import require_role
+from dashboard.hub import Hub
 from dashboard.views import ViewSpec
 
 HEARTBEAT_SECONDS = 10.0
+# Views that show more than the wall screens may: the role each needs, checked with the same
+# 401/403 answers as the API. (Wall streams follow the config's wall access, in dashboard.auth.)
+VIEW_ROLES = {"console": "supervisor"}
 RETRY_MS = (1000, 3000)
 
 
@@ -38,7 +42,7 @@ def event_stream(hub: Hub, spec: ViewSpec, last_event_id: int | None) -> Iterato
             client.wake.wait(HEARTBEAT_SECONDS)
             client.wake.clear()
             chunks = client.take()
-            yield b"".join(chunks) if chunks else sse("heartbeat", {"now": time.time()})
+            yield b"".join(chunks) if chunks else hub.heartbeat_frame(time.time())
     finally:
         hub.detach(spec, client)
 
@@ -48,6 +52,10 @@ def blueprint(hub: Hub, view_factory: Callable[[str, dict[str, str]], ViewSpec])
 
     @bp.get("/stream")
     def stream() -> Response:
+        role = VIEW_ROLES.get(request.args.get("view", ""))
+        return require_role(role)(open_stream)() if role else open_stream()
+
+    def open_stream() -> Response:
         params = request.args.to_dict()
         try:
             spec = view_factory(params.pop("view", ""), params)

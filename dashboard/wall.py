@@ -1,13 +1,231 @@
-"""Placeholder: the wall screen layout (being written)."""
+"""The wall screen ``/wall/<board>``: big queue tiles read from across the floor.
 
-from dash import Dash, html
+The layout is built here from the config and never re-rendered by the server: the page's one
+stream (see :mod:`dashboard.stream`) is applied in the browser by ``assets/floorboard.js``,
+which sets props on the components below through ``dash_clientside.set_props``. Item ``key``'s
+field ``f`` lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries
+the stream URL and a manifest of exactly which components exist, so the script only ever touches
+ids this layout created.
+"""
 
-from feeds.config import Config
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+
+from dashboard.viewmodels import NO_VALUE, fmt_percent, item_key_to_id
+from feeds.config import Board, Config, Queue
+from feeds.schema import AGENT_STATES
+
+TILE_FIELDS = ("waiting", "sl", "asa", "abandon", "offered", "delay")
+TILE_TIMERS = ("longest",)
+AGENT_LABELS = {
+    "available": "Available",
+    "on_contact": "On contact",
+    "wrap": "Wrap-up",
+    "away": "Away",
+    "offline": "Offline",
+}
+NO_DATA_YET = "waiting for data"
+MAX_COLUMNS = 5
 
 
 def layout(config: Config, board_id: str) -> html.Div:
-    return html.Div(f"wall {board_id}")
+    """The wall for ``board_id``, or a page that says the board is unknown and lists the boards."""
+    board = config.board(board_id)
+    if board is None:
+        return _unknown_board(config, board_id)
+    return html.Div(
+        id="wall",
+        className="wall",
+        style={"--fb-columns": str(_columns(len(board.queues)))},
+        children=[
+            _header(config, board),
+            html.Div(id="conn-band", className="conn-band hidden", role="status"),
+            html.Div(id="outages", className="outages hidden", role="region"),
+            html.Main(
+                className="tiles",
+                children=[_tile(q) for q in _queues(config, board)],
+            ),
+            _agents(),
+            html.Footer(
+                className="ticker-region",
+                children=[
+                    html.Div("Messages", className="ticker-label"),
+                    html.Div(id="messages", className="ticker empty", role="marquee"),
+                ],
+            ),
+            *_stores(_view(config, board)),
+        ],
+    )
 
 
 def register_callbacks(app: Dash) -> None:
-    pass
+    """Start the page's stream in the browser once the wall's ``fb-view`` store is rendered.
+
+    Registered once on the app. Both ids are in every layout this module returns (the
+    unknown-board page included, with no stream), and Dash builds its callback validation
+    layout by calling each page's layout without arguments, so no suppression is needed.
+    """
+    app.clientside_callback(
+        ClientsideFunction(namespace="floorboard", function_name="connect"),
+        Output("fb-conn", "data"),
+        Input("fb-view", "data"),
+    )
+
+
+def _columns(n: int) -> int:
+    """One row up to five tiles (the classic wallboard); beyond that, rows of equal width."""
+    rows = math.ceil(n / MAX_COLUMNS)
+    return math.ceil(n / rows)
+
+
+def _queues(config: Config, board: Board) -> list[Queue]:
+    queues = [config.queue(q) for q in board.queues]
+    return [q for q in queues if q is not None]  # config validation guarantees all are there
+
+
+def _view(config: Config, board: Board) -> dict[str, Any]:
+    """What the script needs: where to stream from, the centre's clock, and the components."""
+    items: dict[str, dict[str, Any]] = {}
+    for q in board.queues:
+        key = f"tile:{q}"
+        items[key] = {
+            "id": item_key_to_id(key),
+            "class": "tile",
+            "fields": list(TILE_FIELDS),
+            "timers": list(TILE_TIMERS),
+            "age": True,
+        }
+    items["agents"] = {"id": "agents", "class": "agents", "fields": list(AGENT_STATES)}
+    items["outages"] = {"id": "outages", "class": "outages", "list": "outages"}
+    items["messages"] = {"id": "messages", "class": "ticker", "list": "messages"}
+    query = urlencode({"view": "wall", "board": board.id})
+    return {
+        "stream": f"/stream?{query}",
+        "timezone": config.centre.timezone,
+        # Server time at render: the script's first clock sample, before the stream's first event.
+        "now": time.time(),
+        "root": "wall",
+        "items": items,
+    }
+
+
+def _stores(view: dict[str, Any] | None) -> list[dcc.Store]:
+    return [dcc.Store(id="fb-view", data=view), dcc.Store(id="fb-conn")]
+
+
+def _header(config: Config, board: Board) -> html.Header:
+    return html.Header(
+        className="wall-header",
+        children=[
+            html.Div(
+                className="titles",
+                children=[
+                    html.Div(config.centre.name, className="centre"),
+                    html.H1(board.title, className="board"),
+                ],
+            ),
+            html.Div(
+                className="header-right",
+                children=[
+                    html.Div("Connecting…", id="conn-indicator", className="conn-indicator"),
+                    html.Div("--:--:--", id="clock", className="clock"),
+                ],
+            ),
+        ],
+    )
+
+
+def _metric(tile_id: str, name: str, label: str, extra: Any = None) -> html.Div:
+    return html.Div(
+        className=f"metric metric-{name}",
+        children=[
+            html.Div(label, className="label"),
+            html.Div(NO_VALUE, id=f"{tile_id}-{name}", className="value"),
+            *([extra] if extra is not None else []),
+        ],
+    )
+
+
+def _tile(queue: Queue) -> html.Section:
+    """One queue: the two numbers that matter most big, then service level, ASA and abandons."""
+    tid = item_key_to_id(f"tile:{queue.id}")
+    return html.Section(
+        id=tid,
+        className="tile status-ok nodata",
+        children=[
+            html.Div(className="tile-head", children=html.H2(queue.name, className="queue-name")),
+            html.Div(
+                className="hero",
+                children=[
+                    _metric(tid, "waiting", "Waiting"),
+                    _metric(tid, "longest", "Longest wait"),
+                ],
+            ),
+            _metric(
+                tid,
+                "sl",
+                "Service level",
+                html.Div(f"target {fmt_percent(queue.sl_target)}", className="target"),
+            ),
+            html.Div(
+                className="pair",
+                children=[_metric(tid, "asa", "Avg answer"), _metric(tid, "abandon", "Abandoned")],
+            ),
+            html.Div(
+                className="tile-delay",
+                children=html.Div(id=f"{tid}-delay", className="value empty"),
+            ),
+            html.Div(
+                className="tile-foot",
+                children=[
+                    html.Div("", id=f"{tid}-offered", className="value"),
+                    html.Div(NO_DATA_YET, id=f"{tid}-age", className="age"),
+                ],
+            ),
+        ],
+    )
+
+
+def _agents() -> html.Section:
+    """Agents by state across the board's queues: who is free to take the next contact."""
+    return html.Section(
+        id="agents",
+        className="agents status-ok",
+        children=[
+            html.Div("Agents", className="agents-label"),
+            *(
+                html.Div(
+                    className=f"agent-state state-{state}",
+                    children=[
+                        html.Div(NO_VALUE, id=f"agents-{state}", className="value"),
+                        html.Div(AGENT_LABELS[state], className="label"),
+                    ],
+                )
+                for state in AGENT_STATES
+            ),
+        ],
+    )
+
+
+def _unknown_board(config: Config, board_id: str) -> html.Div:
+    """Said plainly, with the way out: a mistyped URL on a wall PC is fixed from this page."""
+    return html.Div(
+        className="unknown-board",
+        children=[
+            html.H1(f"Unknown board {board_id!r}" if board_id else "No board given"),
+            html.P("This wall screen's address does not name a board. Boards on this server:"),
+            html.Ul(
+                [
+                    html.Li(dcc.Link(f"{b.title} ({b.id})", href=f"/wall/{b.id}"))
+                    for b in config.boards
+                ]
+            ),
+            *_stores(None),
+        ],
+    )

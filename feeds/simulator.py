@@ -46,6 +46,8 @@ TARGET_OCCUPANCY = 0.9
 SHRINKAGE = 0.13  # share of on-shift time spent away (breaks, lunch, coaching, training)
 MAX_AWAY_SHARE = 0.15  # supervisors stagger breaks rather than empty the floor
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
+BACKFILL = 6 * 3600.0  # of the centre's day played at start, so today's totals are believable
+BACKFILL_BATCH = 2000
 
 # Arrival multiplier by local hour (linear in between): peaks mid-morning and early afternoon,
 # never below half so the board is never dead. The roster follows it too.
@@ -183,6 +185,7 @@ class Simulation:
         start: float,
         agents: int = 24,
         outage: bool = False,
+        outage_after: float = OUTAGE_AFTER,
     ) -> None:
         if agents < 1:
             raise ValueError("agents must be at least 1")
@@ -211,7 +214,7 @@ class Simulation:
         self._at(self.now + ROSTER_EVERY, self._roster)
         self._at(self._next_midnight(self.now), self._midnight)
         if outage:
-            self._at(start + OUTAGE_AFTER, self._declare_outage)
+            self._at(start + outage_after, self._declare_outage)
         self._process(math.nextafter(start, -math.inf))
         self._snapshot_due = True
 
@@ -603,6 +606,12 @@ class Simulation:
         self._emit("contact", contact.id, data)
 
 
+def day_start(ts: float, config: Config) -> float:
+    """Local midnight of the centre's day containing ``ts``."""
+    local = datetime.fromtimestamp(ts, config.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
 def run(
     bus: Bus,
     config: Config,
@@ -618,14 +627,24 @@ def run(
 ) -> None:
     """Play the simulation onto the bus in real time (times ``speed``) until ``stop`` is set.
 
+    It first plays up to six hours of the centre's day so far (not before local midnight), so
+    the day's totals, the contact history and the agents' stats look like a real afternoon;
+    the outage scenario still starts a minute after launch.
+
     Queue statistics come from an :class:`Aggregator` fed with the same events, as they would
     for a real ACD that only sends raw events. A Redis failure never ends the run: the events
     are kept and published on a later tick, so the board catches up once Redis is back.
     """
     began = clock()
-    sim = Simulation(config, seed=seed, start=began, agents=agents, outage=outage)
+    history_from = max(began - BACKFILL, day_start(began, config))
+    sim = Simulation(
+        config, seed=seed, start=history_from, agents=agents, outage=outage,
+        outage_after=began - history_from + OUTAGE_AFTER,
+    )  # fmt: skip
     aggregator = Aggregator(config)
-    pending: list[Envelope] = []
+    pending = sim.advance(began)  # today so far, published on the first tick
+    for env in pending:
+        aggregator.apply(env)
     last_stats = last_beat = -math.inf
     failing, dropped = False, 0
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
@@ -648,7 +667,8 @@ def run(
             beat = {"interval": HEARTBEAT_EVERY}
             batch.append(make_envelope("heartbeat", SOURCE, beat, ts=real, source=SOURCE))
         try:
-            bus.publish_many(batch)
+            for i in range(0, len(batch), BACKFILL_BATCH):
+                bus.publish_many(batch[i : i + BACKFILL_BATCH])
         except redis.RedisError as exc:
             if not failing:
                 log.warning("publishing failed, retrying every tick: %s", exc)

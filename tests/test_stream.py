@@ -65,7 +65,8 @@ def test_last_event_id_resumes_with_only_the_missed_updates(
     watcher = sse(app.port, WALL)
     watcher.next_of("snapshot")
     again = sse(app.port, WALL, last_event_id=last_seen)
-    events = [again.next(), again.next()]
+    status, *events = [again.next(), again.next(), again.next()]
+    assert status["event"] == "system" and status["data"]["bus"]["up"] is True
     assert [e["event"] for e in events] == ["update", "update"]
     assert [e["id"] for e in events] == missed
     assert events[0]["data"]["items"]["tile:billing"]["fields"]["waiting"]["text"] == "2"
@@ -96,6 +97,7 @@ def test_heartbeats_flow_on_a_quiet_stream(bus, redis_server, prefix, start_app,
     s.next_of("snapshot")
     hb = s.next_of("heartbeat", timeout=15)
     assert abs(hb["data"]["now"] - time.time()) < 5
+    assert hb["data"]["bus"]["up"] is True
 
 
 def test_bus_loss_and_return_reach_the_stream(own_redis: EmbeddedRedis, prefix, start_app, sse):
@@ -110,6 +112,9 @@ def test_bus_loss_and_return_reach_the_stream(own_redis: EmbeddedRedis, prefix, 
     assert "Redis" in down["data"]["bus"]["detail"]
     status, body = app.get("/healthz")
     assert status == 503 and json.loads(body)["status"] == "degraded"
+    # A page opened while the bus is down is told so in its snapshot.
+    late = sse(app.port, WALL)
+    assert late.next_of("snapshot")["data"]["bus"]["up"] is False
     own_redis.start()
     back = s.next_of("snapshot", timeout=20)
     assert back["data"]["bus"]["up"] is True

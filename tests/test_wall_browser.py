@@ -1,0 +1,120 @@
+"""The wall screen in a real headless Chromium, against the real server and a real Redis."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from feeds.bus import Bus
+from feeds.schema import make_envelope
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def q(qid: str, **data: object):
+    return make_envelope("queue", qid, data, ts=time.time(), source="test")
+
+
+def test_wall_shows_published_values_and_ticks_longest_wait(
+    page: Page, bus: Bus, redis_server, prefix, start_app
+) -> None:
+    app = start_app(redis_server.url, prefix)
+    page.goto(f"{app.base}/wall/main")
+    waiting = page.locator("#tile-billing-waiting")
+    expect(waiting).to_have_text("—", timeout=15_000)  # connected, no data yet
+    bus.publish(q("billing", waiting=7, longest_wait_since=time.time() - 65, service_level=0.91))
+    expect(waiting).to_have_text("7")
+    expect(page.locator("#tile-billing-sl")).to_contain_text("91%")
+    longest = page.locator("#tile-billing-longest")
+    expect(longest).to_have_text(re.compile(r"^1:0[5-7]$"))
+    first = longest.inner_text()
+    page.wait_for_timeout(2100)
+    assert longest.inner_text() != first  # ticks in the browser with no new data
+    expect(page.locator("#tile-billing")).to_have_class(re.compile(r"\bstatus-warn\b"))
+    expect(page.locator("#conn-band")).to_be_hidden()
+
+
+def test_a_tile_whose_feed_goes_quiet_is_shown_stale(
+    page: Page, bus: Bus, redis_server, prefix, start_app
+) -> None:
+    app = start_app(redis_server.url, prefix, stale_after=2)
+    page.goto(f"{app.base}/wall/main")
+    expect(page.locator("#tile-faults-waiting")).to_have_text("—", timeout=15_000)
+    bus.publish(q("faults", waiting=3))
+    expect(page.locator("#tile-faults-waiting")).to_have_text("3")
+    expect(page.locator("#tile-faults")).not_to_have_class(re.compile(r"\bstale\b"))
+    expect(page.locator("#tile-faults")).to_have_class(re.compile(r"\bstale\b"), timeout=6000)
+    expect(page.locator("#tile-faults-age")).to_contain_text("no data")
+    bus.publish(q("faults", waiting=4))
+    expect(page.locator("#tile-faults")).not_to_have_class(re.compile(r"\bstale\b"))
+
+
+def test_connection_band_when_redis_stops_and_fresh_values_after_restart(
+    page: Page, own_redis, prefix, start_app
+) -> None:
+    bus = Bus.from_url(own_redis.url, prefix)
+    bus.publish(q("billing", waiting=5))
+    app = start_app(own_redis.url, prefix)
+    page.goto(f"{app.base}/wall/main")
+    expect(page.locator("#tile-billing-waiting")).to_have_text("5", timeout=15_000)
+    band = page.locator("#conn-band")
+    expect(band).to_be_hidden()
+    own_redis.stop()
+    expect(band).to_be_visible(timeout=15_000)
+    expect(band).to_contain_text("last values")
+    expect(page.locator("#tile-billing-waiting")).to_have_text("5")  # last value kept
+    own_redis.start()
+    bus.publish(q("billing", waiting=12))
+    expect(page.locator("#tile-billing-waiting")).to_have_text("12", timeout=20_000)
+    expect(band).to_be_hidden()
+
+
+def test_message_text_is_shown_literally_and_never_runs(
+    page: Page, bus: Bus, redis_server, prefix, start_app
+) -> None:
+    app = start_app(redis_server.url, prefix)
+    page.goto(f"{app.base}/wall/main")
+    expect(page.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
+    payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    data = {"text": payload, "priority": "urgent", "expires_at": time.time() + 600}
+    bus.publish(make_envelope("message", "m-xss", data, ts=time.time()))
+    expect(page.locator("#messages")).to_contain_text(payload)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#messages img").count() == 0
+
+
+def test_the_app_refuses_an_unknown_board_politely(page: Page, redis_server, prefix, start_app):
+    app = start_app(redis_server.url, prefix)
+    page.goto(f"{app.base}/wall/nope")
+    expect(page.locator("body")).to_contain_text("nope", timeout=15_000)
+    expect(page.get_by_role("link", name="Contact floor")).to_be_visible()
