@@ -338,10 +338,12 @@
         es.addEventListener("update", onEvent(function (d) {
             Object.assign(S.items, d.items || {});
         }));
-        es.addEventListener("system", onEvent(function (d) {
+        // System events and heartbeats both carry the bus status: a page never keeps a stale one.
+        var busStatus = onEvent(function (d) {
             S.bus = d.bus || S.bus;
-        }));
-        es.addEventListener("heartbeat", onEvent(function () {}));
+        });
+        es.addEventListener("system", busStatus);
+        es.addEventListener("heartbeat", busStatus);
         // A stream that opens again after an error may resume from Last-Event-ID with no
         // snapshot, so the band goes as soon as the server answers, not at the next snapshot.
         es.onopen = function () {
@@ -400,6 +402,14 @@
         if (!S.timer) {
             S.timer = setInterval(tick, TICK_MS);
         }
+        // Rotating boards: the next board after `seconds` on this one (a plain navigation, so
+        // the next page starts from its own snapshot).
+        clearTimeout(S.rotation);
+        if (view.rotate) {
+            S.rotation = setTimeout(function () {
+                window.location.assign(view.rotate.next);
+            }, view.rotate.seconds * 1000);
+        }
         render();
         return view.stream;
     }
@@ -421,7 +431,7 @@
     var RENDERERS = window.floorboardRenderers = window.floorboardRenderers || {};
     var HELPERS = {
         el: el, setProps: setProps, cls: cls, hhmm: hhmm, ago: ago, duration: duration,
-        clockFormat: clockFormat
+        clockFormat: clockFormat, thresholdStatus: thresholdStatus
     };
 
     // Added to, not replaced: the Dash renderer keeps set_props on the same object.

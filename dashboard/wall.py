@@ -107,12 +107,22 @@ def _view(config: Config, board: Board) -> dict[str, Any]:
     query = urlencode({"view": "wall", "board": board.id})
     return {
         "stream": f"/stream?{query}",
+        "rotate": _rotation(config, board),
         "timezone": config.centre.timezone,
         # Server time at render: the script's first clock sample, before the stream's first event.
         "now": time.time(),
         "root": "wall",
         "items": items,
     }
+
+
+def _rotation(config: Config, board: Board) -> dict[str, Any] | None:
+    """Where this board hands over to, and when: the next board in the config, round."""
+    if not board.rotate_seconds or len(config.boards) < 2:
+        return None
+    index = next(i for i, b in enumerate(config.boards) if b.id == board.id)
+    following = config.boards[(index + 1) % len(config.boards)]
+    return {"seconds": board.rotate_seconds, "next": f"/wall/{following.id}"}
 
 
 def _stores(view: dict[str, Any] | None) -> list[dcc.Store]:

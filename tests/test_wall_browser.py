@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from feeds.bus import Bus
 from feeds.schema import make_envelope
 
-pytestmark = pytest.mark.browser
-
-CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]  # fmt: skip
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+pytestmark = pytest.mark.browser  # browser and page: tests/conftest.py
 
 
 def q(qid: str, **data: object):
@@ -118,3 +91,16 @@ def test_the_app_refuses_an_unknown_board_politely(page: Page, redis_server, pre
     page.goto(f"{app.base}/wall/nope")
     expect(page.locator("body")).to_contain_text("nope", timeout=15_000)
     expect(page.get_by_role("link", name="Contact floor")).to_be_visible()
+
+
+def test_a_rotating_board_hands_over_to_the_next(page: Page, redis_server, prefix, start_app):
+    app = start_app(redis_server.url, prefix)
+    text = app.config.read_text().replace("rotate_seconds = 0 ", "rotate_seconds = 2 ")
+    app.config.write_text(text)
+    app.stop()
+    app.start()
+    page.goto(f"{app.base}/wall/main")
+    expect(page.locator("#tile-chat-waiting")).to_be_visible(timeout=15_000)
+    page.wait_for_url(f"{app.base}/wall/voice", timeout=10_000)
+    expect(page.locator("#tile-billing-waiting")).to_be_visible()
+    expect(page.locator("#tile-chat-waiting")).to_have_count(0)  # voice has no chat tile
