@@ -15,15 +15,24 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from feeds.bus import Bus
 from feeds.embedded import EmbeddedRedis, free_port
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
 ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("FLOORBOARD_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]  # fmt: skip
 
 
 @pytest.fixture(scope="session")
@@ -159,9 +168,15 @@ def start_app(tmp_path: Path) -> Iterator:
 class SSEClient:
     """A minimal Server-Sent Events reader over http.client, for stream tests."""
 
-    def __init__(self, port: int, path: str, last_event_id: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        path: str,
+        last_event_id: int | None = None,
+        extra_headers: dict[str, str] | None = None,  # e.g. a login's Cookie
+    ) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        headers = {"Accept": "text/event-stream"}
+        headers = {"Accept": "text/event-stream", **(extra_headers or {})}
         if last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         self.conn.request("GET", path, headers=headers)
@@ -209,11 +224,57 @@ class SSEClient:
 def sse() -> Iterator:
     clients: list[SSEClient] = []
 
-    def open_(port: int, path: str, last_event_id: int | None = None) -> SSEClient:
-        c = SSEClient(port, path, last_event_id)
+    def open_(
+        port: int,
+        path: str,
+        last_event_id: int | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> SSEClient:
+        c = SSEClient(port, path, last_event_id, extra_headers)
         clients.append(c)
         return c
 
     yield open_
     for c in clients:
         c.close()
+
+
+# -- browsers (tests marked ``browser``) --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium (Debian's) for the session; each test gets its own contexts."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Factory: a page in a browser context of its own (its own cookies, so its own login).
+
+    Any uncaught JavaScript error on any of the pages fails the test.
+    """
+    contexts = []
+    errors: list[str] = []
+
+    def make(width: int = 1920, height: int = 1080) -> Page:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        contexts.append(context)
+        pg = context.new_page()
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        return pg
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(new_page: Callable[..., Page]) -> Page:
+    return new_page()
