@@ -1,0 +1,316 @@
+"""The supervisor console's live items: key messages with their acknowledgements, outages, delays.
+
+A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to move within a
+second of the agent's click, on every supervisor's console at once. So these lists are items of
+a hub view (``view=console``) like the wall's, computed once per change from the hub's mirror
+and pushed over the console's stream; the page applies them in the browser
+(``assets/console.js``), with no server round trip per update.
+
+Who a message targets and whether it is active come from :func:`feeds.messages.targets` and
+:func:`feeds.messages.message_status`, the rules the backend uses when posting, acknowledging
+and counting, so the console can never disagree with ``GET /api/v1/messages/<id>/acks``. The
+agents are the mirror's agent states laid over :class:`Roster` (which adds agent users who have
+no state on the bus yet, as :meth:`feeds.messages.Messages.agents` does).
+
+What is not on the bus (the audit log, resolved outages, outage timelines) is read by the
+console's server callbacks instead (see :mod:`dashboard.console`). Formatting for the audit log
+lives here too: pure functions, tested without a server.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, tzinfo
+from typing import Any
+
+import redis
+
+from dashboard.viewmodels import NO_VALUE, Item, fmt_duration
+from feeds.config import Config
+from feeds.messages import PRIORITY_ORDER, STATUS_ORDER, Agent, message_status, targets
+from feeds.outages import SEVERITY_ORDER
+from feeds.schema import Envelope
+
+log = logging.getLogger(__name__)
+
+ROSTER_SECONDS = 30.0  # how often the hub re-reads the agent users (added far less often)
+PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
+MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
+
+
+class Roster:
+    """The agents the backend knows (:meth:`Messages.agents`), re-read at most every
+    :data:`ROSTER_SECONDS`.
+
+    The hub computes items under its lock on every change; one Redis read per half-minute keeps
+    that cheap. If Redis cannot answer, the last roster is kept: the subscriber notices the
+    outage itself and resnapshots when it is back.
+    """
+
+    def __init__(
+        self,
+        read: Callable[[], Mapping[str, Agent]],
+        ttl: float = ROSTER_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.read = read
+        self.ttl = ttl
+        self.clock = clock
+        self.agents: dict[str, Agent] = {}
+        self.read_at: float | None = None
+
+    def __call__(self) -> dict[str, Agent]:
+        now = self.clock()
+        if self.read_at is None or now - self.read_at >= self.ttl:
+            try:
+                self.agents = dict(self.read())
+            except redis.RedisError as exc:
+                log.warning("cannot read the agent roster, keeping the last one: %s", exc)
+            self.read_at = now
+        return self.agents
+
+
+def agents_known(states: Iterable[Envelope], roster: Mapping[str, Agent]) -> dict[str, Agent]:
+    """The roster with each agent's live state from the bus on top (team and skills change)."""
+    known = dict(roster)
+    for env in states:
+        d = env.data
+        known[env.id] = Agent(env.id, d["name"], d["team"], frozenset(d["skills"]))
+    return known
+
+
+def audience_label(
+    audience: Mapping[str, Any], queue_names: Mapping[str, str], agents: Mapping[str, Agent]
+) -> str:
+    """ "Everyone", "Team North", "Queue Faults & Outages", "Agent Ann Lee": as a person says it."""
+    kind, value = audience["kind"], audience.get("value")
+    if kind == "all":
+        return "Everyone"
+    if kind == "queue":
+        return f"Queue {queue_names.get(value, value)}"
+    if kind == "agent":
+        agent = agents.get(value)
+        return f"Agent {agent.name if agent else value}"
+    return f"Team {value}"
+
+
+def ack_summary(
+    data: Mapping[str, Any], acked: Iterable[str], agents: Mapping[str, Agent]
+) -> dict[str, Any]:
+    """How many of the targeted agents acknowledged, and the names of those who have not.
+
+    Counted like :meth:`Messages.list`: an acknowledgement by someone no longer targeted (the
+    audience was edited) does not count.
+    """
+    targeted = targets(data["audience"], agents)
+    done = set(acked).intersection(targeted)
+    pending = [agents[a].name for a in targeted if a not in done]
+    return {
+        "targeted": len(targeted),
+        "acknowledged": len(done),
+        "pending": pending[:PENDING_SHOWN],
+        "more": max(0, len(pending) - PENDING_SHOWN),
+    }
+
+
+def message_list(
+    messages: Iterable[Envelope],
+    acks: Iterable[Envelope],
+    agents: Mapping[str, Agent],
+    queue_names: Mapping[str, str],
+    now: float,
+) -> Item:
+    """Every message the state holds, in the order of :meth:`Messages.list` as of ``now``.
+
+    Start and expiry travel with each entry: the browser moves a message from scheduled to
+    active to expired on the second (re-sorting by status), without the server sending anything.
+    """
+    acked: dict[str, set[str]] = {}
+    for ack in acks:
+        acked.setdefault(ack.data["message_id"], set()).add(ack.data["agent_id"])
+    entries = []
+    for m in messages:
+        d = m.data
+        entries.append(
+            {
+                "id": m.id,
+                "text": d["text"],
+                "priority": d["priority"],
+                "audience": audience_label(d["audience"], queue_names, agents),
+                "starts_at": d["starts_at"],
+                "expires_at": d["expires_at"],
+                "status": message_status(d, now),
+                "author": d["author"],
+                "updated": m.ts,
+                "acks": ack_summary(d, acked.get(m.id, ()), agents) if d["ack_required"] else None,
+            }
+        )
+    entries.sort(
+        key=lambda e: (STATUS_ORDER[e["status"]], PRIORITY_ORDER[e["priority"]], -e["updated"])
+    )
+    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+
+
+def outage_list(outages: Iterable[Envelope], queue_names: Mapping[str, str]) -> Item:
+    """Active outages with everything a supervisor set, most severe then newest first."""
+    entries = [
+        {
+            "id": o.id,
+            **{k: v for k, v in o.data.items() if k != "queues"},
+            "queues": [queue_names.get(q, q) for q in o.data["queues"]],
+            "updated": o.ts,
+        }
+        for o in outages
+        if o.data["status"] != "resolved"
+    ]
+    entries.sort(key=lambda o: (SEVERITY_ORDER[o["severity"]], -o["started_at"]))
+    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+
+
+def delay_list(delays: Mapping[str, Envelope], config: Config) -> Item:
+    """Each queue's delay reason, in the config's queue order (an expired one is shown as such
+    by the browser at its expiry)."""
+    entries = []
+    for queue in config.queues:
+        env = delays.get(queue.id)
+        if env is not None:
+            d = env.data
+            entries.append(
+                {
+                    "queue": queue.id,
+                    "name": queue.name,
+                    "reason": d["reason"],
+                    "expected_wait": d["expected_wait"],
+                    "expires_at": d["expires_at"],
+                    "author": d["author"],
+                    "updated": env.ts,
+                }
+            )
+    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+
+
+class ConsoleView:
+    """The console's three lists; every supervisor's console shares the one view."""
+
+    key = "console"
+
+    def __init__(self, config: Config, roster: Callable[[], Mapping[str, Agent]]) -> None:
+        self.config = config
+        self.roster = roster
+        self.queue_names = {q.id: q.name for q in config.queues}
+
+    def keys(self) -> list[str]:
+        return [MESSAGES, OUTAGES, DELAYS]
+
+    def affected(self, env: Envelope) -> set[str]:
+        # An agent's change can move them in or out of an audience (team, skills).
+        if env.kind in ("message", "ack", "agent"):
+            return {MESSAGES}
+        return {"outage": {OUTAGES}, "delay": {DELAYS}}.get(env.kind, set())
+
+    def compute(self, key: str, mirror: Mapping[str, Mapping[str, Envelope]], now: float) -> Item:
+        if key == MESSAGES:
+            agents = agents_known(mirror.get("agent", {}).values(), self.roster())
+            return message_list(
+                mirror.get("message", {}).values(),
+                mirror.get("ack", {}).values(),
+                agents,
+                self.queue_names,
+                now,
+            )
+        if key == OUTAGES:
+            return outage_list(mirror.get("outage", {}).values(), self.queue_names)
+        if key == DELAYS:
+            return delay_list(mirror.get("delay", {}), self.config)
+        raise KeyError(key)
+
+
+# -- the audit log, as the console shows it --------------------------------------------------------
+
+AUDIT_TIME_FIELDS = frozenset(
+    {"starts_at", "expires_at", "eta", "started_at", "at", "resolved_at"}
+)  # fmt: skip
+AUDIT_HIDDEN = frozenset({"author", "started_at"})  # set by the system, never by the change
+CLIP = 80  # characters of a long value shown in a diff
+
+
+def fmt_time(ts: float | None, tz: tzinfo, now: float) -> str:
+    """HH:MM:SS today, else "23 Nov 14:05" (with the year when it is not this one): what a
+    supervisor needs to place a change."""
+    if ts is None:
+        return NO_VALUE
+    when, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
+    if when.date() == today.date():
+        return when.strftime("%H:%M:%S")
+    return when.strftime("%d %b %H:%M" if when.year == today.year else "%d %b %Y %H:%M")
+
+
+def fmt_value(field: str, value: Any, tz: tzinfo, now: float) -> str:
+    """One audited value as short text: times as clock times, audiences and lists in words."""
+    if value is None or value == "" or value == []:
+        return NO_VALUE
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if field in AUDIT_TIME_FIELDS and isinstance(value, int | float):
+        return fmt_time(value, tz, now)
+    if field == "expected_wait" and isinstance(value, int | float):
+        return fmt_duration(value)
+    if isinstance(value, dict) and "kind" in value:  # an audience
+        return value["kind"] if value["kind"] == "all" else f"{value['kind']} {value['value']}"
+    if isinstance(value, list):
+        value = ", ".join(map(str, value))
+    text = str(value).replace("\n", " ⏎ ")
+    return text if len(text) <= CLIP else text[: CLIP - 1] + "…"
+
+
+def audit_changes(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None, tz: tzinfo, now: float
+) -> list[tuple[str, str | None, str | None]]:
+    """(field, before, after) as text for each field the change touched: the compact diff.
+
+    A new item lists what it was created with (``before`` None), a removed one what it was
+    (``after`` None). Fields that read the same either way (None and "") are left out.
+    """
+    old, new = before or {}, after or {}
+    rows = []
+    for f in [*new, *(f for f in old if f not in new)]:
+        if f in AUDIT_HIDDEN:
+            continue
+        was, now_is = fmt_value(f, old.get(f), tz, now), fmt_value(f, new.get(f), tz, now)
+        if before is None and now_is != NO_VALUE:
+            rows.append((f, None, now_is))
+        elif after is None and was != NO_VALUE:
+            rows.append((f, was, None))
+        elif before is not None and after is not None and was != now_is:
+            rows.append((f, was, now_is))
+    return rows
+
+
+AUDIT_VERBS = {
+    ("post", "message"): "posted message", ("edit", "message"): "edited message",
+    ("expire", "message"): "expired message", ("ack", "ack"): "acknowledged",
+    ("declare", "outage"): "declared outage", ("update", "outage"): "updated outage",
+    ("resolve", "outage"): "resolved outage", ("set", "delay"): "set the delay reason of",
+    ("clear", "delay"): "cleared the delay reason of",
+}  # fmt: skip
+
+
+def audit_entry(entry: Mapping[str, Any], tz: tzinfo, now: float) -> dict[str, Any]:
+    """One audit entry as the console shows it: when, who, did what to what, and the diff.
+
+    An acknowledgement says it all in one line ("acknowledged m-1 for a07").
+    """
+    verb = AUDIT_VERBS.get((entry["action"], entry["kind"]), f"{entry['action']} {entry['kind']}")
+    subject, rows = entry["id"], audit_changes(entry["before"], entry["after"], tz, now)
+    if entry["kind"] == "ack" and entry["after"]:
+        subject = f"{entry['after']['message_id']} for {entry['after']['agent_id']}"
+        rows = []
+    return {
+        "time": fmt_time(entry["at"], tz, now),
+        "actor": entry["actor"],
+        "verb": verb,
+        "subject": subject,
+        "rows": rows,
+    }
