@@ -16,12 +16,15 @@ from dash import Dash
 
 from dashboard import api, pages
 from dashboard.auth import init_auth, load_secret_key
+from dashboard.console_view import Roster
 from dashboard.hub import Hub
 from dashboard.stream import blueprint
 from dashboard.views import view_for
 from feeds.accounts import Accounts
 from feeds.bus import Bus
 from feeds.config import load_config
+from feeds.history import CustomerHistory, HistoryCache
+from feeds.messages import Messages
 
 # Forked workers have hit a half-imported numpy inside plotly when orjson is installed: import
 # numpy (when present) up front, before any worker serves a request.
@@ -29,7 +32,11 @@ if importlib.util.find_spec("numpy"):
     importlib.import_module("numpy")
 
 config = load_config()
-bus = Bus.from_url(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"), config.redis.prefix)
+bus = Bus.from_url(
+    os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+    config.redis.prefix,
+    config.moments.history_days,
+)
 hub = Hub(bus)
 accounts = Accounts(bus.client, config.redis.prefix)
 
@@ -40,6 +47,11 @@ app = Dash(
     pages_folder="",
     assets_folder=str(Path(__file__).with_name("assets")),
     update_title=None,
+    # Dash would build one "validation layout" from every page's layout as the first request
+    # sees it, and send it to every browser. The console's layout depends on who asks (only a
+    # sign-in prompt for anyone but a supervisor), so that layout would miss the console's ids
+    # and log errors on every page; and it must not reach other browsers anyway.
+    suppress_callback_exceptions=True,
 )
 server = app.server
 init_auth(
@@ -48,10 +60,16 @@ init_auth(
     secret_key=load_secret_key(),
     walls_open=config.access.walls == "open",
     cookie_secure=config.access.session_cookie_secure,
+    trusted_user_header=config.access.trusted_user_header,
+    trusted_proxies=config.access.trusted_proxies,
 )
-server.register_blueprint(blueprint(hub, lambda view, params: view_for(config, view, params)))
+roster = Roster(lambda: Messages(bus, config).agents(bus.client))
+history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
+server.register_blueprint(
+    blueprint(hub, lambda view, params: view_for(config, view, params, roster, history))
+)
 server.register_blueprint(api.blueprint(bus, config))
-pages.register(app, config)
+pages.register(app, config, bus)
 # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh worker
 # got 500s for the JS bundles (plotly/dash#3971).
 app._setup_server()

@@ -14,17 +14,25 @@ requests need no CSRF check: a browser never adds an ``Authorization`` header by
 
 Failed logins are slowed (a fixed delay each) and counted per username in Redis, shared by all
 workers: five in a row lock that username for five minutes.
+
+Single sign-on (optional, ``[access] trusted_user_header``): a reverse proxy that has
+authenticated the user names them in a header, and the user must exist in the account store
+(which gives the role, agent id and team). The header is believed only on connections from
+``trusted_proxies``, since anyone can send it; from anywhere else it is ignored. A browser
+sends proxy credentials by itself, like a cookie, so such requests need the CSRF token too
+(the CSRF cookie is given to them as to logged-in sessions).
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 import logging
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -47,6 +55,7 @@ CSRF_COOKIE = "_csrf_token"  # the name Dash's renderer reads
 CSRF_HEADER = "X-CSRFToken"  # the header Dash's renderer sends
 CSRF_FIELD = "csrf_token"  # for plain HTML forms
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+BROWSER_VIAS = frozenset({"session", "proxy"})  # credentials a browser sends by itself: CSRF
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 USER_IDLE_SECONDS = 12 * 3600  # a login lasts a shift without use
@@ -108,7 +117,7 @@ class Principal:
 
     name: str  # username, or token label
     role: str  # one of ROLES
-    via: str  # "session" (cookie: CSRF applies) or "token" (Authorization header or wall URL)
+    via: str  # "session" (cookie) or "proxy" (SSO header): CSRF applies; or "token"
     agent_id: str | None = None  # for role agent: the agent they are
     team: str | None = None
 
@@ -186,18 +195,31 @@ def _landing(user: User) -> str:
 class _Auth:
     """The request hooks and the login views, bound to one account store and its settings."""
 
-    def __init__(self, accounts: Accounts, *, cookie_secure: bool) -> None:
+    def __init__(
+        self,
+        accounts: Accounts,
+        *,
+        cookie_secure: bool,
+        trusted_user_header: str = "",
+        trusted_proxies: Iterable[str] = (),
+    ) -> None:
         self.accounts = accounts
         self.cookie_secure = cookie_secure
+        self.trusted_user_header = trusted_user_header
+        self.trusted_proxies = [ipaddress.ip_network(p, strict=False) for p in trusted_proxies]
 
     # -- who is asking ----------------------------------------------------------------------
 
     def resolve(self) -> None:
-        """Set ``g.principal`` from the bearer token, else from the session cookie."""
+        """Set ``g.principal`` from the bearer token, else from a trusted proxy's user header,
+        else from the session cookie."""
         g.principal = None
         try:
+            proxied = self._proxied_user()
             if "Authorization" in request.headers:
                 g.principal = self._from_header(request.headers["Authorization"])
+            elif proxied is not None:
+                g.principal = self._from_proxy(proxied)
             elif session.get("sid"):
                 g.principal = self._from_session(session["sid"], session.get("idle", 0))
         except redis.RedisError as exc:
@@ -214,6 +236,30 @@ class _Auth:
             g.auth_problem = "invalid or revoked token"
             return None
         return Principal(token.label, token.role, "token")
+
+    def _proxied_user(self) -> str | None:
+        """The user named by a trusted proxy: None when SSO is off, the header is absent, or the
+        request did not come from a trusted proxy (then the header is anyone's claim)."""
+        if not self.trusted_user_header:
+            return None
+        name = request.headers.get(self.trusted_user_header)
+        if not name:
+            return None
+        try:
+            peer = ipaddress.ip_address(request.remote_addr or "")
+        except ValueError:
+            return None
+        peer = getattr(peer, "ipv4_mapped", None) or peer
+        return name if any(peer in net for net in self.trusted_proxies) else None
+
+    def _from_proxy(self, name: str) -> Principal | None:
+        user = self.accounts.get_user(name) if NAME_RE.match(name) else None
+        if user is None:
+            g.auth_problem = "the signed-on user has no Floorboard account"
+            return None
+        if not session.get("csrf"):
+            session["csrf"] = secrets.token_urlsafe(32)
+        return Principal(user.name, user.role, "proxy", user.agent_id, user.team)
 
     def _from_session(self, sid: str, idle: int) -> Principal | None:
         record = self.accounts.session(sid, idle or USER_IDLE_SECONDS)
@@ -241,7 +287,9 @@ class _Auth:
 
     def check_csrf(self) -> flask.Response | None:
         principal = current_principal()
-        if request.method not in UNSAFE_METHODS or principal is None or principal.via != "session":
+        if request.method not in UNSAFE_METHODS or principal is None:
+            return None
+        if principal.via not in BROWSER_VIAS:
             return None
         sent = request.headers.get(CSRF_HEADER)
         if sent is None and request.mimetype in FORM_TYPES:
@@ -252,7 +300,9 @@ class _Auth:
 
     def sync_csrf_cookie(self, response: flask.Response) -> flask.Response:
         """Keep the readable CSRF cookie equal to the session's token while logged in."""
-        token = session.get("csrf") if session.get("sid") else None
+        principal = current_principal()
+        signed_on = session.get("sid") or (principal is not None and principal.via == "proxy")
+        token = session.get("csrf") if signed_on else None
         if token and request.cookies.get(CSRF_COOKIE) != token:
             response.set_cookie(
                 CSRF_COOKIE,
@@ -376,9 +426,14 @@ def init_auth(
     secret_key: str,
     walls_open: bool = True,
     cookie_secure: bool = False,
+    trusted_user_header: str = "",
+    trusted_proxies: Iterable[str] = (),
 ) -> None:
     """Install session settings, ``/login`` and ``/logout``, principal resolution before every
-    request, CSRF checks and (when ``walls_open`` is False) the wall-screen guard."""
+    request, CSRF checks and (when ``walls_open`` is False) the wall-screen guard.
+
+    ``trusted_user_header``: the single sign-on header, believed only from ``trusted_proxies``
+    (addresses or networks); empty: no single sign-on."""
     server.secret_key = secret_key
     server.config.update(
         SESSION_COOKIE_HTTPONLY=True,
@@ -387,7 +442,12 @@ def init_auth(
         # The cookie's outer bound; each session's real (idle) life is kept in Redis.
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=WALL_IDLE_SECONDS),
     )
-    auth = _Auth(accounts, cookie_secure=cookie_secure)
+    auth = _Auth(
+        accounts,
+        cookie_secure=cookie_secure,
+        trusted_user_header=trusted_user_header,
+        trusted_proxies=trusted_proxies,
+    )
     server.before_request(auth.resolve)
     server.before_request(auth.check_csrf)
     if not walls_open:

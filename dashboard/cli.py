@@ -90,7 +90,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
     from feeds.simulator import run
 
     config = _config(args)
-    bus = Bus.from_url(_require_redis_url(), config.redis.prefix)
+    bus = Bus.from_url(_require_redis_url(), config.redis.prefix, config.moments.history_days)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -127,7 +127,7 @@ def cmd_publish(args: argparse.Namespace) -> None:
             envs.append(parse_envelope(obj))
         except SchemaError as exc:
             sys.exit(f"floorboard: event {n}: {exc}")
-    bus = Bus.from_url(_require_redis_url(), config.redis.prefix)
+    bus = Bus.from_url(_require_redis_url(), config.redis.prefix, config.moments.history_days)
     for env, seq in zip(envs, bus.publish_many(envs), strict=True):
         print(f"published {env.kind}/{env.id} as seq {seq}")
 
@@ -154,7 +154,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
                 f"\n  Floorboard demo: http://{args.host}:{args.port}/wall/main"
                 f"\n  (Redis {os.environ['REDIS_URL']}; Ctrl-C stops everything)\n"
                 f"\n  Sign in at http://{args.host}:{args.port}/login\n"
-                f"{textwrap.indent(seeded.stdout, '  ')}",
+                f"{textwrap.indent(seeded.stdout, '  ')}"
+                f"\n  An agent lands on their tab, e.g. http://{args.host}:{args.port}/agent/a01:"
+                f"\n  the outage starts a minute in; callers on Billing and Faults get cards.\n",
                 flush=True,
             )
             serve(args.host, args.port, args.workers)

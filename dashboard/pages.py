@@ -1,4 +1,4 @@
-"""The Dash pages: an index of boards and the wall screens.
+"""The Dash pages: an index of boards, the wall screens and the supervisor console.
 
 Pages are registered with ``path_template`` so one layout function serves every board; the
 layout is built in Python from the config, and live values arrive through the page's stream.
@@ -9,11 +9,12 @@ from __future__ import annotations
 import dash
 from dash import Dash, dcc, html
 
-from dashboard import wall
+from dashboard import agent, console, wall
+from feeds.bus import Bus
 from feeds.config import Config
 
 
-def register(app: Dash, config: Config) -> None:
+def register(app: Dash, config: Config, bus: Bus) -> None:
     def index_layout(**_: str) -> html.Div:
         return html.Div(
             className="index",
@@ -21,6 +22,8 @@ def register(app: Dash, config: Config) -> None:
                 html.H1(config.centre.name),
                 html.H2("Wall screens"),
                 html.Ul([html.Li(dcc.Link(b.title, href=f"/wall/{b.id}")) for b in config.boards]),
+                html.H2("Supervisors"),
+                html.Ul([html.Li(html.A("Supervisor console", href=console.PATH))]),
             ],
         )
 
@@ -32,3 +35,17 @@ def register(app: Dash, config: Config) -> None:
         title=f"{config.centre.name} · wall",
     )
     wall.register_callbacks(app)
+    dash.register_page(
+        "supervisor",
+        path=console.PATH,
+        layout=lambda **_: console.layout(config),
+        title=f"{config.centre.name} · supervisor console",
+    )
+    console.register_callbacks(app, config, bus)
+    dash.register_page(
+        "agent",
+        path_template="/agent/<agent_id>",
+        layout=lambda agent_id="", **_: agent.layout(config, agent_id),
+        title=f"{config.centre.name} · agent",
+    )
+    agent.register_callbacks(app, config, bus)

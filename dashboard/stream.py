@@ -22,7 +22,8 @@ from dashboard.views import ViewSpec
 HEARTBEAT_SECONDS = 10.0
 # Views that show more than the wall screens may: the role each needs, checked with the same
 # 401/403 answers as the API. (Wall streams follow the config's wall access, in dashboard.auth.)
-VIEW_ROLES = {"console": "supervisor"}
+# Which agent's view an agent may open is the view factory's to say (PermissionError: 403).
+VIEW_ROLES = {"console": "supervisor", "agent": "agent"}
 RETRY_MS = (1000, 3000)
 
 
@@ -62,6 +63,8 @@ def blueprint(hub: Hub, view_factory: Callable[[str, dict[str, str]], ViewSpec])
         except LookupError as exc:
             field, _, reason = str(exc.args[0]).partition(": ")
             return jsonify(error={"field": field, "reason": reason}), 404
+        except PermissionError as exc:
+            return jsonify(error={"field": "authorization", "reason": str(exc)}), 403
         hub.start()
         return Response(
             event_stream(hub, spec, _last_event_id()),

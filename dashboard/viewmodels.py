@@ -20,13 +20,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from feeds.config import Queue
+from feeds.messages import PRIORITY_ORDER
+from feeds.outages import SEVERITY_ORDER, outage_touches
 from feeds.schema import AGENT_STATES, Envelope
 
 Item = dict[str, Any]
 
 _STATUS_RANK = {"ok": 0, "warn": 1, "alert": 2}
-SEVERITY_RANK = {"critical": 0, "major": 1, "minor": 2}
-PRIORITY_RANK = {"urgent": 0, "important": 1, "info": 2}
 NO_VALUE = "—"
 
 
@@ -128,32 +128,37 @@ def agents_summary(agents: Iterable[Envelope], queue_ids: Iterable[str], waiting
     return {"ts": newest, "stale_after": None, "status": status, "fields": fields}
 
 
-def _touches(env_queues: list[str], queue_ids: set[str]) -> bool:
-    return not env_queues or bool(queue_ids.intersection(env_queues))
+def outage_entry(o: Envelope) -> dict[str, Any]:
+    """What screens show of an outage: its public side, never the internal note."""
+    d = o.data
+    return {
+        "id": o.id,
+        "severity": d["severity"],
+        "service": d["service"],
+        "status": d["status"],
+        "wording": d["customer_wording"],
+        "workaround": d["workaround"],
+        "offer": d["offer"],
+        "eta": d["eta"],
+        "since": d["started_at"],
+        "updated": o.ts,
+        "queues": d["queues"],
+    }
+
+
+def outage_list(entries: list[dict[str, Any]]) -> Item:
+    """A list item of outage entries; any critical outage makes it an alert."""
+    severities = {e["severity"] for e in entries}
+    status = "alert" if "critical" in severities else "warn" if entries else "ok"
+    return {"ts": None, "stale_after": None, "status": status, "list": entries}
 
 
 def outage_band(outages: Iterable[Envelope], queue_ids: Iterable[str]) -> Item:
     """Active outages touching these queues (or the whole centre), most severe first."""
     wanted = set(queue_ids)
-    active = [
-        o for o in outages if o.data["status"] != "resolved" and _touches(o.data["queues"], wanted)
-    ]
-    active.sort(key=lambda o: (SEVERITY_RANK[o.data["severity"]], -o.data["started_at"]))
-    entries = [
-        {
-            "id": o.id,
-            "severity": o.data["severity"],
-            "service": o.data["service"],
-            "status": o.data["status"],
-            "wording": o.data["customer_wording"],
-            "eta": o.data["eta"],
-            "since": o.data["started_at"],
-        }
-        for o in active
-    ]
-    status = "alert" if any(e["severity"] == "critical" for e in entries) else (
-        "warn" if entries else "ok")  # fmt: skip
-    return {"ts": None, "stale_after": None, "status": status, "list": entries}
+    active = [o for o in outages if outage_touches(o.data, wanted)]
+    active.sort(key=lambda o: (SEVERITY_ORDER[o.data["severity"]], -o.data["started_at"]))
+    return outage_list([outage_entry(o) for o in active])
 
 
 def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: float) -> Item:
@@ -180,5 +185,5 @@ def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: 
                     "posted": m.ts,
                 }
             )
-    entries.sort(key=lambda e: (PRIORITY_RANK[e["priority"]], -e["posted"]))
+    entries.sort(key=lambda e: (PRIORITY_ORDER[e["priority"]], -e["posted"]))
     return {"ts": None, "stale_after": None, "status": "ok", "list": entries}

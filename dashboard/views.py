@@ -7,10 +7,15 @@ once per view, however many screens show that view.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from dashboard.agent_view import History, agent_view_for
+from dashboard.auth import current_principal
+from dashboard.console_view import ConsoleView
 from dashboard.viewmodels import Item, agents_summary, message_ticker, outage_band, queue_tile
 from feeds.config import Board, Config
+from feeds.messages import Agent
 from feeds.schema import Envelope
 
 Mirror = dict[str, dict[str, Envelope]]
@@ -70,12 +75,28 @@ class WallView:
         raise KeyError(key)
 
 
-def view_for(config: Config, view: str, params: dict[str, str]) -> ViewSpec:
-    """The spec for a stream request, or ``LookupError`` naming what is wrong."""
+def view_for(
+    config: Config,
+    view: str,
+    params: dict[str, str],
+    roster: Callable[[], Mapping[str, Agent]] = dict,
+    history: History | None = None,
+) -> ViewSpec:
+    """The spec for a stream request, or ``LookupError`` naming what is wrong.
+
+    ``roster`` gives the agents known beyond the bus's agent states, for the console's
+    acknowledgement counts (the app passes a cached read of the account store's agent users).
+    ``history`` reads a customer's earlier contacts for the agent tab's moment-of-truth card;
+    ``PermissionError`` when the request's principal may not see the agent asked for.
+    """
     if view == "wall":
         board_id = params.get("board", "")
         board = config.board(board_id)
         if board is None:
             raise LookupError(f"board: unknown board {board_id!r}")
         return WallView(config, board)
-    raise LookupError(f"view: unknown view {view!r}; expected 'wall'")
+    if view == "console":
+        return ConsoleView(config, roster)
+    if view == "agent":
+        return agent_view_for(config, params, current_principal(), roster, history)
+    raise LookupError(f"view: unknown view {view!r}; expected 'wall', 'console' or 'agent'")

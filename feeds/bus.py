@@ -4,6 +4,9 @@ A write bumps the global sequence number, stores the envelope as the latest valu
 and id, appends raw contact events to a capped stream, and publishes the envelope, all in one
 Lua script, so a reader that takes a snapshot and then applies only newer sequence numbers can
 never miss or double-apply a change. Pub/sub only notifies; Redis holds the truth.
+
+A contact event also updates its customer's history (:mod:`feeds.history`) in the same script,
+so whoever publishes a contact, the agent who answers it next finds it in the history.
 """
 
 from __future__ import annotations
@@ -14,13 +17,17 @@ from typing import Any
 
 import redis
 
+from feeds.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
 from feeds.schema import KINDS, Envelope, parse_envelope
 
 log = logging.getLogger(__name__)
 
 CONTACT_STREAM_MAXLEN = 100_000
 
-# KEYS: seq, state hash[, stream]; ARGV: id, envelope JSON without seq, channel, retain, maxlen
+# KEYS: seq, state hash[, stream, customer's contacts hash, customer's contacts by time]
+# ARGV: id, envelope JSON without seq, channel, retain, maxlen[, summary JSON, event,
+#       enqueued_at, oldest enqueued_at kept, contacts kept, seconds to keep]
+# A contact's summary is replaced by a later event's, never by an earlier one that arrives late.
 _PUBLISH_LUA = """
 local seq = redis.call('INCR', KEYS[1])
 local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
@@ -29,8 +36,29 @@ if ARGV[4] == '1' then
 else
   redis.call('HDEL', KEYS[2], ARGV[1])
 end
-if #KEYS == 3 then
+if #KEYS >= 3 then
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
+end
+if #KEYS == 5 then
+  local rank = {offered = 0, answered = 1, abandoned = 2, completed = 2}
+  local old = redis.call('HGET', KEYS[4], ARGV[1])
+  if not old or rank[cjson.decode(old)['event']] <= rank[ARGV[7]] then
+    redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
+    redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
+  end
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
+  local over = redis.call('ZCARD', KEYS[5]) - #gone - tonumber(ARGV[10])
+  if over > 0 then
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[5], #gone, #gone + over - 1)) do
+      gone[#gone + 1] = id
+    end
+  end
+  if #gone > 0 then
+    redis.call('ZREM', KEYS[5], unpack(gone))
+    redis.call('HDEL', KEYS[4], unpack(gone))
+  end
+  redis.call('EXPIRE', KEYS[4], ARGV[11])
+  redis.call('EXPIRE', KEYS[5], ARGV[11])
 end
 redis.call('PUBLISH', ARGV[3], env)
 return seq
@@ -63,30 +91,49 @@ def connect(url: str, **kwargs: Any) -> redis.Redis:
 
 
 class Bus:
-    """Writes and snapshots of the live state under one key prefix."""
+    """Writes and snapshots of the live state under one key prefix.
 
-    def __init__(self, client: redis.Redis, prefix: str = "fb:") -> None:
+    ``history_days``: how long customers' contact histories are kept (the config's
+    ``moments.history_days``, so the repeat-contact window always has its contacts).
+    """
+
+    def __init__(
+        self, client: redis.Redis, prefix: str = "fb:", history_days: float = DEFAULT_DAYS
+    ) -> None:
         self.client = client
         self.prefix = prefix
+        self.history_days = history_days
         self.seq_key = f"{prefix}seq"
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
         self._publish = client.register_script(_PUBLISH_LUA)
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "fb:") -> Bus:
-        return cls(connect(url), prefix)
+    def from_url(cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS) -> Bus:
+        return cls(connect(url), prefix, history_days)
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
 
     def _call_args(self, env: Envelope) -> tuple[list[str], list[Any]]:
-        retain = is_retained(env)
         keys = [self.seq_key, self.state_key(env.kind)]
-        if env.kind == "contact" and not env.deleted:
-            keys.append(self.contacts_key)
         body = env.model_dump_json(exclude={"seq"})
-        return keys, [env.id, body, self.channel, "1" if retain else "0", CONTACT_STREAM_MAXLEN]
+        retained = "1" if is_retained(env) else "0"
+        args: list[Any] = [env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN]
+        if env.kind == "contact" and not env.deleted:
+            d = env.data
+            customer = d["customer_id"]
+            keep = self.history_days * 86400
+            keys += [
+                self.contacts_key,
+                contacts_key(self.prefix, customer),
+                order_key(self.prefix, customer),
+            ]
+            args += [
+                summary(env.id, d), d["event"], repr(d["enqueued_at"]),
+                repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
+            ]  # fmt: skip
+        return keys, args
 
     def publish(self, env: Envelope) -> int:
         """Write one validated envelope atomically; returns its sequence number."""

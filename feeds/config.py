@@ -6,6 +6,7 @@ a wall screen whose thresholds silently fell back to defaults.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -101,12 +102,45 @@ class Access(_Section):
 
     walls: Literal["open", "token"] = "open"  # token: a viewer login or ?token=<viewer token>
     session_cookie_secure: bool = False  # true when served over HTTPS
+    # Single sign-on: a reverse proxy that authenticated the user names them in this header.
+    # Honoured only on connections from ``trusted_proxies``; empty turns it off.
+    trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"not an IP address or network: {entry!r}") from None
+        return v
+
+
+class Moments(_Section):
+    """When a contact is a moment of truth: the limits of the flags on the agent's card."""
+
+    # Repeat contact: this many contacts (the current one included) within repeat_days. At most
+    # the 50 a customer's history keeps (feeds.history, which this module must not import: it
+    # imports redis-py, and the gunicorn master loads the config before gevent patches).
+    repeat_contacts: int = Field(default=3, ge=2, le=50)
+    repeat_days: float = Field(default=7, gt=0, le=90)
+    # Called back: the customer abandoned a contact at most this many hours before this one.
+    abandoned_callback_hours: float = Field(default=24, gt=0, le=24 * 90)
+    summary_contacts: int = Field(default=3, ge=1, le=10)  # earlier contacts listed on the card
+
+    @property
+    def history_days(self) -> float:
+        """How long the bus keeps each customer's contacts: as far back as any flag looks."""
+        return max(self.repeat_days, self.abandoned_callback_hours / 24)
 
 
 class Config(_Section):
     centre: Centre = Centre()
     redis: Redis = Redis()
     access: Access = Access()
+    moments: Moments = Moments()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)
 

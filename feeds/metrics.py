@@ -37,3 +37,29 @@ def aht(total_handle_time: float, handled: int) -> float | None:
 def abandon_rate(abandoned: int, short_abandoned: int, offered: int) -> float | None:
     """Share of real attempts that gave up; short abandons leave numerator and denominator."""
     return _ratio(abandoned - short_abandoned, offered - short_abandoned)
+
+
+def estimated_wait(
+    waiting: int, available: int, working: int, aht: float | None, asa: float | None
+) -> float | None:
+    """Seconds a contact joining the queue now can expect to wait, to set a caller's expectations.
+
+    The newcomer is ``waiting + 1`` in line. If more agents are free than contacts wait, it is
+    answered at once (0). Otherwise ``waiting + 1 - available`` contacts must be taken by agents
+    as they finish; the ``working`` agents of the queue (available, on contact or in wrap-up)
+    each finish one contact per AHT on average, so the line moves at ``working / aht``
+    contacts a second::
+
+        wait = (waiting + 1 - available) × AHT ÷ working
+
+    Blended agents also serve other queues, so this leans optimistic when those queues are busy
+    too. Before anyone has finished a contact today (no AHT) the day's ASA, the average wait of
+    answered contacts, stands in. With nobody working the queue there is no estimate (None).
+    """
+    if available > waiting:
+        return 0.0
+    if working <= 0:
+        return None
+    if aht is None:
+        return asa
+    return (waiting + 1 - available) * aht / working

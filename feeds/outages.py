@@ -11,7 +11,7 @@ the same transaction, so it is always in exactly one of the two. (Not ``history:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from redis.client import Pipeline
@@ -35,6 +35,15 @@ OUTAGE_FIELDS = frozenset(
     }
 )  # fmt: skip
 SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
+
+
+def outage_touches(outage: Mapping[str, Any], queue_ids: Collection[str]) -> bool:
+    """Whether an active outage concerns these queues: it names one, or the whole centre."""
+    if outage["status"] == "resolved":
+        return False
+    return not outage["queues"] or any(q in queue_ids for q in outage["queues"])
+
+
 RECENT_RESOLVED = 20
 
 

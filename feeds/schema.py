@@ -80,6 +80,7 @@ class QueueStats(_Model):
 class AgentStats(_Model):
     handled: Count = 0
     handle_time: Seconds = 0.0  # talk + hold + wrap of handled contacts
+    answered: Count = 0  # contacts this agent answered (their ASA: answer_wait ÷ answered)
     answer_wait: Seconds = 0.0  # total queue time of the contacts this agent answered
 
 

@@ -139,6 +139,7 @@ class _Agent:
     had_lunch: bool = False
     handled: int = 0
     handle_time: float = 0.0
+    answered: int = 0
     answer_wait: float = 0.0
 
 
@@ -388,6 +389,7 @@ class Simulation:
         model = CHANNELS[contact.queue.channel]
         contact.status = "answered"
         contact.answered_at = self.now
+        contact.agent.answered += 1
         contact.agent.answer_wait += self.now - contact.enqueued_at
         self._emit_contact(contact, "answered")
         contact.talk = round(_lognormal(self._rng, model.talk, model.talk_cv), 1)
@@ -523,7 +525,7 @@ class Simulation:
     def _midnight(self) -> None:
         """Agents' own stats are "today"; the centre's day starts at local midnight."""
         for agent in self._agents:
-            agent.handled, agent.handle_time, agent.answer_wait = 0, 0.0, 0.0
+            agent.handled, agent.handle_time, agent.answered, agent.answer_wait = 0, 0.0, 0, 0.0
             self._emit_agent(agent)
         self._at(self._next_midnight(self.now), self._midnight)
 
@@ -582,6 +584,7 @@ class Simulation:
                 "stats": {
                     "handled": agent.handled,
                     "handle_time": round(agent.handle_time, 1),
+                    "answered": agent.answered,
                     "answer_wait": round(agent.answer_wait, 1),
                 },
             },

@@ -1,0 +1,237 @@
+"""The agent tab ``/agent/<agent_id>``: what one agent needs to win the contact in front of them.
+
+Kept open in a browser tab beside the agent's desktop, full screen or as a narrow side panel:
+the agent's own state and stats in the header, the moment-of-truth card of the current contact
+right under it when there is one, then the messages aimed at them (with Acknowledge), the
+queues they serve and the outages that touch their queues, with what to say and may offer.
+
+The layout is built here and never re-rendered by the server; the page's stream
+(``view=agent``, see :mod:`dashboard.agent_view`) is applied in the browser by
+``assets/floorboard.js`` (one stream, reconnection, server clock, connection band) calling the
+item renderers in ``assets/agent.js``.
+
+Who may see it: the agent (role ``agent`` with this agent id) and supervisors or admins. A GET
+of someone else's tab is answered 403 before Dash sees it, and a browser not signed in is sent
+to the login; the layout checks again, since Dash's page router serves layouts from callback
+POSTs whatever the address bar says. The Acknowledge button is a server callback that
+acknowledges as the signed-in agent (session and CSRF checked by :mod:`dashboard.auth`), the
+same :meth:`feeds.messages.Messages.ack` as the API, so the console counts it at once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+import flask
+from dash import ALL, Dash, Input, Output, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+from markupsafe import escape
+
+from dashboard.agent_view import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
+from dashboard.auth import PAGE_HEADERS, Principal, current_principal
+from feeds.bus import Bus
+from feeds.config import Config
+from feeds.messages import Messages
+from feeds.schema import SchemaError
+
+PATH_RE = re.compile(r"^/agent/([^/]+)$")
+ACK_BUTTON = "agent-ack"
+STATS = (("handled", "Handled"), ("aht", "AHT"), ("asa", "ASA"), ("backlog", "To acknowledge"))
+
+FORBIDDEN_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Not your tab · Floorboard</title><link rel="stylesheet" href="/assets/login.css"></head>
+<body class="fb-login"><main class="fb-login-card">
+<h1 class="fb-login-title">Not your tab</h1>
+<p class="fb-login-error" role="alert">Signed in as {name} ({role}): each agent sees only their
+own tab.</p>
+{own}
+<p><a class="fb-login-link" href="/login?{next}">Sign in as someone else</a></p>
+</main></body></html>
+"""
+
+
+def own_tab(principal: Principal) -> str | None:
+    """The tab a principal may always open: their own, if they are an agent."""
+    if principal.role != "agent":
+        return None
+    return f"/agent/{principal.agent_id or principal.name}"
+
+
+def guard() -> flask.Response | None:
+    """Before-request hook for ``GET /agent/<id>``: sign in first, and 403 for another's tab.
+
+    Must run after :mod:`dashboard.auth` has resolved the principal (``init_auth`` first).
+    """
+    match = PATH_RE.match(flask.request.path)
+    if match is None or flask.request.method != "GET":
+        return None
+    principal = current_principal()
+    if principal is None:
+        return flask.redirect(f"/login?{urlencode({'next': flask.request.path})}")
+    if may_view(principal, match[1]):
+        return None
+    own = own_tab(principal)
+    link = f'<p><a class="fb-login-link" href="{escape(own)}">Open your tab</a></p>' if own else ""
+    body = FORBIDDEN_PAGE.format(
+        name=escape(principal.name),
+        role=escape(principal.role),
+        own=link,
+        next=escape(urlencode({"next": flask.request.path})),
+    )
+    return flask.Response(body, 403, headers=PAGE_HEADERS, mimetype="text/html")
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+
+def layout(config: Config, agent_id: str) -> html.Div:
+    """The tab of ``agent_id`` for whoever may see it; for anyone else, why not."""
+    if not agent_id:
+        return _notice("No agent given", "An agent's tab is at /agent/<agent id>.")
+    principal = current_principal()
+    if principal is None:
+        login = f"/login?{urlencode({'next': f'/agent/{agent_id}'})}"
+        return _notice("Sign in", "Your tab needs your login.", login)
+    if not may_view(principal, agent_id):
+        return _notice("Not your tab", "Each agent sees only their own tab.", own_tab(principal))
+    can_ack = principal.role == "agent"  # a supervisor looking on cannot acknowledge for them
+    return html.Div(
+        id="agent",
+        className="fb-agent",
+        children=[
+            _header(agent_id),
+            html.Div(id="conn-band", className="conn-band hidden", role="status"),
+            html.Section(
+                id="agent-contact",
+                className="fb-agent-card hidden",
+                role="region",
+                **{"aria-label": "Current contact"},
+            ),
+            html.Main(
+                className="fb-agent-grid",
+                children=[
+                    _panel("Messages for me", "agent-messages", "fb-agent-messages"),
+                    _panel("My queues", "agent-queues", "fb-agent-queues"),
+                    _panel("Outages on my queues", "agent-outages", "fb-agent-outages"),
+                ],
+            ),
+            html.Div(id="agent-ack-note", className="fb-agent-note", role="alert"),
+            dcc.Store(id="fb-view", data=_view(config, agent_id, can_ack)),
+            dcc.Store(id="fb-conn"),
+        ],
+    )
+
+
+def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
+    """The manifest ``floorboard.js`` streams by: each item goes to an ``agent.js`` renderer."""
+
+    def item(key: str, **extra: Any) -> dict[str, Any]:
+        return {"id": f"agent-{key}", "render": f"agent-{key}", **extra}
+
+    return {
+        "stream": f"/stream?{urlencode({'view': 'agent', 'agent': agent_id})}",
+        "timezone": config.centre.timezone,
+        "now": time.time(),  # the script's first clock sample, before the stream's first event
+        "root": "agent",
+        "items": {
+            ME: item(ME),
+            QUEUES: item(QUEUES),
+            MESSAGES: item(MESSAGES, ack=can_ack),
+            OUTAGES: item(OUTAGES),
+            CONTACT: item(CONTACT),
+        },
+    }
+
+
+def _header(agent_id: str) -> html.Header:
+    """Who, in what state for how long, today's numbers, and whether the page is live."""
+    return html.Header(
+        id="agent-me",
+        className="fb-agent-header",
+        children=[
+            html.Div(
+                className="fb-agent-who",
+                children=[
+                    html.H1(agent_id, id="agent-me-name", className="fb-agent-name"),
+                    html.Span("", id="agent-me-team", className="fb-agent-team"),
+                ],
+            ),
+            html.Div(
+                className="fb-agent-state-box",
+                children=[
+                    html.Span("—", id="agent-me-state", className="fb-agent-state"),
+                    html.Span("", id="agent-me-time", className="fb-agent-time"),
+                ],
+            ),
+            html.Dl(
+                className="fb-agent-stats",
+                children=[
+                    html.Div(
+                        className=f"fb-agent-stat fb-agent-stat-{name}",
+                        children=[
+                            html.Dt(label),
+                            html.Dd("—", id=f"agent-me-{name}"),
+                        ],
+                    )
+                    for name, label in STATS
+                ],
+            ),
+            html.Div(
+                className="fb-agent-live",
+                children=[
+                    html.Div("Connecting…", id="conn-indicator", className="conn-indicator"),
+                    html.Div("--:--:--", id="clock", className="clock"),
+                ],
+            ),
+        ],
+    )
+
+
+def _panel(title: str, list_id: str, cls: str) -> html.Section:
+    return html.Section(
+        className=f"fb-agent-panel {cls}",
+        children=[html.H2(title), html.Div(id=list_id, className="fb-agent-list")],
+    )
+
+
+def _notice(title: str, text: str, link: str | None = None) -> html.Div:
+    """A page with no stream (``fb-view`` empty): nothing of anyone's tab, and the way on."""
+    children: list[Any] = [html.H1(title), html.P(text)]
+    if link is not None:
+        children.append(html.A("Continue", href=link, className="fb-agent-link"))
+    return html.Div(
+        className="fb-agent fb-agent-notice",
+        children=[*children, dcc.Store(id="fb-view", data=None), dcc.Store(id="fb-conn")],
+    )
+
+
+# -- callbacks ------------------------------------------------------------------------------------
+
+
+def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
+    """The page guard and the Acknowledge button (the stream is wall.register_callbacks')."""
+    messages = Messages(bus, config)
+    app.server.before_request(guard)
+
+    @app.callback(
+        Output("agent-ack-note", "children"),
+        Input({"type": ACK_BUTTON, "id": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def acknowledge(_: Any) -> str:
+        if not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate  # a button appeared: no click
+        principal = current_principal()
+        if principal is None or principal.role != "agent":
+            return "Only the agent can acknowledge their messages: sign in again."
+        agent_id = principal.agent_id or principal.name
+        try:
+            messages.ack(ctx.triggered_id["id"], agent_id, f"{principal.via}:{principal.name}")
+        except SchemaError as exc:
+            return f"Could not acknowledge: {exc.reason}"
+        return ""

@@ -1,0 +1,136 @@
+"""Each customer's recent contacts, kept in Redis for the moment-of-truth flags.
+
+"This customer called three times this week" and "they hung up an hour ago and are trying
+again" need the contacts that ended long ago, which the live state drops. So the bus writes a
+short summary of every contact event into the customer's history in the same Lua script that
+publishes it (see :mod:`feeds.bus`): every producer (simulator, HTTP ingest, ``floorboard
+publish``, an adapter using the bus) gets it, atomically with the event, and the history can
+never be behind the event that an agent's screen is showing.
+
+Layout, per customer: ``<prefix>customer:<id>`` (hash: contact id → summary JSON, the latest
+event of each contact) and ``<prefix>customer-order:<id>`` (sorted set: contact id → enqueue
+time, to trim the oldest). Both expire ``history_days`` after the customer's last contact and
+hold at most :data:`MAX_CONTACTS` contacts, so Redis memory follows the number of customers
+seen in the window, not the centre's whole past.
+
+The hub reads a customer's history when one of its agents answers them, through
+:class:`HistoryCache`: a small LRU in memory, keyed by the contact being answered.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+log = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 7.0  # the config's default repeat window, and so the default retention
+MAX_CONTACTS = 50  # per customer: enough for any flag, bounded for the frequent caller
+CACHE_CUSTOMERS = 2048  # customers whose history an app process keeps in memory
+
+
+def contacts_key(prefix: str, customer_id: str) -> str:
+    return f"{prefix}customer:{customer_id}"
+
+
+def order_key(prefix: str, customer_id: str) -> str:
+    return f"{prefix}customer-order:{customer_id}"
+
+
+def summary(contact_id: str, data: Mapping[str, Any]) -> str:
+    """The JSON the bus stores for one contact event (validated ``contact`` data)."""
+    times = [data[k] for k in ("talk", "hold", "wrap") if data.get(k) is not None]
+    handle = sum(times) if data["event"] == "completed" and times else None
+    return json.dumps(
+        {
+            "id": contact_id,
+            "event": data["event"],
+            "queue": data["queue"],
+            "channel": data["channel"],
+            "enqueued_at": data["enqueued_at"],
+            "answered_at": data.get("answered_at"),
+            "ended_at": data.get("ended_at"),
+            "agent_id": data.get("agent_id"),
+            "handle": handle,
+        },
+        separators=(",", ":"),
+    )
+
+
+@dataclass(frozen=True)
+class PastContact:
+    """One contact of a customer, as of its latest event."""
+
+    id: str
+    event: str  # offered, answered, abandoned, completed
+    queue: str
+    channel: str
+    enqueued_at: float
+    answered_at: float | None = None
+    ended_at: float | None = None
+    agent_id: str | None = None
+    handle: float | None = None  # talk + hold + wrap, once completed
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> PastContact:
+        return cls(**json.loads(raw))
+
+
+class CustomerHistory:
+    """Reads the contact history the bus writes."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client = client
+        self.prefix = prefix
+
+    def contacts(self, customer_id: str) -> list[PastContact]:
+        """The customer's retained contacts, oldest first."""
+        raw = self.client.hvals(contacts_key(self.prefix, customer_id))
+        found = []
+        for item in raw:
+            try:
+                found.append(PastContact.from_json(item))
+            except (ValueError, TypeError) as exc:
+                log.warning("skipping a bad history entry of %s: %s", customer_id, exc)
+        return sorted(found, key=lambda c: (c.enqueued_at, c.id))
+
+
+class HistoryCache:
+    """The last :data:`CACHE_CUSTOMERS` customers' histories, as read when a contact was answered.
+
+    An entry is keyed by the contact that asked for it: the earlier contacts do not change while
+    the agent talks to the customer, so every recomputation of the agent's card (an outage
+    update, a change of state) is served from memory, and the customer's next contact reads
+    Redis afresh. A failed read is not cached: the next recomputation tries again.
+    """
+
+    def __init__(self, history: CustomerHistory, size: int = CACHE_CUSTOMERS) -> None:
+        self.history = history
+        self.size = size
+        self._entries: OrderedDict[str, tuple[str, list[PastContact]]] = OrderedDict()
+
+    def __call__(self, customer_id: str, contact_id: str) -> list[PastContact] | None:
+        """The customer's history for ``contact_id``; None when Redis cannot answer."""
+        cached = self._entries.get(customer_id)
+        if cached is not None and cached[0] == contact_id:
+            self._entries.move_to_end(customer_id)
+            return cached[1]
+        try:
+            contacts = self.history.contacts(customer_id)
+        except redis.RedisError as exc:
+            log.warning("cannot read the history of %s: %s", customer_id, exc)
+            return None
+        self._entries[customer_id] = (contact_id, contacts)
+        self._entries.move_to_end(customer_id)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+        return contacts
+
+    def __len__(self) -> int:
+        return len(self._entries)

@@ -1,0 +1,247 @@
+"""The agent tab in a real headless Chromium, against the real server and a real Redis.
+
+An agent signs in through the real ``/login`` form; a supervisor watches the real console in
+another browser context; contacts and outages are published as producers and supervisors do.
+Screenshots of the layouts are written to /tmp for a person to look at.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib import request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from feeds.accounts import Accounts
+from feeds.bus import Bus
+from feeds.config import load_config
+from feeds.messages import Messages
+from feeds.outages import Outages
+from feeds.schema import make_envelope
+
+pytestmark = pytest.mark.browser  # browser and new_page: tests/conftest.py
+
+PASSWORD = "correct horse battery"
+SHOTS = Path("/tmp")
+WORDING = "We know about a power cut in the North East. Engineers expect power back by 19:00."
+OFFER = "Goodwill credit up to £20"
+
+
+@dataclass
+class Centre:
+    base: str
+    bus: Bus
+    messages: Messages
+    outages: Outages
+    supervisor_token: str
+
+    def acks(self, message_id: str) -> dict[str, Any]:
+        """``GET /api/v1/messages/<id>/acks`` as a supervisor script would."""
+        req = request.Request(
+            f"{self.base}/api/v1/messages/{message_id}/acks",
+            headers={"Authorization": f"Bearer {self.supervisor_token}"},
+        )
+        with request.urlopen(req, timeout=10) as response:
+            return json.load(response)
+
+
+def publish(bus: Bus, kind: str, id: str, **data: Any) -> None:
+    bus.publish(make_envelope(kind, id, data, ts=time.time(), source="test"))
+
+
+def contact(bus: Bus, cid: str, event: str, customer: str, **data: Any) -> None:
+    now = time.time()
+    body = {"queue": "billing", "channel": "voice", "customer_id": customer,
+            "enqueued_at": now - 95, **data}  # fmt: skip
+    if event in ("answered", "completed"):
+        body.setdefault("answered_at", now - 3)
+    if event in ("abandoned", "completed"):
+        body.setdefault("ended_at", now)
+    publish(bus, "contact", cid, event=event, **body)
+
+
+@pytest.fixture
+def centre(bus: Bus, redis_server, prefix: str, start_app) -> Centre:
+    """Ann (a01, North, billing and faults) on the bus and as a user, Bob (a02) likewise,
+    a supervisor ``sam`` with a token, and the app."""
+    accounts = Accounts(bus.client, prefix)
+    accounts.add_user("sam", "supervisor", PASSWORD)
+    for agent_id, name, team in (("a01", "Ann Lee", "North"), ("a02", "Bob Roy", "South")):
+        accounts.add_user(agent_id, "agent", PASSWORD, team=team)
+        publish(bus, "agent", agent_id, name=name, team=team, skills=["billing", "faults"],
+                state="available", since=time.time() - 125)  # fmt: skip
+    app = start_app(redis_server.url, prefix)
+    config = load_config(app.config)
+    token = accounts.create_token("sam-script", "supervisor")
+    return Centre(app.base, bus, Messages(bus, config), Outages(bus, config), token)
+
+
+def sign_in(page: Page, centre: Centre, name: str, path: str) -> None:
+    """Open ``path``, get sent to the sign-in form, sign in, land back on ``path``, live."""
+    page.goto(f"{centre.base}{path}")
+    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
+    page.fill("#username", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{centre.base}{path}")
+    expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+
+
+def test_an_agent_acknowledges_a_message_and_the_console_counts_it(new_page, centre: Centre):
+    text = "New billing script from today: read it before your next call"
+    posted = centre.messages.post(
+        {"text": text, "priority": "urgent", "audience": {"kind": "agent", "value": "a01"},
+         "ack_required": True},
+        "session:sam",
+    )  # fmt: skip
+    centre.messages.post({"text": "For Bob only"}, "session:sam")  # all: Ann sees it too
+    centre.messages.post(
+        {"text": "South team huddle at 3", "audience": {"kind": "team", "value": "South"}},
+        "session:sam",
+    )
+    console = new_page(1366, 768)
+    sign_in(console, centre, "sam", "/supervisor")
+    row = console.locator("#console-messages .fb-msg", has_text=text)
+    expect(row).to_contain_text("Acknowledged 0 of 1")
+
+    agent = new_page(1366, 768)
+    sign_in(agent, centre, "a01", "/agent/a01")
+    expect(agent.locator("#agent-me-name")).to_have_text("Ann Lee")
+    # Time in state comes from the state's start, not from how long the page has been open.
+    expect(agent.locator("#agent-me-time")).to_have_text(re.compile(r"^2:\d\d$"))
+    mine = agent.locator("#agent-messages .fb-agent-msg", has_text=text)
+    expect(mine).to_be_visible()
+    expect(agent.locator("#agent-messages")).not_to_contain_text("South team huddle")
+    expect(agent.locator("#agent-me-backlog")).to_have_text("1")
+
+    mine.get_by_role("button", name="Acknowledge").click()
+    expect(mine).to_contain_text("Acknowledged", timeout=2_000)
+    expect(mine.get_by_role("button")).to_have_count(0)
+    expect(agent.locator("#agent-me-backlog")).to_have_text("0")
+    expect(row).to_contain_text("Acknowledged 1 of 1", timeout=1_000)  # the console, live
+    acks = centre.acks(posted["id"])
+    assert list(acks["acknowledged"]) == ["a01"] and acks["pending"] == []
+
+    agent.reload()  # acknowledgements live in Redis, not in the page
+    expect(agent.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+    expect(mine).to_contain_text("Acknowledged")
+    expect(mine.get_by_role("button")).to_have_count(0)
+
+
+def test_another_agents_tab_is_refused(new_page, centre: Centre) -> None:
+    page = new_page()
+    sign_in(page, centre, "a01", "/agent/a01")
+    response = page.goto(f"{centre.base}/agent/a02")
+    assert response is not None and response.status == 403
+    expect(page.locator("body")).to_contain_text("Not your tab")
+    page.get_by_role("link", name="Open your tab").click()
+    expect(page.locator("#agent-me-name")).to_have_text("Ann Lee", timeout=15_000)
+
+
+def repeat_caller_hit_by_an_outage(centre: Centre) -> None:
+    """An outage on billing, two earlier contacts of AC7, and AC7 answered by Ann."""
+    centre.outages.declare(
+        {"service": "Power network — North East", "severity": "major", "queues": ["billing"],
+         "customer_wording": WORDING, "offer": OFFER, "eta": time.time() + 3 * 3600,
+         "workaround": "Live map at northwind.example/powercut"},
+        "session:sam",
+    )  # fmt: skip
+    now = time.time()
+    contact(centre.bus, "c1", "completed", "AC7", agent_id="a02", enqueued_at=now - 2 * 86400,
+            talk=300.0, wrap=40.0)  # fmt: skip
+    contact(centre.bus, "c2", "abandoned", "AC7", enqueued_at=now - 5400, ended_at=now - 5300)
+    contact(centre.bus, "c3", "offered", "AC7", tags=["at-risk"])
+    contact(centre.bus, "c3", "answered", "AC7", agent_id="a01", tags=["at-risk"])
+
+
+def test_a_repeat_caller_hit_by_an_outage_gets_a_card_that_clears(new_page, centre: Centre):
+    page = new_page(1366, 768)
+    sign_in(page, centre, "a01", "/agent/a01")
+    card = page.locator("#agent-contact")
+    expect(card).to_be_hidden()
+    repeat_caller_hit_by_an_outage(centre)
+    expect(card).to_be_visible(timeout=5_000)
+    expect(card).to_contain_text("AC7")
+    expect(card.locator(".flag-outage")).to_contain_text("Hit by an outage")
+    expect(card.locator(".flag-outage")).to_contain_text(WORDING)
+    expect(card.locator(".flag-outage")).to_contain_text(OFFER)
+    repeat = card.locator(".flag-repeat")
+    expect(repeat).to_contain_text("Repeat contact: 3rd in 7 days")
+    expect(repeat).to_contain_text("Don't make them repeat themselves")
+    expect(repeat.locator("li")).to_have_count(2)
+    expect(repeat.locator("li").first).to_contain_text("gave up after 1:40")
+    expect(card.locator(".flag-callback")).to_be_visible()
+    expect(card.locator(".flag-waited")).to_contain_text("Apologise for the wait")
+    expect(card.locator(".flag-at-risk")).to_be_visible()
+    expect(page.locator("#agent-outages")).to_contain_text(WORDING)
+
+    contact(centre.bus, "c3", "completed", "AC7", agent_id="a01")
+    expect(card).to_be_hidden(timeout=5_000)
+
+
+def lively(centre: Centre) -> None:
+    """Enough of everything to fill the tab: queue figures, a delay, messages, an outage and a
+    card with several flags."""
+    now = time.time()
+    stats = {"waiting": 6, "longest_wait_since": now - 140, "service_level": 0.72, "asa": 31.0,
+             "aht": 290.0, "offered": 220, "answered": 200,
+             "agents": {"available": 1, "on_contact": 7, "wrap": 1}}  # fmt: skip
+    publish(centre.bus, "queue", "billing", **stats)
+    publish(centre.bus, "queue", "faults", **{**stats, "waiting": 2, "service_level": 0.86,
+                                              "longest_wait_since": now - 25})  # fmt: skip
+    publish(centre.bus, "delay", "billing", queue="billing", reason="Storm: high call volumes",
+            expected_wait=420)  # fmt: skip
+    today = {"handled": 23, "handle_time": 6900.0, "answered": 24, "answer_wait": 610.0}
+    publish(centre.bus, "agent", "a01", name="Ann Lee", team="North", skills=["billing", "faults"],
+            state="on_contact", since=now - 65, stats=today)  # fmt: skip
+    for text, priority, ack in (
+        ("Storm warning: expect high volumes until 8pm; keep calls short", "important", False),
+        ("Read the power cut script before your next call", "urgent", True),
+        ("Team North: huddle at 15:30 by the window", "info", False),
+    ):
+        centre.messages.post({"text": text, "priority": priority, "ack_required": ack}, "sam")
+    repeat_caller_hit_by_an_outage(centre)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 768), (420, 900)])
+def test_the_tab_is_usable_full_screen_and_as_a_side_panel(
+    new_page: Callable[..., Page], centre: Centre, width: int, height: int
+) -> None:
+    page = new_page(width, height)
+    sign_in(page, centre, "a01", "/agent/a01")
+    lively(centre)
+    card = page.locator("#agent-contact")
+    expect(card.locator(".flag-repeat")).to_be_visible(timeout=5_000)
+    expect(page.locator("#agent-queues")).to_contain_text("Storm: high call volumes")
+    expect(page.locator("#agent-messages .fb-agent-msg")).to_have_count(3)
+    page.wait_for_timeout(300)  # the next tick has rendered everything
+    page.screenshot(path=str(SHOTS / f"agent-{width}x{height}.png"), full_page=True)
+
+    # Nothing is cut off sideways: the page never scrolls horizontally, nothing sticks out.
+    overflow = page.evaluate(
+        """() => {
+            const w = document.documentElement.clientWidth;
+            const wide = [...document.querySelectorAll('#agent *')].filter(
+                e => e.getBoundingClientRect().right > w + 1);
+            return {scroll: document.documentElement.scrollWidth - w,
+                    wide: wide.map(e => e.className || e.tagName).slice(0, 5)};
+        }"""
+    )
+    assert overflow == {"scroll": 0, "wide": []}
+    # The card is the first thing under the header, above every panel, and in the first screen.
+    box = card.bounding_box()
+    header = page.locator("#agent-me").bounding_box()
+    assert box is not None and header is not None
+    assert header["y"] + header["height"] <= box["y"] < 200
+    for panel in page.locator(".fb-agent-panel").all():
+        panel_box = panel.bounding_box()
+        assert panel_box is not None and panel_box["y"] > box["y"] + box["height"]
+    expect(page.locator(".flag-outage .fb-agent-say")).to_be_in_viewport()
+    expect(page.get_by_role("button", name="Acknowledge")).to_be_visible()
