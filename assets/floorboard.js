@@ -207,9 +207,28 @@
     function renderMessages(spec, item, now) {
         // Start and expiry are checked every tick, so a message appears and goes on time
         // without the server sending anything at those moments.
-        var live = (item.list || []).filter(function (m) {
+        var shown = (item.list || []).filter(function (m) {
             return (m.starts_at == null || m.starts_at <= now) && now < m.expires_at;
         });
+        var isUrgent = function (m) {
+            return m.priority === "urgent";
+        };
+        var live = spec.urgent ? shown.filter(function (m) {
+            return !isUrgent(m);
+        }) : shown;
+        if (spec.urgent) {
+            // Urgent messages stand still in their own band, whole, with their line breaks.
+            var urgent = shown.filter(isUrgent);
+            setProps(spec.urgent, {
+                children: urgent.map(function (m) {
+                    return el("Div", "urgent-msg", [
+                        el("Span", "urgent-label", "\u26A0\uFE0E URGENT"),
+                        el("Span", "urgent-text", m.text)
+                    ], {key: m.id});
+                }),
+                className: cls("urgent-band", !urgent.length && "hidden")
+            });
+        }
         var copy = function (hidden) {
             return el("Div", "ticker-copy", live.map(function (m) {
                 return el("Span", cls("msg", "prio-" + m.priority), m.text, {key: m.id});
@@ -221,12 +240,9 @@
         var track = el("Div", cls("ticker-track", scroll && "scrolling"),
             scroll ? [copy(false), copy(true)] : [copy(false)],
             scroll ? {style: {animationDuration: seconds + "s"}} : {});
-        var urgent = live.some(function (m) {
-            return m.priority === "urgent";
-        });
         setProps(spec.id, {
             children: live.length ? [track] : [],
-            className: cls(spec.class, urgent && "has-urgent", !live.length && "empty")
+            className: cls(spec.class, live.some(isUrgent) && "has-urgent", !live.length && "empty")
         });
     }
 

@@ -46,6 +46,9 @@ def layout(config: Config, board_id: str) -> html.Div:
         children=[
             _header(config, board),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
+            # Urgent key messages get a band of their own above the tiles: unmissable, not
+            # scrolling away, and the tiles below shrink but stay readable.
+            html.Div(id="urgent", className="urgent-band hidden", role="alert"),
             html.Div(id="outages", className="outages hidden", role="region"),
             html.Main(
                 className="tiles",
@@ -103,7 +106,12 @@ def _view(config: Config, board: Board) -> dict[str, Any]:
         }
     items["agents"] = {"id": "agents", "class": "agents", "fields": list(AGENT_STATES)}
     items["outages"] = {"id": "outages", "class": "outages", "list": "outages"}
-    items["messages"] = {"id": "messages", "class": "ticker", "list": "messages"}
+    items["messages"] = {
+        "id": "messages",
+        "class": "ticker",
+        "list": "messages",
+        "urgent": "urgent",  # where urgent messages go instead of the ticker
+    }
     query = urlencode({"view": "wall", "board": board.id})
     return {
         "stream": f"/stream?{query}",

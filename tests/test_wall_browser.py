@@ -81,9 +81,35 @@ def test_message_text_is_shown_literally_and_never_runs(
     payload = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
     data = {"text": payload, "priority": "urgent", "expires_at": time.time() + 600}
     bus.publish(make_envelope("message", "m-xss", data, ts=time.time()))
-    expect(page.locator("#messages")).to_contain_text(payload)
+    expect(page.locator("#urgent")).to_contain_text(payload)
     assert page.evaluate("window.__xss") is None
-    assert page.locator("#messages img").count() == 0
+    assert page.locator("#wall img, #wall script").count() == 0
+
+
+def test_an_urgent_message_has_its_own_band_and_the_tiles_stay_readable(
+    page: Page, bus: Bus, redis_server, prefix, start_app
+) -> None:
+    app = start_app(redis_server.url, prefix)
+    page.goto(f"{app.base}/wall/main")
+    expect(page.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
+    now = time.time()
+    for mid, priority, text in [
+        ("m-info", "info", "Team huddle at 15:30"),
+        ("m-urgent", "urgent", "Fire drill at 16:00\nLeave by the east stairs"),
+    ]:
+        data = {"text": text, "priority": priority, "expires_at": now + 600}
+        bus.publish(make_envelope("message", mid, data, ts=now))
+    band = page.locator("#urgent")
+    expect(band).to_be_visible()
+    expect(band).to_contain_text("Fire drill at 16:00")
+    assert "\n" in band.locator(".urgent-text").inner_text()  # line breaks kept
+    expect(page.locator("#messages")).to_contain_text("Team huddle")
+    expect(page.locator("#messages")).not_to_contain_text("Fire drill")
+    tile = page.locator("#tile-billing").bounding_box()
+    waiting = page.locator("#tile-billing-waiting").bounding_box()
+    assert tile["height"] > 300 and waiting["height"] > 60  # still big at 1920x1080
+    band_box = band.bounding_box()
+    assert band_box["y"] + band_box["height"] <= tile["y"]  # above the tiles, never over them
 
 
 def test_the_app_refuses_an_unknown_board_politely(page: Page, redis_server, prefix, start_app):
