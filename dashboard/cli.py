@@ -87,7 +87,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> None:
     from feeds.bus import Bus
-    from feeds.simulator import run
+    from feeds.playback import run
 
     config = _config(args)
     bus = Bus.from_url(_require_redis_url(), config.redis.prefix, config.moments.history_days)

@@ -11,8 +11,9 @@ import redis
 
 from feeds.aggregator import Aggregator
 from feeds.config import load_config
+from feeds.playback import run
 from feeds.schema import AGENT_STATES, parse_envelope
-from feeds.simulator import Simulation, run
+from feeds.simulator import Simulation
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2025, 3, 11, 11, 0, tzinfo=LONDON).timestamp()  # a Tuesday, late morning
