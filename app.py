@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from dash import Dash
+from flask_caching import Cache
 
 from dashboard import api, pages
 from dashboard.auth import init_auth, load_secret_key
@@ -37,7 +38,7 @@ bus = Bus.from_url(
     config.redis.prefix,
     config.moments.history_days,
 )
-hub = Hub(bus)
+hub = Hub(bus, stall_seconds=config.stream.stall_seconds)
 accounts = Accounts(bus.client, config.redis.prefix)
 
 app = Dash(
@@ -65,8 +66,22 @@ init_auth(
 )
 roster = Roster(lambda: Messages(bus, config).agents(bus.client))
 history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
+# Snapshots shared between processes for a second: the bus's own Redis client (Sentinel-aware).
+snapshot_cache = Cache(
+    server,
+    config={
+        "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_HOST": bus.client,
+        "CACHE_KEY_PREFIX": f"{config.redis.prefix}cache:",
+    },
+)
 server.register_blueprint(
-    blueprint(hub, lambda view, params: view_for(config, view, params, roster, history))
+    blueprint(
+        hub,
+        lambda view, params: view_for(config, view, params, roster, history),
+        coalesce_ms=config.stream.coalesce_ms,
+        cache=snapshot_cache,
+    )
 )
 server.register_blueprint(api.blueprint(bus, config))
 pages.register(app, config, bus)

@@ -321,7 +321,8 @@ class _Auth:
         gives the browser a session, and the page is reloaded without the token in its address
         (so it does not linger in history, screenshots or Referer headers)."""
         path = request.path
-        stream = path == "/stream" and request.args.get("view") == "wall"
+        # The snapshot route serves what the stream's first event does: the same rules.
+        stream = path in ("/stream", "/api/v1/snapshot") and request.args.get("view") == "wall"
         if not (stream or path == "/wall" or path.startswith("/wall/")):
             return None
         if current_principal() is not None:

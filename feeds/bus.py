@@ -11,14 +11,17 @@ so whoever publishes a contact, the agent who answers it next finds it in the hi
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable
 from typing import Any
 
 import redis
+from redis.sentinel import Sentinel
 
 from feeds.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
 from feeds.schema import KINDS, Envelope, parse_envelope
+from feeds.sentinel import is_sentinel_url, parse_sentinel_url
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,10 @@ end
 redis.call('PUBLISH', ARGV[3], env)
 return seq
 """
+# In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
+# to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
+_SPUBLISH_LUA = _PUBLISH_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+CLUSTER_SCHEME = "redis+cluster://"
 
 TERMINAL_CONTACT_EVENTS = ("abandoned", "completed")
 
@@ -79,7 +86,12 @@ def is_retained(env: Envelope) -> bool:
 
 
 def connect(url: str, **kwargs: Any) -> redis.Redis:
-    """A Redis client with timeouts that fail fast when the server is gone."""
+    """A Redis client with timeouts that fail fast when the server is gone.
+
+    ``redis://``, ``rediss://`` and ``unix://`` URLs connect directly; a ``redis+sentinel://``
+    URL (:mod:`feeds.sentinel`) gets a client for the master the sentinels name, looked up
+    again on every reconnect, so a failover is a reconnect like any other.
+    """
     options: dict[str, Any] = {
         "socket_connect_timeout": 2.0,
         "socket_timeout": 10.0,
@@ -87,7 +99,32 @@ def connect(url: str, **kwargs: Any) -> redis.Redis:
         "health_check_interval": 15,
     }
     options.update(kwargs)
-    return redis.Redis.from_url(url, **options)
+    if url.startswith(CLUSTER_SCHEME):
+        return redis.RedisCluster.from_url("redis://" + url.removeprefix(CLUSTER_SCHEME), **options)
+    if not is_sentinel_url(url):
+        return redis.Redis.from_url(url, **options)
+    parts = parse_sentinel_url(url)
+    timeouts = {k: options[k] for k in ("socket_connect_timeout", "socket_timeout")}
+    sentinel = Sentinel(parts.sentinels, sentinel_kwargs=timeouts, **timeouts)
+    return sentinel.master_for(parts.service, db=parts.db, password=parts.password, **options)
+
+
+class BusConfigError(ValueError):
+    """The Redis found does not suit the configuration (e.g. a cluster prefix without a tag)."""
+
+
+def wants_sharded_pubsub(version: str, cluster_enabled: bool) -> bool:
+    """Sharded pub/sub (SSUBSCRIBE/SPUBLISH) exists from Redis 7.0 and only differs in a
+    cluster, where classic PUBLISH is copied to every node and sharded stays on one shard."""
+    major = version.split(".", 1)[0]
+    return cluster_enabled and major.isdigit() and int(major) >= 7
+
+
+def has_hash_tag(prefix: str) -> bool:
+    """Whether every key under ``prefix`` falls in one cluster slot: ``{site1}:`` does."""
+    start = prefix.find("{")
+    end = prefix.find("}", start + 1)
+    return start >= 0 and end > start + 1
 
 
 class Bus:
@@ -106,7 +143,33 @@ class Bus:
         self.seq_key = f"{prefix}seq"
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
-        self._publish = client.register_script(_PUBLISH_LUA)
+        self._scripts = {
+            False: client.register_script(_PUBLISH_LUA),
+            True: client.register_script(_SPUBLISH_LUA),
+        }
+
+    @functools.cached_property
+    def sharded(self) -> bool:
+        """Whether to use sharded pub/sub: a Redis 7+ cluster. Asked of the server on first use
+        (not at construction: the app is built before Redis may be up); an error is not cached.
+
+        In a cluster the script's keys and channel must share a slot, so the prefix must carry
+        a hash tag (``{site1}:``); every site then lives on one shard, and sites spread out.
+        """
+        cluster = isinstance(self.client, redis.RedisCluster)
+        version = str(self.client.info("server").get("redis_version", "0"))
+        if not cluster:
+            cluster = bool(self.client.info("cluster").get("cluster_enabled"))
+        if cluster and not has_hash_tag(self.prefix):
+            raise BusConfigError(
+                f"redis.prefix {self.prefix!r}: in a Redis Cluster it needs a hash tag, "
+                "e.g. '{site1}:', so each site's keys and channel share a slot"
+            )
+        return wants_sharded_pubsub(version, cluster)
+
+    @property
+    def _publish(self) -> Any:
+        return self._scripts[self.sharded]
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS) -> Bus:

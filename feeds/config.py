@@ -97,6 +97,17 @@ class Redis(_Section):
     prefix: str = Field(default="fb:", min_length=1, max_length=32)
 
 
+class Stream(_Section):
+    """How the push path treats bursts and screens that stop reading."""
+
+    # Bursts: wait this long after the first pending update, then write everything pending
+    # as one chunk (one write per screen per window). 0 writes at once; 50 suits a big floor.
+    coalesce_ms: int = Field(default=0, ge=0, le=1000)
+    # A screen whose pending updates have not been written for this long is dropped: its
+    # stream ends, the browser reconnects and gets a fresh snapshot.
+    stall_seconds: float = Field(default=30, gt=0, le=3600)
+
+
 class Access(_Section):
     """Who may see what without logging in; users and tokens themselves live in Redis."""
 
@@ -139,6 +150,7 @@ class Moments(_Section):
 class Config(_Section):
     centre: Centre = Centre()
     redis: Redis = Redis()
+    stream: Stream = Stream()
     access: Access = Access()
     moments: Moments = Moments()
     queues: list[Queue] = Field(min_length=1)

@@ -14,11 +14,12 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import redis
 
-from feeds.bus import Bus
+from feeds.bus import Bus, BusConfigError
 from feeds.schema import KINDS, Envelope, SchemaError, parse_envelope
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ class Subscriber:
         while not self._stop.is_set():
             try:
                 self._follow()
+            except BusConfigError as exc:  # shown on every screen until the config is fixed
+                log.error("bus: %s", exc)
+                self.listener.on_status(False, str(exc))
+                self._stop.wait(self.max_backoff)
             except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
                 if self.connected:
                     self.connected = False
@@ -88,8 +93,8 @@ class Subscriber:
     def _follow(self) -> None:
         pubsub = self.bus.client.pubsub()
         try:
-            pubsub.subscribe(self.bus.channel)
-            self._await_subscribed(pubsub)
+            get_message = self._subscribe(pubsub)
+            self._await_subscribed(get_message)
             if not self.connected:  # before the snapshot, so the snapshot goes out as "bus up"
                 self.connected = True
                 self.listener.on_status(True, "")
@@ -97,11 +102,11 @@ class Subscriber:
             last_heard = last_check = time.monotonic()
             suspect = 0
             while not self._stop.is_set():
-                msg = pubsub.get_message(timeout=min(0.5, self.check_interval))
+                msg = get_message(timeout=min(0.5, self.check_interval))
                 now = time.monotonic()
                 if msg is not None:
                     last_heard = now
-                    if msg["type"] == "message":
+                    if msg["type"] in ("message", "smessage"):
                         self._handle(msg["data"])
                     continue
                 if now - last_check < self.check_interval:
@@ -125,11 +130,21 @@ class Subscriber:
             with contextlib.suppress(redis.RedisError, OSError):
                 pubsub.close()  # the socket may be dead already
 
-    def _await_subscribed(self, pubsub: redis.client.PubSub) -> None:
+    def _subscribe(self, pubsub: redis.client.PubSub) -> Callable[..., dict[str, Any] | None]:
+        """Subscribe to the bus channel, sharded in a Redis 7+ cluster (``Bus.sharded``);
+        returns the call that reads the subscription's messages."""
+        if not self.bus.sharded:
+            pubsub.subscribe(self.bus.channel)
+            return pubsub.get_message
+        pubsub.ssubscribe(self.bus.channel)
+        # A cluster's pub/sub reads shard channels with their own call; a single node's does not.
+        return getattr(pubsub, "get_sharded_message", pubsub.get_message)
+
+    def _await_subscribed(self, get_message: Callable[..., dict[str, Any] | None]) -> None:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline:
-            msg = pubsub.get_message(timeout=0.5)
-            if msg is not None and msg["type"] == "subscribe":
+            msg = get_message(timeout=0.5)
+            if msg is not None and msg["type"] in ("subscribe", "ssubscribe"):
                 return
         raise redis.TimeoutError("subscribe was not confirmed")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -62,11 +63,19 @@ def bus(redis_server: EmbeddedRedis, prefix: str) -> Iterator[Bus]:
     b.client.close()
 
 
-def write_config(directory: Path, prefix: str, stale_after: float = 30) -> Path:
-    """The example config with its own key prefix (and optionally a short stale limit)."""
+def write_config(
+    directory: Path, prefix: str, stale_after: float = 30, settings: dict | None = None
+) -> Path:
+    """The example config with its own key prefix (and optionally a short stale limit).
+
+    ``settings``: other keys of the example to change, by name (``{"coalesce_ms": 50}``).
+    """
     text = (ROOT / "floorboard.toml").read_text()
     text = text.replace('prefix = "fb:"', f'prefix = "{prefix}"')
     text = text.replace("stale_after = 30 ", f"stale_after = {stale_after} ")
+    for key, value in (settings or {}).items():
+        text, n = re.subn(rf"^{key} = \S+", f"{key} = {json.dumps(value)}", text, flags=re.M)
+        assert n == 1, f"{key} is not a key of the example config"
     path = directory / "floorboard.toml"
     path.write_text(text)
     return path
@@ -150,12 +159,15 @@ class AppServer:
 
 @pytest.fixture
 def start_app(tmp_path: Path) -> Iterator:
-    """Factory: ``start_app(redis_url, prefix, stale_after=30)`` → a running AppServer."""
+    """Factory: ``start_app(redis_url, prefix, stale_after=30, settings=None)`` → a running
+    AppServer (``settings`` as for :func:`write_config`)."""
     servers: list[AppServer] = []
 
-    def start(redis_url: str, prefix: str, stale_after: float = 30) -> AppServer:
+    def start(
+        redis_url: str, prefix: str, stale_after: float = 30, settings: dict | None = None
+    ) -> AppServer:
         n = len(servers)
-        config = write_config(tmp_path, prefix, stale_after)
+        config = write_config(tmp_path, prefix, stale_after, settings)
         server = AppServer(redis_url, config, tmp_path / f"app{n}.log").start()
         servers.append(server)
         return server

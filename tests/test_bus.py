@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from feeds.bus import Bus
+from feeds.bus import Bus, has_hash_tag, wants_sharded_pubsub
 from feeds.embedded import EmbeddedRedis
 from feeds.schema import Envelope, make_envelope
 from feeds.subscriber import Subscriber
@@ -276,3 +276,27 @@ def test_publish_many_is_one_round_trip_of_atomic_writes(bus: Bus) -> None:
     seqs = bus.publish_many([q(f"q{i}", i) for i in range(5)])
     assert seqs == [1, 2, 3, 4, 5]
     assert bus.publish_many([]) == []
+
+
+@pytest.mark.parametrize(
+    ("version", "cluster", "sharded"),
+    [
+        ("7.0.0", True, True),
+        ("7.2.4", True, True),
+        ("8.0.1", True, True),
+        ("6.2.12", True, False),  # no SSUBSCRIBE before 7.0
+        ("7.2.4", False, False),  # one server: sharded pub/sub would change nothing
+        ("", True, False),
+    ],
+)
+def test_sharded_pubsub_only_in_a_redis_7_cluster(version: str, cluster: bool, sharded: bool):
+    assert wants_sharded_pubsub(version, cluster) is sharded
+
+
+def test_a_cluster_prefix_needs_a_hash_tag() -> None:
+    assert has_hash_tag("{site1}:") and has_hash_tag("fb:{north}:")
+    assert not has_hash_tag("fb:") and not has_hash_tag("{}:") and not has_hash_tag("}{:")
+
+
+def test_the_embedded_redis_uses_classic_pubsub(bus: Bus) -> None:
+    assert bus.sharded is False  # Redis 6.2, not a cluster

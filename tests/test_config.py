@@ -91,3 +91,12 @@ def test_threshold_direction_follows_warn_and_alert(
     warn: float, alert: float, value: float | None, status: str
 ) -> None:
     assert Threshold(warn=warn, alert=alert).status(value) == status
+
+
+def test_stream_settings_default_off_and_are_checked(tmp_path: Path) -> None:
+    stream = load_config(write(tmp_path, GOOD)).stream
+    assert (stream.coalesce_ms, stream.stall_seconds) == (0, 30)
+    for line, key in (("coalesce_ms = -1", "coalesce_ms"), ("stall_seconds = 0", "stall_seconds")):
+        with pytest.raises(ConfigError) as err:
+            load_config(write(tmp_path, f"[stream]\n{line}\n{GOOD}"))
+        assert err.value.key == f"stream.{key}"
