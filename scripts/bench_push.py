@@ -1,0 +1,193 @@
+"""The push side of the benchmark: SSE clients, a publishing round, the reconnect storm."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bench_common import (
+    STREAM_PATH,
+    Meter,
+    Server,
+    in_batches,
+    pct,
+    proc_tree,
+    publish_at,
+    rss_bytes,
+    tile,
+)
+from bench_poll import caught_up
+
+from feeds.bus import Bus
+
+
+class PushClient:
+    """One SSE stream, reading like EventSource; optionally reconnecting like a browser does.
+
+    On reconnect it waits the server's ``retry:`` (jittered by the server) and sends
+    Last-Event-ID, so a storm of these behaves as a wall of browsers would after a restart.
+    """
+
+    def __init__(self, reconnect: bool = False) -> None:
+        self.received: list[tuple[int, float]] = []  # (seq, wall time received)
+        self.snapshot = asyncio.Event()
+        self.reconnect = reconnect
+        self.retry_ms = 3000  # EventSource's default until the server says otherwise
+        self.last_id: str | None = None
+        self.connections = 0
+        self.refused = 0
+        self.storm_from = float("inf")  # monotonic time from which a first event counts
+        self.resynced: tuple[float, str] | None = None
+
+    async def run(self, port: int, path: str) -> None:
+        while True:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                await self._stream(port, path)
+            if not self.reconnect:
+                return
+            await asyncio.sleep(self.retry_ms / 1000)
+
+    async def _stream(self, port: int, path: str) -> None:
+        try:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+        except OSError:
+            self.refused += 1
+            raise
+        self.connections += 1
+        resume = f"Last-Event-ID: {self.last_id}\r\n" if self.last_id else ""
+        head = f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n{resume}\r\n"
+        writer.write(head.encode())
+        opened = time.monotonic()
+        event, data = "", ""
+        try:
+            await writer.drain()
+            while True:
+                line = await reader.readline()
+                if not line:
+                    return
+                line = line.decode().rstrip("\r\n")
+                if line.startswith("event: "):
+                    event = line[7:]
+                elif line.startswith("data: "):
+                    data = line[6:]
+                elif line.startswith("id: "):
+                    self.last_id = line[4:]
+                elif line.startswith("retry: "):
+                    self.retry_ms = int(line[7:])
+                elif not line and data:
+                    self._event(event, data, opened)
+                    event, data = "", ""
+        finally:
+            writer.close()
+
+    def _event(self, event: str, data: str, opened: float) -> None:
+        now = time.time()
+        if self.resynced is None and opened >= self.storm_from and event != "heartbeat":
+            self.resynced = (time.monotonic(), event)
+        if event == "snapshot":
+            self.snapshot.set()
+        elif event == "update":
+            body = json.loads(data)
+            tile = body["items"].get("tile:billing")
+            if tile:
+                self.received.append((body["seq"], now))
+
+
+async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float, seconds: float):
+    rss0 = rss_bytes(proc_tree(push.pid))
+    clients = [PushClient() for _ in range(n)]
+    tasks: list[asyncio.Task] = []
+
+    def opener(c: PushClient) -> Callable[[], Awaitable[Any]]:
+        def start() -> Awaitable[Any]:
+            tasks.append(asyncio.create_task(c.run(push.port, STREAM_PATH)))
+            return c.snapshot.wait()
+
+        return start
+
+    t_connect = time.monotonic()
+    await in_batches([opener(c) for c in clients])
+    connect_s = time.monotonic() - t_connect
+    await asyncio.sleep(1)
+    rss1 = rss_bytes(proc_tree(push.pid))
+    with Meter(push, redis_pid) as m:
+        published = await publish_at(
+            bus, rate, int(rate * seconds), lambda i: {"waiting": i % 9, "offered": i}
+        )
+        await asyncio.sleep(2)  # let the last updates arrive
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    want = set(published)
+    latencies: list[float] = []
+    for c in clients:
+        first: dict[int, float] = {}
+        for seq, at in c.received:
+            first.setdefault(seq, at)
+        latencies += caught_up(first, published)
+    received = sum(1 for c in clients for seq, _ in c.received if seq in want)
+    missed = sum(len(want - {s for s, _ in c.received}) for c in clients)
+    last = max(published, default=0)
+    behind = sum(1 for c in clients if max((s for s, _ in c.received), default=0) < last)
+    dups = sum(len(c.received) - len({s for s, _ in c.received}) for c in clients)
+    deliveries = max(1, received)
+    return {
+        "clients": n, "published": len(published), "connect_s": connect_s,
+        "p50": pct(latencies, 50), "p95": pct(latencies, 95), "p99": pct(latencies, 99),
+        "max": max(latencies, default=float("nan")), "missed": missed, "dups": dups,
+        "behind": behind,
+        "deliveries": received, "cores": m.cpu / m.wall, "redis_cores": m.redis / m.wall,
+        "load_cores": m.load / m.wall,
+        "cpu_per_1k": m.cpu / deliveries * 1000, "kb_per_stream": (rss1 - rss0) / n / 1024,
+    }  # fmt: skip
+
+
+# --- the polling side: what N browsers with dcc.Interval do -----------------------------------
+
+
+async def storm(push: Server, bus: Bus, n: int) -> dict[str, Any]:
+    """Kill the app server under N connected clients, start it again, time the resync."""
+    clients = [PushClient(reconnect=True) for _ in range(n)]
+    tasks: list[asyncio.Task] = []
+
+    def opener(c: PushClient) -> Callable[[], Awaitable[Any]]:
+        def start() -> Awaitable[Any]:
+            tasks.append(asyncio.create_task(c.run(push.port, STREAM_PATH)))
+            return c.snapshot.wait()
+
+        return start
+
+    await in_batches([opener(c) for c in clients])
+    await asyncio.to_thread(bus.publish, tile(1))
+    await asyncio.sleep(1)
+    t_kill = time.monotonic()
+    for c in clients:
+        c.storm_from = t_kill
+    await asyncio.to_thread(push.stop)
+    # Something changes while the server is down, so no client can simply resume.
+    await asyncio.to_thread(bus.publish, tile(2))
+    t_start = time.monotonic()
+    t_healthy = await asyncio.to_thread(push.start)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(c.resynced is None for c in clients):
+        await asyncio.sleep(0.05)
+    done = [c.resynced for c in clients if c.resynced]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    last = max((t for t, _ in done), default=float("nan"))
+    return {
+        "clients": n, "resynced": len(done),
+        "snapshots": sum(1 for _, e in done if e == "snapshot"),
+        "down_s": t_start - t_kill, "boot_s": t_healthy - t_start,
+        "from_start_s": last - t_start, "from_kill_s": last - t_kill,
+        "p50_s": pct([t - t_start for t, _ in done], 50),
+        "refused": sum(c.refused for c in clients),
+    }  # fmt: skip
+
+
+# --- tables -----------------------------------------------------------------------------------
