@@ -19,7 +19,7 @@ run: $(STAMP)
 	$(BIN)/floorboard demo
 
 test: $(STAMP)
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
 screenshot: $(STAMP)
-	@scripts/ensure-chromium
+	@scripts/ensure-test-tools
 	$(BIN)/python scripts/screenshot.py --demo --out docs/wall.png
 
 clean:

@@ -212,7 +212,13 @@ class Bus:
         self._publish(keys=keys, args=args, client=pipe)
 
     def publish_many(self, envs: Iterable[Envelope]) -> list[int]:
-        """Write several envelopes in one round trip; each write is atomic on its own."""
+        """Write several envelopes in one round trip; each write is atomic on its own.
+
+        redis-py's cluster pipelines refuse scripts, so on a cluster each write is its own call
+        (all of a prefix's keys share one slot, so they go to the same shard anyway).
+        """
+        if isinstance(self.client, redis.RedisCluster):
+            return [self.publish(env) for env in envs]
         pipe = self.client.pipeline(transaction=False)
         count = 0
         for env in envs:
