@@ -31,7 +31,8 @@ from dash.exceptions import PreventUpdate
 from markupsafe import escape
 
 from dashboard.agent_view import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
-from dashboard.auth import PAGE_HEADERS, Principal, current_principal
+from dashboard.auth import Principal, current_principal
+from dashboard.login_page import PAGE_HEADERS
 from feeds.bus import Bus
 from feeds.config import Config
 from feeds.messages import Messages

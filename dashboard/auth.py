@@ -43,6 +43,7 @@ import flask
 import redis
 from flask import g, request, session
 
+from dashboard.login_page import login_page
 from feeds.accounts import NAME_RE, ROLES, Accounts, User
 from feeds.embedded import DEFAULT_STATE_DIR
 
@@ -65,50 +66,6 @@ LOCKOUT_SECONDS = 300
 FAILED_LOGIN_DELAY = 0.2  # seconds; cooperative under gevent, so it only slows the guesser
 UNAVAILABLE = "the account store is unavailable"
 MIN_SECRET_KEY = 32
-
-PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'",
-    "Cache-Control": "no-store",
-    "Referrer-Policy": "same-origin",
-}
-
-LOGIN_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign in · Floorboard</title>
-<link rel="stylesheet" href="/assets/login.css">
-</head>
-<body class="fb-login">
-<main class="fb-login-card">
-<h1 class="fb-login-title">Floorboard</h1>
-{% if error %}<p class="fb-login-error" role="alert">{{ error }}</p>{% endif %}
-{% if principal %}
-<p class="fb-login-who">Signed in as <strong>{{ principal.name }}</strong>
-({{ principal.role }}).</p>
-<p><a class="fb-login-link" href="{{ target }}">Continue</a></p>
-<form method="post" action="{{ logout }}">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<button class="fb-login-button fb-login-button-quiet" type="submit">Sign out</button>
-</form>
-{% else %}
-<form class="fb-login-form" method="post" action="{{ action }}">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<label class="fb-login-label" for="username">Username</label>
-<input class="fb-login-input" id="username" name="username" value="{{ username }}"
- autocomplete="username" maxlength="64" required autofocus>
-<label class="fb-login-label" for="password">Password</label>
-<input class="fb-login-input" id="password" name="password" type="password"
- autocomplete="current-password" required>
-<button class="fb-login-button" type="submit">Sign in</button>
-</form>
-{% endif %}
-</main>
-</body>
-</html>
-"""
 
 
 @dataclass(frozen=True)
@@ -357,9 +314,9 @@ class _Auth:
     ) -> flask.Response:
         if not session.get("csrf"):  # the pre-login token that the form carries back
             session["csrf"] = secrets.token_urlsafe(32)
-        body = flask.render_template_string(  # autoescaped: every value below is text
-            LOGIN_PAGE,
+        return login_page(
             error=error,
+            status=status,
             principal=current_principal(),
             username=username,
             csrf=session["csrf"],
@@ -367,9 +324,6 @@ class _Auth:
             action=flask.url_for("fb_auth.login", **({"next": target} if target else {})),
             logout=flask.url_for("fb_auth.logout"),
         )
-        response = flask.make_response(body, status)
-        response.headers.update(PAGE_HEADERS)
-        return response
 
     def login(self) -> flask.Response:
         target = safe_next(request.values.get("next"))

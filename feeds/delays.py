@@ -37,11 +37,7 @@ class Delays(NoticeService):
         def change(pipe: Pipeline) -> Envelope:
             old = self.current(pipe, "delay", queue)
             pipe.multi()
-            self.publish(pipe, env)
-            self.record(
-                pipe, actor=actor, action="set", kind="delay", id=queue,
-                before=old.data if old else None, after=data, at=now,
-            )  # fmt: skip
+            self.commit(pipe, env, actor=actor, action="set", before=old.data if old else None)
             return env
 
         return self._view(self.atomic([self.state_key], change), now)
@@ -55,11 +51,8 @@ class Delays(NoticeService):
             if old is None:
                 raise NotFound("queue", f"queue {queue!r} has no delay reason")
             pipe.multi()
-            self.publish(pipe, self.deletion("delay", queue, now))
-            self.record(
-                pipe, actor=actor, action="clear", kind="delay", id=queue,
-                before=old.data, after=None, at=now,
-            )  # fmt: skip
+            gone = self.deletion("delay", queue, now)
+            self.commit(pipe, gone, actor=actor, action="clear", before=old.data)
 
         self.atomic([self.state_key], change)
 

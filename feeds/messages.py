@@ -97,11 +97,7 @@ class Messages(NoticeService):
             checked = self._checked(pipe, {**data, "author": actor}, now)
             env = self.envelope("message", new_id("m"), checked, now)
             pipe.multi()
-            self.publish(pipe, env)
-            self.record(
-                pipe, actor=actor, action="post", kind="message", id=env.id,
-                before=None, after=checked, at=now,
-            )  # fmt: skip
+            self.commit(pipe, env, actor=actor, action="post", before=None)
             return env
 
         return self._view(self.atomic([self.state_key], change), now)
@@ -118,11 +114,7 @@ class Messages(NoticeService):
             if checked == old.data:
                 return old
             env = self.envelope("message", message_id, checked, now)
-            self.publish(pipe, env)
-            self.record(
-                pipe, actor=actor, action="edit", kind="message", id=message_id,
-                before=old.data, after=checked, at=now,
-            )  # fmt: skip
+            self.commit(pipe, env, actor=actor, action="edit", before=old.data)
             return env
 
         return self._view(self.atomic([self.state_key], change), now)
@@ -138,11 +130,7 @@ class Messages(NoticeService):
             data = {**old.data, "expires_at": now}
             env = self.envelope("message", message_id, data, now)
             pipe.multi()
-            self.publish(pipe, env)
-            self.record(
-                pipe, actor=actor, action="expire", kind="message", id=message_id,
-                before=old.data, after=data, at=now,
-            )  # fmt: skip
+            self.commit(pipe, env, actor=actor, action="expire", before=old.data)
             return env
 
         return self._view(self.atomic([self.state_key], change), now)
@@ -173,11 +161,7 @@ class Messages(NoticeService):
                 {"message_id": message_id, "agent_id": agent_id, "at": now}, now,
             )  # fmt: skip
             pipe.hsetnx(acks_key, agent_id, repr(now))
-            self.publish(pipe, ack)
-            self.record(
-                pipe, actor=actor, action="ack", kind="ack", id=ack.id,
-                before=None, after=ack.data, at=now,
-            )  # fmt: skip
+            self.commit(pipe, ack, actor=actor, action="ack", before=None)
             return ack.data
 
         return self.atomic([self.state_key, acks_key], change)

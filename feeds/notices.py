@@ -114,22 +114,20 @@ class NoticeService:
         """The envelope that removes an item from the live state (and from every screen)."""
         return make_envelope(kind, id, {}, ts=now, source=SOURCE, deleted=True)
 
-    def record(
-        self,
-        pipe: Pipeline,
-        *,
-        actor: str,
-        action: str,
-        kind: str,
-        id: str,
-        before: Any,
-        after: Any,
-        at: float,
-    ) -> None:
-        """Queue the audit entry of a change on its transaction."""
+    def commit(
+        self, pipe: Pipeline, env: Envelope, *, actor: str, action: str, before: Any,
+        after: Any = None,
+    ) -> None:  # fmt: skip
+        """Queue a change's write and its audit entry on one transaction: an item never
+        changes without its entry. The entry's kind, id, time and new value are the envelope's
+        (nothing for a deletion) unless ``after`` says otherwise."""
+        self.publish(pipe, env)
+        if after is None and not env.deleted:
+            after = env.data
         self.audit_log.append(
-            pipe, actor=actor, action=action, kind=kind, id=id, before=before, after=after, at=at
-        )
+            pipe, actor=actor, action=action, kind=env.kind, id=env.id, before=before,
+            after=after, at=env.ts,
+        )  # fmt: skip
 
     # -- reads ----------------------------------------------------------------------------------
 

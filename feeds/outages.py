@@ -78,12 +78,8 @@ class Outages(NoticeService):
 
         def change(pipe: Pipeline) -> Envelope:
             pipe.multi()
-            self.publish(pipe, env)
+            self.commit(pipe, env, actor=actor, action="declare", before=None)
             self._write_timeline(pipe, env.id, actor, {}, data, now)
-            self.record(
-                pipe, actor=actor, action="declare", kind="outage", id=env.id,
-                before=None, after=data, at=now,
-            )  # fmt: skip
             return env
 
         return self._view(self.atomic([self.state_key], change))
@@ -102,18 +98,13 @@ class Outages(NoticeService):
             self._write_timeline(pipe, outage_id, actor, old.data, data, now)
             if data["status"] == "resolved":
                 resolved = {"id": outage_id, "resolved_at": now, "resolved_by": actor, **data}
-                self.publish(pipe, self.deletion("outage", outage_id, now))
+                gone = self.deletion("outage", outage_id, now)
+                self.commit(pipe, gone, actor=actor, action="resolve", before=old.data, after=data)
                 pipe.hset(self.history_key, outage_id, json.dumps(resolved))
-                action, view = "resolve", self._resolved_view(resolved)
-            else:
-                env = self.envelope("outage", outage_id, data, now)
-                self.publish(pipe, env)
-                action, view = "update", self._view(env)
-            self.record(
-                pipe, actor=actor, action=action, kind="outage", id=outage_id,
-                before=old.data, after=data, at=now,
-            )  # fmt: skip
-            return view
+                return self._resolved_view(resolved)
+            env = self.envelope("outage", outage_id, data, now)
+            self.commit(pipe, env, actor=actor, action="update", before=old.data)
+            return self._view(env)
 
         return self.atomic([self.state_key, self.history_key], change)
 

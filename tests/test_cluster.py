@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from test_bus import Recorder, wait_for
 
 from feeds.bus import Bus, BusConfigError, connect
 from feeds.schema import make_envelope
@@ -81,31 +82,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             p.wait(10)
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.snapshots: list[int] = []
-        self.applied: list[int] = []
-        self.mirror: dict = {}
-
-    def on_snapshot(self, seq: int, state: dict) -> None:
-        self.snapshots.append(seq)
-        self.mirror = {k: dict(v) for k, v in state.items()}
-
-    def on_update(self, env) -> None:
-        self.applied.append(env.seq)
-        self.mirror.setdefault(env.kind, {})[env.id] = env
-
-    def on_status(self, up: bool, detail: str) -> None:
-        pass
-
-
-def wait_for(cond, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 def q(qid: str, waiting: int):
     return make_envelope("queue", qid, {"waiting": waiting}, ts=time.time())
 
@@ -146,14 +122,14 @@ def test_a_subscriber_on_a_cluster_loses_and_duplicates_nothing(cluster: str) ->
     sub = Subscriber(bus, rec)
     follower = threading.Thread(target=sub.run, daemon=True)
     follower.start()
-    wait_for(lambda: rec.snapshots)
+    wait_for(lambda: rec.snapshot_seqs)
     wait_for(lambda: len(written) > 300)
     stop.set()
     t.join()
     wait_for(lambda: sub.seq == written[-1])
     sub.stop()
     follower.join(5)
-    assert rec.applied == list(range(rec.snapshots[0] + 1, written[-1] + 1))
+    assert rec.applied == list(range(rec.snapshot_seqs[0] + 1, written[-1] + 1))
     assert bus.publish_many([q("z", 1), q("z", 2)]) == [written[-1] + 1, written[-1] + 2]
 
 
