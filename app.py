@@ -21,11 +21,11 @@ from dashboard.console_view import Roster
 from dashboard.hub import Hub
 from dashboard.stream import blueprint
 from dashboard.views import view_for
-from feeds.accounts import Accounts
-from feeds.bus import Bus
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus
 from feeds.config import load_config
-from feeds.history import CustomerHistory, HistoryCache
-from feeds.messages import Messages
+from feeds.customers.history import CustomerHistory, HistoryCache
+from feeds.notices.messages import Messages
 
 # Forked workers have hit a half-imported numpy inside plotly when orjson is installed: import
 # numpy (when present) up front, before any worker serves a request.

@@ -33,10 +33,10 @@ from markupsafe import escape
 from dashboard.agent_view import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
 from dashboard.auth import Principal, current_principal
 from dashboard.login_page import PAGE_HEADERS
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError
 from feeds.config import Config
-from feeds.messages import Messages
-from feeds.schema import SchemaError
+from feeds.notices.messages import Messages
 
 PATH_RE = re.compile(r"^/agent/([^/]+)$")
 ACK_BUTTON = "agent-ack"

@@ -34,13 +34,13 @@ from dashboard.viewmodels import (
     queue_tile,
 )
 from dashboard.wall import AGENT_LABELS
-from feeds import metrics
+from feeds.bus.schema import Envelope
 from feeds.config import Config, Moments, Queue
-from feeds.history import PastContact
-from feeds.messages import PRIORITY_ORDER, Agent, targets
-from feeds.moments import Flag, moment_flags
-from feeds.outages import SEVERITY_ORDER, outage_touches
-from feeds.schema import Envelope
+from feeds.customers.history import PastContact
+from feeds.customers.moments import Flag, moment_flags
+from feeds.metrics import formulas as metrics
+from feeds.notices.messages import PRIORITY_ORDER, Agent, targets
+from feeds.notices.outages import SEVERITY_ORDER, outage_touches
 
 ME, QUEUES, MESSAGES, OUTAGES, CONTACT = "me", "queues", "messages", "outages", "contact"
 KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT)

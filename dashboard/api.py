@@ -27,13 +27,13 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from dashboard.auth import Principal, current_principal, require_role
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError, parse_envelope
 from feeds.config import Config
-from feeds.delays import Delays
-from feeds.messages import Messages
-from feeds.notices import Conflict, NotFound
-from feeds.outages import Outages
-from feeds.schema import SchemaError, parse_envelope
+from feeds.notices.delays import Delays
+from feeds.notices.messages import Messages
+from feeds.notices.outages import Outages
+from feeds.notices.service import Conflict, NotFound
 
 MAX_BODY = 64 * 1024
 AUDIT_KINDS = ("message", "outage", "delay", "ack")

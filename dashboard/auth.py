@@ -44,8 +44,8 @@ import redis
 from flask import g, request, session
 
 from dashboard.login_page import login_page
-from feeds.accounts import NAME_RE, ROLES, Accounts, User
-from feeds.embedded import DEFAULT_STATE_DIR
+from feeds.accounts.store import NAME_RE, ROLES, Accounts, User
+from feeds.bus.embedded import DEFAULT_STATE_DIR
 
 log = logging.getLogger(__name__)
 

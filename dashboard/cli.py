@@ -49,7 +49,7 @@ def _config(args: argparse.Namespace) -> Config:
 @contextlib.contextmanager
 def _redis_url(args: argparse.Namespace) -> Iterator[str]:
     """``REDIS_URL`` if set, else an embedded Redis for as long as the block runs."""
-    from feeds.embedded import DEFAULT_STATE_DIR, EmbeddedRedis
+    from feeds.bus.embedded import DEFAULT_STATE_DIR, EmbeddedRedis
 
     url = os.environ.get("REDIS_URL")
     if url:
@@ -86,8 +86,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    from feeds.bus import Bus
-    from feeds.playback import run
+    from feeds.bus.bus import Bus
+    from feeds.simulator.playback import run
 
     config = _config(args)
     bus = Bus.from_url(_require_redis_url(), config.redis.prefix, config.moments.history_days)
@@ -109,8 +109,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 def cmd_publish(args: argparse.Namespace) -> None:
     """Validate and publish envelopes given as arguments, or one JSON object per stdin line."""
-    from feeds.bus import Bus
-    from feeds.schema import SchemaError, parse_envelope
+    from feeds.bus.bus import Bus
+    from feeds.bus.schema import SchemaError, parse_envelope
 
     config = _config(args)
     lines = args.events or [line for line in sys.stdin if line.strip()]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from feeds.accounts import Accounts
+    from feeds.accounts.store import Accounts
     from feeds.config import Config
 
 # As in dashboard.cli, redis-py is imported inside the commands only: the gunicorn master of
@@ -27,8 +27,8 @@ ROLE_HELP = "admin, supervisor, agent or viewer"
 
 def _open(args: argparse.Namespace) -> tuple[Config, Accounts]:
     from dashboard.cli import _config, _require_redis_url
-    from feeds.accounts import Accounts
-    from feeds.bus import connect
+    from feeds.accounts.store import Accounts
+    from feeds.bus.bus import connect
 
     config = _config(args)
     return config, Accounts(connect(_require_redis_url()), config.redis.prefix)
@@ -55,7 +55,7 @@ def _reporting(command: Callable[[argparse.Namespace], None]) -> Callable[..., N
     def run(args: argparse.Namespace) -> None:
         import redis
 
-        from feeds.schema import SchemaError
+        from feeds.bus.schema import SchemaError
 
         try:
             command(args)
@@ -102,8 +102,8 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 @_reporting
 def cmd_user_seed_demo(args: argparse.Namespace) -> None:
-    from feeds.accounts import seed_demo
-    from feeds.simulator import Simulation
+    from feeds.accounts.store import seed_demo
+    from feeds.simulator.simulation import Simulation
 
     config, accounts = _open(args)
     # The simulator's roster for this seed: its first report is every agent, with their team.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from feeds.config import Config
-    from feeds.notices import NoticeService
+    from feeds.notices.service import NoticeService
 
 # Like dashboard/cli.py, nothing here imports redis-py at module level (see the note there).
 
@@ -74,8 +74,8 @@ def actor() -> str:
 def _run(args: argparse.Namespace, service: type[S], action: Callable[[S, Config], None]) -> None:
     """Connect the service to ``REDIS_URL``, run ``action``; bad input exits with the reason."""
     from dashboard.cli import _config, _require_redis_url
-    from feeds.bus import Bus
-    from feeds.schema import SchemaError
+    from feeds.bus.bus import Bus
+    from feeds.bus.schema import SchemaError
 
     config = _config(args)
     bus = Bus.from_url(_require_redis_url(), config.redis.prefix)
@@ -131,7 +131,7 @@ def _audience_text(audience: Mapping[str, Any]) -> str:
 
 
 def cmd_message(args: argparse.Namespace) -> None:
-    from feeds.messages import Messages
+    from feeds.notices.messages import Messages
 
     def act(messages: Messages, config: Config) -> None:
         tz = config.tz
@@ -190,7 +190,7 @@ def _outage_line(o: Mapping[str, Any]) -> str:
 
 
 def cmd_outage(args: argparse.Namespace) -> None:
-    from feeds.outages import Outages
+    from feeds.notices.outages import Outages
 
     def act(outages: Outages, config: Config) -> None:
         tz = config.tz
@@ -217,7 +217,7 @@ def cmd_outage(args: argparse.Namespace) -> None:
 
 
 def cmd_delay(args: argparse.Namespace) -> None:
-    from feeds.delays import Delays
+    from feeds.notices.delays import Delays
 
     def act(delays: Delays, config: Config) -> None:
         tz = config.tz

@@ -28,10 +28,10 @@ from typing import Any
 import redis
 
 from dashboard.viewmodels import NO_VALUE, Item, fmt_duration
+from feeds.bus.schema import Envelope
 from feeds.config import Config
-from feeds.messages import PRIORITY_ORDER, STATUS_ORDER, Agent, message_status, targets
-from feeds.outages import SEVERITY_ORDER
-from feeds.schema import Envelope
+from feeds.notices.messages import PRIORITY_ORDER, STATUS_ORDER, Agent, message_status, targets
+from feeds.notices.outages import SEVERITY_ORDER
 
 log = logging.getLogger(__name__)
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.views import Mirror, ViewSpec
-from feeds.bus import Bus, is_retained
-from feeds.schema import Envelope
-from feeds.subscriber import Subscriber
+from feeds.bus.bus import Bus, is_retained
+from feeds.bus.schema import Envelope
+from feeds.bus.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import dash
 from dash import Dash, dcc, html
 
 from dashboard import agent, console, wall
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
 from feeds.config import Config
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Queue
-from feeds.messages import PRIORITY_ORDER
-from feeds.outages import SEVERITY_ORDER, outage_touches
-from feeds.schema import AGENT_STATES, Envelope
+from feeds.notices.messages import PRIORITY_ORDER
+from feeds.notices.outages import SEVERITY_ORDER, outage_touches
 
 Item = dict[str, Any]
 

@@ -14,9 +14,9 @@ from dashboard.agent_view import History, agent_view_for
 from dashboard.auth import current_principal
 from dashboard.console_view import ConsoleView
 from dashboard.viewmodels import Item, agents_summary, message_ticker, outage_band, queue_tile
+from feeds.bus.schema import Envelope
 from feeds.config import Board, Config
-from feeds.messages import Agent
-from feeds.schema import Envelope
+from feeds.notices.messages import Agent
 
 Mirror = dict[str, dict[str, Envelope]]
 

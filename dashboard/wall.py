@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 from dashboard.viewmodels import NO_VALUE, fmt_percent, item_key_to_id
+from feeds.bus.schema import AGENT_STATES
 from feeds.config import Board, Config, Queue
-from feeds.schema import AGENT_STATES
 
 TILE_FIELDS = ("waiting", "sl", "asa", "abandon", "offered", "delay")
 TILE_TIMERS = ("longest",)

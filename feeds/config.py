@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from feeds.schema import Ident
+from feeds.bus.schema import Ident
 
 DEFAULT_PATH = "floorboard.toml"
 

@@ -39,9 +39,9 @@ from bench_common import CHROMIUM, ROOT, Server
 from bench_poll import poll_round
 from bench_push import push_round, storm
 
-from feeds.bus import Bus
-from feeds.embedded import EmbeddedRedis
-from feeds.schema import make_envelope
+from feeds.bus.bus import Bus
+from feeds.bus.embedded import EmbeddedRedis
+from feeds.bus.schema import make_envelope
 
 Columns = list[tuple[str, str, int, str]]  # title, result key, width, format
 LOAD_COLUMNS: Columns = [

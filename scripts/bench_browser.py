@@ -8,8 +8,8 @@ from typing import Any
 from bench_common import CHROMIUM, CHROMIUM_ARGS, pct
 from bench_poll import caught_up
 
-from feeds.bus import Bus
-from feeds.schema import make_envelope
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 
 # --- event → DOM in headless Chromium ---------------------------------------------------------
 

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from feeds.bus import Bus
-from feeds.embedded import free_port
-from feeds.schema import make_envelope
+from feeds.bus.bus import Bus
+from feeds.bus.embedded import free_port
+from feeds.bus.schema import make_envelope
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

@@ -11,7 +11,7 @@ import time
 
 from bench_common import Meter, Server, in_batches, pct, proc_tree, publish_at, rss_bytes
 
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
 
 # Exactly what Dash 4's renderer posts for the baseline's callback (captured from Chromium).
 DASH_BODY = {

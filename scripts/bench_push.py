@@ -22,7 +22,7 @@ from bench_common import (
 )
 from bench_poll import caught_up
 
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
 
 
 class PushClient:

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from feeds.bus import Bus
-from feeds.embedded import EmbeddedRedis, free_port
+from feeds.bus.bus import Bus
+from feeds.bus.embedded import EmbeddedRedis, free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from test_cli import floorboard
 
-from feeds.accounts import Accounts, seed_demo
-from feeds.bus import connect
-from feeds.schema import SchemaError
+from feeds.accounts.store import Accounts, seed_demo
+from feeds.bus.bus import connect
+from feeds.bus.schema import SchemaError
 
 PASSWORD = "correct horse battery"
 

@@ -19,12 +19,12 @@ from urllib import request
 import pytest
 from playwright.sync_api import Page, expect
 
-from feeds.accounts import Accounts
-from feeds.bus import Bus
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
-from feeds.messages import Messages
-from feeds.outages import Outages
-from feeds.schema import make_envelope
+from feeds.notices.messages import Messages
+from feeds.notices.outages import Outages
 
 pytestmark = pytest.mark.browser  # browser and new_page: tests/conftest.py
 

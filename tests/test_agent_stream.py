@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 import requests
 
-from feeds.accounts import Accounts
-from feeds.bus import Bus, connect
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus, connect
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
-from feeds.messages import Messages
-from feeds.schema import make_envelope
+from feeds.notices.messages import Messages
 
 PASSWORD = "correct horse battery"
 NOW = time.time()

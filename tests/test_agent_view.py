@@ -26,11 +26,11 @@ from dashboard.agent_view import (
     queue_entry,
 )
 from dashboard.auth import Principal
-from feeds import metrics
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
-from feeds.history import PastContact
-from feeds.messages import Agent
-from feeds.schema import make_envelope
+from feeds.customers.history import PastContact
+from feeds.metrics import formulas as metrics
+from feeds.notices.messages import Agent
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
 TZ = ZoneInfo("Europe/London")

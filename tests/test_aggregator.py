@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.aggregator import Aggregator
+from feeds.bus.schema import QueueStats, make_envelope
 from feeds.config import load_config, parse_config
-from feeds.schema import QueueStats, make_envelope
+from feeds.metrics.aggregator import Aggregator
 
 LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2025, 3, 11, 10, 0, tzinfo=LONDON).timestamp()

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from feeds.accounts import Accounts
-from feeds.bus import Bus
-from feeds.schema import make_envelope
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 
 ROLES = ("viewer", "agent", "supervisor", "admin")
 

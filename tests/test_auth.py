@@ -26,8 +26,8 @@ from dashboard.auth import (
     load_secret_key,
     require_role,
 )
-from feeds.accounts import Accounts
-from feeds.bus import connect
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import connect
 
 PASSWORD = "correct horse battery"
 SECRET = "s" * 40

@@ -14,10 +14,10 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from feeds.bus import Bus, has_hash_tag, wants_sharded_pubsub
-from feeds.embedded import EmbeddedRedis
-from feeds.schema import Envelope, make_envelope
-from feeds.subscriber import Subscriber
+from feeds.bus.bus import Bus, has_hash_tag, wants_sharded_pubsub
+from feeds.bus.embedded import EmbeddedRedis
+from feeds.bus.schema import Envelope, make_envelope
+from feeds.bus.subscriber import Subscriber
 
 NOW = time.time()
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
 
 ROOT = Path(__file__).resolve().parent.parent
 

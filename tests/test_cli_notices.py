@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from test_cli import floorboard
 
-from feeds.audit import AuditLog
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
-from feeds.messages import Messages
-from feeds.schema import make_envelope
+from feeds.notices.audit import AuditLog
+from feeds.notices.messages import Messages
 
 
 @pytest.fixture

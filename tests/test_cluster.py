@@ -20,9 +20,9 @@ import pytest
 import redis
 from test_bus import Recorder, wait_for
 
-from feeds.bus import Bus, BusConfigError, connect
-from feeds.schema import make_envelope
-from feeds.subscriber import Subscriber
+from feeds.bus.bus import Bus, BusConfigError, connect
+from feeds.bus.schema import make_envelope
+from feeds.bus.subscriber import Subscriber
 
 
 def _cluster_port() -> int:

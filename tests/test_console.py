@@ -30,11 +30,11 @@ from dashboard.console_view import (
     outage_list,
 )
 from dashboard.views import view_for
-from feeds.accounts import Accounts
-from feeds.bus import Bus
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError, make_envelope
 from feeds.config import load_config
-from feeds.messages import Agent, Messages
-from feeds.schema import SchemaError, make_envelope
+from feeds.notices.messages import Agent, Messages
 
 NOW = 1_763_900_000.0  # 2025-11-23 12:13:20 in London (GMT)
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")

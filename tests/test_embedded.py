@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from feeds.embedded import EmbeddedRedis, free_port
+from feeds.bus.embedded import EmbeddedRedis, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,7 +46,7 @@ def test_a_forked_child_exiting_does_not_stop_the_server(tmp_path: Path) -> None
     port = free_port()
     out = run_py(f"""
         import os, sys
-        from feeds.embedded import EmbeddedRedis
+        from feeds.bus.embedded import EmbeddedRedis
         server = EmbeddedRedis({str(tmp_path)!r}, port={port}).start()
         pid = os.fork()
         if pid == 0:
@@ -62,7 +62,7 @@ def test_a_forked_child_exiting_does_not_stop_the_server(tmp_path: Path) -> None
 def test_the_server_dies_with_an_owner_that_is_killed(tmp_path: Path) -> None:
     port = free_port()
     owner = subprocess.Popen(
-        [sys.executable, "-c", f"from feeds.embedded import EmbeddedRedis; import time; "
+        [sys.executable, "-c", f"from feeds.bus.embedded import EmbeddedRedis; import time; "
          f"EmbeddedRedis({str(tmp_path)!r}, port={port}).start(); print('up', flush=True); "
          f"time.sleep(60)"],
         cwd=ROOT, stdout=subprocess.PIPE, text=True,

@@ -12,8 +12,8 @@ import socket
 import threading
 import time
 
-from feeds.bus import Bus
-from feeds.schema import make_envelope
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 
 WALL = "/stream?view=wall&board=main"
 SNAPSHOT = "/api/v1/snapshot?view=wall&board=main"

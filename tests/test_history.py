@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 from feeds.config import Moments
-from feeds.history import (
+from feeds.customers.history import (
     DEFAULT_DAYS,
     MAX_CONTACTS,
     CustomerHistory,
@@ -18,7 +19,6 @@ from feeds.history import (
     contacts_key,
     order_key,
 )
-from feeds.schema import make_envelope
 
 NOW = time.time()
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from dashboard.hub import Client, Hub, Update, View
 from dashboard.views import WallView
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import load_config
-from feeds.schema import Envelope, make_envelope
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from feeds import metrics
+from feeds.metrics import formulas as metrics
 
 
 def test_service_level_leaves_short_abandons_out_of_the_denominator():

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
+from feeds.bus.schema import make_envelope
 from feeds.config import Moments, Queue
-from feeds.history import PastContact
-from feeds.moments import (
+from feeds.customers.history import PastContact
+from feeds.customers.moments import (
     SUGGEST_AT_RISK,
     SUGGEST_CALLBACK,
     SUGGEST_OUTAGE,
@@ -23,7 +24,6 @@ from feeds.moments import (
     tag_flags,
     waited_flag,
 )
-from feeds.schema import make_envelope
 
 T0 = 1_763_900_000.0
 DAY = 86400.0

@@ -15,16 +15,16 @@ from collections.abc import Iterator
 import pytest
 
 from dashboard.viewmodels import message_ticker, queue_tile
-from feeds.accounts import Accounts
-from feeds.audit import AuditLog
-from feeds.bus import Bus
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus
+from feeds.bus.embedded import EmbeddedRedis
+from feeds.bus.schema import SchemaError, make_envelope
 from feeds.config import Config, load_config
-from feeds.delays import Delays
-from feeds.embedded import EmbeddedRedis
-from feeds.messages import RETAIN_EXPIRED, Messages, targets
-from feeds.notices import Conflict, NotFound
-from feeds.outages import Outages
-from feeds.schema import SchemaError, make_envelope
+from feeds.notices.audit import AuditLog
+from feeds.notices.delays import Delays
+from feeds.notices.messages import RETAIN_EXPIRED, Messages, targets
+from feeds.notices.outages import Outages
+from feeds.notices.service import Conflict, NotFound
 
 ME = "cli:tester"
 

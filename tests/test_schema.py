@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from feeds.schema import KINDS, SchemaError, make_envelope, parse_envelope
+from feeds.bus.schema import KINDS, SchemaError, make_envelope, parse_envelope
 
 NOW = 1_763_900_000.0
 

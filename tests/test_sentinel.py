@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from feeds.bus import Bus, connect
-from feeds.embedded import EmbeddedRedis, free_port, redis_server_binary
-from feeds.schema import make_envelope
-from feeds.sentinel import SentinelURL, parse_sentinel_url
+from feeds.bus.bus import Bus, connect
+from feeds.bus.embedded import EmbeddedRedis, free_port, redis_server_binary
+from feeds.bus.schema import make_envelope
+from feeds.bus.sentinel import SentinelURL, parse_sentinel_url
 
 
 def test_a_sentinel_url_names_sentinels_service_db_and_password() -> None:

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from feeds.aggregator import Aggregator
+from feeds.bus.schema import AGENT_STATES, parse_envelope
 from feeds.config import load_config
-from feeds.playback import run
-from feeds.schema import AGENT_STATES, parse_envelope
-from feeds.simulator import Simulation
+from feeds.metrics.aggregator import Aggregator
+from feeds.simulator.playback import run
+from feeds.simulator.simulation import Simulation
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2025, 3, 11, 11, 0, tzinfo=LONDON).timestamp()  # a Tuesday, late morning

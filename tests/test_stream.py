@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import time
 
-from feeds.bus import Bus
-from feeds.embedded import EmbeddedRedis
-from feeds.schema import make_envelope
+from feeds.bus.bus import Bus
+from feeds.bus.embedded import EmbeddedRedis
+from feeds.bus.schema import make_envelope
 
 WALL = "/stream?view=wall&board=main"
 

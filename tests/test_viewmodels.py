@@ -15,8 +15,8 @@ from dashboard.viewmodels import (
     queue_tile,
 )
 from dashboard.views import WallView, view_for
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
-from feeds.schema import make_envelope
 
 NOW = 1_763_900_000.0
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")

@@ -8,8 +8,8 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from feeds.bus import Bus
-from feeds.schema import make_envelope
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 
 pytestmark = pytest.mark.browser  # browser and page: tests/conftest.py
 

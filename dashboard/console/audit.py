@@ -21,11 +21,11 @@ from dashboard.console import widgets as w
 from dashboard.console.common import DONE, supervisor
 from dashboard.console.outages import resolved_list
 from dashboard.console_view import audit_changes, audit_entry, fmt_time
-from feeds.audit import AuditLog
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError
 from feeds.config import Config
-from feeds.outages import Outages
-from feeds.schema import SchemaError
+from feeds.notices.audit import AuditLog
+from feeds.notices.outages import Outages
 
 SHOWN = 60  # audit entries read
 KINDS = [("", "All"), ("message", "Messages"), ("ack", "Acks"), ("outage", "Outages"),

@@ -19,8 +19,8 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.auth import Principal, current_principal, has_role
 from dashboard.cli_notices import BadOption, parse_when
+from feeds.bus.schema import SchemaError
 from feeds.config import Config
-from feeds.schema import SchemaError
 
 ROLE = "supervisor"
 DONE = "console-done"  # the store each action sets, so the audit log is read again

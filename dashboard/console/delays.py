@@ -26,10 +26,10 @@ from dashboard.console.common import (
     register_item_action,
     supervisor,
 )
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError
 from feeds.config import Config
-from feeds.delays import Delays
-from feeds.schema import SchemaError
+from feeds.notices.delays import Delays
 
 LIFETIMES = [("No expiry", 0), ("30 minutes", 1800), ("1 hour", 3600),
              ("2 hours", 7200), ("4 hours", 14400), ("8 hours", 28800)]  # fmt: skip

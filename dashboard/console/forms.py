@@ -20,7 +20,7 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.console.common import DONE, actor, bad, clicked, marked, ok, refused, supervisor
 from dashboard.console.widgets import CANCEL_HIDDEN, CANCEL_SHOWN
-from feeds.schema import SchemaError
+from feeds.bus.schema import SchemaError
 
 
 class ItemForm(ABC):

@@ -25,10 +25,10 @@ from dashboard.console.common import (
     time_text,
 )
 from dashboard.console.forms import ItemForm
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError
 from feeds.config import Config
-from feeds.messages import Messages
-from feeds.schema import SchemaError
+from feeds.notices.messages import Messages
 
 LIFETIMES = [  # the message expiry choices: (label, seconds after the start)
     ("15 minutes", 900), ("30 minutes", 1800), ("1 hour", 3600), ("2 hours", 7200),

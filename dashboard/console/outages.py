@@ -20,9 +20,9 @@ from dashboard.console import widgets as w
 from dashboard.console.common import parse_time, queue_name, register_item_action, time_text
 from dashboard.console.forms import ItemForm
 from dashboard.console_view import fmt_time
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
 from feeds.config import Config
-from feeds.outages import Outages
+from feeds.notices.outages import Outages
 
 SEVERITIES = ("critical", "major", "minor")
 STATUSES = ("investigating", "identified", "monitoring", "resolved")

@@ -20,7 +20,7 @@ from dashboard.console import audit, delays, messages, outages
 from dashboard.console.common import DONE, supervisor
 from dashboard.console_view import DELAYS, MESSAGES, OUTAGES
 from dashboard.viewmodels import item_key_to_id
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
 from feeds.config import Config
 
 PATH = "/supervisor"

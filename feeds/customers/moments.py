@@ -18,10 +18,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from feeds.bus.schema import Envelope
 from feeds.config import Moments, Queue
-from feeds.history import PastContact
-from feeds.outages import SEVERITY_ORDER, outage_touches
-from feeds.schema import Envelope
+from feeds.customers.history import PastContact
+from feeds.notices.outages import SEVERITY_ORDER, outage_touches
 
 SUGGEST_OUTAGE = (
     "Acknowledge the outage before they have to explain it, and use the approved wording."

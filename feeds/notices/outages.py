@@ -16,7 +16,8 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.notices import (
+from feeds.bus.schema import Envelope, SchemaError
+from feeds.notices.service import (
     Conflict,
     NotFound,
     NoticeService,
@@ -26,7 +27,6 @@ from feeds.notices import (
     only_fields,
     validate,
 )
-from feeds.schema import Envelope, SchemaError
 
 OUTAGE_FIELDS = frozenset(
     {

@@ -11,12 +11,12 @@ from datetime import datetime
 
 import redis
 
-from feeds.aggregator import Aggregator
-from feeds.bus import Bus
-from feeds.centre_model import OUTAGE_AFTER, SOURCE
+from feeds.bus.bus import Bus
+from feeds.bus.schema import make_envelope
 from feeds.config import Config
-from feeds.schema import make_envelope
-from feeds.simulator import Simulation
+from feeds.metrics.aggregator import Aggregator
+from feeds.simulator.model import OUTAGE_AFTER, SOURCE
+from feeds.simulator.simulation import Simulation
 
 log = logging.getLogger(__name__)
 

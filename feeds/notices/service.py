@@ -27,10 +27,10 @@ from typing import Any, TypeVar
 import redis
 from redis.client import Pipeline
 
-from feeds.audit import AuditLog
-from feeds.bus import Bus
+from feeds.bus.bus import Bus
+from feeds.bus.schema import Envelope, SchemaError, make_envelope, parse_data, parse_envelope
 from feeds.config import Config
-from feeds.schema import Envelope, SchemaError, make_envelope, parse_data, parse_envelope
+from feeds.notices.audit import AuditLog
 
 T = TypeVar("T")
 Record = dict[str, Any]

@@ -19,8 +19,8 @@ from typing import Any, Protocol
 
 import redis
 
-from feeds.bus import Bus, BusConfigError
-from feeds.schema import KINDS, Envelope, SchemaError, parse_envelope
+from feeds.bus.bus import Bus, BusConfigError
+from feeds.bus.schema import KINDS, Envelope, SchemaError, parse_envelope
 
 log = logging.getLogger(__name__)
 

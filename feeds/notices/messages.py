@@ -16,8 +16,9 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.accounts import Accounts
-from feeds.notices import (
+from feeds.accounts.store import Accounts
+from feeds.bus.schema import Envelope, SchemaError
+from feeds.notices.service import (
     Conflict,
     NotFound,
     NoticeService,
@@ -27,7 +28,6 @@ from feeds.notices import (
     only_fields,
     validate,
 )
-from feeds.schema import Envelope, SchemaError
 
 MESSAGE_FIELDS = frozenset(
     {"text", "priority", "audience", "starts_at", "expires_at", "ack_required"}

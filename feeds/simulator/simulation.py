@@ -24,10 +24,10 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from feeds import centre_model as cm
-from feeds.centre_model import FloorAgent, LiveContact, account_number, lognormal, outage_data
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config, Queue
-from feeds.schema import Envelope, make_envelope
+from feeds.simulator import model as cm
+from feeds.simulator.model import FloorAgent, LiveContact, account_number, lognormal, outage_data
 
 log = logging.getLogger(__name__)
 

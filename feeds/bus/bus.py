@@ -19,9 +19,9 @@ from typing import Any
 import redis
 from redis.sentinel import Sentinel
 
-from feeds.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
-from feeds.schema import KINDS, Envelope, parse_envelope
-from feeds.sentinel import is_sentinel_url, parse_sentinel_url
+from feeds.bus.schema import KINDS, Envelope, parse_envelope
+from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
+from feeds.customers.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from feeds import metrics
+from feeds.bus.schema import (
+    AGENT_STATES,
+    AgentState,
+    ContactEvent,
+    Envelope,
+    QueueStats,
+    make_envelope,
+)
 from feeds.config import Config
-from feeds.schema import AGENT_STATES, AgentState, ContactEvent, Envelope, QueueStats, make_envelope
+from feeds.metrics import formulas as metrics
 
 _OUTCOMES = frozenset({"answered", "abandoned"})
 

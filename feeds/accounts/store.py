@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from feeds.schema import SchemaError
+from feeds.bus.schema import SchemaError
 
 if TYPE_CHECKING:
     import redis

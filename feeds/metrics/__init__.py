@@ -1,0 +1,2 @@
+"""Contact-centre metrics: the formulas, and the aggregator that turns raw events into queue
+statistics."""
