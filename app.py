@@ -15,12 +15,13 @@ from pathlib import Path
 from dash import Dash
 from flask_caching import Cache
 
-from dashboard import api, pages
+from dashboard import api
 from dashboard.auth import init_auth, load_secret_key
-from dashboard.console_view import Roster
-from dashboard.hub import Hub
-from dashboard.stream import blueprint
-from dashboard.views import view_for
+from dashboard.live.hub import Hub
+from dashboard.live.stream import blueprint
+from dashboard.live.views import view_for
+from dashboard.pages import index as pages
+from dashboard.pages.console.model import Roster
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.config import load_config

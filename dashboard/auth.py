@@ -43,7 +43,7 @@ import flask
 import redis
 from flask import g, request, session
 
-from dashboard.login_page import login_page
+from dashboard.pages.login.page import login_page
 from feeds.accounts.store import NAME_RE, ROLES, Accounts, User
 from feeds.bus.embedded import DEFAULT_STATE_DIR
 

@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.agent_view import (
+from dashboard.auth import Principal
+from dashboard.pages.agent.model import (
     CONTACT,
     KEYS,
     ME,
@@ -25,7 +26,6 @@ from dashboard.agent_view import (
     outages_item,
     queue_entry,
 )
-from dashboard.auth import Principal
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.customers.history import PastContact

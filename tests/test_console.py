@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from dashboard.console import error_text, parse_time, time_text
-from dashboard.console_view import (
+from dashboard.live.views import view_for
+from dashboard.pages.console import error_text, parse_time, time_text
+from dashboard.pages.console.model import (
     DELAYS,
     MESSAGES,
     OUTAGES,
@@ -29,7 +30,6 @@ from dashboard.console_view import (
     message_list,
     outage_list,
 )
-from dashboard.views import view_for
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError, make_envelope

@@ -9,8 +9,8 @@ import json
 import time
 from pathlib import Path
 
-from dashboard.hub import Client, Hub, Update, View
-from dashboard.views import WallView
+from dashboard.live.hub import Client, Hub, Update, View
+from dashboard.live.views import WallView
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import load_config

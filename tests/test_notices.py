@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from dashboard.viewmodels import message_ticker, queue_tile
+from dashboard.pages.items import message_ticker, queue_tile
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis

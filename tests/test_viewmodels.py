@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.viewmodels import (
+from dashboard.live.views import WallView, view_for
+from dashboard.pages.items import (
     agents_summary,
     fmt_duration,
     fmt_percent,
@@ -14,7 +15,6 @@ from dashboard.viewmodels import (
     outage_band,
     queue_tile,
 )
-from dashboard.views import WallView, view_for
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 

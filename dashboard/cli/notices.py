@@ -73,7 +73,7 @@ def actor() -> str:
 
 def _run(args: argparse.Namespace, service: type[S], action: Callable[[S, Config], None]) -> None:
     """Connect the service to ``REDIS_URL``, run ``action``; bad input exits with the reason."""
-    from dashboard.cli import _config, _require_redis_url
+    from dashboard.cli.main import _config, _require_redis_url
     from feeds.bus.bus import Bus
     from feeds.bus.schema import SchemaError
 

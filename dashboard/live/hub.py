@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.views import Mirror, ViewSpec
+from dashboard.live.views import Mirror, ViewSpec
 from feeds.bus.bus import Bus, is_retained
 from feeds.bus.schema import Envelope
 from feeds.bus.subscriber import Subscriber

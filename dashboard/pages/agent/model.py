@@ -24,8 +24,8 @@ from datetime import tzinfo
 from typing import Any
 
 from dashboard.auth import Principal, has_role
-from dashboard.console_view import agents_known, fmt_time
-from dashboard.viewmodels import (
+from dashboard.pages.console.model import agents_known, fmt_time
+from dashboard.pages.items import (
     NO_VALUE,
     Item,
     fmt_duration,
@@ -33,7 +33,7 @@ from dashboard.viewmodels import (
     outage_list,
     queue_tile,
 )
-from dashboard.wall import AGENT_LABELS
+from dashboard.pages.wall.layout import AGENT_LABELS
 from feeds.bus.schema import Envelope
 from feeds.config import Config, Moments, Queue
 from feeds.customers.history import PastContact

@@ -16,10 +16,10 @@ from typing import Any, ClassVar
 
 from dash import Dash, Output, html, no_update
 
-from dashboard.console import widgets as w
-from dashboard.console.common import parse_time, queue_name, register_item_action, time_text
-from dashboard.console.forms import ItemForm
-from dashboard.console_view import fmt_time
+from dashboard.pages.console import widgets as w
+from dashboard.pages.console.common import parse_time, queue_name, register_item_action, time_text
+from dashboard.pages.console.forms import ItemForm
+from dashboard.pages.console.model import fmt_time
 from feeds.bus.bus import Bus
 from feeds.config import Config
 from feeds.notices.outages import Outages

@@ -26,7 +26,7 @@ ROLE_HELP = "admin, supervisor, agent or viewer"
 
 
 def _open(args: argparse.Namespace) -> tuple[Config, Accounts]:
-    from dashboard.cli import _config, _require_redis_url
+    from dashboard.cli.main import _config, _require_redis_url
     from feeds.accounts.store import Accounts
     from feeds.bus.bus import connect
 

@@ -17,10 +17,10 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.console import widgets as w
-from dashboard.console.common import DONE, supervisor
-from dashboard.console.outages import resolved_list
-from dashboard.console_view import audit_changes, audit_entry, fmt_time
+from dashboard.pages.console import widgets as w
+from dashboard.pages.console.common import DONE, supervisor
+from dashboard.pages.console.model import audit_changes, audit_entry, fmt_time
+from dashboard.pages.console.outages import resolved_list
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config

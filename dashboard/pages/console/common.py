@@ -18,7 +18,7 @@ from dash import ALL, Dash, Input, Output, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth import Principal, current_principal, has_role
-from dashboard.cli_notices import BadOption, parse_when
+from dashboard.cli.notices import BadOption, parse_when
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
 

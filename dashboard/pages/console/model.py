@@ -27,7 +27,7 @@ from typing import Any
 
 import redis
 
-from dashboard.viewmodels import NO_VALUE, Item, fmt_duration
+from dashboard.pages.items import NO_VALUE, Item, fmt_duration
 from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.notices.messages import PRIORITY_ORDER, STATUS_ORDER, Agent, message_status, targets

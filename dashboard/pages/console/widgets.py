@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
-from dashboard.console.common import CUSTOM
+from dashboard.pages.console.common import CUSTOM
 
 CANCEL_HIDDEN = "fb-button fb-quiet hidden"
 CANCEL_SHOWN = "fb-button fb-quiet"

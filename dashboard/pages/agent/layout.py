@@ -30,9 +30,9 @@ from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from markupsafe import escape
 
-from dashboard.agent_view import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
 from dashboard.auth import Principal, current_principal
-from dashboard.login_page import PAGE_HEADERS
+from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
+from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-from dashboard.agent_view import History, agent_view_for
 from dashboard.auth import current_principal
-from dashboard.console_view import ConsoleView
-from dashboard.viewmodels import Item, agents_summary, message_ticker, outage_band, queue_tile
+from dashboard.pages.agent.model import History, agent_view_for
+from dashboard.pages.console.model import ConsoleView
+from dashboard.pages.items import Item, agents_summary, message_ticker, outage_band, queue_tile
 from feeds.bus.schema import Envelope
 from feeds.config import Board, Config
 from feeds.notices.messages import Agent

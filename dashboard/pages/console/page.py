@@ -16,10 +16,10 @@ import flask
 from dash import Dash, dcc, html
 
 from dashboard.auth import Principal, current_principal
-from dashboard.console import audit, delays, messages, outages
-from dashboard.console.common import DONE, supervisor
-from dashboard.console_view import DELAYS, MESSAGES, OUTAGES
-from dashboard.viewmodels import item_key_to_id
+from dashboard.pages.console import audit, delays, messages, outages
+from dashboard.pages.console.common import DONE, supervisor
+from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES
+from dashboard.pages.items import item_key_to_id
 from feeds.bus.bus import Bus
 from feeds.config import Config
 

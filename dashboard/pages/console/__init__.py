@@ -25,7 +25,7 @@ User text is only ever given to components as text (React escapes it); nothing h
 script builds HTML from strings.
 """
 
-from dashboard.console.common import error_text, parse_time, time_text
-from dashboard.console.page import PATH, layout, register_callbacks
+from dashboard.pages.console.common import error_text, parse_time, time_text
+from dashboard.pages.console.page import PATH, layout, register_callbacks
 
 __all__ = ["PATH", "error_text", "layout", "parse_time", "register_callbacks", "time_text"]

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from dash import Dash, Input, Output, State, html
 from dash.exceptions import PreventUpdate
 
-from dashboard.console import widgets as w
-from dashboard.console.common import (
+from dashboard.pages.console import widgets as w
+from dashboard.pages.console.common import (
     CUSTOM,
     TIME_HINT,
     expiry,
@@ -24,7 +24,7 @@ from dashboard.console.common import (
     supervisor,
     time_text,
 )
-from dashboard.console.forms import ItemForm
+from dashboard.pages.console.forms import ItemForm
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config

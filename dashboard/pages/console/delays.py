@@ -12,9 +12,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
 
-from dashboard.cli_notices import BadOption, parse_duration
-from dashboard.console import widgets as w
-from dashboard.console.common import (
+from dashboard.cli.notices import BadOption, parse_duration
+from dashboard.pages.console import widgets as w
+from dashboard.pages.console.common import (
     DONE,
     actor,
     bad,

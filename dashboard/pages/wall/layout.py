@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
-from dashboard.viewmodels import NO_VALUE, fmt_percent, item_key_to_id
+from dashboard.pages.items import NO_VALUE, fmt_percent, item_key_to_id
 from feeds.bus.schema import AGENT_STATES
 from feeds.config import Board, Config, Queue
 

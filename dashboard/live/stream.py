@@ -23,8 +23,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from flask_caching import Cache
 
 from dashboard.auth import require_role
-from dashboard.hub import Hub
-from dashboard.views import ViewSpec
+from dashboard.live.hub import Hub
+from dashboard.live.views import ViewSpec
 
 HEARTBEAT_SECONDS = 10.0
 # Views that show more than the wall screens may: the role each needs, checked with the same

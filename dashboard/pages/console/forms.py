@@ -18,8 +18,17 @@ from typing import Any, ClassVar
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.console.common import DONE, actor, bad, clicked, marked, ok, refused, supervisor
-from dashboard.console.widgets import CANCEL_HIDDEN, CANCEL_SHOWN
+from dashboard.pages.console.common import (
+    DONE,
+    actor,
+    bad,
+    clicked,
+    marked,
+    ok,
+    refused,
+    supervisor,
+)
+from dashboard.pages.console.widgets import CANCEL_HIDDEN, CANCEL_SHOWN
 from feeds.bus.schema import SchemaError
 
 

@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dashboard import cli_accounts
-from dashboard.cli_notices import add_commands as add_notice_commands
+from dashboard.cli import accounts as cli_accounts
+from dashboard.cli.notices import add_commands as add_notice_commands
 
 if TYPE_CHECKING:
     from feeds.config import Config

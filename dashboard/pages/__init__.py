@@ -1,0 +1,1 @@
+"""The pages, one package each: layout, view-model, callbacks, script and styles together."""

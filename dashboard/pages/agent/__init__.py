@@ -1,0 +1,1 @@
+"""The agent tab `/agent/<agent_id>`."""
