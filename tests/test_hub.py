@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from dashboard.live.hub import Client, Hub, Update, View
-from dashboard.live.views import WallView
+from dashboard.pages.wall.model import WallView
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import load_config

@@ -13,7 +13,6 @@ process one Redis snapshot (the subscriber's), not one each.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -22,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.live.views import Mirror, ViewSpec
+from dashboard.live.spec import Mirror, ViewSpec
+from dashboard.live.sse import frame, json_text, raw_frame
 from feeds.bus.bus import Bus, is_retained
 from feeds.bus.schema import Envelope
 from feeds.bus.subscriber import Subscriber
@@ -33,16 +33,6 @@ FRAME_BUFFER = 512  # frames kept per view for Last-Event-ID resume
 CLIENT_BACKLOG = 256  # frames a client may lag before its backlog is replaced by a snapshot
 MERGED_KEPT = 64  # merged runs a view remembers, so in-step clients share them
 STALL_SECONDS = 30.0  # a client whose frames wait this long for its writer is dropped
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), allow_nan=False)
-
-
-def sse(event: str, data: Any, id: int | None = None) -> bytes:
-    """One Server-Sent Events message."""
-    head = f"id: {id}\n" if id is not None else ""
-    return f"{head}event: {event}\ndata: {_json(data)}\n\n".encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +67,6 @@ class Client:
         self.limit = limit
         self.pending: list[Pending] = []
         self.wake = threading.Event()
-        self.resnapshots = 0
         self.stalled_since: float | None = None  # when frames started waiting for the writer
         self.dropped = False
         self._abort = abort
@@ -151,14 +140,13 @@ class View:
     def snapshot_data(self, seq: int, now: float, bus: dict[str, Any]) -> str:
         """A snapshot's JSON: items serialised once per change, time and bus status fresh."""
         if self._items_json is None:
-            self._items_json = _json(self.items)
-        head = _json({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
+            self._items_json = json_text(self.items)
+        head = json_text({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
         return f'{head},"items":{self._items_json}}}'
 
     def snapshot(self, seq: int, now: float, bus: dict[str, Any]) -> bytes:
         """A snapshot frame, built from memory: no Redis read however many clients ask."""
-        data = self.snapshot_data(seq, now, bus)
-        return f"id: {seq}\nevent: snapshot\ndata: {data}\n\n".encode()
+        return raw_frame("snapshot", self.snapshot_data(seq, now, bus), id=seq)
 
     def merge(self, run: list[Update]) -> bytes:
         """One update frame for a run of consecutive updates: the latest value of each item.
@@ -173,7 +161,7 @@ class View:
             for update in run:
                 items.update(update.items)
             last = run[-1]
-            chunk = sse("update", {"seq": last.seq, "now": last.now, "items": items}, id=last.seq)
+            chunk = frame("update", {"seq": last.seq, "now": last.now, "items": items}, id=last.seq)
             if len(self._merged) >= MERGED_KEPT:
                 self._merged.clear()
             self._merged[key] = chunk
@@ -209,7 +197,6 @@ class Hub:
         self.views: dict[str, View] = {}
         self.lock = threading.RLock()
         self.subscriber = Subscriber(bus, self)
-        self.updates = 0  # counters for /metrics
         self.dropped = 0  # clients dropped as stalled
         self._thread: threading.Thread | None = None
 
@@ -251,7 +238,6 @@ class Hub:
             else:
                 bucket.pop(env.id, None)
             self.seq = env.seq
-            self.updates += 1
             for view in self.views.values():
                 changed = {}
                 for key in view.spec.affected(env):
@@ -261,7 +247,7 @@ class Hub:
                         changed[key] = item
                 if not changed:
                     continue
-                chunk = sse("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
+                chunk = frame("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
                 view.add_frame(env.seq, chunk)
                 self._fan_out(view, Update(env.seq, now, changed, chunk), now)
 
@@ -279,11 +265,11 @@ class Hub:
                         client.reset(chunk, mono)
 
     def system_frame(self, now: float) -> bytes:
-        return sse("system", {"now": now, "bus": dict(self.status)})
+        return frame("system", {"now": now, "bus": dict(self.status)})
 
     def heartbeat_frame(self, now: float) -> bytes:
         """Heartbeats carry the bus status too, so a page can never keep a stale one."""
-        return sse("heartbeat", {"now": now, "bus": dict(self.status)})
+        return frame("heartbeat", {"now": now, "bus": dict(self.status)})
 
     def _fan_out(self, view: View, update: Update, now: float) -> None:
         """Hand one shared frame to every client; drop those that stopped reading."""
@@ -296,7 +282,6 @@ class Hub:
             self.dropped += 1
         for client in view.clients:
             if not client.offer(update, mono):
-                client.resnapshots += 1
                 client.reset(view.snapshot(self.seq, now, dict(self.status)), mono)
 
     # -- streams ----------------------------------------------------------------------------

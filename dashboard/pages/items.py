@@ -21,13 +21,30 @@ from typing import Any
 
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Queue
-from feeds.notices.messages import PRIORITY_ORDER
-from feeds.notices.outages import SEVERITY_ORDER, outage_touches
+from feeds.notices.messages import message_order
+from feeds.notices.outages import outage_order, outage_touches
 
 Item = dict[str, Any]
 
 _STATUS_RANK = {"ok": 0, "warn": 1, "alert": 2}
 NO_VALUE = "—"
+AGENT_LABELS = {
+    "available": "Available",
+    "on_contact": "On contact",
+    "wrap": "Wrap-up",
+    "away": "Away",
+    "offline": "Offline",
+}
+assert tuple(AGENT_LABELS) == AGENT_STATES  # a label for every state of the schema, in order
+
+
+def item(
+    ts: float | None = None, stale_after: float | None = None, status: str = "ok", **body: Any
+) -> Item:
+    """One item as the browser applies it: when its data was true (None: not one time, or no
+    data yet), how long before it greys, its worst status, and its body (``fields`` and
+    ``timers``, ``list``, or a page's own keys)."""
+    return {"ts": ts, "stale_after": stale_after, "status": status, **body}
 
 
 def worst(statuses: Iterable[str]) -> str:
@@ -88,15 +105,10 @@ def queue_tile(
         waited = stats.ts - since if since is not None else None
         status = worst([*(f["status"] for f in fields.values()), t.longest_wait.status(waited)])
     fields["delay"] = delay_field(delay)
-    return {
-        "ts": stats.ts if stats else None,
-        "stale_after": stale_after,
-        "status": status,
-        "fields": fields,
-        "timers": {
-            "longest": {"since": since, "warn": t.longest_wait.warn, "alert": t.longest_wait.alert}
-        },
-    }
+    longest = {"since": since, "warn": t.longest_wait.warn, "alert": t.longest_wait.alert}
+    return item(
+        stats.ts if stats else None, stale_after, status, fields=fields, timers={"longest": longest}
+    )
 
 
 def delay_field(delay: Envelope | None) -> dict[str, Any]:
@@ -124,8 +136,7 @@ def agents_summary(agents: Iterable[Envelope], queue_ids: Iterable[str], waiting
         state: _field(str(n), "alert" if state == "available" and starved else "ok")
         for state, n in counts.items()
     }
-    status = worst(f["status"] for f in fields.values())
-    return {"ts": newest, "stale_after": None, "status": status, "fields": fields}
+    return item(newest, status=worst(f["status"] for f in fields.values()), fields=fields)
 
 
 def outage_entry(o: Envelope) -> dict[str, Any]:
@@ -150,14 +161,14 @@ def outage_list(entries: list[dict[str, Any]]) -> Item:
     """A list item of outage entries; any critical outage makes it an alert."""
     severities = {e["severity"] for e in entries}
     status = "alert" if "critical" in severities else "warn" if entries else "ok"
-    return {"ts": None, "stale_after": None, "status": status, "list": entries}
+    return item(status=status, list=entries)
 
 
 def outage_band(outages: Iterable[Envelope], queue_ids: Iterable[str]) -> Item:
     """Active outages touching these queues (or the whole centre), most severe first."""
     wanted = set(queue_ids)
     active = [o for o in outages if outage_touches(o.data, wanted)]
-    active.sort(key=lambda o: (SEVERITY_ORDER[o.data["severity"]], -o.data["started_at"]))
+    active.sort(key=lambda o: outage_order(o.data))
     return outage_list([outage_entry(o) for o in active])
 
 
@@ -169,7 +180,7 @@ def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: 
     """
     wanted = set(queue_ids)
     entries = []
-    for m in messages:
+    for m in sorted(messages, key=lambda m: message_order(m.data, m.ts)):
         d = m.data
         aud = d["audience"]
         if d["expires_at"] <= now:
@@ -185,5 +196,4 @@ def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: 
                     "posted": m.ts,
                 }
             )
-    entries.sort(key=lambda e: (PRIORITY_ORDER[e["priority"]], -e["posted"]))
-    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+    return item(list=entries)

@@ -8,7 +8,7 @@ reason. Models forbid unknown fields: a typo in a producer is an error, not a si
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -32,6 +32,13 @@ Ratio = Annotated[float, Field(ge=0, le=1)]
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
 Channel = Literal["voice", "chat", "email"]
+# The enumerations of the notices, each listed once: forms, commands and sort orders use these.
+Severity = Literal["critical", "major", "minor"]  # most severe first
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+OutageStatus = Literal["investigating", "identified", "monitoring", "resolved"]  # in life order
+OUTAGE_STATUSES: tuple[str, ...] = get_args(OutageStatus)
+Priority = Literal["info", "important", "urgent"]  # least pressing first
+PRIORITIES: tuple[str, ...] = get_args(Priority)
 
 
 class SchemaError(ValueError):
@@ -41,9 +48,6 @@ class SchemaError(ValueError):
         super().__init__(f"{field}: {reason}" if field else reason)
         self.field = field
         self.reason = reason
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
 
 
 class _Model(BaseModel):
@@ -119,8 +123,8 @@ class ContactEvent(_Model):
 
 class Outage(_Model):
     service: str = Field(min_length=1, max_length=120)
-    severity: Literal["critical", "major", "minor"]
-    status: Literal["investigating", "identified", "monitoring", "resolved"]
+    severity: Severity
+    status: OutageStatus
     customer_wording: str = Field(default="", max_length=1000)
     internal_note: str = Field(default="", max_length=1000)
     workaround: str = Field(default="", max_length=1000)
@@ -145,7 +149,7 @@ class Audience(_Model):
 
 class Message(_Model):
     text: str = Field(min_length=1, max_length=500)
-    priority: Literal["info", "important", "urgent"] = "info"
+    priority: Priority = "info"
     audience: Audience = Audience(kind="all")
     starts_at: Epoch | None = None
     expires_at: Epoch

@@ -54,7 +54,8 @@ class Subscriber:
         self.max_backoff = max_backoff
         self.seq = 0
         self.connected = False
-        self.snapshots = 0  # how many snapshots were taken: tests and /metrics read it
+        # What it has had to do: snapshots taken, sequence gaps met, garbage skipped.
+        self.snapshots = 0
         self.gaps = 0
         self.garbage = 0
         self._stop = threading.Event()
