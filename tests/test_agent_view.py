@@ -162,6 +162,16 @@ def test_estimated_wait_edges() -> None:
     assert no_data["fields"]["ewt"]["text"] == "—" and no_data["ts"] is None
 
 
+def test_an_estimated_wait_too_big_to_mean_anything_is_shown_as_a_marked_dash() -> None:
+    # The largest figures the schema lets in still multiply into a wait of years: never an
+    # OverflowError while formatting, never a number nobody could act on.
+    agents = {"available": 0, "on_contact": 1, "wrap": 0}
+    huge = queue_stats("billing", waiting=10_000_000, aht=7 * 86400.0, agents=agents)
+    entry = queue_entry(CONFIG.queue("billing"), huge, None, 30)
+    assert entry["fields"]["ewt"] == {"text": "—", "status": "invalid"}
+    assert entry["fields"]["waiting"]["text"] == "10000000"
+
+
 # -- messages for me ----------------------------------------------------------------------------
 
 

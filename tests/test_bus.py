@@ -300,3 +300,30 @@ def test_a_cluster_prefix_needs_a_hash_tag() -> None:
 
 def test_the_embedded_redis_uses_classic_pubsub(bus: Bus) -> None:
     assert bus.sharded is False  # Redis 6.2, not a cluster
+
+
+class Picky(Recorder):
+    """A listener that cannot take one particular item (a bug, or data nobody foresaw)."""
+
+    def on_update(self, env: Envelope) -> None:
+        if env.id == "poison":
+            raise OverflowError("cannot format this")
+        super().on_update(env)
+
+
+def test_an_item_the_listener_cannot_apply_is_skipped_and_the_rest_applies(bus, caplog) -> None:
+    rec = Picky()
+    sub = Subscriber(bus, rec)
+    t = threading.Thread(target=sub.run, daemon=True)
+    t.start()
+    try:
+        wait_for(lambda: rec.snapshot_seqs)
+        bus.publish(q("poison", 1))
+        bus.publish(q("billing", 2))
+        wait_for(lambda: "billing" in rec.mirror.get("queue", {}))
+        assert sub.faults == 1 and sub.connected and t.is_alive()
+        assert "skipping queue/poison (seq 1)" in caplog.text
+        assert rec.snapshot_seqs == [0]  # no resnapshot needed: only the one item was lost
+    finally:
+        sub.stop()
+        t.join(5)

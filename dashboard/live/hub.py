@@ -9,6 +9,11 @@ frames for ``stall_seconds`` (a screen that stopped reading) is dropped, so it r
 
 Snapshots come from the hub's memory: a thousand screens reconnecting after a restart cost the
 process one Redis snapshot (the subscriber's), not one each.
+
+An item a view cannot compute or serialise (a bug, or data nobody foresaw) is logged once per
+change, counted, and sent as a *broken* item (no values, marked), so the rest of the view and
+every other view still update; the subscriber's own loop is watched (:meth:`Hub.live`), so a
+path that has stopped making progress says so on every screen and in ``/healthz``.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ FRAME_BUFFER = 512  # frames kept per view for Last-Event-ID resume
 CLIENT_BACKLOG = 256  # frames a client may lag before its backlog is replaced by a snapshot
 MERGED_KEPT = 64  # merged runs a view remembers, so in-step clients share them
 STALL_SECONDS = 30.0  # a client whose frames wait this long for its writer is dropped
+STUCK_SECONDS = 5.0  # a subscriber loop that has not turned for this long is stuck
+BROKEN: dict[str, Any] = {"ts": None, "stale_after": None, "status": "ok", "broken": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +137,8 @@ class View:
         self._items_json: str | None = None  # serialised once per change, shared by snapshots
         self._merged: dict[tuple[int, int], bytes] = {}
 
-    def rebuild(self, mirror: Mirror, seq: int, now: float) -> None:
-        self.items = {k: self.spec.compute(k, mirror, now) for k in self.spec.keys()}  # noqa: SIM118 - a method
+    def rebuild(self, items: dict[str, Any], seq: int) -> None:
+        self.items = items
         self.frames.clear()
         self.floor = seq
         self._items_json = None
@@ -198,21 +205,69 @@ class Hub:
         self.lock = threading.RLock()
         self.subscriber = Subscriber(bus, self)
         self.dropped = 0  # clients dropped as stalled
+        self.faults = 0  # items sent broken because they could not be computed or serialised
         self._thread: threading.Thread | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start following the bus (idempotent); under gevent the thread is a greenlet."""
+        """Start following the bus (idempotent, and again should the loop ever have ended);
+        under gevent the thread is a greenlet."""
         with self.lock:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self.subscriber.run, name="hub", daemon=True)
                 self._thread.start()
+
+    def live(self) -> dict[str, Any]:
+        """The bus status as screens must be told it: the subscriber's, unless its loop has
+        stopped turning, in which case nothing on screen is live, whatever it last said."""
+        thread = self._thread
+        stuck = time.monotonic() - self.subscriber.last_loop > STUCK_SECONDS
+        if thread is not None and (not thread.is_alive() or stuck):
+            return {
+                "up": False,
+                "detail": "the live path has stalled",
+                "since": self.status["since"],
+            }
+        return dict(self.status)
 
     def stop(self) -> None:
         self.subscriber.stop()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    # -- computing items ----------------------------------------------------------------------
+
+    def _compute(self, view: View, key: str, now: float) -> dict[str, Any]:
+        try:
+            return view.spec.compute(key, self.mirror, now)
+        except Exception:
+            self.faults += 1
+            log.exception("%s: cannot compute %s; sent as broken", view.spec.key, key)
+            return BROKEN
+
+    def _servable(self, view: View, items: dict[str, Any]) -> dict[str, Any]:
+        """``items`` with any that JSON cannot carry (a NaN or an infinity) made broken."""
+        try:
+            json_text(items)
+            return items
+        except (ValueError, TypeError):
+            pass
+        fixed = {}
+        for key, item in items.items():
+            try:
+                json_text(item)
+                fixed[key] = item
+            except (ValueError, TypeError):
+                self.faults += 1
+                log.error("%s: %s cannot be serialised (a non-finite number?); sent as broken",
+                          view.spec.key, key)  # fmt: skip
+                fixed[key] = BROKEN
+        return fixed
+
+    def _rebuild(self, view: View, now: float) -> None:
+        items = {k: self._compute(view, k, now) for k in view.spec.keys()}  # noqa: SIM118
+        view.rebuild(self._servable(view, items), self.seq)
 
     # -- listener ---------------------------------------------------------------------------
 
@@ -224,7 +279,7 @@ class Hub:
             self.synced = True
             mono = time.monotonic()
             for view in self.views.values():
-                view.rebuild(self.mirror, seq, now)
+                self._rebuild(view, now)
                 chunk = view.snapshot(seq, now, dict(self.status))
                 for client in view.clients:
                     client.reset(chunk, mono)
@@ -241,12 +296,13 @@ class Hub:
             for view in self.views.values():
                 changed = {}
                 for key in view.spec.affected(env):
-                    item = view.spec.compute(key, self.mirror, now)
+                    item = self._compute(view, key, now)
                     if item != view.items.get(key):
-                        view.items[key] = item
                         changed[key] = item
                 if not changed:
                     continue
+                changed = self._servable(view, changed)
+                view.items.update(changed)
                 chunk = frame("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
                 view.add_frame(env.seq, chunk)
                 self._fan_out(view, Update(env.seq, now, changed, chunk), now)
@@ -268,8 +324,9 @@ class Hub:
         return frame("system", {"now": now, "bus": dict(self.status)})
 
     def heartbeat_frame(self, now: float) -> bytes:
-        """Heartbeats carry the bus status too, so a page can never keep a stale one."""
-        return frame("heartbeat", {"now": now, "bus": dict(self.status)})
+        """Heartbeats carry the bus status too (:meth:`live`), so a page can never keep a stale
+        one, nor one that a stalled path can no longer change."""
+        return frame("heartbeat", {"now": now, "bus": self.live()})
 
     def _fan_out(self, view: View, update: Update, now: float) -> None:
         """Hand one shared frame to every client; drop those that stopped reading."""
@@ -290,7 +347,7 @@ class Hub:
         view = self.views.get(spec.key)
         if view is None:
             view = self.views[spec.key] = View(spec)
-            view.rebuild(self.mirror, self.seq, now)
+            self._rebuild(view, now)
         return view
 
     def snapshot_data(self, spec: ViewSpec) -> str:

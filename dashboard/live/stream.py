@@ -160,14 +160,15 @@ def blueprint(
     @bp.get("/healthz")
     def healthz() -> Response:
         hub.start()
+        live = hub.live()
         body = {
-            "status": "ok" if hub.status["up"] else "degraded",
-            "bus": hub.status,
+            "status": "ok" if live["up"] else "degraded",
+            "bus": live,
             "seq": hub.seq,
             "streams": hub.client_count(),
             "dropped": hub.dropped,
             "version": VERSION,
         }
-        return jsonify(body), 200 if hub.status["up"] else 503
+        return jsonify(body), 200 if live["up"] else 503
 
     return bp

@@ -16,18 +16,21 @@ updates and a background tab is right the moment it is shown.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from feeds.bus.schema import AGENT_STATES, Envelope
-from feeds.config import Queue
+from feeds.config import Queue, Threshold
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches
 
 Item = dict[str, Any]
 
-_STATUS_RANK = {"ok": 0, "warn": 1, "alert": 2}
+INVALID = "invalid"  # a field whose value could not be shown: "—", marked, never an exception
+_STATUS_RANK = {"ok": 0, INVALID: 0, "warn": 1, "alert": 2}
 NO_VALUE = "—"
+MAX_SHOWN_SECONDS = 100 * 86400  # a wait or a handle time beyond this is a feed's error
 AGENT_LABELS = {
     "available": "Available",
     "on_contact": "On contact",
@@ -51,9 +54,15 @@ def worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=_STATUS_RANK.__getitem__, default="ok")
 
 
+def showable(value: float | None, limit: float) -> bool:
+    """Whether a number can be shown as it is: finite and within ``limit`` (a feed's bug or an
+    overflow, say an estimated wait of 10^300 s, is shown as "—" and marked, never raised)."""
+    return value is not None and math.isfinite(value) and abs(value) <= limit
+
+
 def fmt_duration(seconds: float | None) -> str:
     """m:ss under an hour, then h:mm: the form a floor reads at a glance."""
-    if seconds is None:
+    if seconds is None or not showable(seconds, MAX_SHOWN_SECONDS):
         return NO_VALUE
     s = max(0, round(seconds))
     if s < 3600:
@@ -62,11 +71,18 @@ def fmt_duration(seconds: float | None) -> str:
 
 
 def fmt_percent(ratio: float | None, digits: int = 0) -> str:
-    return NO_VALUE if ratio is None else f"{ratio * 100:.{digits}f}%"
+    return f"{ratio * 100:.{digits}f}%" if showable(ratio, 1.0) else NO_VALUE
 
 
 def _field(text: str, status: str = "ok", **extra: Any) -> dict[str, Any]:
     return {"text": text, "status": status, **extra}
+
+
+def duration_field(seconds: float | None, threshold: Threshold) -> dict[str, Any]:
+    """A duration with its threshold status; "—" marked ``invalid`` when it cannot be shown."""
+    if seconds is not None and not showable(seconds, MAX_SHOWN_SECONDS):
+        return _field(NO_VALUE, INVALID)
+    return _field(fmt_duration(seconds), threshold.status(seconds))
 
 
 def item_key_to_id(key: str) -> str:
@@ -96,7 +112,7 @@ def queue_tile(
             t.service_level.status(d["service_level"]),
             target=fmt_percent(queue.sl_target),
         )
-        fields["asa"] = _field(fmt_duration(d["asa"]), t.asa.status(d["asa"]))
+        fields["asa"] = duration_field(d["asa"], t.asa)
         fields["abandon"] = _field(
             fmt_percent(d["abandon_rate"], 1), t.abandon_rate.status(d["abandon_rate"])
         )

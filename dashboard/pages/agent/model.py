@@ -26,6 +26,7 @@ from dashboard.pages.items import (
     AGENT_LABELS,
     NO_VALUE,
     Item,
+    duration_field,
     fmt_duration,
     item,
     outage_entry,
@@ -111,8 +112,7 @@ def queue_entry(
         a = d["agents"]
         working = a["available"] + a["on_contact"] + a["wrap"]
         ewt = metrics.estimated_wait(d["waiting"], a["available"], working, d["aht"], d["asa"])
-    status = queue.thresholds.longest_wait.status(ewt)
-    tile["fields"]["ewt"] = {"text": fmt_duration(ewt), "status": status}
+    tile["fields"]["ewt"] = duration_field(ewt, queue.thresholds.longest_wait)
     return {"id": queue.id, "name": queue.name, "channel": queue.channel, **tile}
 
 
