@@ -17,6 +17,7 @@ from flask_caching import Cache
 
 from dashboard import api
 from dashboard.auth import init_auth
+from dashboard.auth.credentials import ended_credentials
 from dashboard.auth.sessions import load_secret_key
 from dashboard.live.hub import Hub
 from dashboard.live.stream import blueprint as stream_blueprint
@@ -48,8 +49,8 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Da
         config.redis.prefix,
         config.moments.history_days,
     )
-    hub = Hub(bus, stall_seconds=config.stream.stall_seconds)
     accounts = Accounts(bus.client, config.redis.prefix)
+    hub = Hub(bus, stall_seconds=config.stream.stall_seconds, ended=ended_credentials(accounts))
     app = Dash(
         __name__,
         title=config.centre.name,
@@ -81,7 +82,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Da
     snapshot_cache = Cache(
         server,
         config={
-            "CACHE_TYPE": "RedisCache",
+            "CACHE_TYPE": "dashboard.live.cache.JsonRedisCache",
             "CACHE_REDIS_HOST": bus.client,
             "CACHE_KEY_PREFIX": f"{config.redis.prefix}cache:",
         },

@@ -136,7 +136,8 @@ def test_concurrent_writers_get_unique_contiguous_sequence_in_publish_order(bus:
 
 def _url(bus: Bus) -> str:
     kw = bus.client.connection_pool.connection_kwargs
-    return f"redis://{kw['host']}:{kw['port']}/{kw.get('db', 0)}"
+    auth = f":{kw['password']}@" if kw.get("password") else ""
+    return f"redis://{auth}{kw['host']}:{kw['port']}/{kw.get('db', 0)}"
 
 
 def test_subscriber_joining_mid_stream_loses_and_duplicates_nothing(bus: Bus, follow) -> None:

@@ -14,15 +14,17 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from dashboard.api.body import json_object
-from dashboard.auth.access import require_role
+from dashboard.auth.access import message_reader, require_role, sees_internal_notes
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.errors import Refusal
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.notices.audience import Reader, reaches
 from feeds.notices.delays import Delays
 from feeds.notices.messages import Messages
-from feeds.notices.outages import Outages
+from feeds.notices.outages import Outages, public_outage
+from feeds.notices.service import NotFound
 
 AUDIT_KINDS = ("message", "outage", "delay", "ack")
 MAX_AUDIT_LIMIT = 1000
@@ -71,10 +73,24 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
 
     # -- messages -----------------------------------------------------------------------------
 
+    def reader() -> Reader:
+        return message_reader(_principal(), messages.agents(messages.client))
+
+    def outage_view(record: dict[str, Any]) -> dict[str, Any]:
+        """An outage as the caller may see it: internal notes (also in the timeline's changes)
+        only for supervisors."""
+        if sees_internal_notes(_principal()):
+            return record
+        timeline = [
+            {**t, "changes": public_outage(t["changes"])} for t in record.get("timeline", [])
+        ]
+        return {**public_outage(record), **({"timeline": timeline} if "timeline" in record else {})}
+
     @bp.get("/messages")
     @require_role("viewer")
     def list_messages() -> Response:
-        return jsonify(messages=messages.list())
+        who = reader()
+        return jsonify(messages=[m for m in messages.list() if reaches(m["audience"], who)])
 
     @bp.post("/messages")
     @require_role("supervisor")
@@ -84,7 +100,10 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.get("/messages/<message_id>")
     @require_role("viewer")
     def get_message(message_id: str) -> Response:
-        return jsonify(messages.get(message_id))
+        message = messages.get(message_id)
+        if not reaches(message["audience"], reader()):  # as if it did not exist: no hint
+            raise NotFound("id", f"no message {message_id!r}")
+        return jsonify(message)
 
     @bp.patch("/messages/<message_id>")
     @require_role("supervisor")
@@ -112,7 +131,7 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.get("/outages")
     @require_role("viewer")
     def list_outages() -> Response:
-        return jsonify(outages.list())
+        return jsonify({k: [outage_view(o) for o in v] for k, v in outages.list().items()})
 
     @bp.post("/outages")
     @require_role("supervisor")
@@ -122,7 +141,7 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.get("/outages/<outage_id>")
     @require_role("viewer")
     def get_outage(outage_id: str) -> Response:
-        return jsonify(outages.get(outage_id))
+        return jsonify(outage_view(outages.get(outage_id)))
 
     @bp.patch("/outages/<outage_id>")
     @require_role("supervisor")

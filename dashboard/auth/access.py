@@ -9,7 +9,7 @@ is signed in (or the credentials are bad), 503 when the account store cannot be 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import flask
@@ -17,6 +17,7 @@ from flask import g
 
 from dashboard.auth.principal import RANK, Principal, current_principal, has_role
 from dashboard.errors import error_response
+from feeds.notices.audience import FLOOR, SUPERVISOR, Agent, Reader
 
 UNAVAILABLE = "the account store is unavailable"
 # Views that show more than the wall screens may, and the role each needs. (Wall streams follow
@@ -80,3 +81,19 @@ def landing(principal: Principal) -> str:
     if principal.agent:
         return f"/agent/{principal.agent}"
     return "/supervisor" if has_role(principal, "supervisor") else "/"
+
+
+def message_reader(principal: Principal, agents: Mapping[str, Agent]) -> Reader:
+    """How a principal reads key messages (:func:`feeds.notices.audience.reaches`), the same
+    rule as their streams: supervisors everything, an agent what is aimed at them, anyone else
+    what the walls show."""
+    if has_role(principal, "supervisor"):
+        return SUPERVISOR
+    if principal.agent is not None:
+        return Reader(agent=agents.get(principal.agent) or Agent(principal.agent, principal.name))
+    return FLOOR
+
+
+def sees_internal_notes(principal: Principal) -> bool:
+    """Outages' internal notes are for supervisors; walls and agent tabs never carry them."""
+    return has_role(principal, "supervisor")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import redis
 from flask import g, request, session
@@ -22,9 +22,19 @@ from flask import g, request, session
 from dashboard.auth.access import UNAVAILABLE
 from dashboard.auth.principal import Principal
 from dashboard.auth.sessions import USER_IDLE_SECONDS, csrf_token
-from feeds.accounts.store import NAME_RE, Accounts, User
+from feeds.accounts.store import NAME_RE, Accounts, Credential, User
 
 log = logging.getLogger(__name__)
+
+
+def ended_credentials(accounts: Accounts) -> Callable[[Collection[Credential]], set[Credential]]:
+    """For the hub: of the open streams' credentials, those that no longer let their holder in
+    as the same principal (so their streams close)."""
+
+    def ended(credentials: Collection[Credential]) -> set[Credential]:
+        return {c for c, ok in accounts.still_valid(credentials).items() if not ok}
+
+    return ended
 
 
 def user_principal(user: User, via: str) -> Principal:
@@ -48,6 +58,7 @@ class Credentials:
         """Set ``g.principal`` from the bearer token, else from a trusted proxy's user header,
         else from the session cookie; ``g.auth_problem`` says why there is none."""
         g.principal = None
+        g.credential = None  # what let the principal in, for the streams it opens
         try:
             proxied = self._proxied_user()
             if "Authorization" in request.headers:
@@ -69,6 +80,7 @@ class Credentials:
         if token is None:
             g.auth_problem = "invalid or revoked token"
             return None
+        g.credential = Credential("token", token.id)
         return Principal(token.label, token.role, "token")
 
     def _proxied_user(self) -> str | None:
@@ -92,19 +104,28 @@ class Credentials:
             g.auth_problem = "the signed-on user has no Floorboard account"
             return None
         csrf_token()  # a browser sends proxy credentials by itself: it needs the CSRF token too
+        g.credential = Credential(
+            "proxy", user.name, user=user.name, role=user.role, agent_id=user.agent_id
+        )
         return user_principal(user, "proxy")
 
     def _from_session(self, sid: str, idle: int) -> Principal | None:
         record = self.accounts.session(sid, idle or USER_IDLE_SECONDS)
+        key = self.accounts.session_key(sid)
         principal = None
         if record and record.get("kind") == "user":
             user = self.accounts.get_user(record["name"])
             if user and user.password_set == record.get("since"):
                 principal = user_principal(user, "session")
+                g.credential = Credential(
+                    "session", key, user=user.name, stamp=user.password_set, role=user.role,
+                    agent_id=user.agent_id,
+                )  # fmt: skip
         elif record and record.get("kind") == "token":
             token = self.accounts.get_token(record["token"])
             if token:
                 principal = Principal(token.label, token.role, "session")
+                g.credential = Credential("session", key, token=token.id)
         if principal is None:
             session.pop("sid", None)  # expired, logged out elsewhere, user removed, token revoked
         return principal

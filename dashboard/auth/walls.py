@@ -18,7 +18,7 @@ from dashboard.auth.access import UNAVAILABLE, unauthenticated
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import WALL_IDLE_SECONDS, login_url, start_session
 from dashboard.errors import error_response
-from feeds.accounts.store import Accounts
+from feeds.accounts.store import Accounts, Credential
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class WallGuard:
                 return error_response(403, "token", "only viewer tokens may be given in a URL")
             g.principal = Principal(token.label, token.role, "token")
             if stream:
+                g.credential = Credential("token", token.id)
                 return None
             start_session(self.accounts, {"kind": "token", "token": token.id}, WALL_IDLE_SECONDS)
         except redis.RedisError as exc:

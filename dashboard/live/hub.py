@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ CLIENT_BACKLOG = 256  # frames a client may lag before its backlog is replaced b
 MERGED_KEPT = 64  # merged runs a view remembers, so in-step clients share them
 STALL_SECONDS = 30.0  # a client whose frames wait this long for its writer is dropped
 STUCK_SECONDS = 5.0  # a subscriber loop that has not turned for this long is stuck
+CREDENTIAL_CHECK_SECONDS = 1.0  # how often open streams' credentials are checked again
 BROKEN: dict[str, Any] = {"ts": None, "stale_after": None, "status": "ok", "broken": True}
 
 
@@ -69,8 +70,10 @@ class Client:
         merge: Callable[[list[Update]], bytes],
         limit: int = CLIENT_BACKLOG,
         abort: Callable[[], None] | None = None,
+        credential: Hashable | None = None,
     ) -> None:
         self.merge = merge
+        self.credential = credential  # what let this stream in; it ends when that does
         self.limit = limit
         self.pending: list[Pending] = []
         self.wake = threading.Event()
@@ -189,8 +192,12 @@ class Hub:
         bus: Bus,
         clock: Callable[[], float] = time.time,
         stall_seconds: float = STALL_SECONDS,
+        ended: Callable[[Collection[Hashable]], Collection[Hashable]] | None = None,
     ) -> None:
+        """``ended``: given the credentials of the open streams, those that no longer let
+        their holder in (asked every :data:`CREDENTIAL_CHECK_SECONDS`; those streams close)."""
         self.bus = bus
+        self.ended = ended
         self.clock = clock
         self.stall_seconds = stall_seconds
         self.mirror: Mirror = {}
@@ -207,6 +214,8 @@ class Hub:
         self.dropped = 0  # clients dropped as stalled
         self.faults = 0  # items sent broken because they could not be computed or serialised
         self._thread: threading.Thread | None = None
+        self._sweeper: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -217,6 +226,9 @@ class Hub:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self.subscriber.run, name="hub", daemon=True)
                 self._thread.start()
+            if self.ended is not None and self._sweeper is None:
+                self._sweeper = threading.Thread(target=self._sweep, name="creds", daemon=True)
+                self._sweeper.start()
 
     def live(self) -> dict[str, Any]:
         """The bus status as screens must be told it: the subscriber's, unless its loop has
@@ -233,8 +245,41 @@ class Hub:
 
     def stop(self) -> None:
         self.subscriber.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._stopping.set()
+        for thread in (self._thread, self._sweeper):
+            if thread is not None:
+                thread.join(timeout=5)
+
+    def _sweep(self) -> None:
+        while not self._stopping.wait(CREDENTIAL_CHECK_SECONDS):
+            try:
+                self.close_ended_streams()
+            except Exception:  # Redis away: the streams stay; the bus band says why
+                log.warning("cannot check the open streams' credentials", exc_info=True)
+
+    def close_ended_streams(self) -> int:
+        """Close every stream whose credential has ended (revoked token, signed out, new
+        password, removed user, changed role); returns how many. Each distinct credential is
+        asked once, however many screens it has open."""
+        if self.ended is None:
+            return 0
+        with self.lock:
+            held = {c.credential for v in self.views.values() for c in v.clients}
+        held.discard(None)
+        if not held:
+            return 0
+        ended = set(self.ended(held))
+        if not ended:
+            return 0
+        closed = 0
+        with self.lock:
+            for view in self.views.values():
+                for client in [c for c in view.clients if c.credential in ended]:
+                    view.clients.discard(client)
+                    client.drop()
+                    closed += 1
+        log.info("closed %d streams whose credentials have ended", closed)
+        return closed
 
     # -- computing items ----------------------------------------------------------------------
 
@@ -361,6 +406,7 @@ class Hub:
         spec: ViewSpec,
         last_event_id: int | None,
         abort: Callable[[], None] | None = None,
+        credential: Hashable | None = None,
     ) -> tuple[Client, list[bytes]]:
         """Register a client; returns it and its first frames: a resume or a snapshot.
 
@@ -370,7 +416,7 @@ class Hub:
         now = self.clock()
         with self.lock:
             view = self._view(spec, now)
-            client = Client(view.merge, abort=abort)
+            client = Client(view.merge, abort=abort, credential=credential)
             resumable = (
                 last_event_id is not None
                 and self.synced

@@ -16,11 +16,11 @@ import contextlib
 import random
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from importlib.metadata import version
 
 import redis
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_caching import Cache
 
 from dashboard.auth.access import VIEW_ROLES, refusal
@@ -77,10 +77,11 @@ def event_stream(
     last_event_id: int | None,
     coalesce: float = 0.0,
     abort: Callable[[], None] | None = None,
+    credential: Hashable | None = None,
 ) -> Iterator[bytes]:
     """The stream's frames. With ``coalesce`` (seconds) > 0 the writer, once woken, lets a
     burst gather for that long and writes it as one chunk: one write per client per window."""
-    client, first = hub.attach(spec, last_event_id, abort)
+    client, first = hub.attach(spec, last_event_id, abort, credential)
     try:
         yield retry_frame(random.randint(*RETRY_MS)) + b"".join(first)
         while not client.dropped:
@@ -137,8 +138,11 @@ def blueprint(
     def stream() -> Response:
         spec = view_spec()
         hub.start()
+        frames = event_stream(
+            hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort(), g.get("credential")
+        )
         return Response(
-            event_stream(hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort()),
+            frames,
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )

@@ -22,8 +22,9 @@ from typing import Any
 
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Queue, Threshold
+from feeds.notices.audience import Reader, reaches
 from feeds.notices.messages import message_order
-from feeds.notices.outages import outage_order, outage_touches
+from feeds.notices.outages import outage_order, outage_touches, public_outage
 
 Item = dict[str, Any]
 
@@ -157,7 +158,7 @@ def agents_summary(agents: Iterable[Envelope], queue_ids: Iterable[str], waiting
 
 def outage_entry(o: Envelope) -> dict[str, Any]:
     """What screens show of an outage: its public side, never the internal note."""
-    d = o.data
+    d = public_outage(o.data)
     return {
         "id": o.id,
         "severity": d["severity"],
@@ -194,14 +195,13 @@ def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: 
     Start and expiry travel with each entry so the browser shows and hides them on the second,
     without the server having to send anything at those moments.
     """
-    wanted = set(queue_ids)
+    floor = Reader(queues=frozenset(queue_ids))
     entries = []
     for m in sorted(messages, key=lambda m: message_order(m.data, m.ts)):
         d = m.data
-        aud = d["audience"]
         if d["expires_at"] <= now:
             continue
-        if aud["kind"] == "all" or (aud["kind"] == "queue" and aud["value"] in wanted):
+        if reaches(d["audience"], floor):
             entries.append(
                 {
                     "id": m.id,

@@ -65,6 +65,32 @@ def targets(audience: Mapping[str, Any], agents: Mapping[str, Agent]) -> list[st
     )
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading key messages, for :func:`reaches`: one agent (the messages aimed at them),
+    the floor (walls and viewers: messages for everyone, or for one of ``queues``; any queue
+    when None), or a supervisor (``everything``)."""
+
+    agent: Agent | None = None
+    queues: frozenset[str] | None = None
+    everything: bool = False
+
+
+SUPERVISOR = Reader(everything=True)
+FLOOR = Reader()
+
+
+def reaches(audience: Mapping[str, Any], reader: Reader) -> bool:
+    """Whether a message with this audience is the reader's to see: the one rule the streams
+    (wall ticker, agent tab, console) and the API's reads all apply."""
+    if reader.everything:
+        return True
+    if reader.agent is not None:
+        return reader.agent.id in targets(audience, {reader.agent.id: reader.agent})
+    kind, value = audience["kind"], audience.get("value")
+    return kind == "all" or (kind == "queue" and (reader.queues is None or value in reader.queues))
+
+
 def audience_text(
     audience: Mapping[str, Any],
     queue_names: Mapping[str, str],

@@ -37,6 +37,15 @@ OUTAGE_FIELDS = frozenset(
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
 
 
+INTERNAL_FIELDS = frozenset({"internal_note"})  # for supervisors; never on a wall or an agent tab
+
+
+def public_outage(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An outage (or any record or change set keyed by its fields) without its internal side:
+    what walls, agent tabs and every non-supervisor reader of the API may see."""
+    return {k: v for k, v in record.items() if k not in INTERNAL_FIELDS}
+
+
 def outage_order(data: Mapping[str, Any]) -> tuple[int, float]:
     """Where an outage stands in every list of outages: most severe first, then the newest."""
     return SEVERITY_ORDER[data["severity"]], -data["started_at"]

@@ -37,7 +37,7 @@ from feeds.bus.schema import Envelope
 from feeds.config import Config, Queue
 from feeds.customers.history import PastContact
 from feeds.metrics import formulas as metrics
-from feeds.notices.audience import Agent, agent_from_state, audience_text, targets
+from feeds.notices.audience import Agent, Reader, agent_from_state, audience_text, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches
 
@@ -131,14 +131,14 @@ def messages_item(
 ) -> Item:
     """The unexpired messages whose audience includes the agent: urgent first, then newest.
 
-    Audience by :func:`feeds.messages.targets`, the rule the backend acknowledges and counts
-    by, so the agent is shown an Acknowledge button exactly when their acknowledgement counts.
+    Audience by :func:`feeds.notices.audience.reaches`, the rule the backend acknowledges and
+    counts by, so the agent is shown an Acknowledge button exactly when it counts.
     Start and expiry travel with each entry: the browser shows and hides them on the second.
     """
     entries = []
     for m in sorted(messages, key=lambda m: message_order(m.data, m.ts)):
         d = m.data
-        if d["expires_at"] <= now or agent.id not in targets(d["audience"], {agent.id: agent}):
+        if d["expires_at"] <= now or not reaches(d["audience"], Reader(agent=agent)):
             continue
         ack = acks.get(f"{m.id}:{agent.id}")
         entries.append(
