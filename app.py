@@ -12,7 +12,6 @@ import importlib.util
 import os
 from pathlib import Path
 
-from dash import Dash
 from flask_caching import Cache
 
 from dashboard import api
@@ -21,6 +20,7 @@ from dashboard.live.hub import Hub
 from dashboard.live.stream import blueprint
 from dashboard.live.views import view_for
 from dashboard.pages import index as pages
+from dashboard.pages.assets import PagesDash
 from dashboard.pages.console.model import Roster
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
@@ -42,7 +42,7 @@ bus = Bus.from_url(
 hub = Hub(bus, stall_seconds=config.stream.stall_seconds)
 accounts = Accounts(bus.client, config.redis.prefix)
 
-app = Dash(
+app = PagesDash(
     __name__,
     title=config.centre.name,
     use_pages=True,

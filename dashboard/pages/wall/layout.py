@@ -1,7 +1,7 @@
 """The wall screen ``/wall/<board>``: big queue tiles read from across the floor.
 
 The layout is built here from the config and never re-rendered by the server: the page's one
-stream (see :mod:`dashboard.stream`) is applied in the browser by ``assets/floorboard.js``,
+stream (see :mod:`dashboard.live.stream`) is applied in the browser by ``assets/floorboard.js``,
 which sets props on the components below through ``dash_clientside.set_props``. Item ``key``'s
 field ``f`` lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries
 the stream URL and a manifest of exactly which components exist, so the script only ever touches
@@ -15,7 +15,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+from dash import dcc, html
 
 from dashboard.pages.items import NO_VALUE, fmt_percent, item_key_to_id
 from feeds.bus.schema import AGENT_STATES
@@ -64,20 +64,6 @@ def layout(config: Config, board_id: str) -> html.Div:
             ),
             *_stores(_view(config, board)),
         ],
-    )
-
-
-def register_callbacks(app: Dash) -> None:
-    """Start the page's stream in the browser once the wall's ``fb-view`` store is rendered.
-
-    Registered once on the app. Both ids are in every layout this module returns (the
-    unknown-board page included, with no stream), and Dash builds its callback validation
-    layout by calling each page's layout without arguments, so no suppression is needed.
-    """
-    app.clientside_callback(
-        ClientsideFunction(namespace="floorboard", function_name="connect"),
-        Output("fb-conn", "data"),
-        Input("fb-view", "data"),
     )
 
 
@@ -240,7 +226,7 @@ def _unknown_board(config: Config, board_id: str) -> html.Div:
             html.P("This wall screen's address does not name a board. Boards on this server:"),
             html.Ul(
                 [
-                    html.Li(dcc.Link(f"{b.title} ({b.id})", href=f"/wall/{b.id}"))
+                    html.Li(html.A(f"{b.title} ({b.id})", href=f"/wall/{b.id}"))
                     for b in config.boards
                 ]
             ),
