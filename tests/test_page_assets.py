@@ -24,7 +24,7 @@ from feeds.notices.messages import Messages
 pytestmark = pytest.mark.browser  # browser and new_page: tests/conftest.py
 
 PASSWORD = "correct horse battery"
-SHARED = {"/assets/floorboard.css", "/assets/floorboard.js"}
+SHARED = {"/assets/base.css", "/assets/render.js", "/assets/stream.js"}
 
 
 def own(page: str, *files: str) -> set[str]:
@@ -82,7 +82,8 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     loaded.clear()
     wall.get_by_role("link", name="Contact floor").click()
     expect(wall.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
-    assert set(loaded) == SHARED and renderers(wall) == []
+    assert set(loaded) == SHARED | own("wall", "wall.css", "wall.js")
+    assert renderers(wall) == ["wall-messages", "wall-outages", "wall-values"]
     bus.publish(make_envelope("queue", "billing", {"waiting": 7}, ts=time.time()))
     expect(wall.locator("#tile-billing-waiting")).to_have_text("7")
 
@@ -91,7 +92,7 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     loaded = recording(login)
     login.goto(f"{app.base}/login")
     expect(login.locator("#username")).to_be_visible()
-    assert set(loaded) == {"/_pages/login/login.css"}
+    assert set(loaded) == {"/assets/base.css", "/_pages/login/login.css"}
     assert login.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(8, 11, 16)"
 
     agent = new_page(1366, 768)
@@ -120,21 +121,19 @@ def test_page_assets_are_served_from_their_packages_and_nothing_else_is(
 ) -> None:
     app = start_app(redis_server.url, prefix)
     html = requests.get(f"{app.base}/wall/main", timeout=5).text
-    assert "/_pages/" not in html
-    html = requests.get(f"{app.base}/login", timeout=5).text
-    src = re.search(r'href="(/_pages/login/login\.css\?v=\w+)"', html)
-    assert src is not None
+    src = re.search(r'src="(/_pages/wall/wall\.js\?v=\w+)"', html)
+    assert src is not None and "/_pages/agent/" not in html and "/_pages/console/" not in html
     script = requests.get(app.base + src[1], timeout=5)
-    assert script.status_code == 200 and ".fb-login" in script.text
+    assert script.status_code == 200 and "wall-values" in script.text
     assert "max-age=31536000" in script.headers["Cache-Control"]  # its address is its version
-    stale = requests.get(f"{app.base}/_pages/login/login.css?v=old", timeout=5)
+    stale = requests.get(f"{app.base}/_pages/wall/wall.js?v=old", timeout=5)
     assert stale.status_code == 200 and "max-age=0" in stale.headers["Cache-Control"]
     for path in (
-        "/_pages/agent/layout.py",  # a page package's Python is never served
-        "/_pages/agent/__init__.py",
+        "/_pages/wall/layout.py",  # a page package's Python is never served
+        "/_pages/wall/__init__.py",
         "/_pages/items/items.py",
-        "/_pages/login/agent.js",  # another page's file, under the wrong page
-        "/assets/agent.js",  # page assets no longer sit in the shared folder
-        "/assets/login.css",
+        "/_pages/wall/agent.js",  # another page's file, under the wrong page
+        "/assets/floorboard.js",  # page assets no longer sit in the shared folder
+        "/assets/agent.css",
     ):
         assert requests.get(app.base + path, timeout=5).status_code == 404, path

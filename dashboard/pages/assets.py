@@ -1,9 +1,10 @@
 """The browser half of the pages: the shared stream client for all, each page's own JS and CSS.
 
 Dash serves everything in the top-level ``assets/`` folder on every page, so that folder holds
-only what every page shares: ``floorboard.js`` (the stream client) and ``floorboard.css``. A
-page's own scripts and stylesheets live in its package next to its Python and are declared
-there as a :class:`PageAssets`::
+only what every page shares: ``base.css`` (tokens, badges, severity and status, the connection
+band), ``render.js`` (components and props, time as text, the message and outage entries) and
+``stream.js`` (the one stream client). A page's own scripts and stylesheets live in its package
+next to its Python and are declared there as a :class:`PageAssets`::
 
     ASSETS = PageAssets(__name__, scripts=("wall.js",), styles=("wall.css",))
 
@@ -28,6 +29,8 @@ from dash import ClientsideFunction, Dash, Input, Output
 from dash._pages import _path_to_page  # Dash's router: path -> page (private, no public twin)
 from markupsafe import Markup, escape
 
+SHARED = Path(__file__).resolve().parents[2] / "assets"  # the folder Dash serves at /assets/
+SHARED_URL = "/assets/"
 PAGES_URL = "/_pages/"
 YEAR = 365 * 24 * 3600
 
@@ -55,23 +58,24 @@ class PageAssets:
     def url(self, name: str) -> str:
         return f"{PAGES_URL}{self.page}/{name}?v={_version(self.folder / name)}"
 
-    def styles_html(self) -> str:
-        """``<link>`` tags."""
-        hrefs = [self.url(name) for name in self.styles]
+    def styles_html(self, *, shared: bool = False) -> str:
+        """``<link>`` tags; with ``shared``, ``base.css`` first."""
+        hrefs = [f"{SHARED_URL}base.css?v={_version(SHARED / 'base.css')}"] if shared else []
+        hrefs += [self.url(name) for name in self.styles]
         return "\n".join(f'<link rel="stylesheet" href="{escape(href)}">' for href in hrefs)
 
     def scripts_html(self) -> str:
         """``<script>`` tags: plain, in order. Placed before Dash's renderer starts, so a page's
         renderers and clientside functions are in place before the first callback; they need
         nothing of the shared scripts at load (``stream.js`` looks them up each time it
-        renders)."""
+        renders, and hands them ``render.js``'s helpers)."""
         return "\n".join(
             f'<script src="{escape(self.url(name))}"></script>' for name in self.scripts
         )
 
     def head(self) -> Markup:
-        """Everything for a page Dash does not build (so it gets no ``assets/``)."""
-        return Markup(f"{self.styles_html()}\n{self.scripts_html()}".strip())
+        """Everything for a page Dash does not build (so it gets no ``assets/``): base.css too."""
+        return Markup(f"{self.styles_html(shared=True)}\n{self.scripts_html()}".strip())
 
 
 class PagesDash(Dash):

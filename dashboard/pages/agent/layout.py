@@ -7,7 +7,7 @@ queues they serve and the outages that touch their queues, with what to say and 
 
 The layout is built here and never re-rendered by the server; the page's stream
 (``view=agent``, see :mod:`dashboard.pages.agent.model`) is applied in the browser by the shared
-client ``assets/floorboard.js`` (one stream, reconnection, server clock, connection band) calling
+client ``assets/stream.js`` (one stream, reconnection, server clock, connection band) calling
 the item renderers in ``agent.js`` (next to this file, with ``agent.css``).
 
 Who may see it: the agent (role ``agent`` with this agent id) and supervisors or admins. A GET
@@ -132,7 +132,7 @@ def layout(config: Config, agent_id: str) -> html.Div:
 
 
 def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
-    """The manifest ``floorboard.js`` streams by: each item goes to an ``agent.js`` renderer."""
+    """The manifest ``stream.js`` streams by: each item goes to an ``agent.js`` renderer."""
 
     def item(key: str, **extra: Any) -> dict[str, Any]:
         return {"id": f"agent-{key}", "render": f"agent-{key}", **extra}

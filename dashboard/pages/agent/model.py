@@ -13,7 +13,7 @@ view's frames) cannot leak them. Only a supervisor, or the agent themselves, may
 (:func:`may_view`, checked by :func:`agent_view_for` before the stream starts).
 
 Like the wall, times travel as timestamps (time in state, longest wait, message start and
-expiry) and the browser (``agent.js``, next to this file, through ``assets/floorboard.js``) ticks
+expiry) and the browser (``agent.js``, next to this file, through ``assets/stream.js``) ticks
 them, so a background tab is current the moment it is shown.
 """
 

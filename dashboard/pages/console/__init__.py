@@ -10,7 +10,7 @@ What lives where, and why:
 
 * The lists of messages (with "acknowledged N of M" and who has not), active outages and delay
   reasons are items of the ``console`` stream (:mod:`.model`), applied in the browser by
-  ``console.js`` (here, next to ``console.css``) through ``assets/floorboard.js``'s stream,
+  ``console.js`` (here, next to ``console.css``) through ``assets/stream.js``'s stream,
   reconnection and clock. An agent's acknowledgement reaches every console within a second,
   with no server callback per update.
 * The audit log, recently resolved outages and an outage's timeline are not on the bus (they

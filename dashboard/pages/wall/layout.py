@@ -1,11 +1,12 @@
 """The wall screen ``/wall/<board>``: big queue tiles read from across the floor.
 
 The layout is built here from the config and never re-rendered by the server: the page's one
-stream (see :mod:`dashboard.live.stream`) is applied in the browser by ``assets/floorboard.js``,
-which sets props on the components below through ``dash_clientside.set_props``. Item ``key``'s
-field ``f`` lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries
-the stream URL and a manifest of exactly which components exist, so the script only ever touches
-ids this layout created.
+stream (see :mod:`dashboard.live.stream`) is applied in the browser by the shared client
+``assets/stream.js``, which calls the renderers in ``wall.js`` (next to this file); they set
+props on the components below through ``dash_clientside.set_props``. Item ``key``'s field ``f``
+lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries the stream URL
+and a manifest of exactly which components exist and which renderer draws each, so the scripts
+only ever touch ids this layout created.
 """
 
 from __future__ import annotations
@@ -79,23 +80,30 @@ def _queues(config: Config, board: Board) -> list[Queue]:
 
 
 def _view(config: Config, board: Board) -> dict[str, Any]:
-    """What the script needs: where to stream from, the centre's clock, and the components."""
+    """What the scripts need: where to stream from, the centre's clock, the components and the
+    ``wall.js`` renderer of each."""
     items: dict[str, dict[str, Any]] = {}
     for q in board.queues:
         key = f"tile:{q}"
         items[key] = {
             "id": item_key_to_id(key),
+            "render": "wall-values",
             "class": "tile",
             "fields": list(TILE_FIELDS),
             "timers": list(TILE_TIMERS),
             "age": True,
         }
-    items["agents"] = {"id": "agents", "class": "agents", "fields": list(AGENT_STATES)}
-    items["outages"] = {"id": "outages", "class": "outages", "list": "outages"}
+    items["agents"] = {
+        "id": "agents",
+        "render": "wall-values",
+        "class": "agents",
+        "fields": list(AGENT_STATES),
+    }
+    items["outages"] = {"id": "outages", "render": "wall-outages", "class": "outages"}
     items["messages"] = {
         "id": "messages",
+        "render": "wall-messages",
         "class": "ticker",
-        "list": "messages",
         "urgent": "urgent",  # where urgent messages go instead of the ticker
     }
     query = urlencode({"view": "wall", "board": board.id})
