@@ -13,7 +13,8 @@ view's frames) cannot leak them. Who may open the view is decided by
 :func:`dashboard.auth.access.may_view_agent` before the stream starts.
 
 Like the wall, times travel as timestamps (time in state, longest wait, message start and
-expiry) and the browser ticks them, so a background tab is current the moment it is shown.
+expiry) and the browser (``agent.js``, next to this file, through ``assets/stream.js``) ticks
+them, so a background tab is current the moment it is shown.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The audit log, the recently resolved outages and an open outage's timeline are Redis streams,
 hashes and lists, not bus items, so one server callback reads them: when the page opens, after
 each action, and whenever the stream brings a change to a list (every audited change is also a
-change on the bus), debounced by ``assets/console.js``. An outage's timeline is drawn as the
+change on the bus), debounced by ``console.js``. An outage's timeline is drawn as the
 audit log is: who, when, and each field before → after.
 """
 

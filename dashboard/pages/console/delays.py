@@ -1,6 +1,6 @@
 """The delay reasons panel: the reasons set on queues, and the form that sets one.
 
-The reasons come over the stream (drawn by ``assets/console.js``); setting and clearing go
+The reasons come over the stream (drawn by ``console.js``); setting and clearing go
 through :class:`feeds.delays.Delays`, as ``/api/v1`` and the CLI do. A reason is set again
 rather than edited, so this form has no edit mode.
 """

@@ -1,7 +1,7 @@
 """The key messages panel: the live list, and the form that posts a message or edits one.
 
 The list (with "acknowledged N of M" and who has not) comes over the stream and is drawn by
-``assets/console.js``; here are the form and its callbacks. Posting and editing go through
+``console.js``; here are the form and its callbacks. Posting and editing go through
 :class:`feeds.messages.Messages`, as ``/api/v1`` and the CLI do, so a message is validated,
 published and audited the same whichever way it was made.
 """

@@ -4,7 +4,7 @@ A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to m
 second of the agent's click, on every supervisor's console at once. So these lists are items of
 a hub view (``view=console``) like the wall's, computed once per change from the hub's mirror
 and pushed over the console's stream; the page applies them in the browser
-(``assets/console.js``), with no server round trip per update.
+(``console.js``, next to this file), with no server round trip per update.
 
 Who a message targets, how its audience reads and whether it is active come from
 :mod:`feeds.notices.audience` and :func:`feeds.notices.messages.message_status`, the rules the

@@ -1,8 +1,8 @@
 """The outages panel: the active outages, the form that declares or updates one, and the
 recently resolved.
 
-Active outages come over the stream (drawn by ``assets/console.js``); the recently resolved
-and an open outage's timeline are not on the bus, so :mod:`dashboard.console.audit` reads them
+Active outages come over the stream (drawn by ``console.js``); the recently resolved
+and an open outage's timeline are not on the bus, so :mod:`.audit` reads them
 back from Redis with the audit log. Declaring and updating go through
 :class:`feeds.outages.Outages`, as ``/api/v1`` and the CLI do; an update appends to the
 outage's timeline.
@@ -181,7 +181,7 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
 
 
 def resolved_list(resolved: list[Mapping[str, Any]], config: Config, tz: tzinfo, now: float) -> Any:
-    """The recently resolved outages, as :mod:`dashboard.console.audit` reads them back."""
+    """The recently resolved outages, as :mod:`.audit` reads them back."""
     if not resolved:
         return html.Div("None recently.", className="fb-empty")
     return [
