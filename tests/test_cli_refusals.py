@@ -56,9 +56,11 @@ def wrote_nothing(bus: Bus) -> None:
         (["simulate", "--speed", "nan"], None, "--speed: must be greater than 0"),
         (["publish", "[]"], None, "event 1: an envelope must be a JSON object"),
         (["publish", "{}"], None, "event 1: kind: is required"),
-        (["publish", DEEP], None, "event 1: not valid JSON: nested too deeply"),
+        (["publish", DEEP], None, "event 1: nested too deeply"),
+        (["publish", '{"kind": "queue", "id": "q", "data": {"x": ' + "[" * 20 + "]" * 20 + "}}"],
+         None, "event 1: nested more than 8 levels deep"),
         (["publish"], '{"kind": "queue", "id": "q", "data": {"x": ' + DEEP + "]" * 100_000 + "}}",
-         "event 1: not valid JSON: nested too deeply"),
+         "event 1: nested too deeply"),
         # message
         (["message", "post"], None, "message post: the following arguments are required: text"),
         (["message", "post", ""], None, "text: String should have at least 1 character"),

@@ -1,14 +1,13 @@
 """``floorboard simulate`` and ``floorboard publish``: producers that feed the bus at ``REDIS_URL``.
 
-``publish`` is the shell's door onto the bus, so it refuses exactly what the API refuses: every
-event is parsed and validated before the first is written, and a bad one (not JSON, nested
-deeper than the parser goes, or not a valid envelope) names its number, the field and the
-reason, and publishes nothing.
+``publish`` is the shell's door onto the bus, so it refuses exactly what the API refuses, with
+the schema's own parser: every event is parsed and validated before the first is written, and
+a bad one (not JSON, nested too deeply, or not a valid envelope) names its number, the field
+and the reason, and publishes nothing.
 """
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import threading
@@ -61,23 +60,18 @@ def publish(runtime: Runtime, events: tuple[str, ...]) -> None:
 
 
 def _envelope(n: int, raw: str | bytes) -> Envelope:
-    """Event ``n`` parsed and validated; ``ts`` and ``source`` default to now and ``cli``."""
-    from feeds.bus.schema import parse_envelope
+    """Event ``n`` parsed and validated as the API does; ``ts`` and ``source`` default to now
+    and ``cli``. A refusal names the event: ``event 2: data.waiting: …``."""
+    from feeds.bus.schema import loads, parse_envelope
 
-    field = f"event {n}"
     try:
-        obj: Any = json.loads(raw)
-    except RecursionError:
-        raise SchemaError(field, "not valid JSON: nested too deeply") from None
-    except ValueError as exc:  # UnicodeDecodeError included: stdin that is not UTF-8
-        raise SchemaError(field, f"not valid JSON: {exc}") from None
-    if isinstance(obj, dict):
-        obj.setdefault("ts", time.time())
-        obj.setdefault("source", "cli")
-    try:
+        obj: Any = loads(raw)  # never a RecursionError, nor a traceback for bytes not UTF-8
+        if isinstance(obj, dict):
+            obj.setdefault("ts", time.time())
+            obj.setdefault("source", "cli")
         return parse_envelope(obj)
     except SchemaError as exc:
-        raise SchemaError(field, str(exc)) from None
+        raise SchemaError(f"event {n}", str(exc)) from None
 
 
 COMMANDS = (simulate, publish)
