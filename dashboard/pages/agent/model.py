@@ -28,7 +28,6 @@ from dashboard.pages.items import (
     NO_VALUE,
     Item,
     duration_field,
-    fmt_duration,
     item,
     outage_entry,
     outage_list,
@@ -41,6 +40,7 @@ from feeds.metrics import formulas as metrics
 from feeds.notices.audience import Agent, Reader, agent_from_state, audience_text, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches
+from feeds.times import fmt_duration
 
 ME, QUEUES, MESSAGES, OUTAGES, CONTACT = "me", "queues", "messages", "outages", "contact"
 KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT)

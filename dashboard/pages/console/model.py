@@ -21,15 +21,16 @@ audit log lives here too: pure functions, tested without a server.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from dashboard.pages.items import NO_VALUE, Item, fmt_duration, item
+from dashboard.pages.items import NO_VALUE, Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.notices.audience import Agent, agents_known, audience_text, targets
 from feeds.notices.messages import listing_order, message_status
 from feeds.notices.outages import outage_order
+from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
@@ -172,17 +173,6 @@ AUDIT_TIME_FIELDS = frozenset(
 )  # fmt: skip
 AUDIT_HIDDEN = frozenset({"author", "started_at"})  # set by the system, never by the change
 CLIP = 80  # characters of a long value shown in a diff
-
-
-def fmt_time(ts: float | None, tz: tzinfo, now: float) -> str:
-    """HH:MM:SS today, else "23 Nov 14:05" (with the year when it is not this one): what a
-    supervisor needs to place a change."""
-    if ts is None:
-        return NO_VALUE
-    when, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
-    if when.date() == today.date():
-        return when.strftime("%H:%M:%S")
-    return when.strftime("%d %b %H:%M" if when.year == today.year else "%d %b %Y %H:%M")
 
 
 def fmt_value(field: str, value: Any, tz: tzinfo, now: float) -> str:

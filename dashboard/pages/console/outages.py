@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 from dash import Dash, Output, html, no_update
 
 from dashboard.pages.console import widgets as w
-from dashboard.pages.console.common import parse_time, queue_name, register_item_action, time_text
+from dashboard.pages.console.common import queue_name, register_item_action
 from dashboard.pages.console.forms import ItemForm
-from dashboard.pages.console.model import fmt_time
 from feeds.bus.bus import Bus
 from feeds.config import Config
 from feeds.notices.outages import Outages
+from feeds.times import fmt_time, parse_when, time_text
 
 SEVERITIES = ("critical", "major", "minor")
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -150,7 +150,7 @@ class OutageForm(ItemForm):
             "customer_wording": form["customer_wording"] or "",
             "internal_note": form["internal_note"] or "",
             "workaround": form["workaround"] or "",
-            "eta": parse_time("eta", form["eta"], self.tz, now),
+            "eta": parse_when("eta", form["eta"], self.tz, now),
             "queues": list(form["queues"] or []),
             "offer": form["offer"] or "",
         }
