@@ -99,12 +99,12 @@ def test_an_agent_acknowledges_a_message_and_the_console_counts_it(new_page, cen
     posted = centre.messages.post(
         {"text": text, "priority": "urgent", "audience": {"kind": "agent", "value": "a01"},
          "ack_required": True},
-        "session:sam",
+        "sam",
     )  # fmt: skip
-    centre.messages.post({"text": "For Bob only"}, "session:sam")  # all: Ann sees it too
+    centre.messages.post({"text": "For Bob only"}, "sam")  # all: Ann sees it too
     centre.messages.post(
         {"text": "South team huddle at 3", "audience": {"kind": "team", "value": "South"}},
-        "session:sam",
+        "sam",
     )
     console = new_page(1366, 768)
     sign_in(console, centre, "sam", "/supervisor")
@@ -151,7 +151,7 @@ def repeat_caller_hit_by_an_outage(centre: Centre) -> None:
         {"service": "Power network — North East", "severity": "major", "queues": ["billing"],
          "customer_wording": WORDING, "offer": OFFER, "eta": time.time() + 3 * 3600,
          "workaround": "Live map at northwind.example/powercut"},
-        "session:sam",
+        "sam",
     )  # fmt: skip
     now = time.time()
     contact(centre.bus, "c1", "completed", "AC7", agent_id="a02", enqueued_at=now - 2 * 86400,

@@ -137,7 +137,7 @@ def test_message_post_list_get_edit_expire(api: Api, bus: Bus) -> None:
     status, m = api(
         "POST", "/messages", {"text": "Storm\nwarning", "priority": "urgent", "audience": north}
     )
-    assert status == 201 and m["status"] == "active" and m["author"] == "token:supervisor"
+    assert status == 201 and m["status"] == "active" and m["author"] == "token: supervisor"
     assert bus.snapshot(["message"])[1]["message"][m["id"]].data["text"] == "Storm\nwarning"
 
     # Team North's message is agent a1's (North) to read, not a viewer's (walls never show it).
@@ -253,7 +253,7 @@ def test_outage_declare_update_resolve_with_timeline(api: Api, bus: Bus) -> None
     status, updated = api("PATCH", f"/outages/{o['id']}", {"status": "identified"})
     assert status == 200 and updated["status"] == "identified"
     status, resolved = api("POST", f"/outages/{o['id']}/resolve")
-    assert status == 200 and resolved["resolved_by"] == "token:supervisor"
+    assert status == 200 and resolved["resolved_by"] == "token: supervisor"
     assert bus.snapshot(["outage"])[1]["outage"] == {}
 
     listed = api("GET", "/outages", role="agent")[1]
@@ -287,7 +287,7 @@ def test_bad_outages_get_400_naming_the_field(api: Api, bus: Bus) -> None:
 
 def test_delay_set_list_clear(api: Api, bus: Bus) -> None:
     status, d = api("PUT", "/delays/faults", {"reason": "Storm damage", "expected_wait": 480})
-    assert status == 200 and d["queue"] == "faults" and d["author"] == "token:supervisor"
+    assert status == 200 and d["queue"] == "faults" and d["author"] == "token: supervisor"
     assert bus.snapshot(["delay"])[1]["delay"]["faults"].data["expected_wait"] == 480
     assert [x["queue"] for x in api("GET", "/delays", role="viewer")[1]["delays"]] == ["faults"]
     assert api("DELETE", "/delays/faults") == (204, None)
@@ -315,8 +315,8 @@ def test_audit_lists_who_changed_what_newest_first(api: Api) -> None:
     api("PUT", "/delays/billing", {"reason": "Busy"})
     entries = api("GET", "/audit?limit=2&kind=message")[1]["entries"]
     assert [(e["action"], e["actor"]) for e in entries] == [
-        ("edit", "token:admin"),
-        ("post", "token:supervisor"),
+        ("edit", "token: admin"),
+        ("post", "token: supervisor"),
     ]
     assert entries[0]["before"]["text"] == "one" and entries[0]["after"]["text"] == "two"
     assert [e["kind"] for e in api("GET", "/audit?limit=1")[1]["entries"]] == ["delay"]

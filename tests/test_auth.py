@@ -479,3 +479,15 @@ def test_the_app_serves_login_and_guards_dash_callbacks(
     header = {"X-CSRFToken": browser.cookies[CSRF_COOKIE]}
     r = browser.post(url, json=PAGES_CALLBACK, headers=header, timeout=5)
     assert r.status_code == 200 and "Contact floor" in r.text
+
+
+def test_the_actor_is_the_person_whichever_way_they_came_in(monkeypatch) -> None:
+    """Audit entries and message authors name people as people read them; a token is a feed."""
+    from dashboard.auth.principal import Principal
+    from dashboard.cli.context import actor
+
+    assert Principal("super", "supervisor", "session").actor == "super"
+    assert Principal("super", "supervisor", "proxy").actor == "super"
+    assert Principal("acd-1", "supervisor", "token").actor == "token: acd-1"
+    monkeypatch.setenv("USER", "ops")
+    assert actor() == "cli: ops"

@@ -59,7 +59,7 @@ def test_message_post_with_every_option(env, bus: Bus) -> None:
     london = ZoneInfo("Europe/London")  # the example config's centre: naive times are local
     assert m["starts_at"] == datetime(2031, 6, 1, 9, 0, tzinfo=london).timestamp()
     assert m["expires_at"] == datetime(2031, 6, 1, 10, 30, tzinfo=ZoneInfo("UTC")).timestamp()
-    assert m["author"] == "cli:sam"
+    assert m["author"] == "cli: sam"
     assert "scheduled, urgent, queue:billing" in out
 
 
@@ -81,7 +81,7 @@ def test_message_relative_times_list_edit_expire(env, bus: Bus, north) -> None:
     assert re.search(rf"^{mid}  expired ", run(env, "message", "list"), re.M)
     actions = [e["action"] for e in AuditLog(bus.client, bus.prefix).read()]
     assert actions == ["expire", "edit", "post"]
-    assert {e["actor"] for e in AuditLog(bus.client, bus.prefix).read()} == {"cli:sam"}
+    assert {e["actor"] for e in AuditLog(bus.client, bus.prefix).read()} == {"cli: sam"}
 
 
 def test_message_acks_lists_who_acknowledged_and_who_has_not(env, bus, north) -> None:

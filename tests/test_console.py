@@ -62,7 +62,7 @@ def message(
 ):
     data = {"text": f"text of {mid}", "priority": priority, "expires_at": expires,
             "audience": audience or {"kind": "all"}, "starts_at": starts, "ack_required": ack,
-            "author": "session:sam"}  # fmt: skip
+            "author": "sam"}  # fmt: skip
     return make_envelope("message", mid, data, ts=posted)
 
 
@@ -78,7 +78,7 @@ def outage(oid: str, severity: str, started: float, queues: list[str], status="i
 
 
 def delay(queue: str, reason: str):
-    data = {"queue": queue, "reason": reason, "expected_wait": 480, "author": "session:sam"}
+    data = {"queue": queue, "reason": reason, "expected_wait": 480, "author": "sam"}
     return make_envelope("delay", queue, data, ts=NOW)
 
 
@@ -249,7 +249,7 @@ def test_the_roster_is_read_at_most_once_per_period_and_survives_redis_errors() 
 
 def test_an_edit_shows_only_what_changed_with_times_as_clock_times() -> None:
     before = {"text": "Storm\nwarning", "priority": "info", "expires_at": NOW + 600,
-              "starts_at": None, "ack_required": False, "author": "session:sam"}  # fmt: skip
+              "starts_at": None, "ack_required": False, "author": "sam"}  # fmt: skip
     after = {**before, "priority": "urgent", "expires_at": NOW + 1200, "ack_required": True}
     assert audit_changes(before, after, TZ, NOW) == [
         ("priority", "info", "urgent"), ("expires_at", "12:23:20", "12:33:20"),
@@ -264,18 +264,18 @@ def test_a_creation_lists_what_was_set_and_a_removal_what_was_there() -> None:
     assert rows[:2] == [("service", None, "Broadband"), ("severity", None, "major")]
     assert ("text", None, "x" * 79 + "…") in rows  # long values are clipped
     assert {r[0] for r in rows} == {"service", "severity", "text"}  # empty and system fields out
-    removed = {"queue": "chat", "reason": "Slow", "expected_wait": 480, "author": "cli:jo"}
+    removed = {"queue": "chat", "reason": "Slow", "expected_wait": 480, "author": "cli: jo"}
     assert audit_changes(removed, None, TZ, NOW) == [
         ("queue", "chat", None), ("reason", "Slow", None), ("expected_wait", "8:00", None)
     ]  # fmt: skip
 
 
 def test_audit_entries_read_as_sentences() -> None:
-    entry = {"at": NOW, "actor": "session:sam", "action": "update", "kind": "outage",
+    entry = {"at": NOW, "actor": "sam", "action": "update", "kind": "outage",
              "id": "o-1", "before": {"status": "investigating"},
              "after": {"status": "identified"}}  # fmt: skip
     assert audit_entry(entry, TZ, NOW) == {
-        "time": "12:13:20", "actor": "session:sam", "verb": "updated outage", "subject": "o-1",
+        "time": "12:13:20", "actor": "sam", "verb": "updated outage", "subject": "o-1",
         "rows": [("status", "investigating", "identified")],
     }  # fmt: skip
     acked = {**entry, "action": "ack", "kind": "ack", "id": "m-1:a7", "before": None,

@@ -292,16 +292,26 @@ def test_outages_and_delay_reasons_reach_the_wall_and_leave_it(new_page, centre:
     console.fill("#console-out-eta", "+2h")
     console.locator("#console-out-queues").get_by_text("Faults & Outages").click()
     console.click("#console-out-submit")
-    expect(console.locator("#console-out-feedback")).to_have_text("Declared.")
+    expect(console.locator("#console-out-feedback")).to_have_text(
+        "Declared: Broadband — North East."
+    )
+    # Declared: the form closes and the console shows the outage itself, said by whom.
+    expect(console.locator("#console-out-form")).to_be_hidden()
+    expect(console.locator("#console-out-feedback")).to_be_visible()
+    row = console.locator("#console-outages .fb-outage", has_text="Broadband")
+    expect(row).to_be_visible()
+    expect(console.locator("#console-audit .fb-actor").first).to_have_text("sam")
+    expect(console.locator("#console-audit")).not_to_contain_text("session:")
     band = wall.locator("#outages")
     expect(band).to_contain_text("Broadband — North East", timeout=2_000)
     expect(band).to_contain_text("Engineers are on site.")
 
-    row = console.locator("#console-outages .fb-outage", has_text="Broadband")
     row.get_by_role("button", name="Update").click()
     console.locator("#console-out-status").get_by_text("Identified").click()
     console.click("#console-out-submit")
-    expect(console.locator("#console-out-feedback")).to_have_text("Updated.")
+    expect(console.locator("#console-out-feedback")).to_have_text(
+        "Updated: Broadband — North East."
+    )
     expect(band).to_contain_text("identified")
     row.get_by_role("button", name="Update").click()
     timeline = console.locator("#console-out-timeline")

@@ -26,7 +26,7 @@ from feeds.notices.messages import RETAIN_EXPIRED, Messages, targets
 from feeds.notices.outages import Outages
 from feeds.notices.service import Conflict, NotFound
 
-ME = "cli:tester"
+ME = "cli: tester"
 
 
 @pytest.fixture
@@ -134,11 +134,11 @@ def test_list_computes_status_from_times_and_orders_by_priority(messages: Messag
 
 def test_edit_keeps_id_and_author_and_audits_before_and_after(bus, messages) -> None:
     m = messages.post({"text": "v1", "ack_required": True}, ME)
-    edited = messages.edit(m["id"], {"text": "v2", "priority": "important"}, "token:other")
+    edited = messages.edit(m["id"], {"text": "v2", "priority": "important"}, "token: other")
     assert edited["id"] == m["id"] and edited["author"] == ME
     assert live(bus, "message")[m["id"]].data["text"] == "v2"
     entry = audit(bus, limit=1)[0]
-    assert (entry["action"], entry["actor"]) == ("edit", "token:other")
+    assert (entry["action"], entry["actor"]) == ("edit", "token: other")
     assert entry["before"]["text"] == "v1" and entry["after"]["text"] == "v2"
     assert entry["after"]["priority"] == "important" and entry["after"]["ack_required"] is True
 

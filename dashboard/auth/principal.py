@@ -35,9 +35,10 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """How the audit log and message authors name them: ``session:<user>``,
-        ``token:<label>``, ``proxy:<user>``, the same whichever way they made a change."""
-        return f"{self.via}:{self.name}"
+        """How the audit log and message authors name them, as people read it: a person by
+        their user name (``super``), whether they signed in here or through single sign-on;
+        an API token by its label (``token: acd-1``), since a token is a feed, not a person."""
+        return f"token: {self.name}" if self.via == "token" else self.name
 
 
 def has_role(principal: Principal | None, *roles: str) -> bool:

@@ -69,6 +69,13 @@ class Runtime:
 pass_runtime = click.make_pass_decorator(Runtime)
 
 
+def actor() -> str:
+    """How the audit log and message authors name a change made from a shell: ``cli: <login
+    name>``, the person at the keyboard, marked as the command line (the console's people are
+    named by :attr:`dashboard.auth.principal.Principal.actor`)."""
+    return f"cli: {os.environ.get('USER') or 'unknown'}"
+
+
 def redis_url() -> str:
     """``REDIS_URL``: commands that talk to Redis need a server that is already running."""
     url = os.environ.get("REDIS_URL")

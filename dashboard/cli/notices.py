@@ -2,7 +2,7 @@
 
 The commands talk to Redis directly (``REDIS_URL``, the config's prefix) through the same
 domain services as the HTTP API, so a change made here is validated, published to every screen
-and audited exactly as one made in the console; the actor is ``cli:$USER``. Times are read by
+and audited exactly as one made in the console; the actor is ``cli: $USER``. Times are read by
 :func:`feeds.times.parse_when` (ISO 8601 in the centre's zone unless it has an offset, ``14:30``
 today, ``now``, ``+10m``) and shown on the centre's clock. Bad input exits non-zero with the
 field and the reason, and changes nothing: every option is read before the service is called.
@@ -10,14 +10,13 @@ field and the reason, and changes nothing: every option is read before the servi
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from dashboard.cli.context import F, Runtime, options, pass_runtime
+from dashboard.cli.context import F, Runtime, actor, options, pass_runtime
 from feeds.bus.schema import OUTAGE_STATUSES, PRIORITIES, SEVERITIES
 from feeds.errors import SchemaError
 from feeds.times import DURATION_HINT, NO_VALUE, TIME_HINT, parse_duration, parse_when, time_text
@@ -31,11 +30,6 @@ if TYPE_CHECKING:
     from feeds.notices.outages import Outages
 
 # Like every command module, nothing here imports redis-py at module level (see context.py).
-
-
-def actor() -> str:
-    """How the audit log names a change made from a shell: ``cli:<login name>``."""
-    return f"cli:{os.environ.get('USER') or 'unknown'}"
 
 
 def _given(**fields: Any) -> dict[str, Any]:

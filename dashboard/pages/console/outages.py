@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import tzinfo
 from typing import Any, ClassVar
 
-from dash import Dash, Output, html, no_update
+from dash import Dash, Output, html
 
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import queue_name, register_item_action
@@ -78,12 +78,14 @@ def panel(config: Config) -> html.Section:
             html.Button("Declare", id="console-out-submit", className="fb-button"),
             html.Button("Cancel update", id="console-out-cancel", className=w.CANCEL_HIDDEN),
         ),
-        html.Div(id="console-out-feedback", className="fb-feedback-slot"),
         html.Div(id="console-out-timeline", className="fb-timeline"),
     )
     return w.panel(
         "Outages",
         w.live_list("console-outages"),
+        # Outside the form: the form closes once an outage is declared or saved, and what was
+        # done stays in sight next to the list that now shows it.
+        html.Div(id="console-out-feedback", className="fb-feedback-slot"),
         html.Details(
             id="console-out-details",
             className="fb-details",
@@ -130,7 +132,7 @@ class OutageForm(ItemForm):
             "service": "", "severity": "major", "status": "investigating",
             "status_options": status_options(False), "customer_wording": "",
             "internal_note": "", "workaround": "", "eta": "", "queues": [], "offer": "",
-            "open": no_update,
+            "open": False,  # done or cancelled: the list shows the outage, not an empty form
         }  # fmt: skip
 
     def filled(self, item: Mapping[str, Any], now: float) -> dict[str, Any]:
@@ -162,12 +164,11 @@ class OutageForm(ItemForm):
         return self.outages.get(item_id)
 
     def create(self, fields: dict[str, Any], by: str) -> str:
-        self.outages.declare(fields, by)
-        return "Declared."
+        return f"Declared: {self.outages.declare(fields, by)['service']}."
 
     def change(self, item_id: str, changes: dict[str, Any], by: str) -> str:
         o = self.outages.update(item_id, changes, by)
-        return "Resolved." if o["status"] == "resolved" else "Updated."
+        return f"{'Resolved' if o['status'] == 'resolved' else 'Updated'}: {o['service']}."
 
 
 def register(app: Dash, config: Config, bus: Bus) -> None:
