@@ -3,6 +3,7 @@
 import collections
 import itertools
 import threading
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -290,3 +291,43 @@ def test_run_publishes_the_floor_and_survives_a_redis_error(config):
     assert 15 <= queue_batches <= 25  # once a second, not every tick
     assert max(e.ts for e in published) <= START + 30 * 10  # about 25 s at speed 10
     assert not any(e.kind == "outage" for e in published)  # no outage unless asked for
+
+
+def test_the_featured_agent_is_on_a_contact_within_a_minute_and_stays_on_the_floor(config):
+    """The demo suggests one agent's tab: they must have a card to show, and keep having one."""
+    envs = simulate(config, seconds=3600, featured="a01", outage=True)
+    answered = [e for e in contacts(envs, "answered") if e.data.get("agent_id") == "a01"]
+    first = min(e.ts for e in answered) if answered else None
+    start_state = next(e for e in envs if e.kind == "agent" and e.id == "a01")
+    on_contact_at_start = start_state.data["contact_id"] is not None
+    assert on_contact_at_start or (first is not None and first <= START + 60)
+    states = [e.data["state"] for e in envs if e.kind == "agent" and e.id == "a01"]
+    assert "away" not in states and "offline" not in states
+    assert sorted(start_state.data["skills"]) == ["billing", "faults"]  # what the outage floods
+    assert len(answered) >= 6  # an hour of work: contact after contact
+
+
+def test_run_declares_the_scenario_outage_through_the_audited_service(config, bus):
+    """The demo's own outage is in the audit log and on its timeline, as a supervisor's is."""
+    from feeds.notices.audit import AuditLog
+    from feeds.notices.outages import Outages
+
+    stop = threading.Event()
+    ticks = itertools.count()
+    clock = lambda: START + next(ticks) * 1.0  # noqa: E731 — a second per tick
+    started = threading.Thread(
+        target=run, args=(bus, config),
+        kwargs={"seed": 1, "speed": 10, "outage": True, "stop": stop, "tick": 0.001,
+                "clock": clock},
+    )  # fmt: skip
+    started.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not AuditLog(bus.client, bus.prefix).read():
+        time.sleep(0.2)
+    stop.set()
+    started.join(30)
+    (entry,) = AuditLog(bus.client, bus.prefix).read()
+    assert (entry["actor"], entry["action"], entry["kind"]) == ("simulator", "declare", "outage")
+    (active,) = Outages(bus, config).list()["active"]
+    assert active["service"].startswith("Power network") and active["id"] == entry["id"]
+    assert Outages(bus, config).get(active["id"])["timeline"][0]["actor"] == "simulator"

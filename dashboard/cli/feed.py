@@ -28,8 +28,11 @@ if TYPE_CHECKING:
 @speed_option
 @click.option("--agents", type=int, default=24, show_default=True, callback=positive)
 @click.option("--outage", is_flag=True, help="declare an outage a minute in")
+@click.option("--featured", metavar="AGENT", help="keep this agent on the floor, on contacts")
 @pass_runtime
-def simulate(runtime: Runtime, seed: int, speed: float, agents: int, outage: bool) -> None:
+def simulate(
+    runtime: Runtime, seed: int, speed: float, agents: int, outage: bool, featured: str | None
+) -> None:
     """Run the contact-centre simulator against REDIS_URL (until Ctrl-C or SIGTERM)."""
     from feeds.simulator.playback import run
 
@@ -38,7 +41,7 @@ def simulate(runtime: Runtime, seed: int, speed: float, agents: int, outage: boo
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         run(bus, runtime.load_config(), seed=seed, speed=speed, outage=outage, agents=agents,
-            stop=stop)  # fmt: skip
+            featured=featured, stop=stop)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
 

@@ -24,6 +24,8 @@ from dashboard.cli.context import (
     speed_option,
 )
 
+FEATURED = "a01"  # the agent the demo suggests: kept on the floor and on contacts
+
 server_options = options(
     click.option("--host", default="127.0.0.1", show_default=True),
     click.option("--port", type=int, default=8050, show_default=True),
@@ -73,7 +75,7 @@ def demo(
             raise click.ClickException(f"demo users: {seeded.stderr.strip()}")
         sim = subprocess.Popen(
             [sys.executable, "-m", "dashboard.cli", "simulate", "--seed", str(seed),
-             "--speed", str(speed), "--outage"],
+             "--speed", str(speed), "--outage", "--featured", FEATURED],
         )  # fmt: skip
         try:
             print(
@@ -81,8 +83,9 @@ def demo(
                 f"\n  (Redis {os.environ['REDIS_URL']}; Ctrl-C stops everything)\n"
                 f"\n  Sign in at http://{host}:{port}/login\n"
                 f"{textwrap.indent(seeded.stdout, '  ')}"
-                f"\n  An agent lands on their tab, e.g. http://{host}:{port}/agent/a01:"
-                f"\n  the outage starts a minute in; callers on Billing and Faults get cards.\n",
+                f"\n  An agent lands on their tab, e.g. http://{host}:{port}/agent/{FEATURED}"
+                f" (sign in as {FEATURED}),\n  on a contact with its card within a minute; the"
+                " outage starts a minute in.\n",
                 flush=True,
             )
             serve_app(host, port, workers)

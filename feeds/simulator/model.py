@@ -19,6 +19,7 @@ SOURCE = "simulator"
 WARMUP = 1800.0  # simulated before ``start`` so the floor is busy from the first second
 ROSTER_EVERY = 900.0  # shifts start and end on the quarter hour
 OUTAGE_AFTER = 60.0
+OUTAGE_QUEUES = ("faults", "billing")  # what the scenario's outage floods, when configured
 OUTAGE_SURGE = 1.6  # arrival multiplier on the affected queues once the outage starts
 TARGET_OCCUPANCY = 0.9
 SHRINKAGE = 0.13  # share of on-shift time spent away (breaks, lunch, coaching, training)

@@ -12,9 +12,11 @@ from datetime import datetime
 import redis
 
 from feeds.bus.bus import Bus
-from feeds.bus.schema import make_envelope
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.metrics.aggregator import Aggregator
+from feeds.notices.outages import OUTAGE_FIELDS, Outages
 from feeds.simulator.model import OUTAGE_AFTER, SOURCE
 from feeds.simulator.simulation import Simulation
 
@@ -40,6 +42,7 @@ def run(
     speed: float = 1.0,
     outage: bool = False,
     agents: int = 24,
+    featured: str | None = None,
     stop: threading.Event,
     tick: float = 0.25,
     stats_every: float = 1.0,
@@ -49,7 +52,8 @@ def run(
 
     It first plays up to six hours of the centre's day so far (not before local midnight), so
     the day's totals, the contact history and the agents' stats look like a real afternoon;
-    the outage scenario still starts a minute after launch.
+    the outage scenario still starts a minute after launch. The outage is declared as a
+    supervisor would declare it (:class:`Outages`: audited, on its timeline), by ``simulator``.
 
     Queue statistics come from an :class:`Aggregator` fed with the same events, as they would
     for a real ACD that only sends raw events. A Redis failure never ends the run: the events
@@ -59,8 +63,9 @@ def run(
     history_from = max(began - BACKFILL, day_start(began, config))
     sim = Simulation(
         config, seed=seed, start=history_from, agents=agents, outage=outage,
-        outage_after=began - history_from + OUTAGE_AFTER,
+        outage_after=began - history_from + OUTAGE_AFTER, featured=featured,
     )  # fmt: skip
+    notices: list[Envelope] = []  # outages to declare through the notices service
     aggregator = Aggregator(config)
     pending = sim.advance(began)  # today so far, published on the first tick
     for env in pending:
@@ -72,6 +77,8 @@ def run(
         real = clock()
         now = began + (real - began) * speed
         events = sim.advance(now)
+        notices += [e for e in events if e.kind == "outage"]
+        events = [e for e in events if e.kind != "outage"]
         for env in events:
             aggregator.apply(env)
         pending.extend(events)
@@ -89,6 +96,9 @@ def run(
         try:
             for i in range(0, len(batch), BACKFILL_BATCH):
                 bus.publish_many(batch[i : i + BACKFILL_BATCH])
+            while notices:
+                declare(bus, config, notices[0], clock)
+                del notices[0]  # declared (or refused): a Redis error leaves it for a later tick
         except redis.RedisError as exc:
             if not failing:
                 log.warning("publishing failed, retrying every tick: %s", exc)
@@ -104,3 +114,14 @@ def run(
                 last_beat = real
         if stop.wait(tick):
             return
+
+
+def declare(bus: Bus, config: Config, outage: Envelope, clock: Callable[[], float]) -> None:
+    """Declare the scenario's outage through the notices service, so it is audited (by
+    ``simulator``) and has a timeline, as one a supervisor declares. One the service refuses
+    is logged and dropped: the demo goes on without it."""
+    fields = {k: v for k, v in outage.data.items() if k in OUTAGE_FIELDS}
+    try:
+        Outages(bus, config, clock=clock).declare(fields, SOURCE)
+    except SchemaError as exc:
+        log.warning("the scenario's outage was refused: %s", exc)

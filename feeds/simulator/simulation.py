@@ -49,7 +49,10 @@ class Simulation:
         agents: int = 24,
         outage: bool = False,
         outage_after: float = cm.OUTAGE_AFTER,
+        featured: str | None = None,
     ) -> None:
+        """``featured``: an agent kept on the floor and first in line for contacts on the
+        queues an outage floods (the demo's suggested agent, so their card shows at once)."""
         if agents < 1:
             raise ValueError("agents must be at least 1")
         self.config = config
@@ -65,9 +68,10 @@ class Simulation:
         self._waiting: dict[str, deque[LiveContact]] = {q.id: deque() for q in config.queues}
         self._tags: dict[int, list[str]] = {}
         self._rates = self._peak_rates(agents)
-        self._surge_queues = [q for q in ("faults", "billing") if outage and config.queue(q)]
+        self._surge_queues = [q for q in cm.OUTAGE_QUEUES if outage and config.queue(q)]
         self._surge_since = math.inf
         self._agents = self._hire(agents)
+        self._featured = self._feature(featured)
         self._teams: dict[str, list[FloorAgent]] = {}
         for agent in self._agents:
             self._teams.setdefault(agent.team, []).append(agent)
@@ -165,12 +169,22 @@ class Simulation:
             hired.append(FloorAgent(f"a{i + 1:02d}", name, team, skills))
         return hired
 
+    def _feature(self, agent_id: str | None) -> FloorAgent | None:
+        """The featured agent, moved onto the voice queues an outage floods (with no random
+        draw of its own: the same seed still gives the same centre)."""
+        agent = next((a for a in self._agents if a.id == agent_id), None)
+        voice = [q.id for q in self.config.queues if q.channel == "voice"]
+        if agent is not None and voice:
+            flooded = [q for q in voice if q in cm.OUTAGE_QUEUES]
+            agent.team, agent.skills = "North", flooded or voice[:2]
+        return agent
+
     def _staff(self) -> None:
         """Put each team's rostered share on the floor at the start of the warm-up."""
         for members in self._teams.values():
             on_shift = self._rng.sample(members, self._target(len(members)))
             for agent in members:
-                if agent in on_shift:
+                if agent in on_shift or agent is self._featured:
                     agent.state = "available"
                     agent.since = self.now - self._rng.uniform(0, 300)
                     agent.login_at = agent.since - self._rng.uniform(0, 4 * 3600)
@@ -231,7 +245,8 @@ class Simulation:
         self._emit_contact(contact, "offered")
         idle = [a for a in self._agents if a.state == "available" and queue.id in a.skills]
         if idle:
-            self._route(contact, min(idle, key=lambda a: a.since))  # the longest idle
+            featured = self._featured in idle
+            self._route(contact, self._featured if featured else min(idle, key=lambda a: a.since))
             return
         self._waiting[queue.id].append(contact)
         patience = cm.CHANNELS[queue.channel].patience
@@ -331,6 +346,8 @@ class Simulation:
         return away < max(1, round(cm.MAX_AWAY_SHARE * on_shift))
 
     def _plan_away(self, agent: FloorAgent, after: float) -> None:
+        if agent is self._featured:
+            return  # stays on the floor: the demo points people at this agent's tab
         agent.next_away = after + self._rng.uniform(*cm.AWAY_GAP_MINUTES) * 60
         self._at(agent.next_away, self._away_due, agent)
 
@@ -364,7 +381,11 @@ class Simulation:
         first, and nobody is cut off mid-contact or mid-break."""
         for members in self._teams.values():
             target = self._target(len(members))
-            on = [a for a in members if a.state != "offline" and not a.leaving]
+            on = [
+                a
+                for a in members
+                if a.state != "offline" and not a.leaving and a is not self._featured
+            ]
             if len(on) < target:
                 staying = [a for a in members if a.leaving]
                 offline = sorted(
