@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.schema import Ident
 
 DEFAULT_PATH = "floorboard.toml"
@@ -69,13 +70,6 @@ class Queue(_Section):
     sl_threshold: float = Field(default=20, gt=0)  # seconds
     short_abandon: float = Field(default=5, ge=0)  # abandons faster than this are not counted
     thresholds: Thresholds = Thresholds()
-
-
-class Board(_Section):
-    id: Ident
-    title: str = Field(min_length=1, max_length=80)
-    queues: list[Ident] = Field(min_length=1)
-    rotate_seconds: float = Field(default=0, ge=0)  # 0: no rotation
 
 
 class Centre(_Section):
@@ -153,8 +147,11 @@ class Config(_Section):
     stream: Stream = Stream()
     access: Access = Access()
     moments: Moments = Moments()
+    wall: Wall = Wall()
     queues: list[Queue] = Field(min_length=1)
-    boards: list[Board] = Field(min_length=1)
+    boards: list[Board] = Field(min_length=1)  # feeds/boards.py
+
+    _every_queue_by_default = model_validator(mode="before")(fill_queues)
 
     @model_validator(mode="after")
     def _references(self) -> Config:
@@ -164,7 +161,7 @@ class Config(_Section):
         for i, board in enumerate(self.boards):
             for q in board.queues:
                 if q not in ids:
-                    raise _RefError(f"boards.{i}.queues", f"unknown queue {q!r}")
+                    raise KeyedError(f"boards.{i}.queues", f"unknown queue {q!r}")
         if len({b.id for b in self.boards}) != len(self.boards):
             raise ValueError("board ids must be unique")
         return self
@@ -180,14 +177,6 @@ class Config(_Section):
         return next((b for b in self.boards if b.id == board_id), None)
 
 
-class _RefError(ValueError):
-    """A cross-reference error that knows its own key (pydantic reports it at the root)."""
-
-    def __init__(self, key: str, reason: str) -> None:
-        super().__init__(reason)
-        self.key = key
-
-
 def parse_config(data: dict, path: str = "<config>") -> Config:
     """Validate a parsed TOML document."""
     try:
@@ -196,8 +185,8 @@ def parse_config(data: dict, path: str = "<config>") -> Config:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"])
         cause = err.get("ctx", {}).get("error")
-        if isinstance(cause, _RefError):
-            key = cause.key
+        if isinstance(cause, KeyedError):
+            key = f"{key}.{cause.key}" if key else cause.key
         reason = str(cause) if cause else err["msg"]
         if err["type"] == "extra_forbidden":
             reason = "unknown key"
