@@ -19,15 +19,17 @@ from dashboard.auth import init_auth
 from dashboard.auth.credentials import ended_credentials
 from dashboard.auth.sessions import load_secret_key
 from dashboard.live.hub import Hub
+from dashboard.live.stream import VERSION
 from dashboard.live.stream import blueprint as stream_blueprint
 from dashboard.pages import index
-from dashboard.pages.assets import PagesDash
+from dashboard.pages.assets import PagesDash, release
 from dashboard.pages.login import views as login
 from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
-from feeds.config import Config, load_config
+from feeds.config import Config
 from feeds.customers.history import CustomerHistory, HistoryCache
+from feeds.live_config import LiveConfig
 from feeds.notices.audience import Roster
 from feeds.notices.messages import Messages
 
@@ -43,8 +45,10 @@ class Services:
 
 
 def create_app(config: Config | None = None, redis_url: str | None = None) -> PagesDash:
-    """The Dash app (its Flask server is ``.server``) for ``config`` (default: the config file)."""
-    config = config or load_config()
+    """The Dash app (its Flask server is ``.server``) for ``config`` (default: the config file,
+    which the walls then follow as it changes)."""
+    live = LiveConfig(None, config) if config is not None else LiveConfig.from_file()
+    config = live()
     bus = Bus.from_url(
         redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         config.redis.prefix,
@@ -91,13 +95,14 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     server.register_blueprint(
         stream_blueprint(
             hub,
-            view_factory(config, roster, history),
+            view_factory(config, roster, history, live),
             coalesce_ms=config.stream.coalesce_ms,
             cache=snapshot_cache,
+            release=release(index.ASSETS, VERSION),
         )
     )
     server.register_blueprint(api.blueprint(bus, config))
-    index.register(app, config, bus)
+    index.register(app, config, bus, live)
     # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh
     # worker got 500s for the JS bundles (plotly/dash#3971).
     app._setup_server()

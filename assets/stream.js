@@ -21,6 +21,7 @@
     var SILENCE_MS = 25000; // heartbeats come every 10 s: 25 s of nothing means a dead stream
     var CLOSED_RETRY_MS = [2000, 5000]; // when we reopen the stream ourselves, jittered
     var CLOCK_WINDOW_MS = 120000; // server-time samples kept for the clock offset
+    var RELOAD_GAP_MS = 15000; // a page reloads itself at most this often (see onVersion)
     var LOST = "Connection to the server lost \u2014 reconnecting\u2026 (showing last values)";
     var BUS_DOWN = "Data bus unavailable \u2014 showing last values since ";
     var LINK_LABELS = {
@@ -39,7 +40,9 @@
         items: {},
         timer: null,
         retry: null,
-        rotation: null
+        rotation: null,
+        release: null, // the app release this page was built by (the first the stream said)
+        reloading: false
     };
 
     var H = window.floorboard; // render.js: loaded first (Dash loads assets/ alphabetically)
@@ -106,6 +109,35 @@
         H.setProps("clock", {children: H.clockFormat(now)});
     }
 
+    // -- a new release or layout: reload ---------------------------------------------------
+
+    // The server says which release it runs and which layout the view's items fit (a wall's
+    // board version). A page built by another release, or for another layout (its board was
+    // edited), reloads itself, if its view asks for that (walls do; forms would lose work).
+    // Never more than once per RELOAD_GAP_MS: while workers disagree for a moment, a screen
+    // waits rather than flickers.
+    function onVersion(d) {
+        if (S.release === null) {
+            S.release = d.app;
+        }
+        var stale = d.app !== S.release ||
+            (S.view.layout !== undefined && d.layout !== S.view.layout);
+        if (!stale || !S.view.reload || S.reloading) {
+            return;
+        }
+        S.reloading = true;
+        var last = 0;
+        try {
+            last = Number(window.sessionStorage.getItem("fb-reloaded")) || 0;
+        } catch (e) { /* storage refused: reload at once */ }
+        setTimeout(function () {
+            try {
+                window.sessionStorage.setItem("fb-reloaded", String(Date.now()));
+            } catch (e) { /* nothing to remember it in */ }
+            window.location.reload();
+        }, Math.max(0, last + RELOAD_GAP_MS - Date.now()));
+    }
+
     // -- the stream ----------------------------------------------------------------------
 
     function onEvent(handler) {
@@ -156,6 +188,7 @@
         });
         es.addEventListener("system", busStatus);
         es.addEventListener("heartbeat", busStatus);
+        es.addEventListener("version", onEvent(onVersion));
         // A stream that opens again after an error may resume from Last-Event-ID with no
         // snapshot, so the band goes as soon as the server answers, not at the next snapshot.
         es.onopen = function () {
@@ -214,12 +247,14 @@
         if (!S.timer) {
             S.timer = setInterval(tick, TICK_MS);
         }
-        // A view may hand over to another page after a while (a rotating wall): a plain
-        // navigation, so the next page starts from its own snapshot.
+        // A view may hand over to another page after a while (a rotating wall): Dash's own
+        // page router draws it, with no reload and no blank screen; its stream starts from a
+        // snapshot of its own.
         clearTimeout(S.rotation);
         if (view.rotate) {
             S.rotation = setTimeout(function () {
-                window.location.assign(view.rotate.next);
+                window.dash_clientside.set_props("_pages_location",
+                    {pathname: view.rotate.path, search: view.rotate.search});
             }, view.rotate.seconds * 1000);
         }
         render();

@@ -25,17 +25,12 @@ how to add a tile type).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feeds.bus.schema import Ident
-
-if TYPE_CHECKING:
-    from feeds.config import Config
 
 
 @dataclass(frozen=True)
@@ -134,9 +129,9 @@ class Board(_Section):
         tiles: list[Tile] = []
         for word in row.split():
             name, _, arg = word.partition(":")
-            tiles += [Tile("queue", q) for q in self.queues] if name == "queues" else [
-                Tile(name, arg)
-            ]
+            tiles += (
+                [Tile("queue", q) for q in self.queues] if name == "queues" else [Tile(name, arg)]
+            )
         return tiles
 
     @property
@@ -169,17 +164,3 @@ def fill_queues(data: object) -> object:
     ids = [q["id"] for q in data["queues"] if isinstance(q, dict) and "id" in q]
     filled = [{"queues": ids, **b} if isinstance(b, dict) else b for b in boards]
     return {**data, "boards": filled}
-
-
-def board_version(config: Config, board: Board) -> str:
-    """A short hash of everything a board's screen is built from: the board, its queues, the
-    centre and the wall settings. A screen whose version is no longer the app's reloads."""
-    queues = [q.model_dump(mode="json") for q in config.queues if q.id in board.queues]
-    parts = {
-        "board": board.model_dump(mode="json"),
-        "queues": queues,
-        "centre": config.centre.model_dump(mode="json"),
-        "wall": config.wall.model_dump(mode="json"),
-    }
-    text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()[:12]

@@ -6,7 +6,9 @@ a wall screen whose thresholds silently fell back to defaults.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
 import os
 import tomllib
 from pathlib import Path
@@ -176,6 +178,19 @@ class Config(_Section):
     def board(self, board_id: str) -> Board | None:
         return next((b for b in self.boards if b.id == board_id), None)
 
+    def board_version(self, board: Board) -> str:
+        """A short hash of everything a board's screen is built from: the board, its queues,
+        the centre and the wall settings. An open screen whose version is no longer the app's
+        reloads itself (a config change reaches the walls)."""
+        parts = {
+            "board": board.model_dump(mode="json"),
+            "queues": [q.model_dump(mode="json") for q in self.queues if q.id in board.queues],
+            "centre": self.centre.model_dump(mode="json"),
+            "wall": self.wall.model_dump(mode="json"),
+        }
+        text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
 
 def parse_config(data: dict, path: str = "<config>") -> Config:
     """Validate a parsed TOML document."""
@@ -195,9 +210,14 @@ def parse_config(data: dict, path: str = "<config>") -> Config:
         raise ConfigError(path, key, reason.removeprefix("Value error, ")) from None
 
 
+def config_path(path: str | os.PathLike[str] | None = None) -> Path:
+    """Where the config is: ``path``, ``$FLOORBOARD_CONFIG`` or ``./floorboard.toml``."""
+    return Path(path or os.environ.get("FLOORBOARD_CONFIG") or DEFAULT_PATH)
+
+
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the config from ``path``, ``$FLOORBOARD_CONFIG`` or ``./floorboard.toml``."""
-    path = Path(path or os.environ.get("FLOORBOARD_CONFIG") or DEFAULT_PATH)
+    """Load the config from :func:`config_path`."""
+    path = config_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from feeds.config import Config, ConfigError, load_config
+from feeds.config import Config, ConfigError, config_path, load_config
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,13 @@ class LiveConfig:
         self._checked = clock()
         self._stamp = self._stat()
         self._lock = threading.Lock()
+
+    @classmethod
+    def from_file(cls, path: str | Path | None = None) -> LiveConfig:
+        """The config file (:func:`feeds.config.config_path`), loaded now (a bad one raises
+        :class:`ConfigError`) and followed from then on."""
+        where = config_path(path)
+        return cls(where, load_config(where))
 
     def _stat(self) -> tuple[int, int] | None:
         if self.path is None:

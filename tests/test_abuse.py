@@ -18,6 +18,7 @@ import requests
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus, connect
 from feeds.bus.schema import make_envelope
+from feeds.config import load_config
 
 
 class _Payload:
@@ -38,7 +39,9 @@ def test_a_pickle_planted_in_the_snapshot_cache_runs_nothing(
     app = start_app(redis_server.url, prefix)
     marker = tmp_path / "owned"
     planted = b"!" + pickle.dumps(_Payload(marker))  # what flask-caching's pickles look like
-    for key in (f"{prefix}cache:snapshot:wall:main", f"{prefix}cache:snapshot:wall:voice"):
+    config = load_config(app.config)
+    for board in config.boards:
+        key = f"{prefix}cache:snapshot:wall:{board.id}@{config.board_version(board)}"
         bus.client.set(key, planted, ex=60)
     status, body = app.get("/api/v1/snapshot?view=wall&board=main")
     time.sleep(0.5)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.boards import DEFAULT_ROWS, TILES, Tile, board_version
+from feeds.boards import DEFAULT_ROWS, TILES, Tile
 from feeds.config import ConfigError, load_config
 from feeds.live_config import LiveConfig
 
@@ -116,13 +116,13 @@ def test_a_board_version_changes_with_what_its_screen_is_built_from(tmp_path: Pa
     config = load_config(write(tmp_path, GOOD))
     main, team = config.boards
     again = load_config(write(tmp_path, GOOD.replace('"ticker"', '"ticker" ')))
-    assert board_version(again, again.boards[1]) == board_version(config, team)  # same board
+    assert again.board_version(again.boards[1]) == config.board_version(team)  # same board
     moved = load_config(write(tmp_path, GOOD.replace('"agent_grid logo"', '"logo agent_grid"')))
-    assert board_version(moved, moved.boards[1]) != board_version(config, team)
-    assert board_version(moved, moved.boards[0]) == board_version(config, main)  # untouched
+    assert moved.board_version(moved.boards[1]) != config.board_version(team)
+    assert moved.board_version(moved.boards[0]) == config.board_version(main)  # untouched
     renamed = load_config(write(tmp_path, GOOD.replace('name = "Chat"', 'name = "Web chat"')))
-    assert board_version(renamed, renamed.boards[0]) != board_version(config, main)
-    assert board_version(renamed, renamed.boards[1]) == board_version(config, team)  # no chat
+    assert renamed.board_version(renamed.boards[0]) != config.board_version(main)
+    assert renamed.board_version(renamed.boards[1]) == config.board_version(team)  # no chat
 
 
 def test_live_config_reads_a_changed_file_and_keeps_the_last_good_one(tmp_path: Path) -> None:

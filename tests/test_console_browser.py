@@ -302,9 +302,9 @@ def test_outages_and_delay_reasons_reach_the_wall_and_leave_it(new_page, centre:
     expect(row).to_be_visible()
     expect(console.locator("#console-audit .fb-actor").first).to_have_text("sam")
     expect(console.locator("#console-audit")).not_to_contain_text("session:")
-    band = wall.locator("#outages")
+    band = wall.locator("#bands")
     expect(band).to_contain_text("Broadband — North East", timeout=2_000)
-    expect(band).to_contain_text("Engineers are on site.")
+    expect(band).to_contain_text("Faults & Outages")  # the queues it hits
 
     row.get_by_role("button", name="Update").click()
     console.locator("#console-out-status").get_by_text("Identified").click()

@@ -32,7 +32,7 @@ def test_snapshot_first_then_updates_with_seq_as_id(bus: Bus, redis_server, pref
     items = snap["data"]["items"]
     assert items["tile:billing"]["fields"]["waiting"]["text"] == "3"
     assert set(items) == {"tile:billing", "tile:faults", "tile:moving", "tile:chat", "tile:email",
-                          "agents", "outages", "messages"}  # fmt: skip
+                          "agents", "messages", "bands"}  # fmt: skip
     assert snap["data"]["bus"]["up"] is True
     seq = bus.publish(q("faults", 11))
     up = s.next_of("update")

@@ -145,9 +145,10 @@ def test_wall_view_routes_changes_to_the_items_they_touch() -> None:
     assert view.affected(stats()) == {"tile:billing", "agents"}
     assert view.affected(make_envelope("queue", "chat", {}, ts=NOW)) == set()  # not on board
     assert view.affected(agent("a1", "available", [])) == {"agents"}
-    assert view.affected(message("m", "info", {"kind": "all"}, NOW)) == {"messages"}
-    assert view.keys() == ["tile:billing", "tile:faults", "tile:moving", "agents", "outages",
-                           "messages"]  # fmt: skip
+    assert view.affected(message("m", "info", {"kind": "all"}, NOW)) == {"messages", "bands"}
+    assert view.affected(outage("o", "major", [], NOW)) == {"bands"}  # no outage tile: the band
+    assert view.keys() == ["tile:billing", "tile:faults", "tile:moving", "agents", "messages",
+                           "bands"]  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,11 @@ where it left off or gets a fresh snapshot. Heartbeats keep proxies from closing
 and let the page notice a dead connection. ``retry`` is jittered so that, after a restart,
 thousands of screens do not come back in the same millisecond.
 
+After its first frames every stream sends a ``version`` event: the app's release and the
+layout the view's items fit (a board's version, :mod:`feeds.boards`), again whenever that
+layout changes. A page built for another release or layout reloads itself (``stream.js``):
+an upgrade or a config change reaches open screens with nobody touching them.
+
 ``/api/v1/snapshot`` serves the same snapshot as JSON, under the same access rules, for
 clients that poll or that want the state before they open a stream.
 """
@@ -28,9 +33,10 @@ from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal, error_response
 from dashboard.live.hub import Hub
 from dashboard.live.spec import ViewFactory, ViewSpec
-from dashboard.live.sse import retry_frame
+from dashboard.live.sse import frame, retry_frame
 
 HEARTBEAT_SECONDS = 10.0
+RECHECK_SECONDS = 2.0  # how often a stream asks whether its view's layout is still current
 RETRY_MS = (1000, 3000)
 SNAPSHOT_CACHE_SECONDS = 1
 VERSION = version("floorboard")  # in /healthz: which release a worker runs
@@ -71,6 +77,10 @@ def _socket_abort() -> Callable[[], None] | None:
     return abort
 
 
+def version_frame(release: str, layout: str | None) -> bytes:
+    return frame("version", {"app": release, "layout": layout})
+
+
 def event_stream(
     hub: Hub,
     spec: ViewSpec,
@@ -78,21 +88,32 @@ def event_stream(
     coalesce: float = 0.0,
     abort: Callable[[], None] | None = None,
     credential: Hashable | None = None,
+    release: str = VERSION,
+    layout: Callable[[], str | None] | None = None,
 ) -> Iterator[bytes]:
     """The stream's frames. With ``coalesce`` (seconds) > 0 the writer, once woken, lets a
-    burst gather for that long and writes it as one chunk: one write per client per window."""
+    burst gather for that long and writes it as one chunk: one write per client per window.
+    ``layout``: the view's layout now, asked every :data:`RECHECK_SECONDS`."""
     client, first = hub.attach(spec, last_event_id, abort, credential)
+    shown = getattr(spec, "layout", None)
     try:
         yield retry_frame(random.randint(*RETRY_MS)) + b"".join(first)
+        yield version_frame(release, shown)
+        written = time.monotonic()
         while not client.dropped:
-            woken = client.wake.wait(HEARTBEAT_SECONDS)
+            woken = client.wake.wait(RECHECK_SECONDS if layout else HEARTBEAT_SECONDS)
             if woken and coalesce:
                 time.sleep(coalesce)
             client.wake.clear()
             if client.dropped:
                 break
             chunks = client.take()
-            yield b"".join(chunks) if chunks else hub.heartbeat_frame(time.time())
+            if layout is not None and (now := layout()) != shown:
+                shown = now
+                chunks.append(version_frame(release, shown))
+            if chunks or woken or time.monotonic() - written >= HEARTBEAT_SECONDS:
+                yield b"".join(chunks) if chunks else hub.heartbeat_frame(time.time())
+                written = time.monotonic()
     finally:
         hub.detach(spec, client)
 
@@ -103,10 +124,12 @@ def blueprint(
     *,
     coalesce_ms: int = 0,
     cache: Cache | None = None,
+    release: str = VERSION,
 ) -> Blueprint:
     """The stream, snapshot and health routes. ``cache``: shares each view's snapshot for
     ``SNAPSHOT_CACHE_SECONDS`` between the app's processes (a reconnect storm asks the same
-    thing thousands of times)."""
+    thing thousands of times). ``release``: what this app's pages are built from (the package
+    version and its scripts' fingerprint, :func:`dashboard.pages.assets.release`)."""
     bp = Blueprint("stream", __name__)
 
     def guarded(route: Callable[[], Response]) -> Callable[[], Response]:
@@ -133,14 +156,31 @@ def blueprint(
     def refused(exc: Refusal) -> Response:
         return error_response(exc.status, exc.field, exc.reason)
 
+    def layout_now(spec: ViewSpec) -> Callable[[], str | None] | None:
+        """For a view with a layout (a wall): its layout as the factory would build it now;
+        None once it is gone (a board removed: the page reloads into "unknown board")."""
+        if getattr(spec, "layout", None) is None:
+            return None
+        params = request.args.to_dict()
+        view, principal = params.pop("view", ""), current_principal()
+
+        def now() -> str | None:
+            try:
+                return getattr(view_factory(view, params, principal), "layout", None)
+            except (LookupError, PermissionError):
+                return None
+
+        return now
+
     @bp.get("/stream")
     @guarded
     def stream() -> Response:
         spec = view_spec()
         hub.start()
         frames = event_stream(
-            hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort(), g.get("credential")
-        )
+            hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort(), g.get("credential"),
+            release, layout_now(spec),
+        )  # fmt: skip
         return Response(
             frames,
             mimetype="text/event-stream",
@@ -171,7 +211,7 @@ def blueprint(
             "seq": hub.seq,
             "streams": hub.client_count(),
             "dropped": hub.dropped,
-            "version": VERSION,
+            "version": release,
         }
         return jsonify(body), 200 if live["up"] else 503
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib.util
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,20 @@ def register(app: Dash, declared: Iterable[PageAssets]) -> None:
         Output("fb-conn", "data"),
         Input("fb-view", "data"),
     )
+
+
+def release(declared: Iterable[PageAssets], version: str) -> str:
+    """What the app's pages are built from: ``$FLOORBOARD_RELEASE`` (a deployment's build id),
+    else the package ``version`` and a fingerprint of every script and stylesheet served. An
+    open page that meets another release reloads itself (``stream.js``): after an upgrade, a
+    wall never keeps running yesterday's scripts against today's server."""
+    given = os.environ.get("FLOORBOARD_RELEASE")
+    if given:
+        return given
+    files = sorted(SHARED.glob("*.js")) + sorted(SHARED.glob("*.css"))
+    files += [a.folder / name for a in declared for name in (*a.scripts, *a.styles)]
+    digest = hashlib.sha256("".join(_version(path) for path in files).encode())
+    return f"{version}+{digest.hexdigest()[:8]}"
 
 
 def _version(path: Path) -> str:

@@ -9,6 +9,8 @@ load with a head of its own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dash
 from dash import Dash, html
 
@@ -22,25 +24,47 @@ from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config
 
+ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, login.ASSETS)
 
-def register(app: Dash, config: Config, bus: Bus) -> None:
+
+def _text(value: object) -> str:
+    """A query parameter as one string (Dash gives a list when one is repeated)."""
+    return value if isinstance(value, str) else ""
+
+
+def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) -> None:
+    """The pages; walls and the index follow the config file as it changes (``live``)."""
+
     def index_layout(**_: str) -> html.Div:
+        boards = live().boards
         return html.Div(
             className="index",
             children=[
                 html.H1(config.centre.name),
                 html.H2("Wall screens"),
-                html.Ul([html.Li(html.A(b.title, href=f"/wall/{b.id}")) for b in config.boards]),
+                html.Ul([html.Li(html.A(b.title, href=f"/wall/{b.id}")) for b in boards]),
                 html.H2("Supervisors"),
                 html.Ul([html.Li(html.A("Supervisor console", href=console.PATH))]),
             ],
         )
 
     dash.register_page("index", path="/", layout=index_layout, title=config.centre.name)
+
+    def wall_layout(board_id: str = "", **query: object) -> html.Div:
+        given = {k: _text(query.get(k)) for k in ("rotate", "every", "theme")}
+        return wall.layout(live(), board_id, **given)
+
     dash.register_page(
         "wall",
         path_template="/wall/<board_id>",
-        layout=lambda board_id="", **_: wall.layout(config, board_id),
+        layout=wall_layout,
+        title=f"{config.centre.name} · wall",
+        page_assets=WALL_ASSETS,
+    )
+    dash.register_page(
+        "walls",  # /wall?rotate=main,billing: the boards in turn, from the first
+        path="/wall",
+        layout=wall_layout,
         title=f"{config.centre.name} · wall",
         page_assets=WALL_ASSETS,
     )
@@ -60,4 +84,4 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
         page_assets=AGENT_ASSETS,
     )
     agent.register_callbacks(app, config, bus)
-    assets.register(app, [WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, login.ASSETS])
+    assets.register(app, ASSETS)

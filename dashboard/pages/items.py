@@ -178,13 +178,15 @@ def outage_band(outages: Iterable[Envelope], queue_ids: Iterable[str]) -> Item:
     return outage_list([outage_entry(o) for o in active])
 
 
-def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: float) -> Item:
-    """Messages for the whole floor or these queues that have not expired.
+def message_ticker(
+    messages: Iterable[Envelope], queue_ids: Iterable[str], now: float, team: str | None = None
+) -> Item:
+    """Messages for the whole floor, these queues (or ``team``) that have not expired.
 
     Start and expiry travel with each entry so the browser shows and hides them on the second,
     without the server having to send anything at those moments.
     """
-    floor = Reader(queues=frozenset(queue_ids))
+    floor = Reader(queues=frozenset(queue_ids), team=team)
     entries = []
     for m in sorted(messages, key=lambda m: message_order(m.data, m.ts)):
         d = m.data

@@ -26,21 +26,33 @@ def view_factory(
     config: Config,
     roster: Callable[[], Mapping[str, Agent]] = dict,
     history: History | None = None,
+    live: Callable[[], Config] | None = None,
 ) -> ViewFactory:
     """The factory the stream routes call.
 
     ``roster`` gives the agents known beyond the bus's agent states (the console's
     acknowledgement counts, an agent with no state yet); ``history`` reads a customer's earlier
-    contacts for the agent tab's moment-of-truth card.
+    contacts for the agent tab's moment-of-truth card; ``live`` gives the config as the file
+    says now (:class:`feeds.live_config.LiveConfig`), which walls follow.
     """
+    walls: dict[str, WallView] = {}  # for the config in use: an open wall asks every 2 s
+    current = [config]
+
+    def wall(board_id: str) -> WallView:
+        now = live() if live is not None else config
+        if now is not current[0]:
+            current[0] = now
+            walls.clear()
+        board = now.board(board_id)
+        if board is None:
+            raise LookupError(f"board: unknown board {board_id!r}")
+        if board_id not in walls:
+            walls[board_id] = WallView(now, board)
+        return walls[board_id]
 
     def view_for(view: str, params: dict[str, str], principal: Principal | None) -> ViewSpec:
         if view == "wall":
-            board_id = params.get("board", "")
-            board = config.board(board_id)
-            if board is None:
-                raise LookupError(f"board: unknown board {board_id!r}")
-            return WallView(config, board)
+            return wall(params.get("board", ""))
         if view == "console":
             return ConsoleView(config, roster)
         if view == "agent":

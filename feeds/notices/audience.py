@@ -69,12 +69,13 @@ def targets(audience: Mapping[str, Any], agents: Mapping[str, Agent]) -> list[st
 @dataclass(frozen=True)
 class Reader:
     """Who is reading key messages, for :func:`reaches`: one agent (the messages aimed at them),
-    the floor (walls and viewers: messages for everyone, or for one of ``queues``; any queue
-    when None), or a supervisor (``everything``)."""
+    the floor (walls and viewers: messages for everyone, or for one of ``queues``, any queue
+    when None, or for ``team``, a team's own wall), or a supervisor (``everything``)."""
 
     agent: Agent | None = None
     queues: frozenset[str] | None = None
     everything: bool = False
+    team: str | None = None
 
 
 SUPERVISOR = Reader(everything=True)
@@ -89,7 +90,11 @@ def reaches(audience: Mapping[str, Any], reader: Reader) -> bool:
     if reader.agent is not None:
         return reader.agent.id in targets(audience, {reader.agent.id: reader.agent})
     kind, value = audience["kind"], audience.get("value")
-    return kind == "all" or (kind == "queue" and (reader.queues is None or value in reader.queues))
+    return (
+        kind == "all"
+        or (kind == "queue" and (reader.queues is None or value in reader.queues))
+        or (kind == "team" and reader.team is not None and value == reader.team)
+    )
 
 
 def audience_text(

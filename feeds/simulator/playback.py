@@ -118,10 +118,15 @@ def run(
 
 def declare(bus: Bus, config: Config, outage: Envelope, clock: Callable[[], float]) -> None:
     """Declare the scenario's outage through the notices service, so it is audited (by
-    ``simulator``) and has a timeline, as one a supervisor declares. One the service refuses
-    is logged and dropped: the demo goes on without it."""
+    ``simulator``) and has a timeline, as one a supervisor declares; not again while one of an
+    earlier run is still active. One the service refuses is logged and dropped: the demo goes
+    on without it."""
     fields = {k: v for k, v in outage.data.items() if k in OUTAGE_FIELDS}
+    outages = Outages(bus, config, clock=clock)
+    if any(o["service"] == fields["service"] for o in outages.list()["active"]):
+        log.info("the scenario's outage is still active from an earlier run")
+        return
     try:
-        Outages(bus, config, clock=clock).declare(fields, SOURCE)
+        outages.declare(fields, SOURCE)
     except SchemaError as exc:
         log.warning("the scenario's outage was refused: %s", exc)

@@ -1,16 +1,21 @@
-"""The wall screen ``/wall/<board>``: big queue tiles read from across the floor.
+"""The wall screen ``/wall/<board>``: a board's tiles, read from across the floor.
 
-The layout is built here from the config and never re-rendered by the server: the page's one
-stream (see :mod:`dashboard.live.stream`) is applied in the browser by the shared client
+The layout is built here from the config (:mod:`feeds.boards`: the board's rows of tiles, each
+drawn by :mod:`.tiles`) and never re-rendered by the server: the page's one stream (see
+:mod:`dashboard.live.stream`) is applied in the browser by the shared client
 ``assets/stream.js``, which calls the renderers in ``wall.js`` (next to this file); they set
-props on the components below through ``dash_clientside.set_props``. Item ``key``'s field ``f``
-lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries the stream URL
-and a manifest of exactly which components exist and which renderer draws each, so the scripts
-only ever touch ids this layout created.
+props on the components below through ``dash_clientside.set_props``. The ``fb-view`` store
+carries the stream URL, the board's version (the page reloads when the server's differs) and a
+manifest of exactly which components exist and which renderer draws each.
+
+Above the rows, every board has its header and its bands (urgent messages, outages, a lost
+connection: one line each, taking turns when more than two are up, so the tiles keep most of
+the screen). ``/wall?rotate=main,billing`` shows each board in turn (``unattended.js``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from typing import Any
@@ -18,98 +23,71 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
-from dashboard.pages.items import NO_VALUE, fmt_percent, item_key_to_id
-from feeds.bus.schema import AGENT_STATES
-from feeds.config import Board, Config, Queue
+from dashboard.pages.wall import tiles
+from dashboard.pages.wall.model import BANDS, MODELS
+from feeds.boards import Board, Tile
+from feeds.config import Config
 
-TILE_FIELDS = ("waiting", "sl", "asa", "abandon", "offered", "delay")
-TILE_TIMERS = ("longest",)
-AGENT_LABELS = {
-    "available": "Available",
-    "on_contact": "On contact",
-    "wrap": "Wrap-up",
-    "away": "Away",
-    "offline": "Offline",
-}
-NO_DATA_YET = "waiting for data"
-MAX_COLUMNS = 5
+MAX_COLUMNS = 6  # more tiles than this in a row wrap onto rows of equal width
+THEMES = ("dark", "light")
 
 
-def layout(config: Config, board_id: str) -> html.Div:
-    """The wall for ``board_id``, or a page that says the board is unknown and lists the boards."""
-    board = config.board(board_id)
-    if board is None:
-        return _unknown_board(config, board_id)
+def layout(
+    config: Config, board_id: str, *, rotate: str = "", every: str = "", theme: str = ""
+) -> html.Div:
+    """The wall for ``board_id`` (with ``rotate``: the boards to show in turn), or a page that
+    says the board is unknown and lists the boards."""
+    order = [b for b in rotate.split(",") if b] if rotate else []
+    board = config.board(board_id or (order[0] if order else ""))
+    missing = [b for b in order if config.board(b) is None]
+    if board is None or missing:
+        return _unknown_board(config, missing[0] if missing else board_id)
+    chosen = theme if theme in THEMES else board.theme or config.wall.theme
+    built = [[(t, *tiles.build(config, board, t, MODELS[t.type].key(t))) for t in row]
+             for row in board.layout]  # fmt: skip
+    items = {MODELS[t.type].key(t): spec for row in built for t, _, spec in row if spec}
     return html.Div(
         id="wall",
-        className="wall",
-        style={"--fb-columns": str(_columns(len(board.queues)))},
+        className=f"wall theme-{chosen}",
         children=[
             _header(config, board),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
-            # Urgent key messages get a band of their own above the tiles: unmissable, not
-            # scrolling away, and the tiles below shrink but stay readable.
-            html.Div(id="urgent", className="urgent-band hidden", role="alert"),
-            html.Div(id="outages", className="outages hidden", role="region"),
-            html.Main(
-                className="tiles",
-                children=[_tile(q) for q in _queues(config, board)],
-            ),
-            _agents(),
-            html.Footer(
-                className="ticker-region",
-                children=[
-                    html.Div("Messages", className="ticker-label"),
-                    html.Div(id="messages", className="ticker empty", role="marquee"),
-                ],
-            ),
-            *_stores(_view(config, board)),
+            html.Div(id=BANDS, className="bands hidden", role="alert"),
+            html.Main(className="board-rows", children=[_row(row) for row in built]),
+            *_stores(_view(config, board, items, order, every, theme)),
         ],
     )
 
 
-def _columns(n: int) -> int:
-    """One row up to five tiles (the classic wallboard); beyond that, rows of equal width."""
-    rows = math.ceil(n / MAX_COLUMNS)
-    return math.ceil(n / rows)
+def _row(row: list[tuple[Tile, Any, Any]]) -> html.Div:
+    """Tiles side by side; a row of strips is as tall as its text, the others share the rest
+    (a row of more than :data:`MAX_COLUMNS` tiles counts as the rows it wraps onto)."""
+    lines = math.ceil(len(row) / MAX_COLUMNS)
+    strip = all(t.strip for t, _, _ in row)
+    style = {"--fb-columns": str(math.ceil(len(row) / lines)), "--fb-lines": str(lines)}
+    return html.Div(
+        className="board-row strip-row" if strip else "board-row",
+        style=style,
+        children=[component for _, component, _ in row],
+    )
 
 
-def _queues(config: Config, board: Board) -> list[Queue]:
-    queues = [config.queue(q) for q in board.queues]
-    return [q for q in queues if q is not None]  # config validation guarantees all are there
-
-
-def _view(config: Config, board: Board) -> dict[str, Any]:
-    """What the scripts need: where to stream from, the centre's clock, the components and the
-    ``wall.js`` renderer of each."""
-    items: dict[str, dict[str, Any]] = {}
-    for q in board.queues:
-        key = f"tile:{q}"
-        items[key] = {
-            "id": item_key_to_id(key),
-            "render": "wall-values",
-            "class": "tile",
-            "fields": list(TILE_FIELDS),
-            "timers": list(TILE_TIMERS),
-            "age": True,
-        }
-    items["agents"] = {
-        "id": "agents",
-        "render": "wall-values",
-        "class": "agents",
-        "fields": list(AGENT_STATES),
-    }
-    items["outages"] = {"id": "outages", "render": "wall-outages", "class": "outages"}
-    items["messages"] = {
-        "id": "messages",
-        "render": "wall-messages",
-        "class": "ticker",
-        "urgent": "urgent",  # where urgent messages go instead of the ticker
-    }
-    query = urlencode({"view": "wall", "board": board.id})
+def _view(
+    config: Config,
+    board: Board,
+    items: dict[str, dict[str, Any]],
+    order: list[str],
+    every: str,
+    theme: str,
+) -> dict:
+    """What the scripts need: where to stream from, the board's version, the centre's clock,
+    the components and the ``wall.js`` renderer of each, and where the screen goes next."""
+    items = {**items, BANDS: {"id": BANDS, "render": "wall-bands", "class": "bands"}}
     return {
-        "stream": f"/stream?{query}",
-        "rotate": _rotation(config, board),
+        "stream": f"/stream?{urlencode({'view': 'wall', 'board': board.id})}",
+        "layout": config.board_version(board),
+        "reload": True,  # a new layout or release: this page reloads itself
+        "rotate": _rotation(config, board, order, every, theme),
         "timezone": config.centre.timezone,
         # Server time at render: the script's first clock sample, before the stream's first event.
         "now": time.time(),
@@ -118,13 +96,27 @@ def _view(config: Config, board: Board) -> dict[str, Any]:
     }
 
 
-def _rotation(config: Config, board: Board) -> dict[str, Any] | None:
-    """Where this board hands over to, and when: the next board in the config, round."""
-    if not board.rotate_seconds or len(config.boards) < 2:
+def _rotation(
+    config: Config, board: Board, order: list[str], every: str, theme: str
+) -> dict[str, Any] | None:
+    """Where this board hands over to, and when: the next of ``order`` (``?rotate=``), else
+    (when the board has ``rotate_seconds``) the next board in the config, round. ``every``
+    (``?every=20``) sets one time for all; a mistyped one keeps the boards' own."""
+    if order:
+        following = order[(order.index(board.id) + 1) % len(order)] if board.id in order else ""
+        seconds = board.rotate_seconds or config.wall.rotate_seconds
+    elif board.rotate_seconds and len(config.boards) > 1:
+        ids = [b.id for b in config.boards]
+        following, seconds = ids[(ids.index(board.id) + 1) % len(ids)], board.rotate_seconds
+    else:
         return None
-    index = next(i for i, b in enumerate(config.boards) if b.id == board.id)
-    following = config.boards[(index + 1) % len(config.boards)]
-    return {"seconds": board.rotate_seconds, "next": f"/wall/{following.id}"}
+    if following in ("", board.id):
+        return None
+    with contextlib.suppress(ValueError):
+        seconds = max(2.0, float(every)) if every else seconds
+    given = {"rotate": ",".join(order), "every": every, "theme": theme}
+    query = urlencode({k: v for k, v in given.items() if v})
+    return {"seconds": seconds, "path": f"/wall/{following}", "search": f"?{query}" * bool(query)}
 
 
 def _stores(view: dict[str, Any] | None) -> list[dcc.Store]:
@@ -132,14 +124,17 @@ def _stores(view: dict[str, Any] | None) -> list[dcc.Store]:
 
 
 def _header(config: Config, board: Board) -> html.Header:
+    logo = config.wall.logo
+    mark = [html.Img(src=logo, alt="", className="header-logo")] if logo else []
     return html.Header(
         className="wall-header",
         children=[
+            *mark,
             html.Div(
                 className="titles",
                 children=[
-                    html.Div(config.centre.name, className="centre"),
                     html.H1(board.title, className="board"),
+                    html.Div(config.centre.name, className="centre"),
                 ],
             ),
             html.Div(
@@ -148,78 +143,6 @@ def _header(config: Config, board: Board) -> html.Header:
                     html.Div("Connecting…", id="conn-indicator", className="conn-indicator"),
                     html.Div("--:--:--", id="clock", className="clock"),
                 ],
-            ),
-        ],
-    )
-
-
-def _metric(tile_id: str, name: str, label: str, extra: Any = None) -> html.Div:
-    return html.Div(
-        className=f"metric metric-{name}",
-        children=[
-            html.Div(label, className="label"),
-            html.Div(NO_VALUE, id=f"{tile_id}-{name}", className="value"),
-            *([extra] if extra is not None else []),
-        ],
-    )
-
-
-def _tile(queue: Queue) -> html.Section:
-    """One queue: the two numbers that matter most big, then service level, ASA and abandons."""
-    tid = item_key_to_id(f"tile:{queue.id}")
-    return html.Section(
-        id=tid,
-        className="tile status-ok nodata",
-        children=[
-            html.Div(className="tile-head", children=html.H2(queue.name, className="queue-name")),
-            html.Div(
-                className="hero",
-                children=[
-                    _metric(tid, "waiting", "Waiting"),
-                    _metric(tid, "longest", "Longest wait"),
-                ],
-            ),
-            _metric(
-                tid,
-                "sl",
-                "Service level",
-                html.Div(f"target {fmt_percent(queue.sl_target)}", className="target"),
-            ),
-            html.Div(
-                className="pair",
-                children=[_metric(tid, "asa", "Avg answer"), _metric(tid, "abandon", "Abandoned")],
-            ),
-            html.Div(
-                className="tile-delay",
-                children=html.Div(id=f"{tid}-delay", className="value empty"),
-            ),
-            html.Div(
-                className="tile-foot",
-                children=[
-                    html.Div("", id=f"{tid}-offered", className="value"),
-                    html.Div(NO_DATA_YET, id=f"{tid}-age", className="age"),
-                ],
-            ),
-        ],
-    )
-
-
-def _agents() -> html.Section:
-    """Agents by state across the board's queues: who is free to take the next contact."""
-    return html.Section(
-        id="agents",
-        className="agents status-ok",
-        children=[
-            html.Div("Agents", className="agents-label"),
-            *(
-                html.Div(
-                    className=f"agent-state state-{state}",
-                    children=[
-                        html.Div(NO_VALUE, id=f"agents-{state}", className="value"),
-                        html.Div(AGENT_LABELS[state], className="label"),
-                    ],
-                )
-                for state in AGENT_STATES
             ),
         ],
     )
