@@ -10,8 +10,8 @@
     theme = "light"                   # "dark" (default: [wall] theme) or "light"
     rotate_seconds = 30               # in a rotation, this board shows this long
     rows = [                          # top to bottom; each row's tiles side by side
-      "queues staffing",              # "queues": a tile per queue of the board
-      "agent_grid clock",
+      "queues staffing x2",           # "queues": a tile per queue of the board; x2: twice
+      "agent_grid clock",             # the height of a plain row
       "ticker",
     ]
 
@@ -19,12 +19,13 @@ Every board has, above its rows, its header (centre, title, connection, clock) a
 of urgent messages, outages and a lost connection: those reach every wall, whatever its rows.
 A tile is a name from :data:`TILES`, some with an argument after a colon (``queue:billing``).
 Strips (``agent_states``, ``ticker``) are as tall as their text; rows of other tiles share
-what is left. Which page code draws each tile: ``dashboard/pages/wall/`` (docs/boards.md says
+what is left, in proportion to their weight (``x2`` at the end of a row; 1 without). Which page code draws each tile: ``dashboard/pages/wall/`` (docs/boards.md says
 how to add a tile type).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +58,7 @@ TILES: dict[str, TileType] = {
 }
 DEFAULT_ROWS = ("queues", "agent_states", "ticker")  # the classic wallboard
 MAX_ROWS = 6
+WEIGHT = re.compile(r"^x([1-9])$")  # a row's height weight: "x2"
 Theme = Literal["dark", "light"]
 
 
@@ -104,9 +106,12 @@ class Board(_Section):
         """Known tiles, with their arguments, each at most once."""
         seen: set[str] = set()
         for i, row in enumerate(self.rows):
-            if not row.split():
+            words = self._words(row)
+            if not words:
                 raise KeyedError(f"rows.{i}", "an empty row")
-            for word in row.split():
+            for word in words:
+                if WEIGHT.match(word):
+                    raise KeyedError(f"rows.{i}", f"{word!r}: a row's weight comes last")
                 name, _, arg = word.partition(":")
                 kind = TILES.get(name)
                 if kind is None:
@@ -125,9 +130,15 @@ class Board(_Section):
                 seen.add(tile.key)
         return self
 
+    @staticmethod
+    def _words(row: str) -> list[str]:
+        """The row's tiles (its weight, last, left out)."""
+        words = row.split()
+        return words[:-1] if words and WEIGHT.match(words[-1]) else words
+
     def _row_tiles(self, row: str) -> list[Tile]:
         tiles: list[Tile] = []
-        for word in row.split():
+        for word in self._words(row):
             name, _, arg = word.partition(":")
             tiles += (
                 [Tile("queue", q) for q in self.queues] if name == "queues" else [Tile(name, arg)]
@@ -138,6 +149,12 @@ class Board(_Section):
     def layout(self) -> list[list[Tile]]:
         """The rows with ``queues`` expanded: the tiles as they stand on the screen."""
         return [self._row_tiles(row) for row in self.rows]
+
+    @property
+    def weights(self) -> list[int]:
+        """Each row's share of the height (strips take none, whatever they say)."""
+        found = [WEIGHT.match(row.split()[-1]) for row in self.rows]
+        return [int(m.group(1)) if m else 1 for m in found]
 
     @property
     def tiles(self) -> list[Tile]:

@@ -140,3 +140,27 @@ def test_a_stuck_path_is_reported_down_whatever_it_last_said(bus) -> None:
         assert heartbeat["bus"]["up"] is False
     finally:
         hub.stop()
+
+
+def test_an_edited_board_costs_one_view_once_its_old_screens_have_left(bus) -> None:
+    """Views of one board at several versions: the old one goes with its last screen, and one
+    nobody watches goes as soon as a newer version is made."""
+    hub = Hub(bus)
+    hub.on_snapshot(0, {})
+    voice = CONFIG.boards[1]
+    old = WallView(CONFIG, voice)
+    edited = CONFIG.model_copy(
+        update={"boards": [voice.model_copy(update={"title": "Voice queues"})]}
+    )
+    new = WallView(edited, edited.boards[0])
+    assert old.key != new.key and old.key.startswith("wall:voice@")
+    screen, _ = hub.attach(old, None)
+    hub.attach(new, None)
+    assert set(hub.views) == {old.key, new.key}  # the old one still has a screen
+    hub.detach(old, screen)
+    assert set(hub.views) == {new.key}
+    other, _ = hub.attach(WallView(CONFIG, CONFIG.boards[0]), None)  # another board: kept
+    newest = WallView(CONFIG, voice)  # edited back: a version made after the one in use
+    hub.attach(newest, None)
+    assert len(hub.views) == 3  # main, and both voice versions (each with a screen)
+    hub.on_update(update(1, waiting=2))  # every view still computes

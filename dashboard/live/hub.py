@@ -209,6 +209,7 @@ class Hub:
             "since": clock(),
         }
         self.views: dict[str, View] = {}
+        self._latest: dict[str, str] = {}  # view name -> the key of its current version
         self.lock = threading.RLock()
         self.subscriber = Subscriber(bus, self)
         self.dropped = 0  # clients dropped as stalled
@@ -393,7 +394,19 @@ class Hub:
         if view is None:
             view = self.views[spec.key] = View(spec)
             self._rebuild(view, now)
+            name, versioned, _ = spec.key.partition("@")
+            if versioned:
+                self._latest[name] = spec.key
+                self._retire(name)
         return view
+
+    def _retire(self, name: str) -> None:
+        """Views keyed ``name@version`` (a wall: its board's version) are versions of one view,
+        the one made last the current one. The others go once no screen shows them, so a board
+        edited for weeks costs one view (its screens reload onto the new version)."""
+        for key in [k for k in self.views if "@" in k and k.partition("@")[0] == name]:
+            if key != self._latest.get(name) and not self.views[key].clients:
+                del self.views[key]
 
     def snapshot_data(self, spec: ViewSpec) -> str:
         """A view's snapshot as JSON, from memory (for ``/api/v1/snapshot``)."""
@@ -437,6 +450,7 @@ class Hub:
             view = self.views.get(spec.key)
             if view is not None:
                 view.clients.discard(client)
+                self._retire(spec.key.partition("@")[0])
 
     def client_count(self) -> int:
         with self.lock:

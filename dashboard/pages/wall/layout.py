@@ -53,18 +53,24 @@ def layout(
             _header(config, board),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
             html.Div(id=BANDS, className="bands hidden", role="alert"),
-            html.Main(className="board-rows", children=[_row(row) for row in built]),
+            html.Main(
+                className="board-rows",
+                children=[
+                    _row(row, weight) for row, weight in zip(built, board.weights, strict=True)
+                ],
+            ),
             *_stores(_view(config, board, items, order, every, theme)),
         ],
     )
 
 
-def _row(row: list[tuple[Tile, Any, Any]]) -> html.Div:
+def _row(row: list[tuple[Tile, Any, Any]], weight: int) -> html.Div:
     """Tiles side by side; a row of strips is as tall as its text, the others share the rest
-    (a row of more than :data:`MAX_COLUMNS` tiles counts as the rows it wraps onto)."""
+    by their weight (a row of more than :data:`MAX_COLUMNS` tiles wraps onto equal lines, and
+    weighs as many rows)."""
     lines = math.ceil(len(row) / MAX_COLUMNS)
     strip = all(t.strip for t, _, _ in row)
-    style = {"--fb-columns": str(math.ceil(len(row) / lines)), "--fb-lines": str(lines)}
+    style = {"--fb-columns": str(math.ceil(len(row) / lines)), "--fb-lines": str(lines * weight)}
     return html.Div(
         className="board-row strip-row" if strip else "board-row",
         style=style,

@@ -90,15 +90,23 @@ def _queue(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spe
                     _metric(cid, "longest", "Longest wait"),
                 ],
             ),
-            _metric(
-                cid,
-                "sl",
-                "Service level",
-                html.Div(f"target {fmt_percent(queue.sl_target)}", className="target"),
-            ),
             html.Div(
-                className="pair",
-                children=[_metric(cid, "asa", "Avg answer"), _metric(cid, "abandon", "Abandoned")],
+                className="stats",
+                children=[
+                    _metric(
+                        cid,
+                        "sl",
+                        "Service level",
+                        html.Div(f"target {fmt_percent(queue.sl_target)}", className="target"),
+                    ),
+                    html.Div(
+                        className="pair",
+                        children=[
+                            _metric(cid, "asa", "Avg answer"),
+                            _metric(cid, "abandon", "Abandoned"),
+                        ],
+                    ),
+                ],
             ),
             html.Div(
                 className="tile-delay",
