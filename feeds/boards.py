@@ -19,8 +19,8 @@ Every board has, above its rows, its header (centre, title, connection, clock) a
 of urgent messages, outages and a lost connection: those reach every wall, whatever its rows.
 A tile is a name from :data:`TILES`, some with an argument after a colon (``queue:billing``).
 Strips (``agent_states``, ``ticker``) are as tall as their text; rows of other tiles share
-what is left, in proportion to their weight (``x2`` at the end of a row; 1 without). Which page code draws each tile: ``dashboard/pages/wall/`` (docs/boards.md says
-how to add a tile type).
+what is left, in proportion to their weight (``x2`` at the end of a row; 1 without). The
+page code of each tile is in ``dashboard/pages/wall/`` (docs/boards.md: adding a tile type).
 """
 
 from __future__ import annotations

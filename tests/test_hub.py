@@ -159,7 +159,7 @@ def test_an_edited_board_costs_one_view_once_its_old_screens_have_left(bus) -> N
     assert set(hub.views) == {old.key, new.key}  # the old one still has a screen
     hub.detach(old, screen)
     assert set(hub.views) == {new.key}
-    other, _ = hub.attach(WallView(CONFIG, CONFIG.boards[0]), None)  # another board: kept
+    hub.attach(WallView(CONFIG, CONFIG.boards[0]), None)  # another board: kept
     newest = WallView(CONFIG, voice)  # edited back: a version made after the one in use
     hub.attach(newest, None)
     assert len(hub.views) == 3  # main, and both voice versions (each with a screen)
