@@ -223,3 +223,18 @@ def test_bands_take_turns_two_lines_at_a_time_every_page_readable(new_page, wall
     for which, (_, _, measure) in seen.items():
         check(measure, f"bands page {which}")
     assert m["rows"] >= MIN_TILES
+
+
+@pytest.mark.parametrize("theme", ["dark", "light"])
+def test_a_board_gone_quiet_is_still_readable(
+    new_page, bus, redis_server, prefix, start_app, theme
+):
+    """Every tile past its limit (greyed, hatched, its age in words): as readable as live."""
+    seed(bus)
+    app = start_app(redis_server.url, prefix, stale_after=2)
+    page = new_page(1920, 1080)
+    page.goto(f"{app.base}/wall/north?theme={theme}")
+    expect(page.locator(".queue-tile.stale")).to_have_count(3, timeout=20_000)
+    expect(page.locator("#tile-billing-age")).to_contain_text("no data for")
+    page.wait_for_timeout(1000)
+    check(page.evaluate(MEASURE), f"north {theme}, gone quiet")
