@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint bench screenshot clean
+.PHONY: setup run test lint bench screenshots screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -29,9 +29,12 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
-screenshot: $(STAMP)
+# Every board, the agent tab (1366x768 and 420 px) and the console, from a demo, into docs/.
+screenshots: $(STAMP)
 	@scripts/ensure-test-tools
-	$(BIN)/python scripts/screenshot.py --demo --out docs/wall.png
+	$(BIN)/python scripts/screenshot.py --all
+
+screenshot: screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

@@ -1,60 +1,107 @@
-"""Take a real screenshot of a Floorboard page with headless Chromium.
+"""Real screenshots of Floorboard with headless Chromium: the README's pictures, and a way to
+look at the wall as the floor sees it.
 
 Drives the system Chromium (Debian's ``chromium`` package) through Playwright, so nothing is
-downloaded: Playwright's own browser builds are never used. Used for the README picture and to
-look at the wall as the floor sees it::
+downloaded: Playwright's own browser builds are never used. ``--all`` (``make screenshots``)
+starts a demo of its own (embedded Redis, simulator, app), waits for its outage and for the
+featured agent's card, posts an urgent and an important message and a delay reason as a
+supervisor would (the ``floorboard`` command), and writes into ``docs/``: every board of the
+config at 1920x1080, the main board in the light theme and at 1366x768, the agent tab at
+1366x768 and 420 px wide, and the supervisor console::
 
-    python scripts/screenshot.py --url http://127.0.0.1:8050/wall/main --out docs/wall.png \\
+    python scripts/screenshot.py --all                  # everything, into docs/
+    python scripts/screenshot.py --url http://127.0.0.1:8050/wall/main --out wall.png \\
         --width 1920 --height 1080 --wait 6
-    python scripts/screenshot.py --demo --out docs/wall.png   # starts its own demo first
+    python scripts/screenshot.py --demo --out docs/wall.png   # one shot of a demo's main board
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from playwright.sync_api import Browser, Page, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
 ROOT = Path(__file__).resolve().parent.parent
+FLOORBOARD = [sys.executable, "-m", "dashboard.cli"]
+
+
+@dataclass
+class Demo:
+    """A running ``floorboard demo``: its address, its Redis and the logins it printed."""
+
+    base: str
+    env: dict[str, str]
+    logins: dict[str, tuple[str, str]] = field(default_factory=dict)  # role -> (user, password)
+    output: list[str] = field(default_factory=list)
+
+
+def _read(proc: subprocess.Popen[str], demo: Demo) -> None:
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        demo.output.append(line)
+        if m := re.search(r"Redis (redis://\S+?);", line):
+            demo.env["REDIS_URL"] = m.group(1)
+        if m := re.match(r"\s+(supervisor|admin|agents)\s+(\S+)(?: … \S+)? / (\S+)", line):
+            demo.logins[m.group(1)] = (m.group(2), m.group(3))
 
 
 @contextlib.contextmanager
-def demo(port: int) -> Iterator[str]:
-    """``floorboard demo`` (embedded Redis + simulator + app) on ``port``, in a scratch state."""
+def demo(port: int, options: Sequence[str] = ()) -> Iterator[Demo]:
+    """``floorboard demo`` (embedded Redis + simulator + app) on ``port``, in a scratch state,
+    with the demo's ``options`` (``--speed 60``)."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     with tempfile.TemporaryDirectory() as state:
         env["FLOORBOARD_STATE_DIR"] = state
         proc = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "demo", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            [*FLOORBOARD, "demo", "--port", str(port), *options], cwd=ROOT, env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
+        running = Demo(f"http://127.0.0.1:{port}", dict(env))
+        threading.Thread(target=_read, args=(proc, running), daemon=True).start()
         try:
-            base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                with contextlib.suppress(OSError), urllib.request.urlopen(base + "/healthz") as r:
-                    if r.status == 200:
-                        break
-                time.sleep(0.3)
-            yield base
+            _wait(lambda: _get(running.base + "/healthz") is not None, 60, "the demo to start")
+            yield running
         finally:
             os.killpg(proc.pid, signal.SIGINT)
             proc.wait(20)
+
+
+def _get(url: str) -> bytes | None:
+    with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=5) as r:
+        return r.read() if r.status == 200 else None
+    return None
+
+
+def _wait(ready: object, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if ready():  # type: ignore[operator]
+            return
+        time.sleep(0.5)
+    sys.exit(f"screenshot: gave up waiting for {what}")
+
+
+def _board_lines(base: str, board: str) -> list[dict]:
+    body = _get(f"{base}/api/v1/snapshot?view=wall&board={board}")
+    return json.loads(body)["items"]["bands"]["list"] if body else []
 
 
 def screenshot(url: str, out: Path, width: int, height: int, wait: float, chromium: str) -> None:
@@ -72,6 +119,76 @@ def screenshot(url: str, out: Path, width: int, height: int, wait: float, chromi
             browser.close()
 
 
+def _shoot(
+    browser: Browser,
+    url: str,
+    out: Path,
+    size: tuple[int, int],
+    login: tuple[str, str] | None = None,
+    ready: str = "",
+) -> Page:
+    """One page, signed in as ``login`` (user, password) when it asks, once it is live (and
+    shows ``ready``)."""
+    page = browser.new_context(viewport={"width": size[0], "height": size[1]}).new_page()
+    page.on("pageerror", lambda exc: print(f"page error on {url}: {exc}", file=sys.stderr))
+    page.goto(url)
+    if login and "/login" in page.url:
+        page.fill("#username", login[0])
+        page.fill("#password", login[1])
+        page.click("button[type=submit]")
+        page.wait_for_url(url)
+    page.wait_for_selector(".conn-indicator.conn-live", timeout=30_000)
+    if ready:
+        page.wait_for_selector(ready, timeout=90_000)
+    page.wait_for_timeout(2500)  # the ticker and the bands measure themselves, timers tick
+    page.screenshot(path=str(out))
+    print(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    return page
+
+
+def everything(port: int, docs: Path, chromium: str) -> None:
+    """Every board, the agent tab and the console, from a demo of our own, into ``docs``."""
+    from feeds.config import load_config
+
+    boards = [b.id for b in load_config(ROOT / "floorboard.toml").boards]
+    with demo(port) as d:
+        print("waiting for the demo's outage (a minute in)…")
+        _wait(lambda: any(x["kind"] == "outage" for x in _board_lines(d.base, "main")), 150,
+              "the demo's outage")  # fmt: skip
+        for args in (
+            ["message", "post", "Fire drill at 15:30: leave by the east stairs",
+             "--priority", "urgent", "--expires", "+2h"],
+            ["message", "post", "Power cut in the North East: use the approved wording on "
+             "your tab, offer the goodwill credit to vulnerable customers",
+             "--priority", "important", "--expires", "+2h"],
+            ["message", "post", "Team huddle at 16:00 in room 2", "--expires", "+2h"],
+            ["delay", "set", "faults", "Power cut: high volume", "--wait", "8m"],
+        ):  # fmt: skip
+            # As someone at a shell does it: audited as "cli: <their login name>".
+            env = {"USER": "ops", **d.env}
+            subprocess.run([*FLOORBOARD, *args], cwd=ROOT, env=env, check=True,
+                           capture_output=True)  # fmt: skip
+        agent, supervisor = ("a01", d.logins["agents"][1]), d.logins["supervisor"]
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+            try:
+                for board in boards:
+                    _shoot(browser, f"{d.base}/wall/{board}", docs / f"wall-{board}.png",
+                           (1920, 1080))  # fmt: skip
+                _shoot(browser, f"{d.base}/wall/main?theme=light", docs / "wall-main-light.png",
+                       (1920, 1080))  # fmt: skip
+                _shoot(browser, f"{d.base}/wall/main", docs / "wall-main-1366.png", (1366, 768))
+                card = "#agent-contact:not(.hidden)"  # the featured agent is on a contact
+                _shoot(browser, f"{d.base}/agent/a01", docs / "agent.png", (1366, 768), agent,
+                       card)  # fmt: skip
+                _shoot(browser, f"{d.base}/agent/a01", docs / "agent-narrow.png", (420, 900),
+                       agent, card)  # fmt: skip
+                _shoot(browser, f"{d.base}/supervisor", docs / "console.png", (1920, 1080),
+                       supervisor)  # fmt: skip
+            finally:
+                browser.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default="http://127.0.0.1:8050/wall/main")
@@ -81,6 +198,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--wait", type=float, default=6.0, help="seconds to let live data arrive")
     ap.add_argument("--chromium", default=os.environ.get("CHROMIUM", CHROMIUM))
     ap.add_argument("--demo", action="store_true", help="start a demo and shoot its /wall/main")
+    ap.add_argument("--all", action="store_true", help="every board, agent tab, console → docs/")
+    ap.add_argument("--docs", type=Path, default=ROOT / "docs")
     ap.add_argument("--demo-port", type=int, default=8059)
     args = ap.parse_args(argv)
     if not Path(args.chromium).exists():
@@ -88,9 +207,12 @@ def main(argv: list[str] | None = None) -> None:
     # Never let Playwright fetch its own browsers, whatever the environment says.
     os.environ["PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD"] = "1"
     try:
+        if args.all:
+            everything(args.demo_port, args.docs, args.chromium)
+            return
         if args.demo:
-            with demo(args.demo_port) as base:
-                url = base + "/wall/main"
+            with demo(args.demo_port) as d:
+                url = d.base + "/wall/main"
                 screenshot(url, args.out, args.width, args.height, args.wait, args.chromium)
         else:
             screenshot(args.url, args.out, args.width, args.height, args.wait, args.chromium)

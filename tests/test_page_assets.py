@@ -82,8 +82,12 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     loaded.clear()
     wall.get_by_role("link", name="Contact floor").click()
     expect(wall.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
-    assert set(loaded) == SHARED | own("wall", "wall.css", "wall.js")
-    assert renderers(wall) == ["wall-messages", "wall-outages", "wall-values"]
+    wall_files = ("wall.css", "queue.css", "tiles.css", "wall.js", "unattended.js")
+    assert set(loaded) == SHARED | own("wall", *wall_files)
+    assert renderers(wall) == [
+        "wall-agent-grid", "wall-bands", "wall-clock", "wall-outages", "wall-staffing",
+        "wall-ticker", "wall-values",
+    ]  # fmt: skip
     bus.publish(make_envelope("queue", "billing", {"waiting": 7}, ts=time.time()))
     expect(wall.locator("#tile-billing-waiting")).to_have_text("7")
 

@@ -111,7 +111,10 @@ def seed(bus: Bus) -> None:
     }  # fmt: skip
     for qid, data in stats.items():
         bus.publish(make_envelope("queue", qid, data, ts=now, source="test"))
-    delays = {"billing": "System slow after the storm: long calls", "faults": "Power cut"}
+    delays = {
+        "billing": "System slow after the storm: long calls, expect more repeat callers",
+        "faults": "Power cut",
+    }
     for qid, reason in delays.items():
         data = {"queue": qid, "reason": reason, "expected_wait": 480}
         bus.publish(make_envelope("delay", qid, data, ts=now, source="test"))

@@ -1,6 +1,11 @@
 """The wall screen `/wall/<board>`: layout.py (the page), tiles.py (each tile type's
-components), model.py (the view-model), and wall.js, unattended.js and wall.css for the browser."""
+components), model.py (the view-model); for the browser, wall.js and unattended.js, and
+wall.css, queue.css and tiles.css."""
 
 from dashboard.pages.assets import PageAssets
 
-ASSETS = PageAssets(__name__, scripts=("wall.js", "unattended.js"), styles=("wall.css",))
+ASSETS = PageAssets(
+    __name__,
+    scripts=("wall.js", "unattended.js"),
+    styles=("wall.css", "queue.css", "tiles.css"),
+)
