@@ -121,9 +121,7 @@ class _Connection:
                 buf += chunk
                 while b"\r\n\r\n" in buf:
                     block, buf = buf.split(b"\r\n\r\n", 1)
-                    self._action(dict(
-                        line.split(": ", 1) for line in block.decode().split("\r\n")
-                    ))  # fmt: skip
+                    self._action(dict(line.split(": ", 1) for line in block.decode().split("\r\n")))
         except OSError:
             pass
         with self.arrived:
@@ -133,8 +131,10 @@ class _Connection:
     def _action(self, fields: dict[str, str]) -> None:
         self.peer.actions.append(fields)
         if fields.get("Action") == "Ping":
-            self.send(f"Response: Success\r\nActionID: {fields['ActionID']}\r\nPing: Pong\r\n"
-                      f"Timestamp: {self.peer.clock:.6f}\r\n\r\n")  # fmt: skip
+            self.send(
+                f"Response: Success\r\nActionID: {fields['ActionID']}\r\nPing: Pong\r\n"
+                f"Timestamp: {self.peer.clock:.6f}\r\n\r\n"
+            )
             return
         with self.arrived:
             self.queued.append(fields)

@@ -28,8 +28,13 @@ def config():
 def contact(
     cid: str, event: str, at: float, queue: str = "billing", source: str = "pbx", t0: float = T0
 ) -> Envelope:
-    data = {"event": event, "queue": queue, "channel": "voice", "customer_id": f"k-{cid}",
-            "enqueued_at": t0}  # fmt: skip
+    data = {
+        "event": event,
+        "queue": queue,
+        "channel": "voice",
+        "customer_id": f"k-{cid}",
+        "enqueued_at": t0,
+    }
     if event == "answered":
         data |= {"answered_at": at, "agent_id": "a01"}
     elif event != "offered":
@@ -90,8 +95,10 @@ def test_events_wait_out_a_redis_outage_and_none_is_lost(own_redis: EmbeddedRedi
     stats = queue_items(bus)["billing"].data
     assert (stats["offered"], stats["answered"], stats["waiting"]) == (2, 1, 1)
     assert [e[1][b"e"].count(b'"offered"') for e in bus.client.xrange(bus.contacts_key)] == [
-        1, 0, 1,
-    ]  # fmt: skip
+        1,
+        0,
+        1,
+    ]
 
 
 def test_pending_events_are_bounded_and_the_oldest_dropped(bus, config) -> None:
@@ -145,7 +152,9 @@ def test_health_lists_every_producer_worst_first() -> None:
     }
     health = producer_health(beats, T0 + 1)
     assert [(h.source, h.status) for h in health] == [
-        ("asterisk", "down"), ("csv-replay", "late"), ("simulator", "live"),
-    ]  # fmt: skip
+        ("asterisk", "down"),
+        ("csv-replay", "late"),
+        ("simulator", "live"),
+    ]
     assert producer_health(list(beats.values()), T0 + 1) == health
     assert producer_health({}, T0) == []
