@@ -17,32 +17,15 @@ the ``HoldTime`` Asterisk reports.
 
 from __future__ import annotations
 
-import re
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+from feeds.adapters.ids import customer_id
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 
 DONE_KEPT = 50_000  # finished contact ids remembered, so a late duplicate is not a new contact
-_NOT_IDENT = re.compile(r"[^A-Za-z0-9_.:@\-]")
-_NO_NUMBER = {"", "unknown", "<unknown>", "anonymous", "restricted", "private"}
-
-
-def ident(text: str) -> str:
-    """``text`` with what an id may not hold replaced (``PJSIP/1001`` -> ``PJSIP-1001``)."""
-    return _NOT_IDENT.sub("-", text.strip())[:128]
-
-
-def customer_id(number: str, contact_id: str) -> str:
-    """A caller's number as a customer id; a withheld number is a customer seen once."""
-    cleaned = _NOT_IDENT.sub("", number)
-    return (
-        cleaned[:128]
-        if number.strip().lower() not in _NO_NUMBER and cleaned
-        else (f"anon-{contact_id}"[:128])
-    )
 
 
 @dataclass

@@ -25,10 +25,10 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
-from feeds.adapters.ami.calls import ident
 from feeds.adapters.ami.mapper import AmiMapper
 from feeds.adapters.ami.protocol import Banner, Malformed, Message, Parser, format_action
 from feeds.adapters.ami.resync import Snapshot
+from feeds.adapters.ids import ident
 from feeds.adapters.producer import Producer
 from feeds.bus.bus import Bus
 from feeds.bus.schema import MAX_TS, MIN_TS

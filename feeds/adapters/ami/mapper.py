@@ -13,10 +13,11 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 
-from feeds.adapters.ami.calls import Calls, ident
+from feeds.adapters.ami.calls import Calls
 from feeds.adapters.ami.members import Members
 from feeds.adapters.ami.protocol import Message
 from feeds.adapters.ami.resync import Reconciler, Snapshot, seconds
+from feeds.adapters.ids import ident
 from feeds.bus.schema import Envelope, SchemaError
 from feeds.config import Config
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from feeds.adapters.ami.calls import ident
+from feeds.adapters.ids import ident
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Ami, Config
 

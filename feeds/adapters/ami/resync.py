@@ -31,7 +31,8 @@ import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from feeds.adapters.ami.calls import Call, Calls, ident
+from feeds.adapters.ami.calls import Call, Calls
+from feeds.adapters.ids import ident
 from feeds.bus.schema import Envelope
 
 log = logging.getLogger(__name__)
