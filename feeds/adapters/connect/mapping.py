@@ -53,9 +53,11 @@ def _get(record: Mapping[str, Any], path: str, kind: type | tuple[type, ...] = s
                 raise SchemaError(path, "is required")
             return None
     if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        names = " or ".join(t.__name__ for t in (kind if isinstance(kind, tuple) else (kind,)))
-        raise SchemaError(path, f"must be a {names.replace('str', 'string')}")
+        raise SchemaError(path, f"must be {_KINDS.get(kind, 'an object')}")
     return value
+
+
+_KINDS: dict[Any, str] = {str: "a string", list: "a list", (int, float): "a number"}
 
 
 def connect_time(record: Mapping[str, Any], path: str, required: bool = True) -> float | None:
