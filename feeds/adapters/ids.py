@@ -3,6 +3,8 @@
 An id on the bus may hold letters, digits and ``_ . : @ -`` (the schema's ``Ident``); an
 ACD's interface names, user names and phone numbers hold more. One rule makes them fit, so
 an agent or a customer seen by two adapters (AMI and a CSV export of the same ACD) is one.
+Length is left to the schema, which refuses an id that is too long rather than have two
+long ids cut to one.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ _NO_NUMBER = {"", "unknown", "<unknown>", "anonymous", "restricted", "private", 
 
 def ident(text: str) -> str:
     """``text`` with what an id may not hold replaced (``PJSIP/1001`` -> ``PJSIP-1001``)."""
-    return _NOT_IDENT.sub("-", text.strip())[:128]
+    return _NOT_IDENT.sub("-", text.strip())
 
 
 def customer_id(number: str, contact_id: str) -> str:
@@ -24,5 +26,5 @@ def customer_id(number: str, contact_id: str) -> str:
     never one customer for every withheld caller."""
     cleaned = _NOT_IDENT.sub("", number)
     if cleaned and number.strip().lower() not in _NO_NUMBER:
-        return cleaned[:128]
-    return f"anon-{contact_id}"[:128]
+        return cleaned
+    return f"anon-{contact_id}"

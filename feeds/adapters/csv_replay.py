@@ -1,0 +1,191 @@
+"""Replaying historical contact records as live events, at a speed factor or flat out.
+
+Each row (:mod:`feeds.adapters.csv_rows`) becomes the contact's events at their own times:
+``offered`` when it queued, then ``answered`` after its wait and ``completed`` when its talk,
+hold and wrap are over, or ``abandoned`` after its wait. Events wait in a heap until the
+replay clock reaches them, so contacts overlap as they did on the day, and go through the
+same :class:`Producer` as every adapter (queue statistics, heartbeat, Redis outages).
+
+Times are rebased so the first contact queues now (``rebase="now"``, the default), at the
+same time of day today (``"today"``), or not at all (``"none"``, a backfill of the day as it
+was; only then do events carry event ids, so replaying the same file twice counts once).
+
+``speed`` is replayed seconds per real second; 0 is flat out, and then each contact is
+published once, as its final event (which holds its whole story): the bus ends with the same
+state, customer histories and day totals at a third of the writes, while the statistics
+still see every event.
+
+A bad row is skipped and reported (``on_bad_row="skip"``) or ends the replay
+(``"fatal"``): then nothing of that row or after it is published, every row before it is
+published whole (its later events at once), and :class:`CsvError` names the line.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sys
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from feeds.adapters.csv_rows import CHUNK, BadRow, CsvError, Row, read_rows
+from feeds.adapters.producer import Producer, day_start
+from feeds.bus.bus import Bus
+from feeds.bus.schema import Envelope, SchemaError, make_envelope
+from feeds.config import Config
+
+log = logging.getLogger(__name__)
+FINAL = ("completed", "abandoned")
+# A schema refusal of an event names its field; the row's column is what the file calls it.
+_FIELDS = {"id": "contact_id", "ts": "enqueued_at", "data.enqueued_at": "enqueued_at",
+           "data.customer_id": "customer_id", "data.agent_id": "agent_id", "data.tags.0": "tags",
+           "data.answered_at": "wait", "data.ended_at": "wait"}  # fmt: skip
+
+
+@dataclass
+class ReplayReport:
+    rows: int = 0
+    events: int = 0
+    published: int = 0
+    duplicates: int = 0
+    bad: list[BadRow] = field(default_factory=list)
+    first: float | None = None  # replayed time of the first and last events
+    last: float | None = None
+
+
+def contact_events(row: Row, offset: float, source: str, ids: bool) -> list[Envelope]:
+    """The events of one row, its times moved by ``offset``; SchemaError names the column."""
+    cid = row.contact_id or f"{source}-{row.line}"
+    enqueued = row.enqueued_at + offset
+    ended_wait = enqueued + row.wait
+    base = {"queue": row.queue, "channel": row.channel, "customer_id": row.customer_id,
+            "enqueued_at": enqueued, "tags": list(row.tags)}  # fmt: skip
+    steps = [("offered", enqueued, {})]
+    if row.outcome == "abandoned":
+        steps.append(("abandoned", ended_wait, {"ended_at": ended_wait}))
+    else:
+        talk, hold, wrap = row.talk, row.hold, row.wrap
+        ended = ended_wait + (talk or 0) + (hold or 0)
+        done = {"answered_at": ended_wait, "agent_id": row.agent_id}
+        times = {"ended_at": ended, "talk": talk, "hold": hold, "wrap": wrap}
+        steps.append(("answered", ended_wait, done))
+        steps.append(("completed", ended + (wrap or 0), {**done, **times}))
+    out = []
+    for event, ts, extra in steps:
+        event_id = f"{source}:{cid}:{event}" if ids and row.contact_id else None
+        try:
+            out.append(make_envelope("contact", cid, {"event": event, **base, **extra}, ts=ts,
+                                     source=source, event_id=event_id))  # fmt: skip
+        except SchemaError as exc:
+            raise SchemaError(_FIELDS.get(exc.field, exc.field), exc.reason) from None
+    return out
+
+
+def replay_csv(
+    path: str | Path,
+    config: Config,
+    bus: Bus,
+    *,
+    speed: float = 1.0,
+    mapping: Mapping[str, str] | None = None,
+    on_bad_row: Literal["skip", "fatal"] = "skip",
+    rebase: Literal["now", "today", "none"] = "now",
+    stop: threading.Event | None = None,
+    clock: Callable[[], float] = time.time,
+    chunksize: int = CHUNK,
+) -> ReplayReport:
+    """Replay the file onto the bus; returns what it did. Raises :class:`CsvError` for an
+    unreadable file, a missing column, or (``on_bad_row="fatal"``) the first bad row."""
+    if speed < 0:
+        raise ValueError("speed: must be 0 (flat out) or more")
+    source = config.adapters.csv.source
+    stop = stop or threading.Event()
+    producer = Producer(bus, config, source, clock=clock)
+    report, heap, order = ReplayReport(), [], 0
+    began, offset, start = clock(), None, 0.0
+
+    def emit(until: float, paced: bool = True) -> None:
+        while heap and heap[0][0] <= until and not (paced and stop.is_set()):
+            ts, _, env = heapq.heappop(heap)
+            if speed and paced:
+                _wait(began + (ts - start) / speed, producer, clock, stop, ts)
+            producer.add([env], publish=bool(speed) or env.data["event"] in FINAL)
+            report.events += 1
+            report.last = ts
+            if not speed and len(producer.pending) >= 2000:
+                producer.flush(ts)
+
+    try:
+        for rows in _rows(path, config, mapping, chunksize, report, on_bad_row):
+            for row in rows:
+                if offset is None:
+                    offset = _offset(row.enqueued_at, began, rebase, config)
+                    start = report.first = row.enqueued_at + offset
+                try:
+                    envs = contact_events(row, offset, source, rebase == "none")
+                except SchemaError as exc:
+                    _bad(BadRow(row.line, _column(exc.field, config, mapping), exc.reason),
+                         report, on_bad_row)  # fmt: skip
+                    continue
+                report.rows += 1
+                for env in envs:
+                    heapq.heappush(heap, (env.ts, order, env))
+                    order += 1
+                emit(row.enqueued_at + offset)
+            if stop.is_set():
+                break
+    finally:
+        # Every row taken is published whole (its later events at once when a stop or a bad
+        # row ends the replay), so no contact is left waiting or talking on the board.
+        emit(float("inf"), paced=not stop.is_set() and sys.exc_info()[0] is None)
+        producer.flush(report.last, final=True)
+        report.published, report.duplicates = producer.published, producer.duplicates
+    return report
+
+
+def _rows(path: str | Path, config: Config, mapping: Mapping[str, str] | None, chunksize: int,
+          report: ReplayReport, on_bad_row: str) -> Iterator[list[Row]]:  # fmt: skip
+    """The chunks of good rows; bad rows are reported (and end it all when fatal) in their
+    place in the file: a fatal bad row stops before the good rows after it."""
+    for rows, bad in read_rows(path, config, mapping, chunksize):
+        if bad and on_bad_row == "fatal":
+            yield [r for r in rows if r.line < bad[0].line]
+            _bad(bad[0], report, on_bad_row)
+        for b in bad:
+            _bad(b, report, on_bad_row)
+        yield rows
+
+
+def _bad(bad: BadRow, report: ReplayReport, on_bad_row: str) -> None:
+    if on_bad_row == "fatal":
+        raise CsvError(f"bad row at {bad}", bad)
+    log.warning("skipped %s", bad)
+    report.bad.append(bad)
+
+
+def _column(field: str, config: Config, mapping: Mapping[str, str] | None) -> str:
+    names = {**config.adapters.csv.columns, **(mapping or {})}
+    return names.get(field, field)
+
+
+def _offset(first: float, now: float, rebase: str, config: Config) -> float:
+    if rebase == "now":
+        return now - first
+    if rebase == "today":
+        return day_start(now, config) - day_start(first, config)
+    if rebase == "none":
+        return 0.0
+    raise ValueError(f"rebase: must be now, today or none, not {rebase!r}")
+
+
+def _wait(due: float, producer: Producer, clock: Callable[[], float], stop: threading.Event,
+          replayed: float) -> None:  # fmt: skip
+    """Sleep until ``due`` (wall clock), publishing meanwhile so the board keeps up."""
+    while (left := due - clock()) > 0 and not stop.is_set():
+        producer.flush(replayed)
+        stop.wait(min(left, 0.05))
+    producer.flush(replayed)
