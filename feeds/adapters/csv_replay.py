@@ -23,8 +23,8 @@ published whole (its later events at once), and :class:`CsvError` names the line
 from __future__ import annotations
 
 import heapq
-import sys
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -58,31 +58,49 @@ class ReplayReport:
 
 
 def contact_events(row: Row, offset: float, source: str, ids: bool) -> list[Envelope]:
-    """The events of one row, its times moved by ``offset``; SchemaError names the column."""
+    """The events of one row, its times moved by ``offset``; SchemaError names the column.
+
+    The final event (completed or abandoned) holds every field of the contact and is
+    validated; the earlier ones are it with the later fields still empty, so they are valid
+    when it is, and a row costs one validation instead of three.
+    """
     cid = row.contact_id or f"{source}-{row.line}"
     enqueued = row.enqueued_at + offset
-    ended_wait = enqueued + row.wait
-    base = {"queue": row.queue, "channel": row.channel, "customer_id": row.customer_id,
+    waited = enqueued + row.wait
+    data = {"queue": row.queue, "channel": row.channel, "customer_id": row.customer_id,
             "enqueued_at": enqueued, "tags": list(row.tags)}  # fmt: skip
-    steps = [("offered", enqueued, {})]
     if row.outcome == "abandoned":
-        steps.append(("abandoned", ended_wait, {"ended_at": ended_wait}))
+        steps = [("offered", enqueued), ("abandoned", waited)]
+        data |= {"event": "abandoned", "ended_at": waited}
+        final_ts = waited
     else:
-        talk, hold, wrap = row.talk, row.hold, row.wrap
-        ended = ended_wait + (talk or 0) + (hold or 0)
-        done = {"answered_at": ended_wait, "agent_id": row.agent_id}
-        times = {"ended_at": ended, "talk": talk, "hold": hold, "wrap": wrap}
-        steps.append(("answered", ended_wait, done))
-        steps.append(("completed", ended + (wrap or 0), {**done, **times}))
+        ended = waited + (row.talk or 0) + (row.hold or 0)
+        steps = [("offered", enqueued), ("answered", waited), ("completed", ended)]
+        data |= {"event": "completed", "answered_at": waited, "ended_at": ended,
+                 "agent_id": row.agent_id, "talk": row.talk, "hold": row.hold,
+                 "wrap": row.wrap}  # fmt: skip
+        final_ts = ended + (row.wrap or 0)
+    event_id = (lambda event: f"{source}:{cid}:{event}") if ids and row.contact_id else None
+    try:
+        final = make_envelope("contact", cid, data, ts=final_ts, source=source,
+                              event_id=event_id and event_id(data["event"]))  # fmt: skip
+    except SchemaError as exc:
+        raise SchemaError(_FIELDS.get(exc.field, exc.field), exc.reason) from None
     out = []
-    for event, ts, extra in steps:
-        event_id = f"{source}:{cid}:{event}" if ids and row.contact_id else None
-        try:
-            out.append(make_envelope("contact", cid, {"event": event, **base, **extra}, ts=ts,
-                                     source=source, event_id=event_id))  # fmt: skip
-        except SchemaError as exc:
-            raise SchemaError(_FIELDS.get(exc.field, exc.field), exc.reason) from None
-    return out
+    for event, ts in steps[:-1]:
+        earlier = {**final.data, "event": event, **dict.fromkeys(_LATER[event])}
+        out.append(Envelope.model_construct(
+            kind="contact", id=cid, seq=0, ts=ts, source=source, deleted=False, data=earlier,
+            event_id=event_id and event_id(event),
+        ))  # fmt: skip
+    return [*out, final]
+
+
+# What a contact does not know yet at each earlier event.
+_LATER = {
+    "offered": ("answered_at", "ended_at", "agent_id", "talk", "hold", "wrap"),
+    "answered": ("ended_at", "talk", "hold", "wrap"),
+}
 
 
 def replay_csv(

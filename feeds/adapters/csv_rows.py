@@ -34,6 +34,7 @@ CHANNELS = ("voice", "chat", "email")
 CHUNK = 50_000
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
+_TAGS = re.compile(r"[;,]")
 
 
 @dataclass(frozen=True)
@@ -183,23 +184,30 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     talk = np.where(np.isnan(numbers["talk"]), np.maximum(numbers["handle"] - rest, 0),
                     numbers["talk"])  # fmt: skip
     rows = []
-    frame = zip(lines, blank, col("contact_id"), enqueued, queue, channel, numbers["wait"],
-                outcome, talk, numbers["hold"], numbers["wrap"], col("agent_id"),
-                col("customer_id"), col("tags"), strict=True)  # fmt: skip
-    for i, (line, empty, cid, at, q, ch, wait, out, t, h, w, agent, cust, tags) in enumerate(frame):
+    # Python lists: a row at a time, pandas' own element access would cost more than the rest.
+    columns = [
+        lines.tolist(), blank.tolist(), col("contact_id").tolist(), enqueued.tolist(),
+        queue.tolist(), channel.tolist(), numbers["wait"].tolist(), outcome.tolist(),
+        _none(talk), _none(numbers["hold"]), _none(numbers["wrap"]),
+        col("agent_id").tolist(), col("customer_id").tolist(), col("tags").tolist(),
+    ]  # fmt: skip
+    default = {q.id: q.channel for q in config.queues}
+    for i, (line, empty, cid, at, q, ch, wait, out, t, h, w, agent, cust, tags) in enumerate(
+        zip(*columns, strict=True)
+    ):
         if empty or i in errors:
             continue
         rows.append(Row(
-            int(line), ident(cid) or None, float(at), q, ch or config.queue(q).channel,
-            float(wait), out, _opt(t), _opt(h), _opt(w), ident(agent) or None,
-            customer_id(cust, cid or f"line-{line}"),
-            tuple(t.strip()[:40] for t in re.split(r"[;,]", tags) if t.strip()),
+            line, ident(cid) or None, at, q, ch or default[q], wait, out, t, h, w,
+            ident(agent) or None, customer_id(cust, cid or f"line-{line}"),
+            tuple(x.strip()[:40] for x in _TAGS.split(tags) if x.strip()) if tags else (),
         ))  # fmt: skip
     return rows, sorted(errors.values(), key=lambda b: b.line)
 
 
-def _opt(value: float) -> float | None:
-    return None if np.isnan(value) else float(value)
+def _none(values: np.ndarray) -> list[float | None]:
+    """A column of numbers as a list, None where there was none."""
+    return [None if v != v else v for v in values.tolist()]
 
 
 def _times(text: pd.Series, config: Config) -> np.ndarray:
