@@ -169,3 +169,29 @@ class _Connection:
                         self.peer.finished.set()
                         self.arrived.wait(0.1)
                 return
+
+
+def main() -> None:
+    """Serve a transcript by hand, to watch the adapter against it (docs/adapters.md)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="play an AMI transcript on a local port")
+    parser.add_argument("transcript", help="a file of tests/data/ami, e.g. floor.ami")
+    parser.add_argument("--port", type=int, default=5038)
+    args = parser.parse_args()
+    peer = AmiPeer(load(Path(args.transcript).name), timeout=3600)
+    peer.server.close()
+    peer.server = socket.create_server(("127.0.0.1", args.port))
+    peer.port = args.port
+    print(f"AMI transcript {args.transcript} on 127.0.0.1:{args.port}; Ctrl-C stops", flush=True)
+    with peer:
+        try:
+            peer.finished.wait()
+            print("played to its end; holding the connection (Ctrl-C stops)", flush=True)
+            peer._thread.join()
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ import pytest
 from ami_peer import AmiPeer, load
 from conftest import write_config
 
-from feeds.adapters.ami.client import AmiAuthError, AmiOptions, AmiReport, run_ami
+from feeds.adapters.ami.client import AmiAuthError, AmiOptions, AmiReport, ami_secret, run_ami
 from feeds.bus.bus import Bus
 from feeds.config import Config, load_config
 
@@ -150,3 +150,25 @@ def test_a_port_that_is_not_ami_is_retried_with_backoff(config, bus) -> None:
     report, _ = play("no_banner.ami", config, bus, lambda b: "billing" in tiles(b))
     assert report.connections == 3 and report.disconnects == 2
     assert all("banner" in e or "closed" in e for e in report.errors)
+
+
+def test_the_secret_comes_from_a_file_or_the_environment(tmp_path, monkeypatch) -> None:
+    secret = tmp_path / "ami.secret"
+    secret.write_text("s3cret\nignored second line\n")
+    assert ami_secret(str(secret)) == "s3cret"
+    monkeypatch.setenv("FLOORBOARD_AMI_SECRET", "from-env")
+    assert ami_secret(None) == "from-env"
+    monkeypatch.delenv("FLOORBOARD_AMI_SECRET")
+    with pytest.raises(ValueError, match="give --secret-file or set FLOORBOARD_AMI_SECRET"):
+        ami_secret(None)
+    with pytest.raises(ValueError, match="cannot read"):
+        ami_secret(str(tmp_path / "missing"))
+    (tmp_path / "empty").write_text("\n")
+    with pytest.raises(ValueError, match="the file is empty"):
+        ami_secret(str(tmp_path / "empty"))
+
+
+def test_options_come_from_the_config_and_the_command_line_wins(config) -> None:
+    options = AmiOptions.from_config(config, "s", host=None, port=15038, username="wall")
+    assert (options.host, options.port, options.username) == ("127.0.0.1", 15038, "wall")
+    assert (options.source, options.ping_seconds, options.secret) == ("asterisk", 20, "s")

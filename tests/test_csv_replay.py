@@ -20,7 +20,9 @@ from feeds.config import Config, load_config, parse_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "docs" / "samples" / "contacts-day.csv"
-HEADER = "contact_id,enqueued_at,queue,channel,wait,talk,hold,wrap,outcome,agent_id,customer_id,tags"
+HEADER = (
+    "contact_id,enqueued_at,queue,channel,wait,talk,hold,wrap,outcome,agent_id,customer_id,tags"
+)
 SMALL = f"""{HEADER}
 c1,2025-03-11 10:00:00,billing,voice,12,200,10,30,answered,a01,+44 7700 900001,vip
 c2,2025-03-11 10:00:30,billing,,45,,,,abandoned,,C2,
@@ -147,7 +149,7 @@ def test_the_file_s_own_column_and_queue_names(tmp_path, bus) -> None:
     assert report.rows == 1
     (event,) = stream(bus)
     assert (event["data"]["talk"], event["data"]["agent_id"]) == (300, "Alice-Smith")
-    with pytest.raises(CsvError, match="column 'Start Time' .enqueued_at. is missing"):
+    with pytest.raises(CsvError, match=r"column 'Start Time' \(enqueued_at\) is missing"):
         replay_csv(write(tmp_path, SMALL), data, bus, speed=0)
     with pytest.raises(CsvError, match="unknown field 'colour'"):
         replay_csv(write(tmp_path, SMALL), data, bus, mapping={"colour": "x"})
@@ -197,11 +199,13 @@ def test_a_fatal_bad_row_publishes_the_rows_before_it_whole_and_nothing_after(
     assert err.value.bad.line == 3
     assert [(e["id"], e["data"]["event"]) for e in stream(bus)] == [("c1", "completed")]
     paced = Bus(bus.client, bus.prefix + "paced:")
+    fixes = [("yesterday", "2025-03-11 10:00:30"), ("sales", "billing"), (",too,many", ""),
+             ("fax", "chat"), (",-1,", ",1,"), ("maybe", "answered"), ("lots", "1")]  # fmt: skip
+    text = BAD
+    for old, new in fixes:  # every bad row mended but the one with a too long agent id
+        text = text.replace(old, new)
     with pytest.raises(CsvError, match="line 11: agent_id"):
-        replay_csv(write(tmp_path, BAD.replace("yesterday", "2025-03-11 10:00:30")
-                         .replace("sales", "billing").replace(",too,many", "")
-                         .replace("fax", "chat").replace(",-1,", ",1,").replace("maybe", "answered")
-                         .replace("lots", "1")), config, paced, speed=1000, on_bad_row="fatal")  # fmt: skip
+        replay_csv(write(tmp_path, text), config, paced, speed=1000, on_bad_row="fatal")
     published = {(e["id"], e["data"]["event"]) for e in stream(paced)}
     assert ("c8", "completed") in published  # its later events went out at once
     assert not any(cid in ("c9", "c10") for cid, _ in published)
@@ -236,7 +240,8 @@ def test_unreadable_files_are_refused_plainly(config, bus, tmp_path) -> None:
 
 
 def test_a_file_of_bad_rows_writes_no_contact(config, bus, tmp_path) -> None:
-    text = f"{HEADER}\nx,never,billing,voice,1,,,,answered,,C,\ny,2025-03-11,nope,,1,,,,abandoned,,C,\n"
+    rows = ["x,never,billing,voice,1,,,,answered,,C,", "y,2025-03-11,nope,,1,,,,abandoned,,C,"]
+    text = "\n".join([HEADER, *rows]) + "\n"
     report = replay_csv(write(tmp_path, text), config, bus, speed=0)
     assert (report.rows, len(report.bad)) == (0, 2)
     assert stream(bus) == [] and tiles(bus) == {}

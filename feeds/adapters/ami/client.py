@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import random
 import socket
 import threading
@@ -24,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from feeds.adapters.ami.mapper import AmiMapper
 from feeds.adapters.ami.protocol import Banner, Malformed, Message, Parser, format_action
@@ -72,6 +74,23 @@ class AmiOptions:
                 "ping_seconds": s.ping_seconds}  # fmt: skip
         given = {k: v for k, v in overrides.items() if v is not None}
         return cls(secret=secret, **{**base, **given})
+
+
+def ami_secret(secret_file: str | None = None) -> str:
+    """The AMI secret: the first line of ``secret_file``, else ``$FLOORBOARD_AMI_SECRET``.
+    Never a command-line argument, which any user of the machine can read in ``ps``."""
+    if secret_file:
+        try:
+            secret = Path(secret_file).read_text(encoding="utf-8").splitlines()[:1]
+        except OSError as exc:
+            raise ValueError(f"--secret-file {secret_file}: cannot read: {exc.strerror}") from None
+        if not secret or not secret[0].strip():
+            raise ValueError(f"--secret-file {secret_file}: the file is empty")
+        return secret[0].strip()
+    secret_env = os.environ.get("FLOORBOARD_AMI_SECRET", "")
+    if not secret_env:
+        raise ValueError("no AMI secret: give --secret-file or set FLOORBOARD_AMI_SECRET")
+    return secret_env
 
 
 @dataclass
