@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from ami_peer import AmiPeer, load
-from conftest import write_config
+from conftest import with_adapters, write_config
 
 from feeds.adapters.ami.client import AmiAuthError, AmiOptions, AmiReport, ami_secret, run_ami
 from feeds.bus.bus import Bus
-from feeds.config import Config, load_config
+from feeds.config import Config
 
 T = 1741687200.0  # 2025-03-11 10:00:00 in London (GMT)
 AMI = """
@@ -34,9 +34,7 @@ exit_grace = 2
 
 @pytest.fixture
 def config(tmp_path: Path, prefix: str) -> Config:
-    path = write_config(tmp_path, prefix)
-    path.write_text(path.read_text() + AMI)
-    return load_config(path)
+    return with_adapters(write_config(tmp_path, prefix), AMI)
 
 
 def wait_for(cond, timeout: float = 20.0, message=lambda: "") -> None:

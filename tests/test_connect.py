@@ -6,11 +6,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import write_config
+from conftest import with_adapters, write_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +17,7 @@ from feeds.adapters.connect.importer import ConnectImportError, import_connect_r
 from feeds.adapters.connect.mapping import map_connect_record
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
-from feeds.config import Config, load_config, parse_config
+from feeds.config import Config
 
 DATA = Path(__file__).parent / "data" / "connect"
 AGENTS, CONTACTS = DATA / "agent-events.jsonl", DATA / "contact-records.json"
@@ -33,9 +32,7 @@ tags_attribute = "tags"
 
 @pytest.fixture
 def config(tmp_path: Path, prefix: str) -> Config:
-    path = write_config(tmp_path, prefix)
-    path.write_text(path.read_text() + CONNECT)
-    return load_config(path)
+    return with_adapters(write_config(tmp_path, prefix), CONNECT)
 
 
 def records(path: Path) -> list[dict]:
@@ -208,9 +205,7 @@ def paths(node, prefix=()):
         yield from paths(value, (*prefix, key))
 
 
-FUZZ_CONFIG = parse_config(
-    tomllib.loads((Path(__file__).parent.parent / "floorboard.toml").read_text() + CONNECT)
-)
+FUZZ_CONFIG = with_adapters(Path(__file__).parent.parent / "floorboard.toml", CONNECT)
 
 
 @settings(max_examples=500, deadline=None)

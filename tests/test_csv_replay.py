@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import with_adapters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.adapters.csv_replay import replay_csv
 from feeds.adapters.csv_rows import CsvError, read_rows
 from feeds.bus.bus import Bus
-from feeds.config import Config, load_config, parse_config
+from feeds.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "docs" / "samples" / "contacts-day.csv"
@@ -136,7 +137,7 @@ def test_a_stop_ends_a_paced_replay_and_what_was_taken_is_published_whole(config
 
 
 def test_the_file_s_own_column_and_queue_names(tmp_path, bus) -> None:
-    data = tomllib_config(
+    data = csv_config(
         '[adapters.csv]\ncolumns = { enqueued_at = "Start Time", queue = "Queue", '
         'wait = "Wait (s)", outcome = "Result" }\nqueue_map = { "Billing Line" = "billing" }\n'
     )
@@ -155,10 +156,8 @@ def test_the_file_s_own_column_and_queue_names(tmp_path, bus) -> None:
         replay_csv(write(tmp_path, SMALL), data, bus, mapping={"colour": "x"})
 
 
-def tomllib_config(extra: str) -> Config:
-    import tomllib
-
-    return parse_config(tomllib.loads((ROOT / "floorboard.toml").read_text() + extra))
+def csv_config(extra: str) -> Config:
+    return with_adapters(ROOT / "floorboard.toml", extra)
 
 
 BAD = f"""{HEADER}
