@@ -12,29 +12,27 @@ from pathlib import Path
 import pytest
 import redis
 
-from dashboard.live.views import view_for
-from dashboard.pages.console import error_text, parse_time, time_text
+from dashboard.pages.console.common import error_text, parse_time, time_text
 from dashboard.pages.console.model import (
     DELAYS,
     MESSAGES,
     OUTAGES,
     PENDING_SHOWN,
     ConsoleView,
-    Roster,
     ack_summary,
-    agents_known,
-    audience_label,
     audit_changes,
     audit_entry,
     delay_list,
     message_list,
     outage_list,
 )
+from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError, make_envelope
 from feeds.config import load_config
-from feeds.notices.messages import Agent, Messages
+from feeds.notices.audience import Agent, Roster, agents_known, audience_text
+from feeds.notices.messages import Messages
 
 NOW = 1_763_900_000.0  # 2025-11-23 12:13:20 in London (GMT)
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
@@ -102,7 +100,7 @@ def test_live_agent_states_are_laid_over_the_roster() -> None:
      "Agent zz")],
 )  # fmt: skip
 def test_audiences_read_as_a_person_says_them(audience: dict, label: str) -> None:
-    assert audience_label(audience, NAMES, AGENTS) == label
+    assert audience_text(audience, NAMES, {a.id: a.name for a in AGENTS.values()}) == label
 
 
 def test_ack_summary_counts_targeted_agents_only_and_names_who_has_not() -> None:
@@ -174,7 +172,7 @@ def test_delays_in_the_config_queue_order_with_names() -> None:
 
 
 def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
-    view = view_for(CONFIG, "console", {}, lambda: AGENTS)
+    view = view_factory(CONFIG, lambda: AGENTS)("console", {}, None)
     assert isinstance(view, ConsoleView) and view.key == "console"
     assert view.keys() == [MESSAGES, OUTAGES, DELAYS]
     assert view.affected(message("m1")) == {MESSAGES}

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.live.views import WallView, view_for
 from dashboard.pages.items import (
     agents_summary,
     fmt_duration,
@@ -15,6 +14,8 @@ from dashboard.pages.items import (
     outage_band,
     queue_tile,
 )
+from dashboard.pages.streams import view_factory
+from dashboard.pages.wall.model import WallView
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 
@@ -149,7 +150,7 @@ def test_ticker_orders_by_priority_then_newest_and_filters_audience_and_expiry()
 
 
 def test_wall_view_routes_changes_to_the_items_they_touch() -> None:
-    view = view_for(CONFIG, "wall", {"board": "voice"})
+    view = view_factory(CONFIG)("wall", {"board": "voice"}, None)
     assert isinstance(view, WallView)
     assert view.affected(stats()) == {"tile:billing", "agents"}
     assert view.affected(make_envelope("queue", "chat", {}, ts=NOW)) == set()  # not on board
@@ -167,4 +168,4 @@ def test_unknown_views_are_refused_naming_the_parameter(
     view: str, params: dict, error: str
 ) -> None:
     with pytest.raises(LookupError, match=error):
-        view_for(CONFIG, view, params)
+        view_factory(CONFIG)(view, params, None)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import dash
 from dash import Dash, dcc, html
 
-from dashboard.pages import console
 from dashboard.pages.agent import layout as agent
+from dashboard.pages.console import page as console
 from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config

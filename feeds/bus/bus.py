@@ -26,6 +26,7 @@ from feeds.customers.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, or
 log = logging.getLogger(__name__)
 
 CONTACT_STREAM_MAXLEN = 100_000
+PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is not answering
 
 # KEYS: seq, state hash[, stream, customer's contacts hash, customer's contacts by time]
 # ARGV: id, envelope JSON without seq, channel, retain, maxlen[, summary JSON, event,
@@ -147,9 +148,16 @@ class Bus:
     """
 
     def __init__(
-        self, client: redis.Redis, prefix: str = "fb:", history_days: float = DEFAULT_DAYS
+        self,
+        client: redis.Redis,
+        prefix: str = "fb:",
+        history_days: float = DEFAULT_DAYS,
+        probe: redis.Redis | None = None,
     ) -> None:
         self.client = client
+        # Liveness checks go through a client whose reads time out fast: a hung Redis must be
+        # noticed in a second or two, while ordinary reads may wait longer under load.
+        self.probe = probe if probe is not None else client
         self.prefix = prefix
         self.history_days = history_days
         self.seq_key = f"{prefix}seq"
@@ -188,7 +196,8 @@ class Bus:
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS) -> Bus:
-        return cls(connect(url), prefix, history_days)
+        probe = connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
+        return cls(connect(url), prefix, history_days, probe)
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
@@ -266,5 +275,6 @@ class Bus:
                 state[kind][env.id] = env
         return int(seq_raw or 0), state
 
-    def current_seq(self) -> int:
-        return int(self.client.get(self.seq_key) or 0)
+    def current_seq(self, probe: bool = False) -> int:
+        """The latest sequence number; ``probe``: on the fast-failing client (liveness checks)."""
+        return int((self.probe if probe else self.client).get(self.seq_key) or 0)

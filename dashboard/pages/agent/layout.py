@@ -30,8 +30,10 @@ from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from markupsafe import escape
 
-from dashboard.auth import Principal, current_principal
-from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
+from dashboard.auth.access import may_view_agent, own_tab
+from dashboard.auth.principal import current_principal
+from dashboard.auth.sessions import login_url
+from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
@@ -51,16 +53,9 @@ FORBIDDEN_PAGE = """<!doctype html>
 <p class="fb-login-error" role="alert">Signed in as {name} ({role}): each agent sees only their
 own tab.</p>
 {own}
-<p><a class="fb-login-link" href="/login?{next}">Sign in as someone else</a></p>
+<p><a class="fb-login-link" href="{login}">Sign in as someone else</a></p>
 </main></body></html>
 """
-
-
-def own_tab(principal: Principal) -> str | None:
-    """The tab a principal may always open: their own, if they are an agent."""
-    if principal.role != "agent":
-        return None
-    return f"/agent/{principal.agent_id or principal.name}"
 
 
 def guard() -> flask.Response | None:
@@ -73,8 +68,8 @@ def guard() -> flask.Response | None:
         return None
     principal = current_principal()
     if principal is None:
-        return flask.redirect(f"/login?{urlencode({'next': flask.request.path})}")
-    if may_view(principal, match[1]):
+        return flask.redirect(login_url(flask.request.path))
+    if may_view_agent(principal, match[1]):
         return None
     own = own_tab(principal)
     link = f'<p><a class="fb-login-link" href="{escape(own)}">Open your tab</a></p>' if own else ""
@@ -82,7 +77,7 @@ def guard() -> flask.Response | None:
         name=escape(principal.name),
         role=escape(principal.role),
         own=link,
-        next=escape(urlencode({"next": flask.request.path})),
+        login=escape(login_url(flask.request.path)),
     )
     return flask.Response(body, 403, headers=PAGE_HEADERS, mimetype="text/html")
 
@@ -96,11 +91,10 @@ def layout(config: Config, agent_id: str) -> html.Div:
         return _notice("No agent given", "An agent's tab is at /agent/<agent id>.")
     principal = current_principal()
     if principal is None:
-        login = f"/login?{urlencode({'next': f'/agent/{agent_id}'})}"
-        return _notice("Sign in", "Your tab needs your login.", login)
-    if not may_view(principal, agent_id):
+        return _notice("Sign in", "Your tab needs your login.", login_url(f"/agent/{agent_id}"))
+    if not may_view_agent(principal, agent_id):
         return _notice("Not your tab", "Each agent sees only their own tab.", own_tab(principal))
-    can_ack = principal.role == "agent"  # a supervisor looking on cannot acknowledge for them
+    can_ack = principal.agent == agent_id  # a supervisor looking on cannot acknowledge for them
     return html.Div(
         id="agent",
         className="fb-agent",
@@ -228,11 +222,10 @@ def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
         if not any(t["value"] for t in ctx.triggered):
             raise PreventUpdate  # a button appeared: no click
         principal = current_principal()
-        if principal is None or principal.role != "agent":
+        if principal is None or principal.agent is None:
             return "Only the agent can acknowledge their messages: sign in again."
-        agent_id = principal.agent_id or principal.name
         try:
-            messages.ack(ctx.triggered_id["id"], agent_id, f"{principal.via}:{principal.name}")
+            messages.ack(ctx.triggered_id["id"], principal.agent, principal.actor)
         except SchemaError as exc:
             return f"Could not acknowledge: {exc.reason}"
         return ""

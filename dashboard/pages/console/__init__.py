@@ -9,7 +9,7 @@ here: Dash's renderer sends the session's token with every callback POST and
 What lives where, and why:
 
 * The lists of messages (with "acknowledged N of M" and who has not), active outages and delay
-  reasons are items of the ``console`` stream (:mod:`dashboard.console_view`), applied in the
+  reasons are items of the ``console`` stream (:mod:`dashboard.pages.console.model`), applied in the
   browser by ``assets/console.js`` through ``assets/floorboard.js``'s stream, reconnection and
   clock. An agent's acknowledgement reaches every console within a second, with no server
   callback per update.
@@ -24,8 +24,3 @@ What lives where, and why:
 User text is only ever given to components as text (React escapes it); nothing here or in the
 script builds HTML from strings.
 """
-
-from dashboard.pages.console.common import error_text, parse_time, time_text
-from dashboard.pages.console.page import PATH, layout, register_callbacks
-
-__all__ = ["PATH", "error_text", "layout", "parse_time", "register_callbacks", "time_text"]

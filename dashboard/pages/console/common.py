@@ -17,7 +17,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.auth import Principal, current_principal, has_role
+from dashboard.auth.principal import Principal, current_principal, has_role
 from dashboard.cli.notices import BadOption, parse_when
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
@@ -50,12 +50,6 @@ def supervisor() -> Principal | None:
     """
     principal = current_principal()
     return principal if has_role(principal, ROLE) else None
-
-
-def actor(principal: Principal) -> str:
-    """How the audit log names a console user: as the API names a session, ``session:<user>``,
-    so one person's changes read the same whichever way they made them."""
-    return f"{principal.via}:{principal.name}"
 
 
 def clicked() -> bool:
@@ -115,7 +109,7 @@ def register_item_action(
         if principal is None:
             return refused(), no_update
         try:
-            text = act(ctx.triggered_id["id"], actor(principal))
+            text = act(ctx.triggered_id["id"], principal.actor)
         except SchemaError as exc:
             return bad(exc), no_update
         return ok(text), time.time()

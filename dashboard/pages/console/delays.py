@@ -16,7 +16,6 @@ from dashboard.cli.notices import BadOption, parse_duration
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import (
     DONE,
-    actor,
     bad,
     expiry,
     marked,
@@ -102,7 +101,7 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
                 except BadOption:
                     raise SchemaError("expected_wait", "expected 8m, 1h30m or seconds") from None
             fields["expires_at"] = expiry(choice, at, None, tz, now, required=False)
-            d = delays.set(queue, fields, actor(principal))
+            d = delays.set(queue, fields, principal.actor)
         except SchemaError as exc:
             return bad(exc), marked(exc), *keep
         return ok(f"Delay reason set on {queue_name(config, d['queue'])}."), "", "", "", "", now

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 import flask
 from dash import Dash, dcc, html
 
-from dashboard.auth import Principal, current_principal
+from dashboard.auth.principal import Principal, current_principal
+from dashboard.auth.sessions import login_url
 from dashboard.pages.console import audit, delays, messages, outages
 from dashboard.pages.console.common import DONE, supervisor
 from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES
@@ -24,7 +24,7 @@ from feeds.bus.bus import Bus
 from feeds.config import Config
 
 PATH = "/supervisor"
-LOGIN = f"/login?{urlencode({'next': PATH})}"
+LOGIN = login_url(PATH)
 
 
 def redirect_to_login() -> flask.Response | None:
