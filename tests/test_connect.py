@@ -109,8 +109,9 @@ BAD_LINES = [
 ]
 
 
-def bad_agent(**change) -> dict:
-    record = records(AGENTS)[1]
+def changed(record: dict, **change) -> dict:
+    """A copy of ``record`` with fields changed, named by path: ``Agent__Username="x"``."""
+    record = copy.deepcopy(record)
     for path, value in change.items():
         node = record
         *parents, last = path.split("__")
@@ -118,6 +119,10 @@ def bad_agent(**change) -> dict:
             node = node[p]
         node[last] = value
     return record
+
+
+def bad_agent(**change) -> dict:
+    return changed(records(AGENTS)[1], **change)
 
 
 @pytest.mark.parametrize(
@@ -139,14 +144,7 @@ def test_a_bad_agent_event_is_refused_naming_the_record_field(config, record, fi
 
 
 def bad_contact(index: int = 0, **change) -> dict:
-    record = copy.deepcopy(records(CONTACTS)[index])
-    for path, value in change.items():
-        node = record
-        *parents, last = path.split("__")
-        for p in parents:
-            node = node[p]
-        node[last] = value
-    return record
+    return changed(records(CONTACTS)[index], **change)
 
 
 @pytest.mark.parametrize(
