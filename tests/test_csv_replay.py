@@ -14,7 +14,7 @@ from conftest import with_adapters
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.adapters.csv_replay import replay_csv
+from feeds.adapters.csv_replay import check_csv, replay_csv
 from feeds.adapters.csv_rows import CsvError, read_rows
 from feeds.bus.bus import Bus
 from feeds.config import Config, load_config
@@ -190,6 +190,13 @@ def test_bad_rows_are_reported_by_line_and_column_and_skipped(config, bus, tmp_p
     assert report.rows == 2 and {e["id"] for e in stream(bus)} == {"c1", "c10"}
 
 
+def test_a_check_reads_the_whole_file_and_publishes_nothing(config, bus, tmp_path) -> None:
+    good, bad = check_csv(write(tmp_path, BAD), config)
+    assert good == 2 and [b.line for b in bad] == [3, 5, 6, 7, 8, 9, 10, 11]
+    assert bus.current_seq() == 0
+    assert check_csv(SAMPLE, config) == (3200, [])
+
+
 def test_a_fatal_bad_row_publishes_the_rows_before_it_whole_and_nothing_after(
     config, bus, tmp_path
 ) -> None:
@@ -273,3 +280,13 @@ def test_fuzz_any_rows_are_read_or_reported_never_crash(config, tmp_path, rows, 
         assert "cannot read" in str(exc)  # a file that is not text is refused whole
         return
     assert good + bad <= len(rows)
+
+
+def test_a_replay_does_not_end_silently_on_events_redis_refused(
+    config, own_redis, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.setattr("feeds.adapters.csv_replay.LAST_FLUSH_SECONDS", 1.0)
+    bus = Bus.from_url(own_redis.url, "down:")
+    own_redis.stop()
+    with pytest.raises(ConnectionError, match="Redis refused the replay's last 5 events"):
+        replay_csv(write(tmp_path, SMALL), config, bus, speed=0)

@@ -40,6 +40,7 @@ from feeds.config import Config
 
 log = logging.getLogger(__name__)
 FINAL = ("completed", "abandoned")
+LAST_FLUSH_SECONDS = 10.0  # how long the end of a replay waits for Redis to come back
 # A schema refusal of an event names its field; the row's column is what the file calls it.
 _FIELDS = {"id": "contact_id", "ts": "enqueued_at", "data.enqueued_at": "enqueued_at",
            "data.customer_id": "customer_id", "data.agent_id": "agent_id", "data.tags.0": "tags",
@@ -160,9 +161,39 @@ def replay_csv(
         # Every row taken is published whole (its later events at once when a stop or a bad
         # row ends the replay), so no contact is left waiting or talking on the board.
         emit(float("inf"), paced=not stop.is_set() and sys.exc_info()[0] is None)
-        producer.flush(report.last, final=True)
+        _last_flush(producer, report.last, clock)
         report.published, report.duplicates = producer.published, producer.duplicates
     return report
+
+
+def _last_flush(producer: Producer, now: float | None, clock: Callable[[], float]) -> None:
+    """Publish what is left, riding out a short Redis outage; a longer one is an error (a
+    replay that ends must not drop its last events unsaid)."""
+    deadline = clock() + LAST_FLUSH_SECONDS
+    while not producer.flush(now, final=True):
+        if clock() > deadline:
+            left = len(producer.pending)
+            raise ConnectionError(f"Redis refused the replay's last {left} events")
+        time.sleep(0.5)
+
+
+def check_csv(
+    path: str | Path, config: Config, mapping: Mapping[str, str] | None = None,
+    chunksize: int = CHUNK,
+) -> tuple[int, list[BadRow]]:  # fmt: skip
+    """Read and check the whole file, publishing nothing: (good rows, bad rows), for a
+    ``--check`` before a replay. Raises :class:`CsvError` as :func:`replay_csv` does."""
+    good, bad = 0, []
+    source = config.adapters.csv.source
+    for rows, chunk_bad in read_rows(path, config, mapping, chunksize):
+        bad += chunk_bad
+        for row in rows:
+            try:
+                contact_events(row, 0.0, source, False)
+                good += 1
+            except SchemaError as exc:
+                bad.append(BadRow(row.line, _column(exc.field, config, mapping), exc.reason))
+    return good, sorted(bad, key=lambda b: b.line)
 
 
 def _rows(path: str | Path, config: Config, mapping: Mapping[str, str] | None, chunksize: int,

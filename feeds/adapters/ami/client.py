@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import redis
+
 from feeds.adapters.ami.mapper import AmiMapper
 from feeds.adapters.ami.protocol import Banner, Malformed, Message, Parser, format_action
 from feeds.adapters.ami.resync import Snapshot
@@ -160,7 +162,7 @@ def run_ami(
     try:
         taken = producer.warm_start()
         log.info("AMI adapter: today's statistics rebuilt from %d events on the bus", taken)
-    except OSError as exc:  # redis-py's errors are OSErrors too: start cold, say so
+    except redis.RedisError as exc:  # start cold rather than not at all, and say so
         log.warning("AMI adapter: could not read today's events from the bus: %s", exc)
     report, backoff, aclock = AmiReport(), options.backoff_min, AsteriskClock(clock)
     ids = itertools.count(1)  # ActionIDs unique over the run, for Asterisk's logs and ours
