@@ -170,3 +170,9 @@ def test_options_come_from_the_config_and_the_command_line_wins(config) -> None:
     options = AmiOptions.from_config(config, "s", host=None, port=15038, username="wall")
     assert (options.host, options.port, options.username) == ("127.0.0.1", 15038, "wall")
     assert (options.source, options.ping_seconds, options.secret) == ("asterisk", 20, "s")
+
+
+def test_lists_ended_the_older_way_are_read_too(config, bus) -> None:
+    report, _ = play("legacy_lists.ami", config, bus, lambda b: "billing" in tiles(b))
+    assert report.errors == [] and tiles(bus)["billing"]["waiting"] == 1  # caller 6
+    assert agents(bus)["a02"] == ("available", ["billing"])

@@ -299,7 +299,9 @@ class _Session:
                             "exact resync", msg.get("message", "?"))  # fmt: skip
                 snap.channels = None
                 del pending[msg.action_id]
-            elif msg.get("eventlist").lower() == "complete":
+            elif msg.get("eventlist").lower() == "complete" or (msg.event or "").endswith(
+                "Complete"
+            ):  # Asterisk before 13 ends its lists with the event alone
                 del pending[msg.action_id]
             elif msg.event is not None:
                 _collect(snap, msg)
