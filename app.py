@@ -12,7 +12,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dash import Dash
 from flask_caching import Cache
 
 from dashboard import api
@@ -21,7 +20,9 @@ from dashboard.auth.credentials import ended_credentials
 from dashboard.auth.sessions import load_secret_key
 from dashboard.live.hub import Hub
 from dashboard.live.stream import blueprint as stream_blueprint
-from dashboard.pages import index, login
+from dashboard.pages import index
+from dashboard.pages.assets import PagesDash
+from dashboard.pages.login import views as login
 from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
@@ -41,7 +42,7 @@ class Services:
     hub: Hub
 
 
-def create_app(config: Config | None = None, redis_url: str | None = None) -> Dash:
+def create_app(config: Config | None = None, redis_url: str | None = None) -> PagesDash:
     """The Dash app (its Flask server is ``.server``) for ``config`` (default: the config file)."""
     config = config or load_config()
     bus = Bus.from_url(
@@ -51,7 +52,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Da
     )
     accounts = Accounts(bus.client, config.redis.prefix)
     hub = Hub(bus, stall_seconds=config.stream.stall_seconds, ended=ended_credentials(accounts))
-    app = Dash(
+    app = PagesDash(
         __name__,
         title=config.centre.name,
         use_pages=True,

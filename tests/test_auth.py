@@ -23,7 +23,6 @@ from dashboard.auth.access import require_role
 from dashboard.auth.csrf import CSRF_COOKIE
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import load_secret_key
-from dashboard.pages import login as login_page
 from dashboard.pages.login import views as login_views
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import connect
@@ -55,7 +54,7 @@ def accounts(redis_server, prefix, user_records) -> Iterator[Accounts]:
 def make_app(accounts: Accounts, *, walls_open: bool = True) -> flask.Flask:
     app = flask.Flask(__name__)
     csrf = init_auth(app, accounts, secret_key=SECRET, walls_open=walls_open)
-    login_page.register(app, accounts, csrf)
+    login_views.register(app, accounts, csrf)
 
     @app.get("/api/whoami")
     @require_role("viewer")
@@ -186,7 +185,7 @@ def test_login_with_the_form_gives_a_session(client: FlaskClient) -> None:
 
 def test_secure_cookies_when_configured(accounts: Accounts) -> None:
     app = flask.Flask(__name__)
-    login_page.register(
+    login_views.register(
         app, accounts, init_auth(app, accounts, secret_key=SECRET, cookie_secure=True)
     )
     r = login(app.test_client(), "viewer1")

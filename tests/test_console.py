@@ -1,4 +1,4 @@
-"""The console's view-models: live lists, acknowledgement counts, audit diffs, typed times.
+"""The console's view-models: live lists, acknowledgement counts, audit diffs, field errors.
 
 Pure functions tested without a server; one test checks them against the backend's own
 ``Messages.list`` on a real Redis, since the console must never disagree with the API.
@@ -6,13 +6,12 @@ Pure functions tested without a server; one test checks them against the backend
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 import redis
 
-from dashboard.pages.console.common import error_text, parse_time, time_text
+from dashboard.pages.console.common import error_text
 from dashboard.pages.console.model import (
     DELAYS,
     MESSAGES,
@@ -33,6 +32,7 @@ from feeds.bus.schema import SchemaError, make_envelope
 from feeds.config import load_config
 from feeds.notices.audience import Agent, Roster, agents_known, audience_text
 from feeds.notices.messages import Messages
+from feeds.times import parse_when
 
 NOW = 1_763_900_000.0  # 2025-11-23 12:13:20 in London (GMT)
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
@@ -289,31 +289,12 @@ def test_audit_entries_read_as_sentences() -> None:
 # -- what supervisors type ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("", None), ("  ", None), ("14:30", datetime(2025, 11, 23, 14, 30, tzinfo=TZ).timestamp()),
-     ("+10m", NOW + 600), ("now", NOW), ("2025-11-24 09:00",
-     datetime(2025, 11, 24, 9, 0, tzinfo=TZ).timestamp())],
-)  # fmt: skip
-def test_times_are_read_in_the_centres_zone(text: str, expected: float | None) -> None:
-    assert parse_time("expires_at", text, TZ, NOW) == expected
-
-
 @pytest.mark.parametrize("text", ["tomorrow", "25:00", "9.30"])
 def test_a_time_that_cannot_be_read_names_the_field(text: str) -> None:
     with pytest.raises(SchemaError) as caught:
-        parse_time("eta", text, TZ, NOW)
+        parse_when("eta", text, TZ, NOW)
     assert caught.value.field == "eta"
     assert error_text(caught.value).startswith("ETA: ")
-
-
-def test_times_shown_for_editing_read_back_to_the_minute() -> None:
-    today, later = NOW + 3600, NOW + 3 * 86400
-    assert time_text(today, TZ, NOW) == "13:13"
-    assert time_text(later, TZ, NOW) == "2025-11-26 12:13"
-    for ts in (today, later):
-        assert parse_time("starts_at", time_text(ts, TZ, NOW), TZ, NOW) == ts - ts % 60
-    assert time_text(None, TZ, NOW) == ""
 
 
 def test_errors_name_the_field_as_the_form_does() -> None:

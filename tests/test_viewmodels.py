@@ -8,7 +8,6 @@ import pytest
 
 from dashboard.pages.items import (
     agents_summary,
-    fmt_duration,
     fmt_percent,
     message_ticker,
     outage_band,
@@ -26,15 +25,6 @@ BILLING = CONFIG.queue("billing")  # waiting 4/8, longest 60/150, SL 0.80/0.65, 
 
 def stats(**data: object) -> object:
     return make_envelope("queue", "billing", data, ts=NOW)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(None, "—"), (0, "0:00"), (59.6, "1:00"), (125, "2:05"), (3599, "59:59"), (3660, "1h01"),
-     (-3, "0:00")],
-)  # fmt: skip
-def test_fmt_duration(seconds: float | None, text: str) -> None:
-    assert fmt_duration(seconds) == text
 
 
 def test_fmt_percent() -> None:

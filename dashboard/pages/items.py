@@ -25,13 +25,12 @@ from feeds.config import Queue, Threshold
 from feeds.notices.audience import Reader, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches, public_outage
+from feeds.times import MAX_SHOWN_SECONDS, NO_VALUE, fmt_duration
 
 Item = dict[str, Any]
 
 INVALID = "invalid"  # a field whose value could not be shown: "—", marked, never an exception
 _STATUS_RANK = {"ok": 0, INVALID: 0, "warn": 1, "alert": 2}
-NO_VALUE = "—"
-MAX_SHOWN_SECONDS = 100 * 86400  # a wait or a handle time beyond this is a feed's error
 AGENT_LABELS = {
     "available": "Available",
     "on_contact": "On contact",
@@ -59,16 +58,6 @@ def showable(value: float | None, limit: float) -> bool:
     """Whether a number can be shown as it is: finite and within ``limit`` (a feed's bug or an
     overflow, say an estimated wait of 10^300 s, is shown as "—" and marked, never raised)."""
     return value is not None and math.isfinite(value) and abs(value) <= limit
-
-
-def fmt_duration(seconds: float | None) -> str:
-    """m:ss under an hour, then h:mm: the form a floor reads at a glance."""
-    if seconds is None or not showable(seconds, MAX_SHOWN_SECONDS):
-        return NO_VALUE
-    s = max(0, round(seconds))
-    if s < 3600:
-        return f"{s // 60}:{s % 60:02d}"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}"
 
 
 def fmt_percent(ratio: float | None, digits: int = 0) -> str:

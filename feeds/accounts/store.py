@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -203,18 +203,39 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         """Replace the password; the user's open sessions end (they carry the old set time)."""
         hashed = _hash(_check_password(password))
+        self._update_user(
+            name, lambda record: record.update(password=hashed, password_set=time.time())
+        )
 
-        def update(pipe: redis.client.Pipeline) -> None:
+    def set_role(self, name: str, role: str) -> User:
+        """Change the role in place, keeping the password (a remove and add would not).
+
+        Requests read the user each time, so the new role applies from the next one. An agent
+        keeps or gets an agent id (default: the name); other roles have none.
+        """
+        _check_role(role)
+
+        def change(record: dict[str, Any]) -> None:
+            agent_id = (record.get("agent_id") or name) if role == "agent" else None
+            record.update(role=role, agent_id=agent_id)
+
+        return _user(name, self._update_user(name, change))
+
+    def _update_user(self, name: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Read, change and write a user's record as one step; the changed record."""
+
+        def update(pipe: redis.client.Pipeline) -> dict[str, Any]:
             raw = pipe.hget(self.users_key, name)
             if raw is None:
                 raise SchemaError("name", f"no user {name!r}")
             record = json.loads(raw)
-            record.update(password=hashed, password_set=time.time())
+            change(record)
             pipe.multi()
             pipe.hset(self.users_key, name, json.dumps(record))
+            return record
 
         # WATCH: a user removed meanwhile is not brought back by the write.
-        self.client.transaction(update, self.users_key)
+        return self.client.transaction(update, self.users_key, value_from_callable=True)
 
     def _user_record(self, name: str) -> dict[str, Any] | None:
         raw = self.client.hget(self.users_key, name)

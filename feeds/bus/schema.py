@@ -19,6 +19,9 @@ from pydantic import (
     model_validator,
 )
 
+# Defined in feeds.errors (times and accounts raise it too); importers keep finding it here.
+from feeds.errors import SchemaError
+
 MAX_DEPTH = 8  # an envelope's lists and objects nest at most this deep (the schema needs 4)
 # Plausible epoch seconds: catches milliseconds (too big) and relative times (too small).
 MIN_TS = 946_684_800.0  # 2000-01-01
@@ -44,15 +47,6 @@ OutageStatus = Literal["investigating", "identified", "monitoring", "resolved"] 
 OUTAGE_STATUSES: tuple[str, ...] = get_args(OutageStatus)
 Priority = Literal["info", "important", "urgent"]  # least pressing first
 PRIORITIES: tuple[str, ...] = get_args(Priority)
-
-
-class SchemaError(ValueError):
-    """Invalid input: names the field (dotted path) and the reason."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}" if field else reason)
-        self.field = field
-        self.reason = reason
 
 
 class _Model(BaseModel):

@@ -1,5 +1,5 @@
 """Who a key message is for: the agents the centre knows, whom an audience reaches, and how an
-audience reads to a person.
+audience reads to a person (and is typed by one).
 
 One home for these rules, because the backend (posting, acknowledging, counting) and every
 screen (the console's "acknowledged 2 of 3", the agent's "for Team North") must agree on them:
@@ -13,14 +13,15 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import redis
 
-from feeds.bus.schema import Envelope
+from feeds.bus.schema import Audience, Envelope, SchemaError
 
 log = logging.getLogger(__name__)
 
+AUDIENCE_KINDS: tuple[str, ...] = get_args(Audience.model_fields["kind"].annotation)
 ROSTER_SECONDS = 30.0  # how often a cached roster re-reads the agent users (added rarely)
 
 
@@ -109,6 +110,24 @@ def audience_text(
     if value == me:
         return "You"
     return f"Agent {agent_names.get(value, value)}"
+
+
+def parse_audience(field: str, text: str) -> dict[str, str]:
+    """An audience as a person types it, ``all``, ``team:NAME``, ``queue:ID`` or ``agent:ID``,
+    → the stored form. Whether that team, queue or agent exists is checked when the message is
+    written, against the centre as it is then."""
+    if text == "all":
+        return {"kind": "all"}
+    kind, sep, value = text.partition(":")
+    if not sep or kind not in AUDIENCE_KINDS or kind == "all" or not value:
+        raise SchemaError(field, "expected all, team:NAME, queue:ID or agent:ID")
+    return {"kind": kind, "value": value}
+
+
+def typed_audience(audience: Mapping[str, Any]) -> str:
+    """The stored form → what :func:`parse_audience` reads (``team:North``): how listings made
+    for typing back, such as the command line's, show an audience."""
+    return "all" if audience["kind"] == "all" else f"{audience['kind']}:{audience['value']}"
 
 
 class Roster:

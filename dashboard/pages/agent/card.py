@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping
 from datetime import tzinfo
 from typing import Any
 
-from dashboard.pages.console.model import fmt_time
-from dashboard.pages.items import Item, fmt_duration, item
+from dashboard.pages.items import Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Moments, Queue
 from feeds.customers.history import PastContact
 from feeds.customers.moments import Flag, moment_flags
+from feeds.times import fmt_duration, fmt_time
 
 OUTCOMES = {"offered": "waiting", "answered": "in progress", "completed": "handled"}
 

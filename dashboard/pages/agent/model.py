@@ -13,7 +13,8 @@ view's frames) cannot leak them. Who may open the view is decided by
 :func:`dashboard.auth.access.may_view_agent` before the stream starts.
 
 Like the wall, times travel as timestamps (time in state, longest wait, message start and
-expiry) and the browser ticks them, so a background tab is current the moment it is shown.
+expiry) and the browser (``agent.js``, next to this file, through ``assets/stream.js``) ticks
+them, so a background tab is current the moment it is shown.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from dashboard.pages.items import (
     NO_VALUE,
     Item,
     duration_field,
-    fmt_duration,
     item,
     outage_entry,
     outage_list,
@@ -40,6 +40,7 @@ from feeds.metrics import formulas as metrics
 from feeds.notices.audience import Agent, Reader, agent_from_state, audience_text, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches
+from feeds.times import fmt_duration
 
 ME, QUEUES, MESSAGES, OUTAGES, CONTACT = "me", "queues", "messages", "outages", "contact"
 KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT)

@@ -4,7 +4,7 @@ A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to m
 second of the agent's click, on every supervisor's console at once. So these lists are items of
 a hub view (``view=console``) like the wall's, computed once per change from the hub's mirror
 and pushed over the console's stream; the page applies them in the browser
-(``assets/console.js``), with no server round trip per update.
+(``console.js``, next to this file), with no server round trip per update.
 
 Who a message targets, how its audience reads and whether it is active come from
 :mod:`feeds.notices.audience` and :func:`feeds.notices.messages.message_status`, the rules the
@@ -21,15 +21,16 @@ audit log lives here too: pure functions, tested without a server.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from dashboard.pages.items import NO_VALUE, Item, fmt_duration, item
+from dashboard.pages.items import NO_VALUE, Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.notices.audience import Agent, agents_known, audience_text, targets
 from feeds.notices.messages import listing_order, message_status
 from feeds.notices.outages import outage_order
+from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
@@ -172,17 +173,6 @@ AUDIT_TIME_FIELDS = frozenset(
 )  # fmt: skip
 AUDIT_HIDDEN = frozenset({"author", "started_at"})  # set by the system, never by the change
 CLIP = 80  # characters of a long value shown in a diff
-
-
-def fmt_time(ts: float | None, tz: tzinfo, now: float) -> str:
-    """HH:MM:SS today, else "23 Nov 14:05" (with the year when it is not this one): what a
-    supervisor needs to place a change."""
-    if ts is None:
-        return NO_VALUE
-    when, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
-    if when.date() == today.date():
-        return when.strftime("%H:%M:%S")
-    return when.strftime("%d %b %H:%M" if when.year == today.year else "%d %b %Y %H:%M")
 
 
 def fmt_value(field: str, value: Any, tz: tzinfo, now: float) -> str:

@@ -93,15 +93,14 @@ def _denied(principal: Principal | None) -> html.Div:
 
 
 def _view(config: Config) -> dict[str, Any]:
-    """The manifest ``floorboard.js`` streams by: each item goes to a console.js renderer."""
-    tz = config.centre.timezone
+    """The manifest ``stream.js`` streams by: each item goes to a ``console.js`` renderer."""
 
     def item(key: str, render: str) -> dict[str, Any]:
-        return {"id": item_key_to_id(key), "render": render, "timezone": tz}
+        return {"id": item_key_to_id(key), "render": render}
 
     return {
         "stream": "/stream?view=console",
-        "timezone": tz,
+        "timezone": config.centre.timezone,
         "now": time.time(),
         "root": "console",
         "items": {

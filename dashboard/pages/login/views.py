@@ -109,3 +109,12 @@ class Login:
         response = flask.redirect(flask.url_for("fb_auth.login"), 303)
         self.csrf.forget_cookie(response)
         return response
+
+
+def register(server: flask.Flask, accounts: Accounts, csrf: Csrf) -> None:
+    """Add ``/login`` (GET shows the form, POST signs in) and ``/logout`` (POST)."""
+    views = Login(accounts, csrf)
+    bp = flask.Blueprint("fb_auth", __name__)
+    bp.add_url_rule("/login", view_func=views.login, methods=["GET", "POST"])
+    bp.add_url_rule("/logout", view_func=views.logout, methods=["POST"])
+    server.register_blueprint(bp)

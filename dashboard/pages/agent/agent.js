@@ -1,30 +1,18 @@
 /*
- * The agent tab's items (dashboard/agent.py, dashboard/agent_view.py): me, my queues, messages
+ * The agent tab's items (layout.py and model.py, next to this file): me, my queues, messages
  * for me, outages on my queues, and the moment-of-truth card of the current contact.
  *
- * floorboard.js owns the page's one stream, its reconnection, the server clock and the
+ * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
  * connection band; it calls these renderers with each item on every update and once a second
  * (and at once when a background tab is shown), so every timer here is computed from
- * timestamps and is right the moment it is seen. Everything is built as Dash components whose
- * user text is children text, which React escapes: a message or an outage wording never runs.
+ * timestamps and is right the moment it is seen. The helpers (h) are assets/render.js's: time
+ * as text, and the message and outage entries every page draws alike. User text is only ever
+ * children text, which React escapes: a message or an outage wording never runs.
  * The Acknowledge button has a pattern-matching id ({type: "agent-ack", id}); the page's
  * server callback acknowledges as the signed-in agent.
  */
 (function () {
     "use strict";
-
-    function empty(h, text) {
-        return [h.el("Div", "fb-agent-empty", text)];
-    }
-
-    function line(h, label, text, extraClass) {
-        if (!text) {
-            return null;
-        }
-        return h.el("Div", h.cls("fb-agent-line", extraClass), [
-            h.el("Span", "fb-agent-label", label), h.el("Span", "fb-agent-text", text)
-        ]);
-    }
 
     // -- me --------------------------------------------------------------------------------
 
@@ -47,9 +35,10 @@
     // -- my queues -------------------------------------------------------------------------
 
     function metric(h, label, value, status, extra) {
-        return h.el("Div", h.cls("fb-agent-metric", status && "status-" + status), [
+        return h.el("Div", "fb-agent-metric", [
             h.el("Div", "fb-agent-metric-label", label),
-            h.el("Div", "fb-agent-metric-value", value),
+            h.el("Div", h.cls("fb-agent-metric-value", "value", status && "status-" + status),
+                value),
             extra ? h.el("Div", "fb-agent-metric-extra", extra) : null
         ]);
     }
@@ -79,18 +68,18 @@
             ], {key: q.id});
         });
         h.setProps(spec.id, {
-            children: rows.length ? rows : empty(h, "You are not skilled for any queue right now.")
+            children: rows.length ? rows : h.empty("You are not skilled for any queue right now.")
         });
     }
 
     // -- messages for me -------------------------------------------------------------------
 
-    function ackArea(spec, m, h) {
+    function ackArea(spec, m, now, h) {
         if (!m.ack_required) {
             return null;
         }
         if (m.acked_at != null) {
-            return h.el("Div", "fb-agent-acked", "\u2713 Acknowledged " + h.hhmm(m.acked_at));
+            return h.el("Div", "fb-agent-acked", "\u2713 Acknowledged " + h.when(m.acked_at, now));
         }
         if (!spec.ack) {
             return h.el("Div", "fb-agent-ack-wanted", "Acknowledgement required");
@@ -101,61 +90,53 @@
     }
 
     function renderMessages(spec, item, now, h) {
-        // Start and expiry are checked every second: a message appears and goes on time.
         var live = (item.list || []).filter(function (m) {
-            return (m.starts_at == null || m.starts_at <= now) && now < m.expires_at;
+            return h.messageStatus(m, now) === "active";
         });
         var backlog = live.filter(function (m) {
             return m.ack_required && m.acked_at == null;
         }).length;
         h.setProps("agent-me-backlog", {
             children: String(backlog),
-            className: backlog ? "status-warn" : ""
+            className: h.cls("value", backlog && "status-warn")
         });
         var rows = live.map(function (m) {
-            var wanted = m.ack_required && m.acked_at == null;
-            return h.el("Div", h.cls("fb-agent-msg", "prio-" + m.priority, wanted && "wants-ack"), [
-                h.el("Div", "fb-agent-msg-head", [
-                    h.el("Span", h.cls("fb-agent-badge", "prio-" + m.priority),
-                        m.priority.toUpperCase()),
-                    h.el("Span", "fb-agent-aud", m.audience),
-                    h.el("Span", "fb-agent-meta", h.hhmm(m.starts_at || m.posted) +
+            return h.messageEntry(m, {
+                className: m.ack_required && m.acked_at == null && "wants-ack",
+                head: [
+                    h.el("Span", "fb-aud", m.audience),
+                    h.el("Span", "fb-meta", h.when(m.starts_at || m.posted, now) +
                         (m.author ? " \u00b7 " + m.author : "") +
-                        " \u00b7 until " + h.hhmm(m.expires_at))
-                ]),
-                h.el("Div", "fb-agent-msg-text", m.text),
-                ackArea(spec, m, h)
-            ], {key: m.id});
+                        " \u00b7 until " + h.when(m.expires_at, now))
+                ],
+                body: [ackArea(spec, m, now, h)]
+            });
         });
-        h.setProps(spec.id, {children: rows.length ? rows : empty(h, "No messages for you.")});
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No messages for you.")});
     }
 
     // -- outages on my queues --------------------------------------------------------------
 
     function renderOutages(spec, item, now, h) {
         var rows = (item.list || []).map(function (o) {
-            return h.el("Div", h.cls("fb-agent-outage", "sev-" + o.severity), [
-                h.el("Div", "fb-agent-outage-head", [
-                    h.el("Span", h.cls("fb-agent-badge", "sev-" + o.severity),
-                        o.severity.toUpperCase()),
-                    h.el("Span", "fb-agent-service", o.service),
-                    h.el("Span", "fb-agent-meta", o.status + " \u00b7 " +
-                        (o.eta ? "ETA " + h.hhmm(o.eta) : "no ETA yet") +
-                        " \u00b7 for " + h.ago(now - o.since) +
-                        " \u00b7 updated " + h.hhmm(o.updated))
-                ]),
-                line(h, "Say", o.wording, "fb-agent-say"),
-                line(h, "Workaround", o.workaround),
-                line(h, "You may offer", o.offer, "fb-agent-offer"),
-                line(h, "Queues", o.queues.length ? o.queues.join(", ") : "every queue")
-            ], {key: o.id});
+            return h.outageEntry(o, {
+                head: [h.el("Span", "fb-meta", o.status + " \u00b7 " + h.etaText(o.eta, now) +
+                    " \u00b7 for " + h.ago(now - o.since) +
+                    " \u00b7 updated " + h.when(o.updated, now))],
+                lines: [
+                    h.line("Say", o.wording, "fb-say"),
+                    h.line("Workaround", o.workaround),
+                    h.line("You may offer", o.offer, "fb-offer"),
+                    h.line("Queues", o.queues.length ? o.queues.join(", ") : "every queue")
+                ]
+            });
         });
-        h.setProps(spec.id, {children: rows.length ? rows : empty(h, "No outages on your queues.")});
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No outages on your queues.")});
     }
 
     // -- the moment-of-truth card ----------------------------------------------------------
 
-    function flagBody(f, h) {
+    function flagBody(f, now, h) {
         var parts = [
             h.el("Div", "fb-agent-flag-title", [
                 h.el("Span", "fb-agent-flag-name", f.title),
@@ -164,10 +145,10 @@
             h.el("Div", "fb-agent-suggest", f.suggestion)
         ];
         if (f.kind === "outage") {
-            parts.push(line(h, "Say", f.wording, "fb-agent-say"));
-            parts.push(line(h, "You may offer", f.offer, "fb-agent-offer"));
-            parts.push(line(h, "Workaround", f.workaround));
-            parts.push(line(h, "ETA", f.eta ? h.hhmm(f.eta) : "not known yet"));
+            parts.push(h.line("Say", f.wording, "fb-say"));
+            parts.push(h.line("You may offer", f.offer, "fb-offer"));
+            parts.push(h.line("Workaround", f.workaround));
+            parts.push(h.line("ETA", f.eta ? h.when(f.eta, now) : "not known yet"));
         }
         if (f.kind === "repeat" && f.last && f.last.length) {
             parts.push(h.el("Ol", "fb-agent-history", f.last.map(function (c) {
@@ -196,7 +177,7 @@
             return h.el("Span", "fb-agent-tag", t, {key: "tag-" + t});
         }));
         var flags = c.flags.map(function (f) {
-            return flagBody(f, h);
+            return flagBody(f, now, h);
         });
         if (!flags.length) {
             flags = [h.el("Div", "fb-agent-routine", "No moment-of-truth flags: a routine contact.")];

@@ -1,11 +1,12 @@
 /*
- * The supervisor console's live lists (dashboard/console/): key messages with their
- * acknowledgements, active outages, delay reasons.
+ * The supervisor console's live lists (this package: page.py and the panels): key messages
+ * with their acknowledgements, active outages, delay reasons.
  *
- * floorboard.js owns the page's one stream, its reconnection, the server clock and the
+ * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
  * connection band; it calls the renderers registered here with each console item (see
- * dashboard/console_view.py) on every update and once a second. Everything is built as Dash
- * components whose user text is children text, which React escapes: a message can never run.
+ * model.py) on every update and once a second. The helpers (h) are assets/render.js's: time as
+ * text, and the message and outage entries every page draws alike. User text is only ever
+ * children text, which React escapes: a message can never run.
  * Buttons carry pattern-matching ids ({type, id}); the console's server callbacks act on them.
  */
 (function () {
@@ -14,12 +15,11 @@
     var STATUS_RANK = {active: 0, scheduled: 1, expired: 2};
     var STATUS_LABEL = {active: "Active", scheduled: "Scheduled", expired: "Expired"};
     var REFRESH_MS = 600; // a burst of acknowledgements costs one read of the audit log
-    var DAY_S = 20 * 3600;
+    var DAY_S = 20 * 3600; // how far ahead an expiry also says how long is left
 
     var seen = {}; // item key -> the item object last rendered, to notice a new one
     var refreshTimer = null;
     var refreshCount = 0;
-    var dayFormats = {};
 
     // What the audit log and resolved outages show is read by a server callback; each change
     // that the stream brings is also an audited change, so ask for a fresh read (debounced).
@@ -37,52 +37,23 @@
         }, REFRESH_MS);
     }
 
-    // The clock time today; a date as well when it is not near now.
-    function when(ts, now, spec, h) {
-        if (ts === null || ts === undefined) {
-            return "";
-        }
-        if (Math.abs(ts - now) < DAY_S) {
-            return h.hhmm(ts);
-        }
-        var tz = spec.timezone;
-        var f = dayFormats[tz] || (dayFormats[tz] = new Intl.DateTimeFormat("en-GB", {
-            day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false,
-            timeZone: tz
-        }));
-        return f.format(new Date(ts * 1000));
-    }
-
     function button(h, label, type, id, extraClass) {
         return h.el("Button", h.cls("fb-button", "fb-small", extraClass), label, {
             id: {type: type, id: id}, type: "button"
         });
     }
 
-    function empty(h, text) {
-        return [h.el("Div", "fb-empty", text)];
-    }
-
     // -- key messages --------------------------------------------------------------------
 
-    // The same rule as feeds.messages.message_status, applied every second.
-    function statusAt(m, now) {
-        if (m.expires_at <= now) {
-            return "expired";
-        }
-        return m.starts_at !== null && m.starts_at > now ? "scheduled" : "active";
-    }
-
-    function timing(m, status, now, spec, h) {
+    function timing(m, status, now, h) {
         if (status === "expired") {
-            return "ended " + when(m.expires_at, now, spec, h);
+            return "ended " + h.when(m.expires_at, now);
         }
         if (status === "scheduled") {
-            return "from " + when(m.starts_at, now, spec, h) + " until " +
-                when(m.expires_at, now, spec, h);
+            return "from " + h.when(m.starts_at, now) + " until " + h.when(m.expires_at, now);
         }
         var left = m.expires_at - now < DAY_S ? " (" + h.ago(m.expires_at - now) + " left)" : "";
-        return "until " + when(m.expires_at, now, spec, h) + left;
+        return "until " + h.when(m.expires_at, now) + left;
     }
 
     function acks(a, h) {
@@ -106,7 +77,7 @@
     function renderMessages(spec, item, now, h) {
         noticeChange(spec, item, h);
         var entries = (item.list || []).map(function (m, i) {
-            return {m: m, status: statusAt(m, now), i: i};
+            return {m: m, status: h.messageStatus(m, now), i: i};
         });
         // The server's order within a status (urgent first, newest first) is kept.
         entries.sort(function (a, b) {
@@ -122,64 +93,59 @@
                 var label = STATUS_LABEL[e.status] + " (" + counts[e.status] + ")";
                 rows.push(h.el("H3", "fb-sub", label, {key: "group-" + e.status}));
             }
-            rows.push(messageRow(e.m, e.status, now, spec, h));
+            rows.push(messageRow(e.m, e.status, now, h));
         });
-        h.setProps(spec.id, {children: rows.length ? rows : empty(h, "No messages.")});
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No messages.")});
     }
 
-    function messageRow(m, status, now, spec, h) {
+    function messageRow(m, status, now, h) {
         var actions = [button(h, "Edit", "console-msg-edit", m.id)];
         if (status !== "expired") {
             actions.push(button(h, "Expire now", "console-msg-expire", m.id, "fb-danger"));
         }
-        return h.el("Div", h.cls("fb-item", "fb-msg", "prio-" + m.priority, "st-" + status), [
-            h.el("Div", "fb-item-head", [
-                h.el("Span", h.cls("fb-badge", "prio-" + m.priority), m.priority.toUpperCase()),
+        return h.messageEntry(m, {
+            className: "st-" + status,
+            head: [
                 h.el("Span", h.cls("fb-status", "st-" + status), STATUS_LABEL[status]),
-                h.el("Span", "fb-meta", timing(m, status, now, spec, h)),
+                h.el("Span", "fb-meta", timing(m, status, now, h)),
                 h.el("Span", "fb-aud", m.audience)
-            ]),
-            h.el("Div", "fb-text", m.text),
-            m.acks ? acks(m.acks, h) : null,
-            h.el("Div", "fb-item-foot", [
-                h.el("Span", "fb-meta", "by " + m.author + " · " + when(m.updated, now, spec, h)),
+            ],
+            body: [m.acks ? acks(m.acks, h) : null],
+            foot: [
+                h.el("Span", "fb-meta", "by " + m.author + " · " + h.when(m.updated, now)),
                 h.el("Span", "fb-buttons", actions)
-            ])
-        ], {key: m.id});
+            ]
+        });
     }
 
     // -- outages -------------------------------------------------------------------------
 
-    function detail(h, label, text) {
-        return text ? h.el("Div", "fb-detail", [h.el("Span", "fb-label", label), text]) : null;
-    }
-
     function renderOutages(spec, item, now, h) {
         noticeChange(spec, item, h);
         var rows = (item.list || []).map(function (o) {
-            return h.el("Div", h.cls("fb-item", "fb-outage", "sev-" + o.severity), [
-                h.el("Div", "fb-item-head", [
-                    h.el("Span", h.cls("fb-badge", "sev-" + o.severity), o.severity.toUpperCase()),
-                    h.el("Span", "fb-strong", o.service),
+            return h.outageEntry(o, {
+                head: [
                     h.el("Span", "fb-status", o.status),
-                    h.el("Span", "fb-meta", "for " + h.ago(now - o.started_at) +
-                        (o.eta ? " · ETA " + when(o.eta, now, spec, h) : " · no ETA")),
+                    h.el("Span", "fb-meta", "for " + h.ago(now - o.started_at) + " · " +
+                        h.etaText(o.eta, now)),
                     h.el("Span", "fb-aud", o.queues.length ? o.queues.join(", ") : "every queue")
-                ]),
-                detail(h, "Customers: ", o.customer_wording),
-                detail(h, "Workaround: ", o.workaround),
-                detail(h, "May offer: ", o.offer),
-                detail(h, "Internal: ", o.internal_note),
-                h.el("Div", "fb-item-foot", [
-                    h.el("Span", "fb-meta", "changed " + when(o.updated, now, spec, h)),
+                ],
+                lines: [
+                    h.line("Customers: ", o.customer_wording),
+                    h.line("Workaround: ", o.workaround),
+                    h.line("May offer: ", o.offer),
+                    h.line("Internal: ", o.internal_note)
+                ],
+                foot: [
+                    h.el("Span", "fb-meta", "changed " + h.when(o.updated, now)),
                     h.el("Span", "fb-buttons", [
                         button(h, "Update", "console-out-edit", o.id),
                         button(h, "Resolve", "console-out-resolve", o.id, "fb-danger")
                     ])
-                ])
-            ], {key: o.id});
+                ]
+            });
         });
-        h.setProps(spec.id, {children: rows.length ? rows : empty(h, "No active outages.")});
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No active outages.")});
     }
 
     // -- delay reasons -------------------------------------------------------------------
@@ -193,7 +159,7 @@
                 parts.push("expected wait " + h.duration(d.expected_wait));
             }
             parts.push(d.expires_at === null ? "no expiry"
-                : (over ? "expired " : "until ") + when(d.expires_at, now, spec, h));
+                : (over ? "expired " : "until ") + h.when(d.expires_at, now));
             parts.push("by " + d.author);
             return h.el("Div", h.cls("fb-item", "fb-delay", over && "st-expired"), [
                 h.el("Div", "fb-item-head", [
@@ -208,7 +174,7 @@
                 ])
             ], {key: d.queue});
         });
-        h.setProps(spec.id, {children: rows.length ? rows : empty(h, "No delay reasons set.")});
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No delay reasons set.")});
     }
 
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
