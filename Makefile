@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_adapters.py
 
 # Every board, the agent tab (1366x768 and 420 px) and the console, from a demo, into docs/.
 screenshots: $(STAMP)

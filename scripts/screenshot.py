@@ -45,7 +45,8 @@ FLOORBOARD = [sys.executable, "-m", "dashboard.cli"]
 
 @dataclass
 class Demo:
-    """A running ``floorboard demo``: its address, its Redis and the logins it printed."""
+    """A running ``floorboard demo``: its address, its environment (``REDIS_URL``: its Redis)
+    and the logins it printed."""
 
     base: str
     env: dict[str, str]
@@ -57,19 +58,21 @@ def _read(proc: subprocess.Popen[str], demo: Demo) -> None:
     assert proc.stdout is not None
     for line in proc.stdout:
         demo.output.append(line)
-        if m := re.search(r"Redis (redis://\S+?);", line):
-            demo.env["REDIS_URL"] = m.group(1)
         if m := re.match(r"\s+(supervisor|admin|agents)\s+(\S+)(?: … \S+)? / (\S+)", line):
             demo.logins[m.group(1)] = (m.group(2), m.group(3))
 
 
 @contextlib.contextmanager
 def demo(port: int, options: Sequence[str] = ()) -> Iterator[Demo]:
-    """``floorboard demo`` (embedded Redis + simulator + app) on ``port``, in a scratch state,
-    with the demo's ``options`` (``--speed 60``)."""
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    """``floorboard demo`` (simulator + app) on ``port`` with an embedded Redis of our own (so
+    the script can talk to it: the demo shows no password), in a scratch state, with the demo's
+    ``options`` (``--speed 60``)."""
+    from feeds.bus.embedded import EmbeddedRedis
+
+    env = dict(os.environ)
     with tempfile.TemporaryDirectory() as state:
-        env["FLOORBOARD_STATE_DIR"] = state
+        redis_server = EmbeddedRedis(Path(state) / "redis", persist=False).start()
+        env.update(FLOORBOARD_STATE_DIR=state, REDIS_URL=redis_server.url)
         proc = subprocess.Popen(
             [*FLOORBOARD, "demo", "--port", str(port), *options], cwd=ROOT, env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
@@ -82,6 +85,7 @@ def demo(port: int, options: Sequence[str] = ()) -> Iterator[Demo]:
         finally:
             os.killpg(proc.pid, signal.SIGINT)
             proc.wait(20)
+            redis_server.stop()
 
 
 def _get(url: str) -> bytes | None:

@@ -2,36 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import redis
 
+from feeds.adapters.producer import Producer, day_start
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, make_envelope
+from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.errors import SchemaError
-from feeds.metrics.aggregator import Aggregator
 from feeds.notices.outages import OUTAGE_FIELDS, Outages
 from feeds.simulator.model import OUTAGE_AFTER, SOURCE
 from feeds.simulator.simulation import Simulation
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 5.0  # real seconds
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
 BACKFILL = 6 * 3600.0  # of the centre's day played at start, so today's totals are believable
-BACKFILL_BATCH = 2000
-
-
-def day_start(ts: float, config: Config) -> float:
-    """Local midnight of the centre's day containing ``ts``."""
-    local = datetime.fromtimestamp(ts, config.tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 def run(
@@ -53,11 +44,14 @@ def run(
     It first plays up to six hours of the centre's day so far (not before local midnight), so
     the day's totals, the contact history and the agents' stats look like a real afternoon;
     the outage scenario still starts a minute after launch. The outage is declared as a
-    supervisor would declare it (:class:`Outages`: audited, on its timeline), by ``simulator``.
+    supervisor would declare it (:class:`Outages`: audited, on its timeline), by ``simulator``;
+    ``featured``: an agent kept on the floor and on contacts (the demo's suggested tab).
 
-    Queue statistics come from an :class:`Aggregator` fed with the same events, as they would
-    for a real ACD that only sends raw events. A Redis failure never ends the run: the events
-    are kept and published on a later tick, so the board catches up once Redis is back.
+    Queue statistics come from an aggregator fed with the same events, as they would for a
+    real ACD that only sends raw events, through the :class:`Producer` every adapter uses: a
+    Redis failure never ends the run (the events are kept and published on a later tick, so
+    the board catches up once Redis is back), and a heartbeat says how many events a second
+    the simulator makes.
     """
     began = clock()
     history_from = max(began - BACKFILL, day_start(began, config))
@@ -65,53 +59,27 @@ def run(
         config, seed=seed, start=history_from, agents=agents, outage=outage,
         outage_after=began - history_from + OUTAGE_AFTER, featured=featured,
     )  # fmt: skip
+    producer = Producer(
+        bus, config, SOURCE, queues=[q.id for q in config.queues], stats_every=stats_every,
+        max_pending=MAX_PENDING, clock=clock,
+    )  # fmt: skip
     notices: list[Envelope] = []  # outages to declare through the notices service
-    aggregator = Aggregator(config)
-    pending = sim.advance(began)  # today so far, published on the first tick
-    for env in pending:
-        aggregator.apply(env)
-    last_stats = last_beat = -math.inf
-    failing, dropped = False, 0
+
+    def take(events: list[Envelope]) -> None:
+        notices.extend(e for e in events if e.kind == "outage")
+        producer.add(e for e in events if e.kind != "outage")
+
+    take(sim.advance(began))  # today so far, published on the first tick
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
     while True:
         real = clock()
         now = began + (real - began) * speed
-        events = sim.advance(now)
-        notices += [e for e in events if e.kind == "outage"]
-        events = [e for e in events if e.kind != "outage"]
-        for env in events:
-            aggregator.apply(env)
-        pending.extend(events)
-        if len(pending) > MAX_PENDING:
-            dropped += len(pending) - MAX_PENDING
-            del pending[: len(pending) - MAX_PENDING]
-        batch = list(pending)
-        stats_due = real - last_stats >= stats_every
-        beat_due = real - last_beat >= HEARTBEAT_EVERY
-        if stats_due:
-            batch += aggregator.envelopes(now)
-        if beat_due:  # liveness is about the wall clock, whatever the simulation speed
-            beat = {"interval": HEARTBEAT_EVERY}
-            batch.append(make_envelope("heartbeat", SOURCE, beat, ts=real, source=SOURCE))
-        try:
-            for i in range(0, len(batch), BACKFILL_BATCH):
-                bus.publish_many(batch[i : i + BACKFILL_BATCH])
-            while notices:
-                declare(bus, config, notices[0], clock)
-                del notices[0]  # declared (or refused): a Redis error leaves it for a later tick
-        except redis.RedisError as exc:
-            if not failing:
-                log.warning("publishing failed, retrying every tick: %s", exc)
-            failing = True
-        else:
-            if failing:
-                log.warning("publishing again; %d events dropped while Redis was down", dropped)
-            failing, dropped = False, 0
-            pending.clear()
-            if stats_due:
-                last_stats = real
-            if beat_due:
-                last_beat = real
+        take(sim.advance(now))
+        if producer.flush(now, real=real):
+            with contextlib.suppress(redis.RedisError):  # Redis away: declared on a later tick
+                while notices:
+                    declare(bus, config, notices[0], clock)
+                    del notices[0]
         if stop.wait(tick):
             return
 
