@@ -112,11 +112,14 @@ def test_an_urgent_message_has_its_own_band_and_the_tiles_stay_readable(
     assert band_box["y"] + band_box["height"] <= tile["y"]  # above the tiles, never over them
 
 
-def test_the_app_refuses_an_unknown_board_politely(page: Page, redis_server, prefix, start_app):
+@pytest.mark.parametrize("path", ["/wall/nope", "/wall?rotate=main,nope"])
+def test_the_app_refuses_an_unknown_board_politely(
+    page: Page, redis_server, prefix, start_app, path
+) -> None:
     app = start_app(redis_server.url, prefix)
-    page.goto(f"{app.base}/wall/nope")
-    expect(page.locator("body")).to_contain_text("nope", timeout=15_000)
-    expect(page.get_by_role("link", name="Contact floor")).to_be_visible()
+    page.goto(f"{app.base}{path}")
+    expect(page.locator("body")).to_contain_text("Unknown board 'nope'", timeout=15_000)
+    expect(page.get_by_role("link", name="Contact floor (main)")).to_be_visible()
 
 
 def test_a_rotating_board_hands_over_to_the_next(page: Page, redis_server, prefix, start_app):

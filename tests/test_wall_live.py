@@ -111,13 +111,6 @@ def test_boards_take_turns_in_order_and_on_time(page: Page, redis_server, prefix
     expect(page.locator("#conn-indicator")).to_have_text("Live")
 
 
-def test_a_rotation_naming_an_unknown_board_says_so(page: Page, redis_server, prefix, start_app):
-    app = start_app(redis_server.url, prefix)
-    page.goto(f"{app.base}/wall?rotate=main,nope")
-    expect(page.locator("body")).to_contain_text("Unknown board 'nope'", timeout=15_000)
-    expect(page.get_by_role("link", name="Team North (north)")).to_be_visible()
-
-
 def test_the_pointer_hides_and_the_screen_stays_awake(page: Page, redis_server, prefix, start_app):
     app = start_app(redis_server.url, prefix)
     open_wall(page, f"{app.base}/wall/main")

@@ -42,6 +42,11 @@ def _spec(cid: str, renderer: str, cls: str, **extra: Any) -> Spec:
     return {"id": cid, "render": renderer, "class": cls, **extra}
 
 
+def _tile(cid: str, cls: str, *children: Any) -> html.Section:
+    """A tile's frame: its id (the item's) and classes, and what it holds."""
+    return html.Section(id=cid, className=f"tile {cls}", children=list(children))
+
+
 def _head(title: Any, *extra: Any, sub: Any = None) -> html.Div:
     """A tile's title (its status icon after it, by CSS), what stands beside it, and an
     optional line under it."""
@@ -78,48 +83,24 @@ def _queue(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spe
     the delay reason large, and the age of it all."""
     queue = config.queue(tile.arg)
     assert queue is not None  # config validation
-    section = html.Section(
-        id=cid,
-        className="tile queue-tile status-ok nodata",
-        children=[
-            _head(queue.name, sub=channel_badge(queue)),
-            html.Div(
-                className="hero",
-                children=[
-                    _metric(cid, "waiting", "Waiting"),
-                    _metric(cid, "longest", "Longest wait"),
-                ],
-            ),
-            html.Div(
-                className="stats",
-                children=[
-                    _metric(
-                        cid,
-                        "sl",
-                        "Service level",
-                        html.Div(f"target {fmt_percent(queue.sl_target)}", className="target"),
-                    ),
-                    html.Div(
-                        className="pair",
-                        children=[
-                            _metric(cid, "asa", "Avg answer"),
-                            _metric(cid, "abandon", "Abandoned"),
-                        ],
-                    ),
-                ],
-            ),
-            html.Div(
-                className="tile-delay",
-                children=html.Div(id=f"{cid}-delay", className="value empty"),
-            ),
-            html.Div(
-                className="tile-foot",
-                children=[
-                    html.Div("", id=f"{cid}-offered", className="value"),
-                    html.Div(NO_DATA_YET, id=f"{cid}-age", className="age"),
-                ],
-            ),
-        ],
+    hero = [_metric(cid, "waiting", "Waiting"), _metric(cid, "longest", "Longest wait")]
+    target = html.Div(f"target {fmt_percent(queue.sl_target)}", className="target")
+    pair = [_metric(cid, "asa", "Avg answer"), _metric(cid, "abandon", "Abandoned")]
+    stats = [_metric(cid, "sl", "Service level", target), html.Div(className="pair", children=pair)]
+    foot = [
+        html.Div("", id=f"{cid}-offered", className="value"),
+        html.Div(NO_DATA_YET, id=f"{cid}-age", className="age"),
+    ]
+    section = _tile(
+        cid,
+        "queue-tile status-ok nodata",
+        _head(queue.name, sub=channel_badge(queue)),
+        html.Div(className="hero", children=hero),
+        html.Div(className="stats", children=stats),
+        html.Div(
+            className="tile-delay", children=html.Div(id=f"{cid}-delay", className="value empty")
+        ),
+        html.Div(className="tile-foot", children=foot),
     )
     spec = _spec(cid, "wall-values", "tile queue-tile", fields=list(QUEUE_FIELDS),
                  timers=["longest"], age=True)  # fmt: skip
@@ -156,13 +137,11 @@ def _team_title(board: Board, what: str) -> str:
 
 
 def _agent_grid(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
-    section = html.Section(
-        id=cid,
-        className="tile agent-grid",
-        children=[
-            _head(_team_title(board, "Agents on shift"), html.Span("", id=f"{cid}-count")),
-            html.Div(id=f"{cid}-list", className="grid-cells"),
-        ],
+    section = _tile(
+        cid,
+        "agent-grid",
+        _head(_team_title(board, "Agents on shift"), html.Span("", id=f"{cid}-count")),
+        html.Div(id=f"{cid}-list", className="grid-cells"),
     )
     return section, _spec(cid, "wall-agent-grid", "tile agent-grid")
 
@@ -171,29 +150,26 @@ def _agent_grid(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any
 
 
 def _staffing(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
-    section = html.Section(
-        id=cid,
-        className="tile staffing-tile status-ok",
-        children=[
-            _head("Staffing"),
-            html.Div(
-                className="staffing-hero",
-                children=[
-                    html.Div(NO_VALUE, id=f"{cid}-short", className="value"),
-                    html.Div("agents short", className="label"),
-                ],
-            ),
-            html.Div(id=f"{cid}-list", className="staffing-list"),
-        ],
+    big = [
+        html.Div(NO_VALUE, id=f"{cid}-short", className="value"),
+        html.Div("agents short", className="label"),
+    ]
+    section = _tile(
+        cid,
+        "staffing-tile status-ok",
+        _head("Staffing"),
+        html.Div(className="staffing-hero", children=big),
+        html.Div(id=f"{cid}-list", className="staffing-list"),
     )
     return section, _spec(cid, "wall-staffing", "tile staffing-tile", fields=["short"])
 
 
 def _outages(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
-    section = html.Section(
-        id=cid,
-        className="tile outage-tile status-ok",
-        children=[_head("Outages"), html.Div(id=f"{cid}-list", className="outage-list")],
+    section = _tile(
+        cid,
+        "outage-tile status-ok",
+        _head("Outages"),
+        html.Div(id=f"{cid}-list", className="outage-list"),
     )
     return section, _spec(cid, "wall-outages", "tile outage-tile")
 
@@ -213,13 +189,11 @@ def _ticker(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Sp
 
 
 def _clock(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
-    section = html.Section(
-        id=cid,
-        className="tile clock-tile",
-        children=[
-            html.Div("--:--", id=f"{cid}-time", className="value big-time"),
-            html.Div("", id=f"{cid}-date", className="big-date"),
-        ],
+    section = _tile(
+        cid,
+        "clock-tile",
+        html.Div("--:--", id=f"{cid}-time", className="value big-time"),
+        html.Div("", id=f"{cid}-date", className="big-date"),
     )
     return section, _spec(cid, "wall-clock", "tile clock-tile", timezone=config.centre.timezone)
 
@@ -231,7 +205,7 @@ def _logo(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, None
         if config.wall.logo
         else html.Div(name, className="logo-name")
     )
-    return html.Section(id=cid, className="tile logo-tile", children=mark), None
+    return _tile(cid, "logo-tile", mark), None
 
 
 VIEWS: dict[str, TileView] = {
