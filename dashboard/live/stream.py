@@ -7,7 +7,7 @@ and let the page notice a dead connection. ``retry`` is jittered so that, after 
 thousands of screens do not come back in the same millisecond.
 
 After its first frames every stream sends a ``version`` event: the app's release and the
-layout the view's items fit (a board's version, :mod:`feeds.boards`), again whenever that
+layout the view's items fit (a wall's board version, ``Config.board_version``), again whenever that
 layout changes. A page built for another release or layout reloads itself (``stream.js``):
 an upgrade or a config change reaches open screens with nobody touching them.
 
