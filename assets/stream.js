@@ -117,6 +117,9 @@
     // Never more than once per RELOAD_GAP_MS: while workers disagree for a moment, a screen
     // waits rather than flickers.
     function onVersion(d) {
+        if (!S.view) {
+            return;
+        }
         if (S.release === null) {
             S.release = d.app;
         }
