@@ -12,7 +12,7 @@ config at 1920x1080, the main board in the light theme and at 1366x768, the agen
     python scripts/screenshot.py --all                  # everything, into docs/
     python scripts/screenshot.py --url http://127.0.0.1:8050/wall/main --out wall.png \\
         --width 1920 --height 1080 --wait 6
-    python scripts/screenshot.py --demo --out docs/wall.png   # one shot of a demo's main board
+    python scripts/screenshot.py --demo --out wall.png   # one shot of a demo's main board
 """
 
 from __future__ import annotations
@@ -196,7 +196,7 @@ def everything(port: int, docs: Path, chromium: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url", default="http://127.0.0.1:8050/wall/main")
-    ap.add_argument("--out", type=Path, default=Path("docs/wall.png"))
+    ap.add_argument("--out", type=Path, default=Path("wall.png"))
     ap.add_argument("--width", type=int, default=1920)
     ap.add_argument("--height", type=int, default=1080)
     ap.add_argument("--wait", type=float, default=6.0, help="seconds to let live data arrive")
