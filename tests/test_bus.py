@@ -246,11 +246,12 @@ def test_redis_crash_losing_its_data_resets_the_subscriber_to_the_new_state(
 
 
 def test_contacts_in_progress_stay_in_state_and_all_go_to_the_stream(bus: Bus) -> None:
-    base = {"queue": "billing", "channel": "voice", "customer_id": "C9", "enqueued_at": NOW}
-    bus.publish(make_envelope("contact", "c1", {**base, "event": "offered"}, ts=NOW))
+    t0 = NOW - 120
+    base = {"queue": "billing", "channel": "voice", "customer_id": "C9", "enqueued_at": t0}
+    bus.publish(make_envelope("contact", "c1", {**base, "event": "offered"}, ts=t0))
     assert bus.snapshot(["contact"])[1]["contact"].keys() == {"c1"}
-    done = {**base, "event": "completed", "answered_at": NOW + 5, "ended_at": NOW + 60}
-    seq = bus.publish(make_envelope("contact", "c1", done, ts=NOW + 60))
+    done = {**base, "event": "completed", "answered_at": t0 + 5, "ended_at": t0 + 60}
+    seq = bus.publish(make_envelope("contact", "c1", done, ts=t0 + 60))
     assert bus.snapshot(["contact"])[1]["contact"] == {}
     entries = bus.client.xrange(bus.contacts_key)
     assert [json.loads(e[1][b"e"])["data"]["event"] for e in entries] == ["offered", "completed"]

@@ -205,7 +205,7 @@ def test_the_console_view_agrees_with_the_messages_api(bus: Bus, prefix: str) ->
     """The same messages, acks and agents in Redis: the console's counts and order are the
     backend's (``Messages.list``, what ``GET /api/v1/messages`` answers)."""
     for agent_id, team, skills in [("a1", "North", ["faults"]), ("a2", "North", ["billing"])]:
-        bus.publish(agent_env(agent_id, agent_id.upper(), team, skills))
+        bus.publish(agent_env(agent_id, agent_id.upper(), team, skills), now=NOW)  # as at NOW
     Accounts(bus.client, prefix).add_user("u9", "agent", "password-1", team="North")
     messages = Messages(bus, CONFIG)
     north = {"kind": "team", "value": "North"}
