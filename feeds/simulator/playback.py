@@ -7,7 +7,6 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 
 import redis
 
@@ -15,6 +14,7 @@ from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
 from feeds.config import Config
 from feeds.metrics.aggregator import Aggregator
+from feeds.metrics.windows import day_bounds
 from feeds.simulator.model import OUTAGE_AFTER, SOURCE
 from feeds.simulator.simulation import Simulation
 
@@ -24,12 +24,6 @@ HEARTBEAT_EVERY = 5.0  # real seconds
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
 BACKFILL = 6 * 3600.0  # of the centre's day played at start, so today's totals are believable
 BACKFILL_BATCH = 2000
-
-
-def day_start(ts: float, config: Config) -> float:
-    """Local midnight of the centre's day containing ``ts``."""
-    local = datetime.fromtimestamp(ts, config.tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 def run(
@@ -56,7 +50,7 @@ def run(
     are kept and published on a later tick, so the board catches up once Redis is back.
     """
     began = clock()
-    history_from = max(began - BACKFILL, day_start(began, config))
+    history_from = max(began - BACKFILL, day_bounds(began, config.tz)[0])
     sim = Simulation(
         config, seed=seed, start=history_from, agents=agents, outage=outage,
         outage_after=began - history_from + OUTAGE_AFTER,
@@ -64,7 +58,7 @@ def run(
     aggregator = Aggregator(config)
     pending = sim.advance(began)  # today so far, published on the first tick
     for env in pending:
-        aggregator.apply(env)
+        aggregator.apply(env, began)
     last_stats = last_beat = -math.inf
     failing, dropped = False, 0
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
@@ -73,7 +67,7 @@ def run(
         now = began + (real - began) * speed
         events = sim.advance(now)
         for env in events:
-            aggregator.apply(env)
+            aggregator.apply(env, now)
         pending.extend(events)
         if len(pending) > MAX_PENDING:
             dropped += len(pending) - MAX_PENDING
@@ -88,7 +82,8 @@ def run(
             batch.append(make_envelope("heartbeat", SOURCE, beat, ts=real, source=SOURCE))
         try:
             for i in range(0, len(batch), BACKFILL_BATCH):
-                bus.publish_many(batch[i : i + BACKFILL_BATCH])
+                # The simulation's clock, not the host's: at --speed above 1 it runs ahead.
+                bus.publish_many(batch[i : i + BACKFILL_BATCH], now=max(now, real))
         except redis.RedisError as exc:
             if not failing:
                 log.warning("publishing failed, retrying every tick: %s", exc)

@@ -1,0 +1,126 @@
+"""Agents as the aggregator sees them: each one's states in time order, for counts and occupancy.
+
+An agent's latest value is its event with the greatest key (time, then a deletion beats a value
+at the same time), the rule the bus applies to its live state. A deletion stays in the timeline
+as the agent's latest entry, so a late event stamped before it cannot bring the agent back; it
+is forgotten ``remember`` seconds later. Occupancy needs the time each agent spent in each state
+inside a window, so each timeline keeps today's and the last hour's entries, plus the one entry
+before them that says what the agent was doing when the window opened.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from feeds.bus.schema import AGENT_STATES
+
+BUSY = frozenset({"on_contact", "wrap"})
+WORKING = frozenset({"available", "on_contact", "wrap"})  # on the queue now, ready or busy
+
+
+@dataclass(slots=True, frozen=True)
+class Entry:
+    at: float
+    deleted: int
+    state: str | None
+    skills: tuple[str, ...]
+
+    @property
+    def key(self) -> tuple[float, int]:
+        return (self.at, self.deleted)
+
+
+@dataclass(slots=True)
+class Timeline:
+    entries: list[Entry] = field(default_factory=list)  # sorted by key
+    floor: float = float("-inf")  # entries before this were pruned: older events are moot
+
+    @property
+    def latest(self) -> Entry:
+        return self.entries[-1]
+
+
+class Agents:
+    """Every agent's timeline, and what the queues need of them."""
+
+    def __init__(self) -> None:
+        self.timelines: dict[str, Timeline] = {}
+
+    def apply(self, agent_id: str, entry: Entry, too_late: bool) -> set[str]:
+        """Place one event; returns the queues whose agents changed. ``too_late``: the event
+        is older than anything remembered, so it is placed only if the agent is known."""
+        tl = self.timelines.get(agent_id)
+        if tl is None:
+            if too_late:
+                return set()
+            tl = self.timelines[agent_id] = Timeline()
+        if entry.at < tl.floor:
+            return set()  # before what the windows look at, and superseded at the floor
+        keys = [e.key for e in tl.entries]
+        i = bisect.bisect_left(keys, entry.key)
+        if i < len(keys) and keys[i] == entry.key:
+            old = tl.entries[i]
+            if (old.state, old.skills) == (entry.state, entry.skills):
+                return set()  # a re-delivery
+            tl.entries[i] = entry  # a true tie: the last arrival wins
+        else:
+            tl.entries.insert(i, entry)
+            old = tl.entries[i - 1] if i > 0 else None
+        if i < len(tl.entries) - 1:
+            return set(entry.skills)  # history changed (occupancy), not the latest state
+        before = (old.state, old.skills) if old is not None else (None, ())
+        if before == (entry.state, entry.skills):
+            return set()
+        return set(before[1]) | set(entry.skills)
+
+    def latest(self) -> Iterable[Entry]:
+        """Each agent's current entry (deleted ones included: callers skip them)."""
+        return (tl.latest for tl in self.timelines.values())
+
+    def counts(self, queue_ids: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Agents by current state, per queue they are skilled for."""
+        out = {qid: dict.fromkeys(AGENT_STATES, 0) for qid in queue_ids}
+        for e in self.latest():
+            if e.state is None:
+                continue
+            for qid in e.skills:
+                if qid in out:
+                    out[qid][e.state] += 1
+        return out
+
+    def times(
+        self, starts: Mapping[str, float], now: float, queue_ids: Iterable[str]
+    ) -> dict[str, dict[str, list[float]]]:
+        """Per queue and window: [busy, available] agent-seconds in ``[start, now]``."""
+        out = {qid: {w: [0.0, 0.0] for w in starts} for qid in queue_ids}
+        lo = min(starts.values())
+        for tl in self.timelines.values():
+            entries = tl.entries
+            for k, e in enumerate(entries):
+                end = entries[k + 1].at if k + 1 < len(entries) else now
+                if end <= lo or e.state is None or e.state not in WORKING:
+                    continue
+                slot = 0 if e.state in BUSY else 1
+                for qid in e.skills:
+                    per_window = out.get(qid)
+                    if per_window is None:
+                        continue
+                    for w, start in starts.items():
+                        span = min(end, now) - max(e.at, start)
+                        if span > 0:
+                            per_window[w][slot] += span
+        return out
+
+    def prune(self, keep_from: float, forget_before: float) -> None:
+        """Drop entries that ended before ``keep_from`` (keeping the one in force then), and
+        agents deleted before ``forget_before``."""
+        for agent_id, tl in list(self.timelines.items()):
+            if tl.latest.deleted and tl.latest.at < forget_before:
+                del self.timelines[agent_id]
+                continue
+            cut = bisect.bisect_right([e.at for e in tl.entries], keep_from) - 1
+            if cut > 0:
+                del tl.entries[:cut]
+                tl.floor = tl.entries[0].at
