@@ -25,11 +25,12 @@ from feeds.config import Config
 from feeds.metrics import formulas, staffing
 from feeds.metrics.agents import WORKING, Agents
 from feeds.metrics.agents import Entry as AgentEntry
-from feeds.metrics.contacts import Contact, Leg, entries, waiting
+from feeds.metrics.contacts import Contact, Leg, entries, event, waiting
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS, Counts
 from feeds.metrics.windows import HORIZON, Tally, day_bounds
 
 SWEEP_EVERY = 600.0  # seconds of clock between forgetting long-finished contacts
+PRUNE_EVERY = 60  # seconds of clock between dropping buckets older than every window
 MIN_RATE_SPAN = 60.0  # seconds of data before an arrival rate is estimated
 
 
@@ -50,32 +51,36 @@ class Aggregator:
         self._start = self._end = -math.inf  # today's bounds
         self._floor = -(2**62)  # newest second no rolling window holds
         self._next_sweep = -math.inf
+        self._due = -math.inf  # the clock's next roll, prune or sweep
         self._first = math.inf  # earliest event time accepted: how far back the data goes
         self.refused = 0  # events stamped beyond the allowed skew
         self.ignored = 0  # events too late to place (nothing remembered of their item)
 
     # -- the clock ----------------------------------------------------------------------------
 
-    def advance(self, now: float) -> set[str]:
-        """Move the clock to ``now`` (never back); returns the queues reset by a new day."""
+    def advance(self, now: float, changed: set[str] | None = None) -> None:
+        """Move the clock to ``now`` (never back); a new day resets every queue (added to
+        ``changed``)."""
         if now <= self._clock:
-            return set()
+            return
         self._clock = now
-        rolled: set[str] = set()
+        if now < self._due:
+            return  # the common case: nothing to roll, prune or sweep yet
         if now >= self._end:
-            rolled = set(self._queues) if self._end > -math.inf else set()
+            if self._end > -math.inf and changed is not None:
+                changed.update(self._queues)
             self._start, self._end = day_bounds(now, self._tz)
             for tally in self._tallies.values():
                 tally.today = [0.0] * len(COUNTERS)
         floor = int(now) - HORIZON
-        if floor >= self._floor + 60:  # prune buckets now and then; rolling() ignores the rest
+        if floor >= self._floor + PRUNE_EVERY:  # rolling() ignores older buckets meanwhile
             for tally in self._tallies.values():
                 tally.forget_before(floor)
-        self._floor = max(self._floor, floor)
+            self._floor = floor
         if now >= self._next_sweep:
             self._next_sweep = now + SWEEP_EVERY
             self._sweep()
-        return rolled
+        self._due = min(self._end, self._floor + HORIZON + PRUNE_EVERY, self._next_sweep)
 
     def _sweep(self) -> None:
         """Forget contacts finished longer ago than ``remember``, old agent history."""
@@ -95,85 +100,86 @@ class Aggregator:
         stamped ``now``. ``None`` trusts the stamp (a replay of a recorded feed, whose stamps
         are the only clock there is).
         """
+        changed: set[str] = set()
         if env.kind not in ("contact", "agent"):
-            return set()
+            return changed
         if now is None:
             now = env.ts
         try:
             at = ordering.trusted_time(env.ts, now, self._max_skew)
         except ordering.FutureEvent:
             self.refused += 1
-            return self.advance(now)
-        changed = self.advance(now)
+            self.advance(now, changed)
+            return changed
+        self.advance(now, changed)
         late = ordering.too_late(at, self._clock, self._remember)
         if env.kind == "contact":
-            changed |= self._apply_contact(env, at, late)
+            self._apply_contact(env, at, late, changed)
         else:
             state = None if env.deleted else env.data["state"]
             skills = () if env.deleted else tuple(env.data.get("skills", ()))
             entry = AgentEntry(at, int(env.deleted), state, skills)
-            changed |= {q for q in self._agents.apply(env.id, entry, late) if q in self._queues}
+            changed.update(q for q in self._agents.apply(env.id, entry, late) if q in self._queues)
         return changed
 
-    def _apply_contact(self, env: Envelope, at: float, late: bool) -> set[str]:
+    def _apply_contact(self, env: Envelope, at: float, late: bool, changed: set[str]) -> None:
         contact = self._contacts.get(env.id)
         if contact is None:
             if late:
                 self.ignored += 1
-                return set()
+                return
             contact = self._contacts[env.id] = Contact()
-        contact.last = max(contact.last, at)
-        self._first = min(self._first, at)
+        if at > contact.last:
+            contact.last = at
+        if at < self._first:
+            self._first = at
         if env.deleted:
-            if contact.deleted:
-                return set()
-            contact.deleted = True
-            return set().union(*(self._settle(env.id, contact, n) for n in contact.legs))
+            if not contact.deleted:
+                contact.deleted = True
+                for n in contact.legs:
+                    self._settle(env.id, contact, n, changed)
+            return
         data = env.data
-        n, event = data.get("leg", 1), data["event"]
+        n, kind, new = data.get("leg", 1), data["event"], event(at, data)
         leg = contact.legs.get(n)
         if leg is None:
             leg = contact.legs[n] = Leg()
             first = math.inf
         else:
-            old = leg.events.get(event)
-            if old is not None and (at < old[0] or (at == old[0] and data == old[1])):
-                return set()  # older than what we have, or the same event again
+            old = leg.events.get(kind)
+            if old is not None and (at < old[0] or (at == old[0] and new == old)):
+                return  # older than what we have, or the same event again
             first = leg.first
-        leg.events[event] = (at, data)
-        changed = self._settle(env.id, contact, n)
+        leg.events[kind] = new
+        self._settle(env.id, contact, n, changed)
         if n - 1 in contact.legs and leg.first != first:
-            changed |= self._settle(env.id, contact, n - 1)  # its transfer moved
-        return changed
+            self._settle(env.id, contact, n - 1, changed)  # its transfer moved
 
-    def _settle(self, cid: str, contact: Contact, n: int) -> set[str]:
+    def _settle(self, cid: str, contact: Contact, n: int, changed: set[str]) -> None:
         """Bring the counters and the waiting set in line with leg ``n``'s events."""
         leg = contact.legs[n]
         after = contact.legs.get(n + 1)
         applied = entries(leg, None if after is None else after.first, self._limits)
-        changed: set[str] = set()
-        if applied != leg.applied:
-            if leg.applied is not None:
-                self._tally(leg.applied, -1.0)
-                changed.add(leg.applied[0])
-            self._tally(applied, 1.0)
+        before = leg.applied
+        if applied != before:  # entries are only ever made for configured queues
+            if before is not None and before[1]:
+                self._tallies[before[0]].add(before[1], -1.0, self._start, self._floor)
+                changed.add(before[0])
+            if applied[1]:
+                self._tallies[applied[0]].add(applied[1], 1.0, self._start, self._floor)
+                changed.add(applied[0])
             leg.applied = applied
-            changed.add(applied[0])
         wait = waiting(leg, after is not None, contact.deleted)
+        if wait is not None and wait[0] not in self._waiting:
+            wait = None  # a queue not configured here
         if wait != leg.waiting:
             if leg.waiting is not None:
                 del self._waiting[leg.waiting[0]][(cid, n)]
                 changed.add(leg.waiting[0])
-            if wait is not None and wait[0] in self._waiting:
+            if wait is not None:
                 self._waiting[wait[0]][(cid, n)] = wait[1]
                 changed.add(wait[0])
-            leg.waiting = wait if wait is not None and wait[0] in self._waiting else None
-        return {q for q in changed if q in self._queues}
-
-    def _tally(self, applied: tuple[str, tuple], sign: float) -> None:
-        tally = self._tallies.get(applied[0])
-        if tally is not None:
-            tally.add(applied[1], sign, self._start, self._floor)
+            leg.waiting = wait
 
     # -- figures ------------------------------------------------------------------------------
 

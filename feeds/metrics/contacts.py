@@ -37,26 +37,33 @@ from feeds.metrics.formulas import (
     SHORT_ABANDONED,
     TRANSFERRED,
 )
-from feeds.metrics.windows import Entry
+from feeds.metrics.windows import Entries
 
-Event = tuple[float, Mapping[str, Any]]  # (trusted time, contact data)
+# What the counters need of one contact event, and nothing more (no tags, no customer: the
+# aggregator holds a day of these): (trusted time, queue, enqueued_at, answered_at, ended_at,
+# handle time = talk + hold + wrap).
+Event = tuple[float, str, float, float | None, float | None, float]
+
+
+def event(at: float, data: Mapping[str, Any]) -> Event:
+    """The :data:`Event` of a validated contact event's data received at trusted time ``at``."""
+    handle = (data.get("talk") or 0.0) + (data.get("hold") or 0.0) + (data.get("wrap") or 0.0)
+    return (at, data["queue"], data["enqueued_at"], data.get("answered_at"),
+            data.get("ended_at"), handle)  # fmt: skip
+
+
 Limits = Mapping[str, tuple[float, float]]  # queue id -> (SL threshold, short abandon), seconds
 
 
 @dataclass(slots=True)
 class Leg:
     events: dict[str, Event] = field(default_factory=dict)  # latest of each event kind
-    applied: tuple[str, tuple[Entry, ...]] | None = None  # (queue, entries) in the counters
+    applied: tuple[str, Entries] | None = None  # (queue, entries) in the counters
     waiting: tuple[str, float] | None = None  # (queue, enqueued_at) while in the waiting set
 
     @property
     def first(self) -> float:
-        return min(t for t, _ in self.events.values())
-
-    def top(self) -> Event:
-        """The leg's latest value by the ordering rule: its furthest phase."""
-        ev = self.events
-        return ev.get("completed") or ev.get("answered") or ev.get("abandoned") or ev["offered"]
+        return min(e[0] for e in self.events.values())
 
 
 @dataclass(slots=True)
@@ -69,42 +76,41 @@ class Contact:
         return all(leg.waiting is None for leg in self.legs.values())
 
 
-def entries(leg: Leg, next_start: float | None, limits: Limits) -> tuple[str, tuple[Entry, ...]]:
+def entries(leg: Leg, next_start: float | None, limits: Limits) -> tuple[str, Entries]:
     """The leg's queue and what it counts there (nothing on a queue not configured)."""
-    qid = leg.top()[1]["queue"]
+    ev = leg.events
+    offer, answer = ev.get("offered"), ev.get("answered")
+    gone, done = ev.get("abandoned"), ev.get("completed")
+    outcome = answer or done or gone
+    qid = (done or answer or gone or offer)[1]  # the leg's latest value says
     limit = limits.get(qid)
     if limit is None:
         return qid, ()
-    threshold, short = limit
-    ev = leg.events
-    offer, answer, gone, done = (
-        ev.get(k) for k in ("offered", "answered", "abandoned", "completed")
-    )
-    outcome = answer or done or gone
-    t_offer = max(offer[0] if offer else outcome[0], outcome[0] if outcome else offer[0])
-    out: list[Entry] = [(t_offer, OFFERED, 1.0)]
-    if answer is not None or (done is not None and done[1].get("answered_at") is not None):
-        t, d = answer or done
-        answered_at = d.get("answered_at")
-        wait = max(0.0, (t if answered_at is None else answered_at) - d["enqueued_at"])
-        out += [(t, ANSWERED, 1.0), (t, ANSWER_WAIT, wait)]
-        if wait <= threshold:
-            out.append((t, ANSWERED_IN_THRESHOLD, 1.0))
+    if outcome is None:
+        t_offer = offer[0]
+    else:
+        t_offer = outcome[0] if offer is None or offer[0] < outcome[0] else offer[0]
+    out: list[float] = [t_offer, OFFERED, 1.0]
+    if answer is not None or (done is not None and done[3] is not None):
+        t, _, enqueued_at, answered_at, _, _ = answer or done
+        wait = (t if answered_at is None else answered_at) - enqueued_at
+        wait = wait if wait > 0.0 else 0.0
+        out += (t, ANSWERED, 1.0, t, ANSWER_WAIT, wait)
+        if wait <= limit[0]:
+            out += (t, ANSWERED_IN_THRESHOLD, 1.0)
     elif outcome is gone and gone is not None:
-        t, d = gone
-        ended_at = d.get("ended_at")
-        wait = max(0.0, (t if ended_at is None else ended_at) - d["enqueued_at"])
-        out += [(t, ABANDONED, 1.0), (t, ABANDON_WAIT, wait)]
-        if wait < short:
-            out.append((t, SHORT_ABANDONED, 1.0))
-        if wait <= threshold:
-            out.append((t, ABANDONED_IN_THRESHOLD, 1.0))
+        t, _, enqueued_at, _, ended_at, _ = gone
+        wait = (t if ended_at is None else ended_at) - enqueued_at
+        wait = wait if wait > 0.0 else 0.0
+        out += (t, ABANDONED, 1.0, t, ABANDON_WAIT, wait)
+        if wait < limit[1]:
+            out += (t, SHORT_ABANDONED, 1.0)
+        if wait <= limit[0]:
+            out += (t, ABANDONED_IN_THRESHOLD, 1.0)
     if done is not None:
-        t, d = done
-        handle = sum(d.get(k) or 0.0 for k in ("talk", "hold", "wrap"))
-        out += [(t, HANDLED, 1.0), (t, HANDLE_TIME, handle)]
+        out += (done[0], HANDLED, 1.0, done[0], HANDLE_TIME, done[5])
     if next_start is not None:
-        out.append((next_start, TRANSFERRED, 1.0))
+        out += (next_start, TRANSFERRED, 1.0)
     return qid, tuple(out)
 
 
@@ -113,5 +119,5 @@ def waiting(leg: Leg, has_next: bool, deleted: bool) -> tuple[str, float] | None
     ev = leg.events
     if deleted or has_next or len(ev) != 1 or "offered" not in ev:
         return None
-    data = ev["offered"][1]
-    return data["queue"], data["enqueued_at"]
+    offer = ev["offered"]
+    return offer[1], offer[2]

@@ -10,13 +10,14 @@ of buckets and an event arriving late lands in its own second, not in the second
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, timedelta, tzinfo
 
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS
 
 HORIZON = max(WINDOW_SECONDS.values())  # seconds of buckets kept: the longest rolling window
-Entry = tuple[float, int, float]  # (time, counter index, amount)
+# What a contact counts: (time, counter index, amount) triples, flat in one tuple (one object
+# per leg rather than one per figure: the aggregator makes one for every event it takes).
+Entries = tuple[float, ...]
 
 
 def day_of(ts: float, tz: tzinfo) -> date:
@@ -48,11 +49,12 @@ class Tally:
         self.today = [0.0] * len(COUNTERS)
         self.recent: dict[int, list[float]] = {}
 
-    def add(self, entries: Iterable[Entry], sign: float, start: float, floor: int) -> None:
+    def add(self, entries: Entries, sign: float, start: float, floor: int) -> None:
         """Add (``sign`` 1) or take back (-1) entries; ``start`` is today's first instant and
         ``floor`` the newest second no rolling window holds any more."""
         today, recent = self.today, self.recent
-        for t, i, v in entries:
+        for k in range(0, len(entries), 3):
+            t, i, v = entries[k], int(entries[k + 1]), entries[k + 2]
             if t >= start:
                 today[i] += sign * v
             s = int(t)
