@@ -90,6 +90,11 @@ class Aggregator:
             del self._contacts[cid]
         self._agents.prune(min(self._start, self._clock - HORIZON), forget_before)
 
+    @property
+    def remembered(self) -> int:
+        """Contacts held: those in progress, and finished ones not yet ``remember`` old."""
+        return len(self._contacts)
+
     # -- events -------------------------------------------------------------------------------
 
     def apply(self, env: Envelope, now: float | None = None) -> set[str]:

@@ -222,6 +222,8 @@ def required_agents(q: Queue, model: str) -> int | None:
     """Least agents meeting the target (0 without arrivals); None if none can (target 1)."""
     if q.arrival_rate <= 0:
         return 0
+    if q.target >= 1.0:
+        return None  # every caller answered within T: no finite number of agents promises it
     a = q.traffic
     b = ErlangB(a)
     cap = math.ceil(a) + 1000 + math.ceil(20 * math.sqrt(a))
