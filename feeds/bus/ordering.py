@@ -115,19 +115,20 @@ def encode(key: Key, env_digest: str) -> str:
 
 
 # The same comparison as :func:`supersedes`, for the bus's publish script: keys encoded by
-# :func:`encode`; an identical re-delivery (same key and digest) does not supersede.
+# :func:`encode`; an identical re-delivery (same key and digest) does not supersede, an equal
+# key with another digest (a true tie) does.
 SUPERSEDES_LUA = """
 local function order_fields(k)
-  local s, t, d, h = string.match(k, '^(%S+) (%S+) (%S+) (%S+)$')
-  return tonumber(s), tonumber(t), tonumber(d), h
+  local s, t, d = string.match(k, '^(%S+) (%S+) (%S+) %S+$')
+  return tonumber(s), tonumber(t), tonumber(d)
 end
 local function supersedes(new, old, trust_until)
-  local s1, t1, d1, h1 = order_fields(new)
-  local s0, t0, d0, h0 = order_fields(old)
+  if new == old then return false end
+  local s1, t1, d1 = order_fields(new)
+  local s0, t0, d0 = order_fields(old)
   if t0 > trust_until then return true end
   if s1 ~= s0 then return s1 > s0 end
   if t1 ~= t0 then return t1 > t0 end
-  if d1 ~= d0 then return d1 > d0 end
-  return h1 ~= h0
+  return d1 >= d0
 end
 """
