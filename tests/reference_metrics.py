@@ -62,7 +62,7 @@ def contact_counts(rows: pd.DataFrame, limits: dict[str, tuple[float, float]]) -
     )
     wide["queue"] = top
     wide["first"] = wide[[f"{p}_t" for p in PHASES]].min(axis=1)
-    nxt = wide[keys + ["first"]].assign(leg=wide["leg"] - 1).rename(columns={"first": "t_next"})
+    nxt = wide[[*keys, "first"]].assign(leg=wide["leg"] - 1).rename(columns={"first": "t_next"})
     wide = wide.merge(nxt, on=keys, how="left")
     deleted = rows[(rows["kind"] == "contact") & rows["deleted"]][["seq", "query", "id"]]
     deleted = deleted.drop_duplicates().assign(gone=True)
@@ -95,16 +95,13 @@ def contact_counts(rows: pd.DataFrame, limits: dict[str, tuple[float, float]]) -
         (wide["t_next"].notna(), wide["t_next"], "transferred", 1.0),
     ]
     configured = wide["queue"].isin(list(limits))
-    long = pd.concat(
-        [
-            pd.DataFrame({"seq": wide["seq"], "query": wide["query"], "queue": wide["queue"],
-                          "t": t, "counter": name,
-                          "value": value if np.isscalar(value) else value.astype(float)})[
-                mask & configured
-            ]
-            for mask, t, name, value in parts
-        ]  # fmt: skip
-    )
+    frames = []
+    for mask, t, name, value in parts:
+        amount = value if np.isscalar(value) else value.astype(float)
+        frame = pd.DataFrame({"seq": wide["seq"], "query": wide["query"], "queue": wide["queue"],
+                              "t": t, "counter": name, "value": amount})  # fmt: skip
+        frames.append(frame[mask & configured])
+    long = pd.concat(frames)
     waiting = wide[
         has["offered"] & ~has["answered"] & ~has["abandoned"] & ~has["completed"]
         & wide["t_next"].isna() & ~wide["gone"] & configured

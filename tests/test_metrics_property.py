@@ -5,8 +5,9 @@ Each generated feed is a small stretch of a centre's night around midnight (an o
 and both daylight-saving nights in Europe/London): contacts with one or two legs (transfers)
 on configured and unknown queues, answered, abandoned or still waiting, some without the
 optional times; agents changing state and skills, some deleted. It is then delivered badly:
-started mid-stream, duplicated, re-delivered hours later, reordered, some producers' clocks a
-little or far ahead. The figures are compared twice per feed, half-way and after the end, in
+started mid-stream, duplicated, re-delivered hours later or with another stamp, reordered,
+contradicted (an answered leg also said abandoned), some producers' clocks a little or far
+ahead. The figures are compared twice per feed, half-way and after the end, in
 every window (today, 15, 30, 60 minutes): all counters, agent time for occupancy, waiting
 contacts, the longest wait and agents by state. Feeds are checked in batches so that pandas
 runs once per batch: EXAMPLES × FEEDS feeds in all (at least 10,000).
@@ -20,7 +21,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_metrics import COUNTERS, reference
@@ -39,8 +39,9 @@ CONFIG = parse_config({
     "boards": [{"id": "main", "title": "Main", "queues": list(LIMITS)}],
 })  # fmt: skip
 MAX_SKEW = CONFIG.ordering.max_skew
+# 23:00 before an ordinary midnight, and before the nights the clocks go forward and back
 NIGHTS = [datetime(2025, m, d, 23, 0, tzinfo=ZoneInfo(TZ)).timestamp()
-          for m, d in ((7, 1), (3, 29), (10, 25))]  # ordinary, clocks forward, clocks back  # fmt: skip
+          for m, d in ((7, 1), (3, 29), (10, 25))]  # fmt: skip
 QUEUES = [*LIMITS, "qx"]  # qx: a queue this centre does not configure
 
 
@@ -70,6 +71,9 @@ def contact_events(rng: random.Random, cid: str, start: float) -> list[tuple[flo
             out.append((done, {**base, "event": "completed", "talk": talk, "hold": hold,
                                "wrap": wrap, "ended_at": done - (wrap or 0),
                                "answered_at": None if rng.random() < 0.2 else end}))  # fmt: skip
+        if rng.random() < 0.1:  # a confused ACD also says the caller gave up
+            gave_up = end + rng.choice([-2, 0, 5, 1200])
+            out.append((gave_up, {**base, "event": "abandoned", "ended_at": gave_up}))
         t = end + rng.randint(1, 300)  # the next leg, if any
     envs = [(at, _env("contact", cid, at, data)) for at, data in out]
     if rng.random() < 0.05:
@@ -102,7 +106,8 @@ def feed(rng: random.Random) -> tuple[list[tuple[float, Envelope]], float]:
     night = rng.choice(NIGHTS)
     true: list[tuple[float, Envelope]] = []
     for i in range(rng.randint(0, 6)):
-        true += contact_events(rng, f"c{i}", night + rng.randint(0, 4 * 3600))
+        start = rng.choice([rng.randint(0, 4 * 3600), 300 * rng.randint(0, 48)])  # grid: ties
+        true += contact_events(rng, f"c{i}", night + start)
     for i in range(rng.randint(0, 3)):
         true += agent_events(rng, f"a{i}", night)
     if rng.random() < 0.3:  # the feed starts mid-stream
@@ -115,6 +120,8 @@ def feed(rng: random.Random) -> tuple[list[tuple[float, Envelope]], float]:
         for _ in range(1 + (rng.random() < 0.3) + (rng.random() < 0.1)):  # duplicates
             if skew and rng.random() < 0.3:
                 env = env.model_copy(update={"ts": env.ts + rng.choice([2, 4, 8, 30])})
+            elif rng.random() < 0.05:  # re-sent with another stamp
+                env = env.model_copy(update={"ts": env.ts + rng.choice([-3, 1, 60, -1200, 1500])})
             delay = 0 if rng.random() < 0.6 else rng.uniform(0, late)
             delivered.append((at + delay, env))
     delivered.sort(key=lambda d: d[0])
@@ -122,7 +129,7 @@ def feed(rng: random.Random) -> tuple[list[tuple[float, Envelope]], float]:
     for arrive, env in delivered:
         clock = max(clock, arrive)
         out.append((clock, env))
-    end = (out[-1][0] if out else night) + rng.choice([0, 1, 600, 3600, 5 * 3600])
+    end = (out[-1][0] if out else night) + rng.choice([0, 1, 600, 900, 1800, 3600, 5 * 3600])
     return out, end
 
 
