@@ -22,6 +22,7 @@ form of the incomplete beta function, a sum of positive terms. Hundreds of agent
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 from feeds.metrics import formulas
 
 MAX_STATES = 100_000  # queue-length states summed in Erlang A at most
-TAIL = 45.0  # stop summing states e^45 times smaller than the largest (far below 1e-16)
+TAIL = 1e-18  # stop summing states this much smaller than the largest (below float precision)
 
 
 @dataclass(frozen=True)
@@ -89,24 +90,32 @@ def outcome_c(n: int, lam: float, aht: float, t: float, b: float | None = None) 
     return Outcome(1.0 - c * math.exp(-(n / aht - lam) * t), 1.0, 0.0, 0.0)
 
 
-class _NegBinSurvival:
-    """``P(X ≥ i + 1)`` for ``i = 0, 1, ...`` with ``X`` negative binomial (shape ``r``,
-    success probability ``x``): the chance that ``i + 1`` exponential stages with the rates
-    ``c + θ, c + 2θ, ...`` (``r = c ÷ θ + 1``, ``x = e^(−θt)``) all end within ``t``."""
-
-    def __init__(self, r: float, x: float) -> None:
-        self.r, self.j = r, 0
-        self.log_q = math.log1p(-x) if x < 1.0 else -math.inf
-        self.log_pmf = r * math.log(x) if x > 0.0 else -math.inf
-        self.cdf = math.exp(self.log_pmf)
-
-    def next(self) -> float:
-        """The survival at the current ``i``, then step to ``i + 1``."""
-        survival = max(0.0, 1.0 - self.cdf)
-        self.j += 1
-        self.log_pmf += math.log((self.r + self.j - 1) / self.j) + self.log_q
-        self.cdf += math.exp(self.log_pmf)
-        return survival
+def _survival_sum(weights: list[float], factors: list[float] | None, r: float, x: float) -> float:
+    """``Σ_i weights[i] × factors[i] × P(X ≥ i + 1)`` for ``X`` negative binomial (shape ``r``,
+    success probability ``x``): ``P(X ≥ i + 1)`` is the chance that ``i + 1`` exponential stages
+    with the rates ``c + θ, c + 2θ, ...`` (``r = c ÷ θ + 1``, ``x = e^(−θt)``) all end within
+    ``t``. The pmf runs by its ratio ``(r + i) ÷ (i + 1) × (1 − x)``, in logarithms only while
+    it is too small for a float; the sum stops once the survival is negligible."""
+    if x <= 0.0:
+        return math.fsum(
+            w * f for w, f in zip(weights, factors or [1.0] * len(weights), strict=True)
+        )
+    q = -math.expm1(math.log(x))  # 1 − x, accurately for x near 1
+    log_pmf = r * math.log(x)
+    pmf = math.exp(log_pmf) if log_pmf > -700.0 else 0.0
+    cdf = acc = 0.0
+    for i, w in enumerate(weights):
+        cdf += pmf
+        survival = 1.0 - cdf
+        if survival < 1e-17:
+            break
+        acc += w * survival * (factors[i] if factors is not None else 1.0)
+        if pmf > 0.0:
+            pmf *= (r + i) / (i + 1) * q
+        else:
+            log_pmf += math.log((r + i) / (i + 1) * q)
+            pmf = math.exp(log_pmf) if log_pmf > -700.0 else 0.0
+    return acc
 
 
 def outcome_a(
@@ -115,56 +124,66 @@ def outcome_a(
     aht: float,
     patience: float,
     t: float,
-    short: float,
+    short: float | None,
     erlang_b_n: float | None = None,
+    within: bool = True,
 ) -> Outcome:
     """Erlang A. An arrival that finds ``i`` callers waiting (all ``n`` agents busy) reaches
     an agent only if ``i + 1`` stages end before its own patience; the stages, with rates
     ``nμ + kθ``, end by service of the head or abandonment of one ahead. Its chance of being
     answered is ``nμ ÷ (nμ + (i + 1)θ)``, within ``t`` times a negative-binomial survival; it
-    abandons within ``s`` with ``1 − P(answered within s) − e^(−θs)·P(virtual wait > s)``."""
+    abandons within ``s`` with ``1 − P(answered within s) − e^(−θs)·P(virtual wait > s)``.
+
+    What a formula does not use can be left out (NaN): ``short`` None, ``within`` False."""
     if lam <= 0:
         return Outcome(1.0, 1.0, 0.0, 0.0)
     theta = 1.0 / patience
     if n <= 0:
-        return Outcome(0.0, 0.0, -math.expm1(-theta * t), -math.expm1(-theta * short))
+        gone = -math.expm1(-theta * short) if short is not None else math.nan
+        return Outcome(0.0, 0.0, -math.expm1(-theta * t), gone)
     a, nm = lam * aht, n / aht
     b = erlang_b(n, a) if erlang_b_n is None else erlang_b_n
     if b <= 0.0:
         return Outcome(1.0, 1.0, 0.0, 0.0)  # so many agents that nobody ever waits
-    # Queue states n + i, relative to n: r_i = Π_{k=1..i} λ ÷ (nμ + kθ), in logarithms.
-    logs = [0.0]
-    peak, log_r, i = 0.0, 0.0, 0
+    # Queue states n + i relative to n: r_i = Π_{k=1..i} λ ÷ (nμ + kθ), with the states below
+    # n worth (1 − B) ÷ B; rescaled whenever a float could overflow (a deep overload).
+    free = (1.0 - b) / b
+    weights = [1.0]
+    r, peak, i = 1.0, 1.0, 0
     rising_until = (lam - nm) / theta
     while i < MAX_STATES:
         i += 1
-        log_r += math.log(lam / (nm + i * theta))
-        peak = max(peak, log_r)
-        logs.append(log_r)
-        if i > rising_until and log_r < peak - TAIL:
+        r *= lam / (nm + i * theta)
+        if r > 1e250:
+            weights = [w * 1e-250 for w in weights]
+            free, r, peak = free * 1e-250, r * 1e-250, peak * 1e-250
+        weights.append(r)
+        if r > peak:
+            peak = r
+        elif i > rising_until and r < peak * TAIL:
             break
-    weights = [math.exp(v - peak) for v in logs]
-    free = math.exp(math.log1p(-b) - math.log(b) - peak)  # states below n, relative to π_n
-    total = free + math.fsum(weights)
-    at_t = (_NegBinSurvival(nm / theta + 1, math.exp(-theta * t)),
-            _NegBinSurvival(nm / theta, math.exp(-theta * t)))  # fmt: skip
-    at_s = (_NegBinSurvival(nm / theta + 1, math.exp(-theta * short)),
-            _NegBinSurvival(nm / theta, math.exp(-theta * short)))  # fmt: skip
-    stay_t, stay_s = math.exp(-theta * t), math.exp(-theta * short)
-    aw = answered = bw_t = bw_s = 0.0
-    for i, w in enumerate(weights):
-        served = nm / (nm + (i + 1) * theta)
-        answered += w * served
-        within_t = served * at_t[0].next()
-        aw += w * within_t
-        bw_t += w * (1.0 - within_t - stay_t * (1.0 - at_t[1].next()))
-        bw_s += w * (1.0 - served * at_s[0].next() - stay_s * (1.0 - at_s[1].next()))
+    queue = sum(weights)  # positive terms: no cancellation to guard against
+    total = free + queue
+    served = [nm / (nm + (k + 1) * theta) for k in range(len(weights))]
+    answered = sum(map(operator.mul, weights, served))
+    r_in, r_virtual = nm / theta + 1.0, nm / theta
+    x_t = math.exp(-theta * t)
+    aw_t = _survival_sum(weights, served, r_in, x_t)
+
+    def abandoned_within(s: float | None) -> float:
+        """Abandoned within ``s``: Σ w·(1 − served·S_in(s) − e^(−θs)·(1 − S_virtual(s)))."""
+        if s is None:
+            return math.nan  # not asked for
+        x = math.exp(-theta * s)
+        aw = aw_t if x == x_t else _survival_sum(weights, served, r_in, x)
+        return max(0.0, queue * (1.0 - x) - aw + x * _survival_sum(weights, None, r_virtual, x))
+
     p_free = free / total
     return Outcome(
-        answered_within=p_free + aw / total,
+        answered_within=p_free + aw_t / total,
         answered=p_free + answered / total,
-        abandoned_within=max(0.0, bw_t / total),
-        abandoned_short=max(0.0, bw_s / total),
+        abandoned_within=abandoned_within(t if within else None) / total,
+        abandoned_short=abandoned_within(short) / total,
     )
 
 
@@ -189,59 +208,88 @@ def service_level(q: Queue, n: int, model: str, b: ErlangB | None = None) -> flo
     """The service level ``n`` agents would give the queue, by the queue's formula."""
     bn = b(n) if b is not None and n > 0 else None
     if model == "erlang_a" and q.patience:
-        out = outcome_a(n, q.arrival_rate, q.aht, q.patience, q.threshold, q.short_abandon, bn)
-    else:
-        out = outcome_c(n, q.arrival_rate, q.aht, q.threshold, bn)
+        short = q.short_abandon if q.formula == "short_abandons_excluded" else None
+        within = q.formula in ("threshold_abandons_for", "threshold_abandons_excluded")
+        out = outcome_a(n, q.arrival_rate, q.aht, q.patience, q.threshold, short, bn, within=within)
+    else:  # nobody abandons: every formula is the share answered within T
+        return outcome_c(n, q.arrival_rate, q.aht, q.threshold, bn).answered_within
     return out.service_level(q.formula)
 
 
-def _least(start: int, ok: Callable[[int], bool], cap: int) -> int | None:
-    """The least ``n ≥ 0`` with ``ok(n)``, for ``ok`` monotone, searching out from ``start``."""
-    if ok(start):
-        lo, hi, step = start, start, 1  # ok(hi); look for a failing lo below
-        while lo > 0:
-            lo = max(0, hi - step)
-            if not ok(lo):
-                break
-            hi, step = lo, step * 2
+def _least(sl: Callable[[int], float], target: float, start: int, cap: int) -> int | None:
+    """The least ``n ≥ 0`` with ``sl(n) ≥ target``, for ``sl`` rising with ``n``.
+
+    Brackets the answer from ``start`` (down to 0, or up by doubling steps), then narrows the
+    bracket by interpolating on the values (bisecting when one side stalls): a handful of
+    evaluations for a smooth curve, where plain bisection needs two per halving."""
+    lo, hi = 0, max(1, start)
+    v_lo, v_hi = sl(lo), sl(hi)
+    if v_lo >= target:
+        return 0
+    step = hi
+    while v_hi < target:
+        if hi >= cap:
+            return None
+        lo, v_lo = hi, v_hi
+        hi = min(cap, hi + step)
+        step *= 2
+        v_hi = sl(hi)
+    stalled = 0
+    while hi - lo > 1:
+        if stalled < 2 and v_hi > v_lo:
+            guess = lo + (target - v_lo) * (hi - lo) / (v_hi - v_lo)
+            mid = min(hi - 1, max(lo + 1, round(guess)))
         else:
-            return 0
-    else:
-        lo, hi, step = start, start + 1, 1  # not ok(lo); look for a passing hi above
-        while not ok(hi):
-            if hi >= cap:
-                return None
-            lo, hi, step = hi, min(cap, hi + step), step * 2
-    while hi - lo > 1:  # not ok(lo), ok(hi)
-        mid = (lo + hi) // 2
-        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+            mid, stalled = (lo + hi) // 2, 0
+        v = sl(mid)
+        if v >= target:
+            stalled = stalled + 1 if hi - mid == 1 else 0
+            hi, v_hi = mid, v
+        else:
+            stalled = stalled + 1 if mid - lo == 1 else 0
+            lo, v_lo = mid, v
     return hi
 
 
-def required_agents(q: Queue, model: str) -> int | None:
-    """Least agents meeting the target (0 without arrivals); None if none can (target 1)."""
+class Curve:
+    """One queue's service level by number of agents under one model, each n worked out once
+    (the search for the least agents and the projection often ask for the same n)."""
+
+    def __init__(self, q: Queue, model: str, b: ErlangB | None = None) -> None:
+        self.q, self.model = q, model
+        self.b = ErlangB(q.traffic) if b is None else b
+        self._values: dict[int, float | None] = {}
+
+    def __call__(self, n: int) -> float | None:
+        if n not in self._values:
+            self._values[n] = service_level(self.q, n, self.model, self.b)
+        return self._values[n]
+
+
+def required_agents(q: Queue, model: str, curve: Curve | None = None, near: int | None = None
+                    ) -> int | None:  # fmt: skip
+    """Least agents meeting the target (0 without arrivals); None if none can (target 1).
+
+    ``curve``: the queue's :class:`Curve` for ``model``, if the caller has one; ``near``: where
+    to start looking (Erlang A's answer is often near Erlang C's)."""
     if q.arrival_rate <= 0:
         return 0
     if q.target >= 1.0:
         return None  # every caller answered within T: no finite number of agents promises it
     a = q.traffic
-    b = ErlangB(a)
+    curve = Curve(q, model) if curve is None else curve
     cap = math.ceil(a) + 1000 + math.ceil(20 * math.sqrt(a))
-
-    def meets(n: int) -> bool:
-        sl = service_level(q, n, model, b)
-        return sl is not None and sl >= q.target
-
     start = max(1, math.floor(a) + 1)
     if model == "erlang_c" or not q.patience:
         # SL rises with n above the traffic: walk up from the least stable size.
         n = start
-        while not meets(n):
+        while (curve(n) or 0.0) < q.target:
             n += 1
             if n > cap:
                 return None
         return n
-    return _least(start, meets, cap)
+    # Erlang A: its SL is defined for any n, and the least n meeting it may lie below a.
+    return _least(lambda n: curve(n) or 0.0, q.target, near or start, cap)
 
 
 def plan(q: Queue | None, agents: int, agents_effective: float, model: str) -> dict[str, Any]:
@@ -251,10 +299,12 @@ def plan(q: Queue | None, agents: int, agents_effective: float, model: str) -> d
     if q is None:
         return out
     now = round(agents_effective)
-    req_c = required_agents(q, "erlang_c")
-    req_a = required_agents(q, "erlang_a") if q.patience else req_c
+    b = ErlangB(q.traffic)
+    curves = {m: Curve(q, m, b) for m in ("erlang_c", "erlang_a")}
+    req_c = required_agents(q, "erlang_c", curves["erlang_c"])
+    req_a = required_agents(q, "erlang_a", curves["erlang_a"], near=req_c) if q.patience else req_c
     required = req_a if model == "erlang_a" else req_c
-    projected = None if q.arrival_rate <= 0 else service_level(q, now, model)
+    projected = None if q.arrival_rate <= 0 else curves[model](now)
     return {
         **out,
         "arrivals_per_hour": round(q.arrival_rate * 3600, 2),
