@@ -36,10 +36,28 @@ class Entry:
 class Timeline:
     entries: list[Entry] = field(default_factory=list)  # sorted by key
     floor: float = float("-inf")  # entries before this were pruned: older events are moot
+    # The finished intervals' time since a day's start, per skill: (start, [busy, available]);
+    # dropped whenever the entries change.
+    closed: tuple[float, dict[str, list[float]]] | None = None
 
     @property
     def latest(self) -> Entry:
         return self.entries[-1]
+
+    def closed_since(self, start: float) -> dict[str, list[float]]:
+        """[busy, available] seconds per skill of the intervals that have ended, from ``start``."""
+        if self.closed is None or self.closed[0] != start:
+            out: dict[str, list[float]] = {}
+            entries = self.entries
+            for k in range(len(entries) - 1):
+                e = entries[k]
+                span = entries[k + 1].at - max(e.at, start)
+                if span > 0 and e.state in WORKING:
+                    slot = 0 if e.state in BUSY else 1
+                    for qid in e.skills:
+                        out.setdefault(qid, [0.0, 0.0])[slot] += span
+            self.closed = (start, out)
+        return self.closed[1]
 
 
 class Agents:
@@ -60,6 +78,7 @@ class Agents:
             return set()  # before what the windows look at, and superseded at the floor
         keys = [e.key for e in tl.entries]
         i = bisect.bisect_left(keys, entry.key)
+        tl.closed = None
         if i < len(keys) and keys[i] == entry.key:
             old = tl.entries[i]
             if (old.state, old.skills) == (entry.state, entry.skills):
@@ -91,26 +110,40 @@ class Agents:
         return out
 
     def times(
-        self, starts: Mapping[str, float], now: float, queue_ids: Iterable[str]
+        self, today: float, rolling: Mapping[str, float], now: float, queue_ids: Iterable[str]
     ) -> dict[str, dict[str, list[float]]]:
-        """Per queue and window: [busy, available] agent-seconds in ``[start, now]``."""
-        out = {qid: {w: [0.0, 0.0] for w in starts} for qid in queue_ids}
-        lo = min(starts.values())
+        """Per queue and window: [busy, available] agent-seconds in ``[start, now]``, windows
+        being "today" (from ``today``) and the ``rolling`` ones (name → start).
+
+        Today's finished intervals are summed once per change of a timeline; the rolling
+        windows look back only as far as the longest of them."""
+        out = {qid: {w: [0.0, 0.0] for w in ("today", *rolling)} for qid in queue_ids}
+        earliest = min(rolling.values(), default=now)
         for tl in self.timelines.values():
+            for qid, (busy, available) in tl.closed_since(today).items():
+                per_window = out.get(qid)
+                if per_window is not None:
+                    per_window["today"][0] += busy
+                    per_window["today"][1] += available
             entries = tl.entries
-            for k, e in enumerate(entries):
-                end = entries[k + 1].at if k + 1 < len(entries) else now
-                if end <= lo or e.state is None or e.state not in WORKING:
-                    continue
-                slot = 0 if e.state in BUSY else 1
-                for qid in e.skills:
-                    per_window = out.get(qid)
-                    if per_window is None:
-                        continue
-                    for w, start in starts.items():
-                        span = min(end, now) - max(e.at, start)
-                        if span > 0:
-                            per_window[w][slot] += span
+            end = now
+            for k in range(len(entries) - 1, -1, -1):
+                e = entries[k]
+                if end <= earliest and k < len(entries) - 1:
+                    break
+                if e.state in WORKING:
+                    slot = 0 if e.state in BUSY else 1
+                    spans = [(w, end - max(e.at, start)) for w, start in rolling.items()]
+                    if k == len(entries) - 1:  # the interval still open counts today too
+                        spans.append(("today", end - max(e.at, today)))
+                    for qid in e.skills:
+                        per_window = out.get(qid)
+                        if per_window is None:
+                            continue
+                        for w, span in spans:
+                            if span > 0:
+                                per_window[w][slot] += span
+                end = e.at
         return out
 
     def prune(self, keep_from: float, forget_before: float) -> None:
@@ -124,3 +157,4 @@ class Agents:
             if cut > 0:
                 del tl.entries[:cut]
                 tl.floor = tl.entries[0].at
+                tl.closed = None

@@ -197,8 +197,8 @@ class Aggregator:
         self.advance(now)
         now = self._clock
         queue_ids = list(queue_ids)
-        starts = {"today": self._start, **{w: now - s for w, s in WINDOW_SECONDS.items()}}
-        times = self._agents.times(starts, now, queue_ids)
+        rolling = {w: now - s for w, s in WINDOW_SECONDS.items()}
+        times = self._agents.times(self._start, rolling, now, queue_ids)
         out: dict[str, dict[str, Counts]] = {}
         for qid in queue_ids:
             tally = self._tallies[qid]
