@@ -50,14 +50,17 @@ class Timeline:
             out: dict[str, list[float]] = {}
             entries = self.entries
             for k in range(len(entries) - 1):
-                e = entries[k]
-                span = entries[k + 1].at - max(e.at, start)
-                if span > 0 and e.state in WORKING:
-                    slot = 0 if e.state in BUSY else 1
-                    for qid in e.skills:
-                        out.setdefault(qid, [0.0, 0.0])[slot] += span
+                _add_span(out, entries[k], entries[k + 1].at - max(entries[k].at, start))
             self.closed = (start, out)
         return self.closed[1]
+
+
+def _add_span(sums: dict[str, list[float]], e: Entry, span: float) -> None:
+    """Add ``span`` seconds in ``e``'s state to its skills' [busy, available] sums."""
+    if span > 0 and e.state in WORKING:
+        slot = 0 if e.state in BUSY else 1
+        for qid in e.skills:
+            sums.setdefault(qid, [0.0, 0.0])[slot] += span
 
 
 class Agents:
@@ -76,7 +79,17 @@ class Agents:
             tl = self.timelines[agent_id] = Timeline()
         if entry.at < tl.floor:
             return set()  # before what the windows look at, and superseded at the floor
-        keys = [e.key for e in tl.entries]
+        entries = tl.entries
+        if not entries or entry.key > entries[-1].key:  # the usual case: the newest event
+            old = entries[-1] if entries else None
+            if old is not None and tl.closed is not None:
+                _add_span(tl.closed[1], old, entry.at - max(old.at, tl.closed[0]))
+            entries.append(entry)
+            before = (old.state, old.skills) if old is not None else (None, ())
+            if before == (entry.state, entry.skills):
+                return set()
+            return set(before[1]) | set(entry.skills)
+        keys = [e.key for e in entries]
         i = bisect.bisect_left(keys, entry.key)
         tl.closed = None
         if i < len(keys) and keys[i] == entry.key:
