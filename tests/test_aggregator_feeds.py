@@ -12,6 +12,7 @@ from feeds.config import load_config, parse_config
 from feeds.metrics.aggregator import Aggregator
 
 LONDON = ZoneInfo("Europe/London")
+CONFIG = load_config("floorboard.toml")
 
 
 def at(day: int, hour: int, minute: int, second: float = 0, month: int = 7) -> float:
@@ -19,13 +20,8 @@ def at(day: int, hour: int, minute: int, second: float = 0, month: int = 7) -> f
 
 
 @pytest.fixture
-def config():
-    return load_config("floorboard.toml")
-
-
-@pytest.fixture
-def agg(config):
-    return Aggregator(config)
+def agg() -> Aggregator:
+    return Aggregator(CONFIG)
 
 
 def test_a_redelivered_offer_after_midnight_is_no_phantom_waiting_contact(agg):
@@ -152,8 +148,7 @@ def test_a_day_is_23_or_25_hours_on_the_daylight_saving_nights(agg):
         assert agg.stats("billing", start + length * 3600 + 1)["offered"] == 0
 
 
-def test_rolling_windows_hold_the_last_whole_seconds(config):
-    agg = Aggregator(config)
+def test_rolling_windows_hold_the_last_whole_seconds(agg):
     t0 = at(1, 10, 0)
     for minutes in (5, 20, 45, 70):
         t = t0 - minutes * 60
@@ -165,8 +160,8 @@ def test_rolling_windows_hold_the_last_whole_seconds(config):
     assert agg.counts("billing", t0 + 600)["15m"].offered == 0
 
 
-def test_the_tile_says_its_window_and_definitions_and_counts_over_it(config):
-    data = config.model_dump()
+def test_the_tile_says_its_window_and_definitions_and_counts_over_it():
+    data = CONFIG.model_dump()
     data["queues"][0]["metrics"] = {"window": "15m", "service_level": "abandons_against"}
     agg = Aggregator(parse_config(data))
     t0 = at(1, 10, 0)
