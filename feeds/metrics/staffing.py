@@ -59,10 +59,12 @@ class ErlangB:
         self._b = [1.0]
 
     def __call__(self, n: int) -> float:
-        b, a = self._b, self.a
-        while len(b) <= n:
-            k = len(b)
-            b.append(a * b[-1] / (k + a * b[-1]))
+        b = self._b
+        if n >= len(b):
+            a, last = self.a, b[-1]
+            for k in range(len(b), n + 1):
+                last = a * last / (k + a * last)
+                b.append(last)
         return b[n]
 
 
@@ -97,19 +99,18 @@ def _survival_sum(weights: list[float], factors: list[float] | None, r: float, x
     ``t``. The pmf runs by its ratio ``(r + i) ÷ (i + 1) × (1 − x)``, in logarithms only while
     it is too small for a float; the sum stops once the survival is negligible."""
     if x <= 0.0:
-        return math.fsum(
-            w * f for w, f in zip(weights, factors or [1.0] * len(weights), strict=True)
-        )
+        return sum(map(operator.mul, weights, factors)) if factors is not None else sum(weights)
     q = -math.expm1(math.log(x))  # 1 − x, accurately for x near 1
     log_pmf = r * math.log(x)
     pmf = math.exp(log_pmf) if log_pmf > -700.0 else 0.0
+    factors = factors if factors is not None else [1.0] * len(weights)
     cdf = acc = 0.0
     for i, w in enumerate(weights):
         cdf += pmf
         survival = 1.0 - cdf
         if survival < 1e-17:
             break
-        acc += w * survival * (factors[i] if factors is not None else 1.0)
+        acc += w * survival * factors[i]
         if pmf > 0.0:
             pmf *= (r + i) / (i + 1) * q
         else:
