@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from gunicorn import util
 from gunicorn.app.base import BaseApplication
+
+APP = "app:create_app()"
 
 
 class FloorboardServer(BaseApplication):
@@ -27,9 +30,9 @@ class FloorboardServer(BaseApplication):
                 self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from app import server
-
-        return server
+        # By name, as `gunicorn 'app:create_app()'` would: the composition root is imported by
+        # nobody, and each worker builds its app after gevent has patched it.
+        return util.import_app(APP).server
 
 
 def _quit_now(worker: Any) -> None:
@@ -43,9 +46,7 @@ def _quit_now(worker: Any) -> None:
 
 def _start_hub(worker: Any) -> None:
     """Follow the bus as soon as a worker boots, so its first page gets a synced snapshot."""
-    from app import hub
-
-    hub.start()
+    worker.wsgi.extensions["floorboard"].hub.start()
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from test_cli import floorboard
@@ -11,6 +12,7 @@ from test_cli import floorboard
 from feeds.accounts.store import Accounts, seed_demo
 from feeds.bus.bus import connect
 from feeds.bus.schema import SchemaError
+from feeds.times import time_text
 
 PASSWORD = "correct horse battery"
 
@@ -237,6 +239,30 @@ def test_cli_refuses_bad_input(cli_env, accounts, args, stdin, message) -> None:
     assert r.returncode != 0
     assert message in r.stderr
     assert accounts.list_users() == [] and accounts.list_tokens() == []
+
+
+def test_cli_changes_a_role_in_place(cli_env, accounts: Accounts) -> None:
+    accounts.add_user("ann", "agent", PASSWORD, team="North", agent_id="a01")
+    r = floorboard("user", "role", "ann", "supervisor", env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "user ann is now supervisor"
+    ann = accounts.verify_password("ann", PASSWORD)  # the password is kept
+    assert (ann.role, ann.agent_id, ann.team) == ("supervisor", None, "North")
+
+    r = floorboard("user", "role", "ann", "agent", env=cli_env)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "user ann is now agent, agent ann"  # an agent needs an agent id
+    assert accounts.get_user("ann").agent_id == "ann"
+
+
+def test_cli_lists_times_on_the_centres_clock_not_the_machines(cli_env, accounts) -> None:
+    accounts.add_user("sam", "viewer", PASSWORD)
+    created = accounts.get_user("sam").created
+    london = time_text(created, ZoneInfo("Europe/London"))  # the example config's centre
+    assert london != time_text(created, ZoneInfo("Pacific/Auckland"))
+    r = floorboard("user", "list", env={**cli_env, "TZ": "Pacific/Auckland"})
+    assert r.returncode == 0, r.stderr
+    assert re.search(rf"^sam\s+viewer\s+-\s+-\s+{london}$", r.stdout, re.M), r.stdout
 
 
 def test_cli_passwords_are_never_arguments(cli_env) -> None:

@@ -116,7 +116,7 @@ def test_an_agent_acknowledges_a_message_and_the_console_counts_it(new_page, cen
     expect(agent.locator("#agent-me-name")).to_have_text("Ann Lee")
     # Time in state comes from the state's start, not from how long the page has been open.
     expect(agent.locator("#agent-me-time")).to_have_text(re.compile(r"^2:\d\d$"))
-    mine = agent.locator("#agent-messages .fb-agent-msg", has_text=text)
+    mine = agent.locator("#agent-messages .fb-msg", has_text=text)
     expect(mine).to_be_visible()
     expect(agent.locator("#agent-messages")).not_to_contain_text("South team huddle")
     expect(agent.locator("#agent-me-backlog")).to_have_text("1")
@@ -220,7 +220,7 @@ def test_the_tab_is_usable_full_screen_and_as_a_side_panel(
     card = page.locator("#agent-contact")
     expect(card.locator(".flag-repeat")).to_be_visible(timeout=5_000)
     expect(page.locator("#agent-queues")).to_contain_text("Storm: high call volumes")
-    expect(page.locator("#agent-messages .fb-agent-msg")).to_have_count(3)
+    expect(page.locator("#agent-messages .fb-msg")).to_have_count(3)
     page.wait_for_timeout(300)  # the next tick has rendered everything
     page.screenshot(path=str(SHOTS / f"agent-{width}x{height}.png"), full_page=True)
 
@@ -243,5 +243,5 @@ def test_the_tab_is_usable_full_screen_and_as_a_side_panel(
     for panel in page.locator(".fb-agent-panel").all():
         panel_box = panel.bounding_box()
         assert panel_box is not None and panel_box["y"] > box["y"] + box["height"]
-    expect(page.locator(".flag-outage .fb-agent-say")).to_be_in_viewport()
+    expect(page.locator(".flag-outage .fb-say")).to_be_in_viewport()
     expect(page.get_by_role("button", name="Acknowledge")).to_be_visible()

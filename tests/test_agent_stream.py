@@ -215,7 +215,7 @@ def test_who_may_open_an_agents_tab_and_stream(
     assert "Not your tab" in page.text and 'href="/agent/a01"' in page.text
     assert "Bo" not in page.text
     anon = requests.get(f"{base}/agent/a01", allow_redirects=False, timeout=5)
-    assert anon.status_code == 302 and anon.headers["Location"] == "/login?next=%2Fagent%2Fa01"
+    assert anon.status_code == 302 and anon.headers["Location"] == "/login?next=/agent/a01"
     assert sam.get(f"{base}/agent/a02", timeout=5).status_code == 200
 
 

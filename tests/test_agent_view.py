@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dashboard.auth import Principal
+from dashboard.auth.access import may_view_agent as may_view
+from dashboard.auth.principal import Principal
 from dashboard.pages.agent.model import (
     CONTACT,
     KEYS,
@@ -17,20 +18,19 @@ from dashboard.pages.agent.model import (
     OUTAGES,
     QUEUES,
     AgentView,
-    agent_view_for,
     contact_item,
     current_contact,
-    may_view,
     me_item,
     messages_item,
     outages_item,
     queue_entry,
 )
+from dashboard.pages.streams import view_factory
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.customers.history import PastContact
 from feeds.metrics import formulas as metrics
-from feeds.notices.messages import Agent
+from feeds.notices.audience import Agent
 
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
 TZ = ZoneInfo("Europe/London")
@@ -98,16 +98,16 @@ def test_an_agent_sees_only_their_own_tab_and_supervisors_any() -> None:
 
 def test_the_view_factory_refuses_other_agents_and_unknown_ones() -> None:
     roster = lambda: {"a01": ANN}  # noqa: E731
-    view = agent_view_for(CONFIG, {"agent": "a01"}, principal("agent", "a01"), roster, None)
+    view = view_factory(CONFIG, roster)("agent", {"agent": "a01"}, principal("agent", "a01"))
     assert view.key == "agent:a01"
     with pytest.raises(PermissionError):
-        agent_view_for(CONFIG, {"agent": "a02"}, principal("agent", "a01"), roster, None)
+        view_factory(CONFIG, roster)("agent", {"agent": "a02"}, principal("agent", "a01"))
     with pytest.raises(LookupError, match="agent: unknown agent 'zz'"):
-        agent_view_for(CONFIG, {"agent": "zz"}, principal("supervisor"), roster, None)
+        view_factory(CONFIG, roster)("agent", {"agent": "zz"}, principal("supervisor"))
     with pytest.raises(LookupError, match="agent: no agent given"):
-        agent_view_for(CONFIG, {}, principal("supervisor"), roster, None)
+        view_factory(CONFIG, roster)("agent", {}, principal("supervisor"))
     # An agent is always known to themselves, even before the roster has caught up.
-    assert agent_view_for(CONFIG, {"agent": "a09"}, principal("agent", "a09"), roster, None)
+    assert view_factory(CONFIG, roster)("agent", {"agent": "a09"}, principal("agent", "a09"))
 
 
 # -- me -----------------------------------------------------------------------------------------
@@ -162,6 +162,16 @@ def test_estimated_wait_edges() -> None:
     assert no_data["fields"]["ewt"]["text"] == "—" and no_data["ts"] is None
 
 
+def test_an_estimated_wait_too_big_to_mean_anything_is_shown_as_a_marked_dash() -> None:
+    # The largest figures the schema lets in still multiply into a wait of years: never an
+    # OverflowError while formatting, never a number nobody could act on.
+    agents = {"available": 0, "on_contact": 1, "wrap": 0}
+    huge = queue_stats("billing", waiting=10_000_000, aht=7 * 86400.0, agents=agents)
+    entry = queue_entry(CONFIG.queue("billing"), huge, None, 30)
+    assert entry["fields"]["ewt"] == {"text": "—", "status": "invalid"}
+    assert entry["fields"]["waiting"]["text"] == "10000000"
+
+
 # -- messages for me ----------------------------------------------------------------------------
 
 
@@ -211,22 +221,22 @@ def test_a_message_aimed_at_me_says_so() -> None:
 # -- outages ------------------------------------------------------------------------------------
 
 
-def test_outages_on_my_queues_or_the_whole_centre_latest_update_first() -> None:
+def test_outages_on_my_queues_or_the_whole_centre_most_severe_then_newest() -> None:
     outages = [
-        outage("mine-old", ["billing"], ts=T0 - 100, workaround="Use the app"),
+        outage("mine-old", ["billing"], started_at=T0 - 900, workaround="Use the app"),
         outage("elsewhere", ["chat"]),
-        outage("centre", [], ts=T0 - 50, severity="critical"),
-        outage("mine-new", ["faults", "moving"], ts=T0),
+        outage("centre", [], started_at=T0 - 1200, severity="critical"),
+        outage("mine-new", ["faults", "moving"], started_at=T0 - 60),
         outage("over", ["billing"], status="resolved"),
     ]
     item = outages_item(outages, {"billing", "faults"}, QUEUE_NAMES)
-    assert [o["id"] for o in item["list"]] == ["mine-new", "centre", "mine-old"]
+    assert [o["id"] for o in item["list"]] == ["centre", "mine-new", "mine-old"]
     assert item["status"] == "alert"  # a critical one
     old = item["list"][2]
     assert (old["wording"], old["offer"], old["workaround"]) == (
         "wording mine-old", "offer mine-old", "Use the app"
     )  # fmt: skip
-    assert item["list"][0]["queues"] == ["Faults & Outages", "Moving Home"]
+    assert item["list"][1]["queues"] == ["Faults & Outages", "Moving Home"]
 
 
 # -- the current contact ------------------------------------------------------------------------

@@ -18,14 +18,12 @@ import pytest
 import requests
 from flask.testing import FlaskClient
 
-from dashboard import auth
-from dashboard.auth import (
-    CSRF_COOKIE,
-    current_principal,
-    init_auth,
-    load_secret_key,
-    require_role,
-)
+from dashboard.auth import init_auth
+from dashboard.auth.access import require_role
+from dashboard.auth.csrf import CSRF_COOKIE
+from dashboard.auth.principal import current_principal
+from dashboard.auth.sessions import load_secret_key
+from dashboard.pages.login import views as login_views
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import connect
 
@@ -55,7 +53,8 @@ def accounts(redis_server, prefix, user_records) -> Iterator[Accounts]:
 
 def make_app(accounts: Accounts, *, walls_open: bool = True) -> flask.Flask:
     app = flask.Flask(__name__)
-    init_auth(app, accounts, secret_key=SECRET, walls_open=walls_open)
+    csrf = init_auth(app, accounts, secret_key=SECRET, walls_open=walls_open)
+    login_views.register(app, accounts, csrf)
 
     @app.get("/api/whoami")
     @require_role("viewer")
@@ -186,7 +185,9 @@ def test_login_with_the_form_gives_a_session(client: FlaskClient) -> None:
 
 def test_secure_cookies_when_configured(accounts: Accounts) -> None:
     app = flask.Flask(__name__)
-    init_auth(app, accounts, secret_key=SECRET, cookie_secure=True)
+    login_views.register(
+        app, accounts, init_auth(app, accounts, secret_key=SECRET, cookie_secure=True)
+    )
     r = login(app.test_client(), "viewer1")
     assert all("Secure" in c for c in r.headers.getlist("Set-Cookie"))
 
@@ -268,7 +269,7 @@ def test_failed_logins_are_slowed(client: FlaskClient) -> None:
 
     started = time.monotonic()
     login(client, "viewer1", "wrong-pass")
-    assert time.monotonic() - started >= auth.FAILED_LOGIN_DELAY
+    assert time.monotonic() - started >= login_views.FAILED_LOGIN_DELAY
 
 
 def test_unknown_users_lock_like_real_ones(client: FlaskClient) -> None:
@@ -371,7 +372,7 @@ def test_open_walls_need_nothing(client: FlaskClient) -> None:
 def test_closed_walls_need_a_viewer(accounts: Accounts) -> None:
     client = make_app(accounts, walls_open=False).test_client()
     r = client.get("/wall/main?rotate=1")
-    assert r.status_code == 302 and r.headers["Location"] == "/login?next=/wall/main?rotate%3D1"
+    assert r.status_code == 302 and r.headers["Location"] == "/login?next=/wall/main%3Frotate%3D1"
     r = client.get("/stream?view=wall&board=main")
     assert r.status_code == 401 and r.json["error"]["field"] == "authorization"
     assert client.get("/stream?view=other").status_code == 200  # other views are not walls

@@ -136,7 +136,8 @@ def test_concurrent_writers_get_unique_contiguous_sequence_in_publish_order(bus:
 
 def _url(bus: Bus) -> str:
     kw = bus.client.connection_pool.connection_kwargs
-    return f"redis://{kw['host']}:{kw['port']}/{kw.get('db', 0)}"
+    auth = f":{kw['password']}@" if kw.get("password") else ""
+    return f"redis://{auth}{kw['host']}:{kw['port']}/{kw.get('db', 0)}"
 
 
 def test_subscriber_joining_mid_stream_loses_and_duplicates_nothing(bus: Bus, follow) -> None:
@@ -301,3 +302,64 @@ def test_a_cluster_prefix_needs_a_hash_tag() -> None:
 
 def test_the_embedded_redis_uses_classic_pubsub(bus: Bus) -> None:
     assert bus.sharded is False  # Redis 6.2, not a cluster
+
+
+def contact(cid: str, event: str, event_id: str | None = None) -> Envelope:
+    data = {"event": event, "queue": "billing", "channel": "voice", "customer_id": "C7",
+            "enqueued_at": NOW}  # fmt: skip
+    if event != "offered":
+        data["answered_at" if event == "answered" else "ended_at"] = NOW + 5
+    return make_envelope("contact", cid, data, ts=NOW + 5, event_id=event_id)
+
+
+def test_an_event_id_is_written_once_and_a_retry_changes_nothing(bus: Bus, follow) -> None:
+    _, rec = follow(bus)
+    first = bus.publish(contact("c1", "offered", event_id="acd:c1:offered"))
+    assert first == 1
+    # A producer retrying after a timeout, alone and inside a batch: dropped, no sequence number.
+    assert bus.publish(contact("c1", "offered", event_id="acd:c1:offered")) == 0
+    seqs = bus.publish_many(
+        [contact("c1", "offered", event_id="acd:c1:offered"), q("billing", 1), q("billing", 2)]
+    )
+    assert seqs == [0, 2, 3]
+    assert bus.current_seq() == 3
+    assert len(bus.client.xrange(bus.contacts_key)) == 1  # one raw event in the stream
+    assert bus.client.ttl(bus.event_key("acd:c1:offered")) > 86400
+    wait_for(lambda: rec.applied == [1, 2, 3])  # subscribers were told once each
+    assert "event_id" not in bus.client.hget(bus.state_key("contact"), "c1").decode()
+
+
+def test_events_without_ids_and_other_ids_are_written_as_before(bus: Bus) -> None:
+    assert bus.publish(contact("c2", "offered")) == 1
+    assert bus.publish(contact("c2", "offered")) == 2  # no id: no dedup, as for every caller
+    done = contact("c2", "abandoned", event_id="acd:c2:abandoned")
+    assert bus.publish_many([done, contact("c3", "offered", event_id="acd:c3:offered")]) == [3, 4]
+    assert bus.snapshot(["contact"])[1]["contact"].keys() == {"c3"}
+    assert bus.client.hget(f"{bus.prefix}customer:C7", "c2") is not None  # history still kept
+
+
+class Picky(Recorder):
+    """A listener that cannot take one particular item (a bug, or data nobody foresaw)."""
+
+    def on_update(self, env: Envelope) -> None:
+        if env.id == "poison":
+            raise OverflowError("cannot format this")
+        super().on_update(env)
+
+
+def test_an_item_the_listener_cannot_apply_is_skipped_and_the_rest_applies(bus, caplog) -> None:
+    rec = Picky()
+    sub = Subscriber(bus, rec)
+    t = threading.Thread(target=sub.run, daemon=True)
+    t.start()
+    try:
+        wait_for(lambda: rec.snapshot_seqs)
+        bus.publish(q("poison", 1))
+        bus.publish(q("billing", 2))
+        wait_for(lambda: "billing" in rec.mirror.get("queue", {}))
+        assert sub.faults == 1 and sub.connected and t.is_alive()
+        assert "skipping queue/poison (seq 1)" in caplog.text
+        assert rec.snapshot_seqs == [0]  # no resnapshot needed: only the one item was lost
+    finally:
+        sub.stop()
+        t.join(5)

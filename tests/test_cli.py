@@ -86,3 +86,38 @@ def test_serve_refuses_a_bad_config_with_file_key_and_reason(tmp_path) -> None:
 def test_simulate_refuses_a_non_positive_speed(cli_env) -> None:
     r = floorboard("simulate", "--speed", "0", env=cli_env)
     assert r.returncode != 0 and "--speed: must be greater than 0" in r.stderr
+
+
+def test_the_serving_master_does_not_import_redis(make_config, prefix, tmp_path: Path) -> None:
+    """``serve`` and ``demo`` become the gunicorn master: everything they run before the
+    workers fork (the command line, the config, the embedded Redis, the server) must leave
+    redis-py unimported, or gevent would patch the workers under a loaded redis-py and ssl."""
+    code = """
+import sys
+from dashboard.cli import cli
+from dashboard.cli.context import Runtime, redis_for_serving
+import dashboard.serving
+Runtime(None).load_config()
+with redis_for_serving(None):
+    cli.main(["serve", "--help"], standalone_mode=False)
+print("redis modules:", sorted(m for m in sys.modules if m.split(".")[0] == "redis"))
+"""
+    env = {**os.environ, "FLOORBOARD_CONFIG": str(make_config(prefix)),
+           "FLOORBOARD_STATE_DIR": str(tmp_path)}  # fmt: skip
+    env.pop("REDIS_URL", None)
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=60)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "redis modules: []" in r.stdout
+
+
+def test_python_dash_m_and_the_console_script_are_the_same_command() -> None:
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["floorboard"] == "dashboard.cli:main"
+    r = floorboard("--help")
+    assert r.returncode == 0 and "Usage: floorboard [OPTIONS] COMMAND" in r.stdout
+    for command in ("serve", "demo", "simulate", "publish", "message", "outage", "delay",
+                    "user", "token"):  # fmt: skip
+        assert f"  {command} " in r.stdout

@@ -1,4 +1,4 @@
-"""The console's view-models: live lists, acknowledgement counts, audit diffs, typed times.
+"""The console's view-models: live lists, acknowledgement counts, audit diffs, field errors.
 
 Pure functions tested without a server; one test checks them against the backend's own
 ``Messages.list`` on a real Redis, since the console must never disagree with the API.
@@ -6,35 +6,33 @@ Pure functions tested without a server; one test checks them against the backend
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 import redis
 
-from dashboard.live.views import view_for
-from dashboard.pages.console import error_text, parse_time, time_text
+from dashboard.pages.console.common import error_text
 from dashboard.pages.console.model import (
     DELAYS,
     MESSAGES,
     OUTAGES,
     PENDING_SHOWN,
     ConsoleView,
-    Roster,
     ack_summary,
-    agents_known,
-    audience_label,
     audit_changes,
     audit_entry,
     delay_list,
     message_list,
     outage_list,
 )
+from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError, make_envelope
 from feeds.config import load_config
-from feeds.notices.messages import Agent, Messages
+from feeds.notices.audience import Agent, Roster, agents_known, audience_text
+from feeds.notices.messages import Messages
+from feeds.times import parse_when
 
 NOW = 1_763_900_000.0  # 2025-11-23 12:13:20 in London (GMT)
 CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
@@ -102,7 +100,7 @@ def test_live_agent_states_are_laid_over_the_roster() -> None:
      "Agent zz")],
 )  # fmt: skip
 def test_audiences_read_as_a_person_says_them(audience: dict, label: str) -> None:
-    assert audience_label(audience, NAMES, AGENTS) == label
+    assert audience_text(audience, NAMES, {a.id: a.name for a in AGENTS.values()}) == label
 
 
 def test_ack_summary_counts_targeted_agents_only_and_names_who_has_not() -> None:
@@ -174,7 +172,7 @@ def test_delays_in_the_config_queue_order_with_names() -> None:
 
 
 def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
-    view = view_for(CONFIG, "console", {}, lambda: AGENTS)
+    view = view_factory(CONFIG, lambda: AGENTS)("console", {}, None)
     assert isinstance(view, ConsoleView) and view.key == "console"
     assert view.keys() == [MESSAGES, OUTAGES, DELAYS]
     assert view.affected(message("m1")) == {MESSAGES}
@@ -205,7 +203,7 @@ def test_the_console_view_agrees_with_the_messages_api(bus: Bus, prefix: str) ->
     """The same messages, acks and agents in Redis: the console's counts and order are the
     backend's (``Messages.list``, what ``GET /api/v1/messages`` answers)."""
     for agent_id, team, skills in [("a1", "North", ["faults"]), ("a2", "North", ["billing"])]:
-        bus.publish(agent_env(agent_id, agent_id.upper(), team, skills), now=NOW)  # as at NOW
+        bus.publish(agent_env(agent_id, agent_id.upper(), team, skills))
     Accounts(bus.client, prefix).add_user("u9", "agent", "password-1", team="North")
     messages = Messages(bus, CONFIG)
     north = {"kind": "team", "value": "North"}
@@ -291,31 +289,12 @@ def test_audit_entries_read_as_sentences() -> None:
 # -- what supervisors type ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("", None), ("  ", None), ("14:30", datetime(2025, 11, 23, 14, 30, tzinfo=TZ).timestamp()),
-     ("+10m", NOW + 600), ("now", NOW), ("2025-11-24 09:00",
-     datetime(2025, 11, 24, 9, 0, tzinfo=TZ).timestamp())],
-)  # fmt: skip
-def test_times_are_read_in_the_centres_zone(text: str, expected: float | None) -> None:
-    assert parse_time("expires_at", text, TZ, NOW) == expected
-
-
 @pytest.mark.parametrize("text", ["tomorrow", "25:00", "9.30"])
 def test_a_time_that_cannot_be_read_names_the_field(text: str) -> None:
     with pytest.raises(SchemaError) as caught:
-        parse_time("eta", text, TZ, NOW)
+        parse_when("eta", text, TZ, NOW)
     assert caught.value.field == "eta"
     assert error_text(caught.value).startswith("ETA: ")
-
-
-def test_times_shown_for_editing_read_back_to_the_minute() -> None:
-    today, later = NOW + 3600, NOW + 3 * 86400
-    assert time_text(today, TZ, NOW) == "13:13"
-    assert time_text(later, TZ, NOW) == "2025-11-26 12:13"
-    for ts in (today, later):
-        assert parse_time("starts_at", time_text(ts, TZ, NOW), TZ, NOW) == ts - ts % 60
-    assert time_text(None, TZ, NOW) == ""
 
 
 def test_errors_name_the_field_as_the_form_does() -> None:

@@ -211,7 +211,7 @@ def test_acknowledgement_counts_move_live_as_agents_acknowledge(new_page, centre
 def test_only_signed_in_supervisors_get_the_console(new_page, centre: Centre) -> None:
     anonymous = new_page()
     anonymous.goto(f"{centre.base}/supervisor")
-    expect(anonymous).to_have_url(f"{centre.base}/login?next=%2Fsupervisor")
+    expect(anonymous).to_have_url(f"{centre.base}/login?next=/supervisor")
     # Dash's router serves layouts from a callback whatever the address: navigate inside the
     # app, as a dcc.Link does, and the layout itself must refuse.
     anonymous.goto(f"{centre.base}/wall/main")

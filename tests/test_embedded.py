@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pytest
 import redis
 
 from feeds.bus.embedded import EmbeddedRedis, free_port
@@ -19,8 +20,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alive(port: int) -> bool:
+    """Whether a Redis answers on ``port`` (asking for a password is an answer)."""
     try:
         return redis.Redis(port=port, socket_connect_timeout=0.5).ping()
+    except redis.AuthenticationError:
+        return True
     except redis.ConnectionError:
         return False
 
@@ -34,12 +38,31 @@ def run_py(code: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
 
 def test_data_survives_a_restart_with_persistence(tmp_path: Path) -> None:
     server = EmbeddedRedis(tmp_path, persist=True).start()
-    redis.Redis(port=server.port).set("k", "v")
+    redis.Redis.from_url(server.url).set("k", "v")
     server.stop()
     assert not server.running and not alive(server.port)
     server.start()
-    assert redis.Redis(port=server.port).get("k") == b"v"
+    assert redis.Redis.from_url(server.url).get("k") == b"v"
     server.stop()
+
+
+def test_nobody_else_may_use_it_or_read_its_files(tmp_path: Path) -> None:
+    server = EmbeddedRedis(tmp_path / "r", persist=True).start()
+    try:
+        with pytest.raises(redis.AuthenticationError):
+            redis.Redis(port=server.port).get("k")  # no password, no data
+        redis.Redis.from_url(server.url).set("k", "v")
+        assert server.url.startswith("redis://:") and "@127.0.0.1:" in server.url
+        info = redis.Redis.from_url(server.url).config_get("bind")
+        assert info["bind"] == "127.0.0.1"
+    finally:
+        server.stop()
+    assert (tmp_path / "r").stat().st_mode & 0o777 == 0o700
+    files = [f for f in (tmp_path / "r").rglob("*") if f.is_file()]
+    assert {f.name for f in files} >= {"password", "redis.conf", "dump.rdb"}
+    assert all(f.stat().st_mode & 0o077 == 0 for f in files), [
+        (f.name, oct(f.stat().st_mode)) for f in files
+    ]
 
 
 def test_a_forked_child_exiting_does_not_stop_the_server(tmp_path: Path) -> None:
@@ -53,7 +76,7 @@ def test_a_forked_child_exiting_does_not_stop_the_server(tmp_path: Path) -> None
             sys.exit(0)  # a worker leaving normally runs the inherited atexit handlers
         os.waitpid(pid, 0)
         import redis
-        print("alive-after-child", redis.Redis(port={port}).ping())
+        print("alive-after-child", redis.Redis.from_url(server.url).ping())
     """)
     assert "alive-after-child True" in out.stdout
     assert not alive(port)  # ...and the owner's own exit did stop it
@@ -126,3 +149,12 @@ def test_gunicorn_worker_exit_leaves_the_embedded_redis_running(tmp_path: Path) 
     finally:
         if master.poll() is None:
             os.killpg(master.pid, signal.SIGKILL)
+
+
+def test_urls_shown_to_people_hide_the_password() -> None:
+    from feeds.bus.urls import redacted
+
+    assert redacted("redis://:s3cret@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
+    assert redacted("rediss://ops:s3:cret@h/0") == "rediss://ops:***@h/0"
+    assert redacted("redis+sentinel://:s3cret@a:1,b:2/m/0") == "redis+sentinel://:***@a:1,b:2/m/0"
+    assert redacted("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"  # nothing to hide

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from dashboard.live.hub import Client, Hub, Update, View
-from dashboard.live.views import WallView
+from dashboard.pages.wall.model import WallView
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import load_config
@@ -91,3 +91,52 @@ def test_fan_out_drops_a_stalled_client_and_keeps_serving_the_others(bus: Bus) -
     assert hub.client_count() == 1 and hub.dropped == 1
     hub.on_update(update(4, waiting=9))
     assert [chunk.split(b"\n")[0] for chunk in live.take()] == [b"id: 4"]
+
+
+class Faulty(WallView):
+    """A wall whose billing tile cannot be computed."""
+
+    def compute(self, key, mirror, now):  # type: ignore[no-untyped-def]
+        if key == "tile:billing":
+            raise ZeroDivisionError("a bug")
+        return super().compute(key, mirror, now)
+
+
+def test_an_item_that_cannot_be_computed_is_sent_broken_and_the_rest_still_updates(bus) -> None:
+    hub = Hub(bus)
+    hub.on_snapshot(0, {})
+    client, first = hub.attach(Faulty(CONFIG, CONFIG.boards[0]), None)
+    snap = json.loads(first[0].decode().split("data: ", 1)[1])
+    assert snap["items"]["tile:billing"]["broken"] and "broken" not in snap["items"]["tile:faults"]
+    hub.on_update(make_envelope("queue", "faults", {"waiting": 3}, ts=time.time()).model_copy(
+        update={"seq": 1}))  # fmt: skip
+    (chunk,) = client.take()
+    items = json.loads(chunk.decode().split("data: ", 1)[1])["items"]
+    assert items["tile:faults"]["fields"]["waiting"]["text"] == "3"
+    assert hub.faults == 1  # billing was not touched by the update: computed once, at attach
+
+
+def test_a_non_finite_value_in_an_item_is_sent_broken_not_as_a_bad_frame(bus) -> None:
+    class NaNWall(WallView):
+        def compute(self, key, mirror, now):  # type: ignore[no-untyped-def]
+            item = super().compute(key, mirror, now)
+            return {**item, "ts": float("nan")} if key == "agents" else item
+
+    hub = Hub(bus)
+    hub.on_snapshot(0, {})
+    _, first = hub.attach(NaNWall(CONFIG, CONFIG.boards[0]), None)
+    snap = json.loads(first[0].decode().split("data: ", 1)[1])  # valid JSON: no NaN in it
+    assert snap["items"]["agents"]["broken"] and "tile:billing" in snap["items"]
+
+
+def test_a_stuck_path_is_reported_down_whatever_it_last_said(bus) -> None:
+    hub = Hub(bus)
+    hub.on_status(True, "")
+    hub.start()
+    try:
+        hub.subscriber.last_loop -= 60  # as if the loop had not turned for a minute
+        assert hub.live() == {**hub.live(), "up": False, "detail": "the live path has stalled"}
+        heartbeat = json.loads(hub.heartbeat_frame(time.time()).decode().split("data: ", 1)[1])
+        assert heartbeat["bus"]["up"] is False
+    finally:
+        hub.stop()

@@ -50,6 +50,10 @@ def test_connect_refuses_a_bad_sentinel_url_before_any_network() -> None:
         connect("redis+sentinel://127.0.0.1:1")
 
 
+def sentinel_url(port: int, master: EmbeddedRedis) -> str:
+    return f"redis+sentinel://:{master.password}@127.0.0.1:{port}/fbmaster/0"
+
+
 @pytest.fixture
 def sentinel(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[int]:
     """A real sentinel watching the session Redis as ``fbmaster``; yields its port."""
@@ -58,6 +62,7 @@ def sentinel(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[int]:
     conf.write_text(
         f"port {port}\nbind 127.0.0.1\ndir {tmp_path}\n"
         f"sentinel monitor fbmaster 127.0.0.1 {redis_server.port} 1\n"
+        f"sentinel auth-pass fbmaster {redis_server.password}\n"
     )
     proc = subprocess.Popen(
         [redis_server_binary(), str(conf), "--sentinel"],
@@ -82,7 +87,7 @@ def sentinel(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[int]:
 
 
 def test_the_bus_works_through_a_real_sentinel(sentinel: int, redis_server, prefix) -> None:
-    bus = Bus(connect(f"redis+sentinel://127.0.0.1:{sentinel}/fbmaster/0"), prefix)
+    bus = Bus(connect(sentinel_url(sentinel, redis_server)), prefix)
     seq = bus.publish(make_envelope("queue", "billing", {"waiting": 3}, ts=time.time()))
     direct = Bus.from_url(redis_server.url, prefix)
     assert direct.snapshot()[0] == seq
@@ -90,10 +95,10 @@ def test_the_bus_works_through_a_real_sentinel(sentinel: int, redis_server, pref
 
 
 def test_the_app_follows_the_bus_through_a_real_sentinel(
-    sentinel: int, bus: Bus, prefix, start_app, sse
+    sentinel: int, redis_server, bus: Bus, prefix, start_app, sse
 ) -> None:
     bus.publish(make_envelope("queue", "billing", {"waiting": 4}, ts=time.time()))
-    app = start_app(f"redis+sentinel://127.0.0.1:{sentinel}/fbmaster/0", prefix)
+    app = start_app(sentinel_url(sentinel, redis_server), prefix)
     s = sse(app.port, "/stream?view=wall&board=main")
     snap = s.next_of("snapshot")
     assert snap["data"]["items"]["tile:billing"]["fields"]["waiting"]["text"] == "4"

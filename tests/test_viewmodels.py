@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.live.views import WallView, view_for
 from dashboard.pages.items import (
     agents_summary,
-    fmt_duration,
     fmt_percent,
     message_ticker,
     outage_band,
     queue_tile,
 )
+from dashboard.pages.streams import view_factory
+from dashboard.pages.wall.model import WallView
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 
@@ -25,15 +25,6 @@ BILLING = CONFIG.queue("billing")  # waiting 4/8, longest 60/150, SL 0.80/0.65, 
 
 def stats(**data: object) -> object:
     return make_envelope("queue", "billing", data, ts=NOW)
-
-
-@pytest.mark.parametrize(
-    ("seconds", "text"),
-    [(None, "—"), (0, "0:00"), (59.6, "1:00"), (125, "2:05"), (3599, "59:59"), (3660, "1h01"),
-     (-3, "0:00")],
-)  # fmt: skip
-def test_fmt_duration(seconds: float | None, text: str) -> None:
-    assert fmt_duration(seconds) == text
 
 
 def test_fmt_percent() -> None:
@@ -151,7 +142,7 @@ def test_ticker_orders_by_priority_then_newest_and_filters_audience_and_expiry()
 
 
 def test_wall_view_routes_changes_to_the_items_they_touch() -> None:
-    view = view_for(CONFIG, "wall", {"board": "voice"})
+    view = view_factory(CONFIG)("wall", {"board": "voice"}, None)
     assert isinstance(view, WallView)
     assert view.affected(stats()) == {"tile:billing", "agents"}
     assert view.affected(make_envelope("queue", "chat", {}, ts=NOW)) == set()  # not on board
@@ -169,4 +160,4 @@ def test_unknown_views_are_refused_naming_the_parameter(
     view: str, params: dict, error: str
 ) -> None:
     with pytest.raises(LookupError, match=error):
-        view_for(CONFIG, view, params)
+        view_factory(CONFIG)(view, params, None)

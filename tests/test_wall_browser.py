@@ -102,7 +102,7 @@ def test_an_urgent_message_has_its_own_band_and_the_tiles_stay_readable(
     band = page.locator("#urgent")
     expect(band).to_be_visible()
     expect(band).to_contain_text("Fire drill at 16:00")
-    assert "\n" in band.locator(".urgent-text").inner_text()  # line breaks kept
+    assert "\n" in band.locator(".fb-text").inner_text()  # line breaks kept
     expect(page.locator("#messages")).to_contain_text("Team huddle")
     expect(page.locator("#messages")).not_to_contain_text("Fire drill")
     tile = page.locator("#tile-billing").bounding_box()

@@ -1,1 +1,43 @@
-"""The `floorboard` command."""
+"""The ``floorboard`` command: run the app, feed the bus, act as a supervisor, manage accounts.
+
+One click group; each module holds the commands for one job (:mod:`.serve`, :mod:`.feed`,
+:mod:`.adapters`, :mod:`.notices`, :mod:`.accounts`) and :mod:`.context` what they all stand
+on: the config, Redis, and the one-line refusal. ``REDIS_URL`` unset means the embedded
+Redis: ``serve`` and ``demo`` start it (data under ``.state/``); the other commands need a
+server to talk to and say so.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+
+import click
+
+from dashboard.cli import accounts, adapters, feed, notices, serve
+from dashboard.cli.context import Runtime, run
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", metavar="PATH", help="TOML config (default $FLOORBOARD_CONFIG or ./floorboard.toml)"
+)
+@click.pass_context
+def cli(ctx: click.Context, config: str | None) -> None:
+    """Floorboard: a real-time wallboard for contact centres."""
+    ctx.obj = Runtime(config)
+
+
+for module in (serve, feed, adapters, notices, accounts):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """The console script: ``floorboard …`` (and ``python -m dashboard.cli …``)."""
+    logging.basicConfig(
+        level=os.environ.get("FLOORBOARD_LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    run(cli, argv)

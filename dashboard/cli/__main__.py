@@ -1,5 +1,5 @@
-"""`python -m dashboard.cli`: the `floorboard` command."""
+"""``python -m dashboard.cli``: the ``floorboard`` command."""
 
-from dashboard.cli.main import main
+from dashboard.cli import main
 
 main()

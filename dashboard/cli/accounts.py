@@ -3,177 +3,163 @@
 Passwords are never command-line arguments (they would stay in shell history and show in every
 ``ps`` listing): they come from a prompt, or from stdin with ``--password-stdin`` for scripts.
 A new token is printed once, alone on stdout, so ``TOKEN=$(floorboard token create …)`` works.
-Bad input exits non-zero with the field and the reason, and changes nothing.
+Bad input exits non-zero with the field and the reason, and changes nothing. Times are shown
+on the centre's clock (the config's time zone), as on every screen.
 """
 
 from __future__ import annotations
 
-import argparse
 import getpass
 import sys
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from feeds.accounts.store import Accounts
-    from feeds.config import Config
+import click
 
-# As in dashboard.cli, redis-py is imported inside the commands only: the gunicorn master of
-# `serve` imports this module (through the parser) before gevent patches its workers.
+from dashboard.cli.context import Runtime, pass_runtime, positive
+from feeds.errors import SchemaError
+from feeds.times import time_text
+
+# Like every command module, nothing here imports redis-py at module level (see context.py).
 
 ROLE_HELP = "admin, supervisor, agent or viewer"
+STDIN_HELP = "read the password from the first line of stdin (for scripts)"
+password_stdin = click.option("--password-stdin", is_flag=True, help=STDIN_HELP)
 
 
-def _open(args: argparse.Namespace) -> tuple[Config, Accounts]:
-    from dashboard.cli.main import _config, _require_redis_url
-    from feeds.accounts.store import Accounts
-    from feeds.bus.bus import connect
-
-    config = _config(args)
-    return config, Accounts(connect(_require_redis_url()), config.redis.prefix)
-
-
-def _password(args: argparse.Namespace) -> str:
-    if args.password_stdin:
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     if not sys.stdin.isatty():
-        sys.exit("floorboard: password: use --password-stdin when stdin is not a terminal")
+        raise SchemaError("password", "use --password-stdin when stdin is not a terminal")
     password = getpass.getpass("Password: ")
     if getpass.getpass("Password again: ") != password:
-        sys.exit("floorboard: password: the two entries differ")
+        raise SchemaError("password", "the two entries differ")
     return password
 
 
-def _when(ts: float) -> str:
-    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts))
+# -- users ----------------------------------------------------------------------------------------
 
 
-def _reporting(command: Callable[[argparse.Namespace], None]) -> Callable[..., None]:
-    """Bad input and an unreachable Redis end the command with a one-line reason."""
-
-    def run(args: argparse.Namespace) -> None:
-        import redis
-
-        from feeds.bus.schema import SchemaError
-
-        try:
-            command(args)
-        except SchemaError as exc:
-            sys.exit(f"floorboard: {exc}")
-        except redis.RedisError as exc:
-            sys.exit(f"floorboard: Redis: {exc}")
-
-    return run
+@click.group()
+def user() -> None:
+    """Manage login accounts (in Redis at REDIS_URL)."""
 
 
-@_reporting
-def cmd_user_add(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    user = accounts.add_user(
-        args.name, args.role, _password(args), team=args.team, agent_id=args.agent_id
-    )
-    print(f"added user {user.name} ({user.role})")
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, help=ROLE_HELP)
+@click.option("--team", help="the user's team (message audiences)")
+@click.option("--agent-id", help="for role agent: their agent id (default: the name)")
+@password_stdin
+@pass_runtime
+def user_add(
+    runtime: Runtime,
+    name: str,
+    role: str,
+    team: str | None,
+    agent_id: str | None,
+    password_stdin: bool,
+) -> None:
+    """Add a user (password prompted, or --password-stdin)."""
+    accounts = runtime.accounts()
+    added = accounts.add_user(name, role, _password(password_stdin), team=team, agent_id=agent_id)
+    print(f"added user {added.name} ({added.role})")
 
 
-@_reporting
-def cmd_user_remove(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    accounts.remove_user(args.name)
-    print(f"removed user {args.name}")
+@user.command("remove")
+@click.argument("name")
+@pass_runtime
+def user_remove(runtime: Runtime, name: str) -> None:
+    """Remove a user (their sessions end at once)."""
+    runtime.accounts().remove_user(name)
+    print(f"removed user {name}")
 
 
-@_reporting
-def cmd_user_passwd(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    accounts.set_password(args.name, _password(args))
-    print(f"changed the password of {args.name} (their open sessions have ended)")
+@user.command("passwd")
+@click.argument("name")
+@password_stdin
+@pass_runtime
+def user_passwd(runtime: Runtime, name: str, password_stdin: bool) -> None:
+    """Set a user's password (their sessions end)."""
+    accounts = runtime.accounts()
+    accounts.set_password(name, _password(password_stdin))
+    print(f"changed the password of {name} (their open sessions have ended)")
 
 
-@_reporting
-def cmd_user_list(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    users = accounts.list_users()
+@user.command("role")
+@click.argument("name")
+@click.argument("role")
+@pass_runtime
+def user_role(runtime: Runtime, name: str, role: str) -> None:
+    """Change a user's role (ROLE: admin, supervisor, agent or viewer); password kept."""
+    changed = runtime.accounts().set_role(name, role)
+    agent = f", agent {changed.agent_id}" if changed.agent_id else ""
+    print(f"user {changed.name} is now {changed.role}{agent}")
+
+
+@user.command("list")
+@pass_runtime
+def user_list(runtime: Runtime) -> None:
+    """List users."""
+    tz, users = runtime.load_config().tz, runtime.accounts().list_users()
     print(f"{'NAME':<20} {'ROLE':<11} {'TEAM':<12} {'AGENT':<12} CREATED")
     for u in users:
         team, agent = u.team or "-", u.agent_id or "-"
-        print(f"{u.name:<20} {u.role:<11} {team:<12} {agent:<12} {_when(u.created)}")
+        print(f"{u.name:<20} {u.role:<11} {team:<12} {agent:<12} {time_text(u.created, tz)}")
 
 
-@_reporting
-def cmd_user_seed_demo(args: argparse.Namespace) -> None:
+@user.command("seed-demo")
+@click.option("--seed", type=int, default=1, show_default=True, help="the simulator's seed")
+@click.option("--agents", type=int, default=24, show_default=True, callback=positive)
+@pass_runtime
+def user_seed_demo(runtime: Runtime, seed: int, agents: int) -> None:
+    """Used by `floorboard demo`: demo users with new random passwords."""
     from feeds.accounts.store import seed_demo
     from feeds.simulator.simulation import Simulation
 
-    config, accounts = _open(args)
     # The simulator's roster for this seed: its first report is every agent, with their team.
-    sim = Simulation(config, seed=args.seed, start=time.time(), agents=args.agents)
+    sim = Simulation(runtime.load_config(), seed=seed, start=time.time(), agents=agents)
     teams = {e.id: e.data.get("team") for e in sim.advance(sim.start) if e.kind == "agent"}
-    print(seed_demo(accounts, teams))
+    print(seed_demo(runtime.accounts(), teams))
 
 
-@_reporting
-def cmd_token_create(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    token = accounts.create_token(args.label, args.role)
-    token_id = token.split("_")[1]
-    print(f"token {token_id} for {args.label} ({args.role}); shown only now:", file=sys.stderr)
-    print(token)
+# -- tokens ---------------------------------------------------------------------------------------
 
 
-@_reporting
-def cmd_token_revoke(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    accounts.revoke_token(args.id)
-    print(f"revoked token {args.id}")
+@click.group()
+def token() -> None:
+    """Manage API tokens (in Redis at REDIS_URL)."""
 
 
-@_reporting
-def cmd_token_list(args: argparse.Namespace) -> None:
-    _, accounts = _open(args)
-    tokens = accounts.list_tokens()
+@token.command("create")
+@click.argument("label")
+@click.option("--role", required=True, help=ROLE_HELP)
+@pass_runtime
+def token_create(runtime: Runtime, label: str, role: str) -> None:
+    """Create a token for LABEL (e.g. acd-1) and print it: the only time it is shown."""
+    plaintext = runtime.accounts().create_token(label, role)
+    token_id = plaintext.split("_")[1]
+    print(f"token {token_id} for {label} ({role}); shown only now:", file=sys.stderr)
+    print(plaintext)
+
+
+@token.command("revoke")
+@click.argument("id")
+@pass_runtime
+def token_revoke(runtime: Runtime, id: str) -> None:
+    """Revoke a token by its id (see `token list`)."""
+    runtime.accounts().revoke_token(id)
+    print(f"revoked token {id}")
+
+
+@token.command("list")
+@pass_runtime
+def token_list(runtime: Runtime) -> None:
+    """List tokens (ids, labels and roles; never the secrets)."""
+    tz, tokens = runtime.load_config().tz, runtime.accounts().list_tokens()
     print(f"{'ID':<14} {'LABEL':<24} {'ROLE':<11} CREATED")
     for t in tokens:
-        print(f"{t.id:<14} {t.label:<24} {t.role:<11} {_when(t.created)}")
+        print(f"{t.id:<14} {t.label:<24} {t.role:<11} {time_text(t.created, tz)}")
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:
-    """Add ``user`` and ``token`` with their subcommands to the ``floorboard`` parser."""
-    stdin_help = "read the password from the first line of stdin (for scripts)"
-
-    user = sub.add_parser("user", help="manage login accounts (in Redis at REDIS_URL)")
-    users = user.add_subparsers(dest="user_command", required=True)
-    s = users.add_parser("add", help="add a user (password prompted, or --password-stdin)")
-    s.add_argument("name")
-    s.add_argument("--role", required=True, help=ROLE_HELP)
-    s.add_argument("--team", help="the user's team (message audiences)")
-    s.add_argument("--agent-id", help="for role agent: their agent id (default: the name)")
-    s.add_argument("--password-stdin", action="store_true", help=stdin_help)
-    s.set_defaults(func=cmd_user_add)
-    s = users.add_parser("remove", help="remove a user (their sessions end at once)")
-    s.add_argument("name")
-    s.set_defaults(func=cmd_user_remove)
-    s = users.add_parser("passwd", help="set a user's password (their sessions end)")
-    s.add_argument("name")
-    s.add_argument("--password-stdin", action="store_true", help=stdin_help)
-    s.set_defaults(func=cmd_user_passwd)
-    s = users.add_parser("list", help="list users")
-    s.set_defaults(func=cmd_user_list)
-    s = users.add_parser(
-        "seed-demo", help="used by `floorboard demo`: demo users with new random passwords"
-    )
-    s.add_argument("--seed", type=int, default=1, help="the simulator's seed (its roster)")
-    s.add_argument("--agents", type=int, default=24)
-    s.set_defaults(func=cmd_user_seed_demo)
-
-    token = sub.add_parser("token", help="manage API tokens (in Redis at REDIS_URL)")
-    tokens = token.add_subparsers(dest="token_command", required=True)
-    s = tokens.add_parser("create", help="create a token and print it (the only time it is shown)")
-    s.add_argument("label", help="who or what uses it, e.g. acd-1 or north-wall")
-    s.add_argument("--role", required=True, help=ROLE_HELP)
-    s.set_defaults(func=cmd_token_create)
-    s = tokens.add_parser("revoke", help="revoke a token by its id (see `token list`)")
-    s.add_argument("id")
-    s.set_defaults(func=cmd_token_revoke)
-    s = tokens.add_parser("list", help="list tokens (ids, labels and roles; never the secrets)")
-    s.set_defaults(func=cmd_token_list)
+COMMANDS = (user, token)

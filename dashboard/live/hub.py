@@ -9,20 +9,25 @@ frames for ``stall_seconds`` (a screen that stopped reading) is dropped, so it r
 
 Snapshots come from the hub's memory: a thousand screens reconnecting after a restart cost the
 process one Redis snapshot (the subscriber's), not one each.
+
+An item a view cannot compute or serialise (a bug, or data nobody foresaw) is logged once per
+change, counted, and sent as a *broken* item (no values, marked), so the rest of the view and
+every other view still update; the subscriber's own loop is watched (:meth:`Hub.live`), so a
+path that has stopped making progress says so on every screen and in ``/healthz``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.live.views import Mirror, ViewSpec
+from dashboard.live.spec import Mirror, ViewSpec
+from dashboard.live.sse import frame, json_text, raw_frame
 from feeds.bus.bus import Bus, is_retained
 from feeds.bus.schema import Envelope
 from feeds.bus.subscriber import Subscriber
@@ -33,16 +38,9 @@ FRAME_BUFFER = 512  # frames kept per view for Last-Event-ID resume
 CLIENT_BACKLOG = 256  # frames a client may lag before its backlog is replaced by a snapshot
 MERGED_KEPT = 64  # merged runs a view remembers, so in-step clients share them
 STALL_SECONDS = 30.0  # a client whose frames wait this long for its writer is dropped
-
-
-def _json(data: Any) -> str:
-    return json.dumps(data, separators=(",", ":"), allow_nan=False)
-
-
-def sse(event: str, data: Any, id: int | None = None) -> bytes:
-    """One Server-Sent Events message."""
-    head = f"id: {id}\n" if id is not None else ""
-    return f"{head}event: {event}\ndata: {_json(data)}\n\n".encode()
+STUCK_SECONDS = 5.0  # a subscriber loop that has not turned for this long is stuck
+CREDENTIAL_CHECK_SECONDS = 1.0  # how often open streams' credentials are checked again
+BROKEN: dict[str, Any] = {"ts": None, "stale_after": None, "status": "ok", "broken": True}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,12 +70,13 @@ class Client:
         merge: Callable[[list[Update]], bytes],
         limit: int = CLIENT_BACKLOG,
         abort: Callable[[], None] | None = None,
+        credential: Hashable | None = None,
     ) -> None:
         self.merge = merge
+        self.credential = credential  # what let this stream in; it ends when that does
         self.limit = limit
         self.pending: list[Pending] = []
         self.wake = threading.Event()
-        self.resnapshots = 0
         self.stalled_since: float | None = None  # when frames started waiting for the writer
         self.dropped = False
         self._abort = abort
@@ -141,8 +140,8 @@ class View:
         self._items_json: str | None = None  # serialised once per change, shared by snapshots
         self._merged: dict[tuple[int, int], bytes] = {}
 
-    def rebuild(self, mirror: Mirror, seq: int, now: float) -> None:
-        self.items = {k: self.spec.compute(k, mirror, now) for k in self.spec.keys()}  # noqa: SIM118 - a method
+    def rebuild(self, items: dict[str, Any], seq: int) -> None:
+        self.items = items
         self.frames.clear()
         self.floor = seq
         self._items_json = None
@@ -151,14 +150,13 @@ class View:
     def snapshot_data(self, seq: int, now: float, bus: dict[str, Any]) -> str:
         """A snapshot's JSON: items serialised once per change, time and bus status fresh."""
         if self._items_json is None:
-            self._items_json = _json(self.items)
-        head = _json({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
+            self._items_json = json_text(self.items)
+        head = json_text({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
         return f'{head},"items":{self._items_json}}}'
 
     def snapshot(self, seq: int, now: float, bus: dict[str, Any]) -> bytes:
         """A snapshot frame, built from memory: no Redis read however many clients ask."""
-        data = self.snapshot_data(seq, now, bus)
-        return f"id: {seq}\nevent: snapshot\ndata: {data}\n\n".encode()
+        return raw_frame("snapshot", self.snapshot_data(seq, now, bus), id=seq)
 
     def merge(self, run: list[Update]) -> bytes:
         """One update frame for a run of consecutive updates: the latest value of each item.
@@ -173,7 +171,7 @@ class View:
             for update in run:
                 items.update(update.items)
             last = run[-1]
-            chunk = sse("update", {"seq": last.seq, "now": last.now, "items": items}, id=last.seq)
+            chunk = frame("update", {"seq": last.seq, "now": last.now, "items": items}, id=last.seq)
             if len(self._merged) >= MERGED_KEPT:
                 self._merged.clear()
             self._merged[key] = chunk
@@ -194,8 +192,12 @@ class Hub:
         bus: Bus,
         clock: Callable[[], float] = time.time,
         stall_seconds: float = STALL_SECONDS,
+        ended: Callable[[Collection[Hashable]], Collection[Hashable]] | None = None,
     ) -> None:
+        """``ended``: given the credentials of the open streams, those that no longer let
+        their holder in (asked every :data:`CREDENTIAL_CHECK_SECONDS`; those streams close)."""
         self.bus = bus
+        self.ended = ended
         self.clock = clock
         self.stall_seconds = stall_seconds
         self.mirror: Mirror = {}
@@ -209,23 +211,108 @@ class Hub:
         self.views: dict[str, View] = {}
         self.lock = threading.RLock()
         self.subscriber = Subscriber(bus, self)
-        self.updates = 0  # counters for /metrics
         self.dropped = 0  # clients dropped as stalled
+        self.faults = 0  # items sent broken because they could not be computed or serialised
         self._thread: threading.Thread | None = None
+        self._sweeper: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     # -- life cycle -------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start following the bus (idempotent); under gevent the thread is a greenlet."""
+        """Start following the bus (idempotent, and again should the loop ever have ended);
+        under gevent the thread is a greenlet."""
         with self.lock:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self.subscriber.run, name="hub", daemon=True)
                 self._thread.start()
+            if self.ended is not None and self._sweeper is None:
+                self._sweeper = threading.Thread(target=self._sweep, name="creds", daemon=True)
+                self._sweeper.start()
+
+    def live(self) -> dict[str, Any]:
+        """The bus status as screens must be told it: the subscriber's, unless its loop has
+        stopped turning, in which case nothing on screen is live, whatever it last said."""
+        thread = self._thread
+        stuck = time.monotonic() - self.subscriber.last_loop > STUCK_SECONDS
+        if thread is not None and (not thread.is_alive() or stuck):
+            return {
+                "up": False,
+                "detail": "the live path has stalled",
+                "since": self.status["since"],
+            }
+        return dict(self.status)
 
     def stop(self) -> None:
         self.subscriber.stop()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._stopping.set()
+        for thread in (self._thread, self._sweeper):
+            if thread is not None:
+                thread.join(timeout=5)
+
+    def _sweep(self) -> None:
+        while not self._stopping.wait(CREDENTIAL_CHECK_SECONDS):
+            try:
+                self.close_ended_streams()
+            except Exception:  # Redis away: the streams stay; the bus band says why
+                log.warning("cannot check the open streams' credentials", exc_info=True)
+
+    def close_ended_streams(self) -> int:
+        """Close every stream whose credential has ended (revoked token, signed out, new
+        password, removed user, changed role); returns how many. Each distinct credential is
+        asked once, however many screens it has open."""
+        if self.ended is None:
+            return 0
+        with self.lock:
+            held = {c.credential for v in self.views.values() for c in v.clients}
+        held.discard(None)
+        if not held:
+            return 0
+        ended = set(self.ended(held))
+        if not ended:
+            return 0
+        closed = 0
+        with self.lock:
+            for view in self.views.values():
+                for client in [c for c in view.clients if c.credential in ended]:
+                    view.clients.discard(client)
+                    client.drop()
+                    closed += 1
+        log.info("closed %d streams whose credentials have ended", closed)
+        return closed
+
+    # -- computing items ----------------------------------------------------------------------
+
+    def _compute(self, view: View, key: str, now: float) -> dict[str, Any]:
+        try:
+            return view.spec.compute(key, self.mirror, now)
+        except Exception:
+            self.faults += 1
+            log.exception("%s: cannot compute %s; sent as broken", view.spec.key, key)
+            return BROKEN
+
+    def _servable(self, view: View, items: dict[str, Any]) -> dict[str, Any]:
+        """``items`` with any that JSON cannot carry (a NaN or an infinity) made broken."""
+        try:
+            json_text(items)
+            return items
+        except (ValueError, TypeError):
+            pass
+        fixed = {}
+        for key, item in items.items():
+            try:
+                json_text(item)
+                fixed[key] = item
+            except (ValueError, TypeError):
+                self.faults += 1
+                log.error("%s: %s cannot be serialised (a non-finite number?); sent as broken",
+                          view.spec.key, key)  # fmt: skip
+                fixed[key] = BROKEN
+        return fixed
+
+    def _rebuild(self, view: View, now: float) -> None:
+        items = {k: self._compute(view, k, now) for k in view.spec.keys()}  # noqa: SIM118
+        view.rebuild(self._servable(view, items), self.seq)
 
     # -- listener ---------------------------------------------------------------------------
 
@@ -237,7 +324,7 @@ class Hub:
             self.synced = True
             mono = time.monotonic()
             for view in self.views.values():
-                view.rebuild(self.mirror, seq, now)
+                self._rebuild(view, now)
                 chunk = view.snapshot(seq, now, dict(self.status))
                 for client in view.clients:
                     client.reset(chunk, mono)
@@ -251,17 +338,17 @@ class Hub:
             else:
                 bucket.pop(env.id, None)
             self.seq = env.seq
-            self.updates += 1
             for view in self.views.values():
                 changed = {}
                 for key in view.spec.affected(env):
-                    item = view.spec.compute(key, self.mirror, now)
+                    item = self._compute(view, key, now)
                     if item != view.items.get(key):
-                        view.items[key] = item
                         changed[key] = item
                 if not changed:
                     continue
-                chunk = sse("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
+                changed = self._servable(view, changed)
+                view.items.update(changed)
+                chunk = frame("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
                 view.add_frame(env.seq, chunk)
                 self._fan_out(view, Update(env.seq, now, changed, chunk), now)
 
@@ -279,11 +366,12 @@ class Hub:
                         client.reset(chunk, mono)
 
     def system_frame(self, now: float) -> bytes:
-        return sse("system", {"now": now, "bus": dict(self.status)})
+        return frame("system", {"now": now, "bus": dict(self.status)})
 
     def heartbeat_frame(self, now: float) -> bytes:
-        """Heartbeats carry the bus status too, so a page can never keep a stale one."""
-        return sse("heartbeat", {"now": now, "bus": dict(self.status)})
+        """Heartbeats carry the bus status too (:meth:`live`), so a page can never keep a stale
+        one, nor one that a stalled path can no longer change."""
+        return frame("heartbeat", {"now": now, "bus": self.live()})
 
     def _fan_out(self, view: View, update: Update, now: float) -> None:
         """Hand one shared frame to every client; drop those that stopped reading."""
@@ -296,7 +384,6 @@ class Hub:
             self.dropped += 1
         for client in view.clients:
             if not client.offer(update, mono):
-                client.resnapshots += 1
                 client.reset(view.snapshot(self.seq, now, dict(self.status)), mono)
 
     # -- streams ----------------------------------------------------------------------------
@@ -305,7 +392,7 @@ class Hub:
         view = self.views.get(spec.key)
         if view is None:
             view = self.views[spec.key] = View(spec)
-            view.rebuild(self.mirror, self.seq, now)
+            self._rebuild(view, now)
         return view
 
     def snapshot_data(self, spec: ViewSpec) -> str:
@@ -319,6 +406,7 @@ class Hub:
         spec: ViewSpec,
         last_event_id: int | None,
         abort: Callable[[], None] | None = None,
+        credential: Hashable | None = None,
     ) -> tuple[Client, list[bytes]]:
         """Register a client; returns it and its first frames: a resume or a snapshot.
 
@@ -328,7 +416,7 @@ class Hub:
         now = self.clock()
         with self.lock:
             view = self._view(spec, now)
-            client = Client(view.merge, abort=abort)
+            client = Client(view.merge, abort=abort, credential=credential)
             resumable = (
                 last_event_id is not None
                 and self.synced

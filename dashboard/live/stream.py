@@ -16,23 +16,24 @@ import contextlib
 import random
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
+from importlib.metadata import version
 
 import redis
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_caching import Cache
 
-from dashboard.auth import require_role
+from dashboard.auth.access import VIEW_ROLES, refusal
+from dashboard.auth.principal import current_principal
+from dashboard.errors import Refusal, error_response
 from dashboard.live.hub import Hub
-from dashboard.live.views import ViewSpec
+from dashboard.live.spec import ViewFactory, ViewSpec
+from dashboard.live.sse import retry_frame
 
 HEARTBEAT_SECONDS = 10.0
-# Views that show more than the wall screens may: the role each needs, checked with the same
-# 401/403 answers as the API. (Wall streams follow the config's wall access, in dashboard.auth.)
-# Which agent's view an agent may open is the view factory's to say (PermissionError: 403).
-VIEW_ROLES = {"console": "supervisor", "agent": "agent"}
 RETRY_MS = (1000, 3000)
 SNAPSHOT_CACHE_SECONDS = 1
+VERSION = version("floorboard")  # in /healthz: which release a worker runs
 
 
 def _last_event_id() -> int | None:
@@ -41,14 +42,6 @@ def _last_event_id() -> int | None:
         return int(raw) if raw else None
     except ValueError:
         return None  # a mangled id only costs a snapshot
-
-
-class _Refused(Exception):
-    """A view that cannot be opened: answered with the field at fault, as the API does."""
-
-    def __init__(self, status: int, field: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.field, self.reason = status, field, reason
 
 
 def _cached(cache: Cache | None, key: str) -> str | None:
@@ -84,12 +77,13 @@ def event_stream(
     last_event_id: int | None,
     coalesce: float = 0.0,
     abort: Callable[[], None] | None = None,
+    credential: Hashable | None = None,
 ) -> Iterator[bytes]:
     """The stream's frames. With ``coalesce`` (seconds) > 0 the writer, once woken, lets a
     burst gather for that long and writes it as one chunk: one write per client per window."""
-    client, first = hub.attach(spec, last_event_id, abort)
+    client, first = hub.attach(spec, last_event_id, abort, credential)
     try:
-        yield f"retry: {random.randint(*RETRY_MS)}\n\n".encode() + b"".join(first)
+        yield retry_frame(random.randint(*RETRY_MS)) + b"".join(first)
         while not client.dropped:
             woken = client.wake.wait(HEARTBEAT_SECONDS)
             if woken and coalesce:
@@ -105,7 +99,7 @@ def event_stream(
 
 def blueprint(
     hub: Hub,
-    view_factory: Callable[[str, dict[str, str]], ViewSpec],
+    view_factory: ViewFactory,
     *,
     coalesce_ms: int = 0,
     cache: Cache | None = None,
@@ -116,9 +110,11 @@ def blueprint(
     bp = Blueprint("stream", __name__)
 
     def guarded(route: Callable[[], Response]) -> Callable[[], Response]:
+        """The role a view needs (:data:`VIEW_ROLES`), with the API's 401/403 answers."""
+
         def check() -> Response:
             role = VIEW_ROLES.get(request.args.get("view", ""))
-            return require_role(role)(route)() if role else route()
+            return (refusal(role) if role else None) or route()
 
         check.__name__ = route.__name__
         return check
@@ -126,24 +122,27 @@ def blueprint(
     def view_spec() -> ViewSpec:
         params = request.args.to_dict()
         try:
-            return view_factory(params.pop("view", ""), params)
+            return view_factory(params.pop("view", ""), params, current_principal())
         except LookupError as exc:
             field, _, reason = str(exc.args[0]).partition(": ")
-            raise _Refused(404, field, reason) from None
+            raise Refusal(404, field, reason) from None
         except PermissionError as exc:
-            raise _Refused(403, "authorization", str(exc)) from None
+            raise Refusal(403, "authorization", str(exc)) from None
 
-    @bp.errorhandler(_Refused)
-    def refused(exc: _Refused) -> tuple[Response, int]:
-        return jsonify(error={"field": exc.field, "reason": exc.reason}), exc.status
+    @bp.errorhandler(Refusal)
+    def refused(exc: Refusal) -> Response:
+        return error_response(exc.status, exc.field, exc.reason)
 
     @bp.get("/stream")
     @guarded
     def stream() -> Response:
         spec = view_spec()
         hub.start()
+        frames = event_stream(
+            hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort(), g.get("credential")
+        )
         return Response(
-            event_stream(hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort()),
+            frames,
             mimetype="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -165,14 +164,15 @@ def blueprint(
     @bp.get("/healthz")
     def healthz() -> Response:
         hub.start()
+        live = hub.live()
         body = {
-            "status": "ok" if hub.status["up"] else "degraded",
-            "bus": hub.status,
+            "status": "ok" if live["up"] else "degraded",
+            "bus": live,
             "seq": hub.seq,
             "streams": hub.client_count(),
             "dropped": hub.dropped,
-            "version": current_app.config.get("FLOORBOARD_VERSION", ""),
+            "version": VERSION,
         }
-        return jsonify(body), 200 if hub.status["up"] else 503
+        return jsonify(body), 200 if live["up"] else 503
 
     return bp

@@ -1,16 +1,23 @@
-"""The Dash pages: an index of boards, the wall screens and the supervisor console.
+"""The Dash pages: an index of boards, the wall screens, the agent tab and the supervisor console.
 
 Pages are registered with ``path_template`` so one layout function serves every board; the
 layout is built in Python from the config, and live values arrive through the page's stream.
+Each page names its own scripts and stylesheets (``page_assets``, see
+:mod:`dashboard.pages.assets`); links between pages are plain links, so every page is a full
+load with a head of its own.
 """
 
 from __future__ import annotations
 
 import dash
-from dash import Dash, dcc, html
+from dash import Dash, html
 
-from dashboard.pages import console
+from dashboard.pages import assets, login
+from dashboard.pages.agent import ASSETS as AGENT_ASSETS
 from dashboard.pages.agent import layout as agent
+from dashboard.pages.console import ASSETS as CONSOLE_ASSETS
+from dashboard.pages.console import page as console
+from dashboard.pages.wall import ASSETS as WALL_ASSETS
 from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config
@@ -23,7 +30,7 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
             children=[
                 html.H1(config.centre.name),
                 html.H2("Wall screens"),
-                html.Ul([html.Li(dcc.Link(b.title, href=f"/wall/{b.id}")) for b in config.boards]),
+                html.Ul([html.Li(html.A(b.title, href=f"/wall/{b.id}")) for b in config.boards]),
                 html.H2("Supervisors"),
                 html.Ul([html.Li(html.A("Supervisor console", href=console.PATH))]),
             ],
@@ -35,13 +42,14 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
         path_template="/wall/<board_id>",
         layout=lambda board_id="", **_: wall.layout(config, board_id),
         title=f"{config.centre.name} · wall",
+        page_assets=WALL_ASSETS,
     )
-    wall.register_callbacks(app)
     dash.register_page(
         "supervisor",
         path=console.PATH,
         layout=lambda **_: console.layout(config),
         title=f"{config.centre.name} · supervisor console",
+        page_assets=CONSOLE_ASSETS,
     )
     console.register_callbacks(app, config, bus)
     dash.register_page(
@@ -49,5 +57,7 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
         path_template="/agent/<agent_id>",
         layout=lambda agent_id="", **_: agent.layout(config, agent_id),
         title=f"{config.centre.name} · agent",
+        page_assets=AGENT_ASSETS,
     )
     agent.register_callbacks(app, config, bus)
+    assets.register(app, [WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, login.ASSETS])

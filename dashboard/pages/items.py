@@ -16,40 +16,63 @@ updates and a background tab is right the moment it is shown.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from feeds.bus.schema import AGENT_STATES, Envelope
-from feeds.config import Queue
-from feeds.notices.messages import PRIORITY_ORDER
-from feeds.notices.outages import SEVERITY_ORDER, outage_touches
+from feeds.config import Queue, Threshold
+from feeds.notices.audience import Reader, reaches
+from feeds.notices.messages import message_order
+from feeds.notices.outages import outage_order, outage_touches, public_outage
+from feeds.times import MAX_SHOWN_SECONDS, NO_VALUE, fmt_duration
 
 Item = dict[str, Any]
 
-_STATUS_RANK = {"ok": 0, "warn": 1, "alert": 2}
-NO_VALUE = "—"
+INVALID = "invalid"  # a field whose value could not be shown: "—", marked, never an exception
+_STATUS_RANK = {"ok": 0, INVALID: 0, "warn": 1, "alert": 2}
+AGENT_LABELS = {
+    "available": "Available",
+    "on_contact": "On contact",
+    "wrap": "Wrap-up",
+    "away": "Away",
+    "offline": "Offline",
+}
+assert tuple(AGENT_LABELS) == AGENT_STATES  # a label for every state of the schema, in order
+
+
+def item(
+    ts: float | None = None, stale_after: float | None = None, status: str = "ok", **body: Any
+) -> Item:
+    """One item as the browser applies it: when its data was true (None: not one time, or no
+    data yet), how long before it greys, its worst status, and its body (``fields`` and
+    ``timers``, ``list``, or a page's own keys)."""
+    return {"ts": ts, "stale_after": stale_after, "status": status, **body}
 
 
 def worst(statuses: Iterable[str]) -> str:
     return max(statuses, key=_STATUS_RANK.__getitem__, default="ok")
 
 
-def fmt_duration(seconds: float | None) -> str:
-    """m:ss under an hour, then h:mm: the form a floor reads at a glance."""
-    if seconds is None:
-        return NO_VALUE
-    s = max(0, round(seconds))
-    if s < 3600:
-        return f"{s // 60}:{s % 60:02d}"
-    return f"{s // 3600}h{(s % 3600) // 60:02d}"
+def showable(value: float | None, limit: float) -> bool:
+    """Whether a number can be shown as it is: finite and within ``limit`` (a feed's bug or an
+    overflow, say an estimated wait of 10^300 s, is shown as "—" and marked, never raised)."""
+    return value is not None and math.isfinite(value) and abs(value) <= limit
 
 
 def fmt_percent(ratio: float | None, digits: int = 0) -> str:
-    return NO_VALUE if ratio is None else f"{ratio * 100:.{digits}f}%"
+    return f"{ratio * 100:.{digits}f}%" if showable(ratio, 1.0) else NO_VALUE
 
 
 def _field(text: str, status: str = "ok", **extra: Any) -> dict[str, Any]:
     return {"text": text, "status": status, **extra}
+
+
+def duration_field(seconds: float | None, threshold: Threshold) -> dict[str, Any]:
+    """A duration with its threshold status; "—" marked ``invalid`` when it cannot be shown."""
+    if seconds is not None and not showable(seconds, MAX_SHOWN_SECONDS):
+        return _field(NO_VALUE, INVALID)
+    return _field(fmt_duration(seconds), threshold.status(seconds))
 
 
 def item_key_to_id(key: str) -> str:
@@ -79,7 +102,7 @@ def queue_tile(
             t.service_level.status(d["service_level"]),
             target=fmt_percent(queue.sl_target),
         )
-        fields["asa"] = _field(fmt_duration(d["asa"]), t.asa.status(d["asa"]))
+        fields["asa"] = duration_field(d["asa"], t.asa)
         fields["abandon"] = _field(
             fmt_percent(d["abandon_rate"], 1), t.abandon_rate.status(d["abandon_rate"])
         )
@@ -88,15 +111,10 @@ def queue_tile(
         waited = stats.ts - since if since is not None else None
         status = worst([*(f["status"] for f in fields.values()), t.longest_wait.status(waited)])
     fields["delay"] = delay_field(delay)
-    return {
-        "ts": stats.ts if stats else None,
-        "stale_after": stale_after,
-        "status": status,
-        "fields": fields,
-        "timers": {
-            "longest": {"since": since, "warn": t.longest_wait.warn, "alert": t.longest_wait.alert}
-        },
-    }
+    longest = {"since": since, "warn": t.longest_wait.warn, "alert": t.longest_wait.alert}
+    return item(
+        stats.ts if stats else None, stale_after, status, fields=fields, timers={"longest": longest}
+    )
 
 
 def delay_field(delay: Envelope | None) -> dict[str, Any]:
@@ -124,13 +142,12 @@ def agents_summary(agents: Iterable[Envelope], queue_ids: Iterable[str], waiting
         state: _field(str(n), "alert" if state == "available" and starved else "ok")
         for state, n in counts.items()
     }
-    status = worst(f["status"] for f in fields.values())
-    return {"ts": newest, "stale_after": None, "status": status, "fields": fields}
+    return item(newest, status=worst(f["status"] for f in fields.values()), fields=fields)
 
 
 def outage_entry(o: Envelope) -> dict[str, Any]:
     """What screens show of an outage: its public side, never the internal note."""
-    d = o.data
+    d = public_outage(o.data)
     return {
         "id": o.id,
         "severity": d["severity"],
@@ -150,14 +167,14 @@ def outage_list(entries: list[dict[str, Any]]) -> Item:
     """A list item of outage entries; any critical outage makes it an alert."""
     severities = {e["severity"] for e in entries}
     status = "alert" if "critical" in severities else "warn" if entries else "ok"
-    return {"ts": None, "stale_after": None, "status": status, "list": entries}
+    return item(status=status, list=entries)
 
 
 def outage_band(outages: Iterable[Envelope], queue_ids: Iterable[str]) -> Item:
     """Active outages touching these queues (or the whole centre), most severe first."""
     wanted = set(queue_ids)
     active = [o for o in outages if outage_touches(o.data, wanted)]
-    active.sort(key=lambda o: (SEVERITY_ORDER[o.data["severity"]], -o.data["started_at"]))
+    active.sort(key=lambda o: outage_order(o.data))
     return outage_list([outage_entry(o) for o in active])
 
 
@@ -167,14 +184,13 @@ def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: 
     Start and expiry travel with each entry so the browser shows and hides them on the second,
     without the server having to send anything at those moments.
     """
-    wanted = set(queue_ids)
+    floor = Reader(queues=frozenset(queue_ids))
     entries = []
-    for m in messages:
+    for m in sorted(messages, key=lambda m: message_order(m.data, m.ts)):
         d = m.data
-        aud = d["audience"]
         if d["expires_at"] <= now:
             continue
-        if aud["kind"] == "all" or (aud["kind"] == "queue" and aud["value"] in wanted):
+        if reaches(d["audience"], floor):
             entries.append(
                 {
                     "id": m.id,
@@ -185,5 +201,4 @@ def message_ticker(messages: Iterable[Envelope], queue_ids: Iterable[str], now: 
                     "posted": m.ts,
                 }
             )
-    entries.sort(key=lambda e: (PRIORITY_ORDER[e["priority"]], -e["posted"]))
-    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+    return item(list=entries)

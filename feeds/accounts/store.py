@@ -20,7 +20,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -60,6 +60,27 @@ class Token:
     label: str
     role: str
     created: float = 0.0
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a request was let in on, as it was then: checked again while a stream it opened is
+    open (:meth:`Accounts.still_valid`), so revoking, signing out, a new password, a removed
+    user or a changed role ends the stream too, not only the next request.
+
+    ``kind``: ``token`` (``key`` = token id), ``session`` (``key`` = the session's Redis key;
+    ``user`` the user it is for, or ``token`` = the viewer token it was opened with) or
+    ``proxy`` (single sign-on: the user alone). ``stamp``: the user's ``password_set``;
+    ``role`` and ``agent_id``: what the user was.
+    """
+
+    kind: str
+    key: str
+    user: str | None = None
+    token: str | None = None
+    stamp: Any = None
+    role: str | None = None
+    agent_id: str | None = None
 
 
 def _hash(secret: str) -> str:
@@ -182,18 +203,39 @@ class Accounts:
     def set_password(self, name: str, password: str) -> None:
         """Replace the password; the user's open sessions end (they carry the old set time)."""
         hashed = _hash(_check_password(password))
+        self._update_user(
+            name, lambda record: record.update(password=hashed, password_set=time.time())
+        )
 
-        def update(pipe: redis.client.Pipeline) -> None:
+    def set_role(self, name: str, role: str) -> User:
+        """Change the role in place, keeping the password (a remove and add would not).
+
+        Requests read the user each time, so the new role applies from the next one. An agent
+        keeps or gets an agent id (default: the name); other roles have none.
+        """
+        _check_role(role)
+
+        def change(record: dict[str, Any]) -> None:
+            agent_id = (record.get("agent_id") or name) if role == "agent" else None
+            record.update(role=role, agent_id=agent_id)
+
+        return _user(name, self._update_user(name, change))
+
+    def _update_user(self, name: str, change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Read, change and write a user's record as one step; the changed record."""
+
+        def update(pipe: redis.client.Pipeline) -> dict[str, Any]:
             raw = pipe.hget(self.users_key, name)
             if raw is None:
                 raise SchemaError("name", f"no user {name!r}")
             record = json.loads(raw)
-            record.update(password=hashed, password_set=time.time())
+            change(record)
             pipe.multi()
             pipe.hset(self.users_key, name, json.dumps(record))
+            return record
 
         # WATCH: a user removed meanwhile is not brought back by the write.
-        self.client.transaction(update, self.users_key)
+        return self.client.transaction(update, self.users_key, value_from_callable=True)
 
     def _user_record(self, name: str) -> dict[str, Any] | None:
         raw = self.client.hget(self.users_key, name)
@@ -267,24 +309,51 @@ class Accounts:
             self._verified[key] = (now + TOKEN_CACHE_SECONDS, token_id, record["hash"])
         return _token(token_id, record)
 
+    # -- credentials of open streams --------------------------------------------------------
+
+    def still_valid(self, credentials: Collection[Credential]) -> dict[Credential, bool]:
+        """Whether each credential would still let its holder in as the same principal; one
+        round trip for all of them (each open stream's is asked every second)."""
+        creds = list(credentials)
+        pipe = self.client.pipeline(transaction=False)
+        for c in creds:
+            pipe.exists(c.key) if c.kind == "session" else pipe.echo("")
+            pipe.hget(self.users_key, c.user) if c.user else pipe.echo("")
+            token = c.key if c.kind == "token" else c.token
+            pipe.hget(self.tokens_key, token) if token else pipe.echo("")
+        replies = pipe.execute()
+        out = {}
+        for i, c in enumerate(creds):
+            session, user, token = replies[3 * i : 3 * i + 3]
+            ok = c.kind != "session" or bool(session)
+            if c.user:
+                record = json.loads(user) if user else None
+                ok = ok and record is not None and record["role"] == c.role
+                ok = ok and record.get("agent_id") == c.agent_id
+                ok = ok and (c.kind == "proxy" or record.get("password_set") == c.stamp)
+            if c.kind == "token" or c.token:
+                ok = ok and bool(token)  # revoking deletes it; ids are never given out again
+            out[c] = ok
+        return out
+
     # -- login sessions ---------------------------------------------------------------------
 
-    def _session_key(self, sid: str) -> str:
+    def session_key(self, sid: str) -> str:
         return f"{self.prefix}session:{hashlib.sha256(sid.encode()).hexdigest()}"
 
     def open_session(self, record: Mapping[str, Any], ttl: int) -> str:
         """Store what a browser session stands for; returns its id (the cookie's only secret)."""
         sid = secrets.token_urlsafe(32)
-        self.client.set(self._session_key(sid), json.dumps(dict(record)), ex=ttl)
+        self.client.set(self.session_key(sid), json.dumps(dict(record)), ex=ttl)
         return sid
 
     def session(self, sid: str, ttl: int) -> dict[str, Any] | None:
         """The session's record, extending its life by ``ttl`` (sessions expire when idle)."""
-        raw = self.client.getex(self._session_key(sid), ex=ttl)
+        raw = self.client.getex(self.session_key(sid), ex=ttl)
         return json.loads(raw) if raw is not None else None
 
     def close_session(self, sid: str) -> None:
-        self.client.delete(self._session_key(sid))
+        self.client.delete(self.session_key(sid))
 
     # -- failed logins ----------------------------------------------------------------------
 

@@ -29,28 +29,24 @@ from feeds.customers.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, or
 log = logging.getLogger(__name__)
 
 CONTACT_STREAM_MAXLEN = 100_000
+PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is not answering
 
 # KEYS: seq, state hash, order keys hash, gone zset[, stream, customer's contacts hash,
 #       customer's contacts by time]
-# ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, trusted time,
-#       forget before, trust until[, summary JSON, enqueued_at, oldest enqueued_at kept,
+# ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, now (the receiver's
+#       clock), forget before, trust until[, summary JSON, enqueued_at, oldest enqueued_at kept,
 #       contacts kept, seconds to keep]
 # The ordering rule (feeds.bus.ordering) decides first: an event that does not supersede the
 # item's remembered key changes nothing and is not published (it returns 0); a superseded
 # contact event still goes to the raw stream, with seq 0, for consumers that keep history.
 # Keys of items that have gone (deleted, finished contacts) are remembered in the gone zset by
-# time and forgotten after ``remember``, a few per write. A contact's customer history takes
-# the contact's latest event, the same one as the live state.
+# the receiver's time they went and forgotten ``remember`` later, a few per write. A contact's
+# customer history takes the contact's latest event, the same one as the live state.
 _PUBLISH_LUA = (
     SUPERSEDES_LUA
     + """
 local old = redis.call('HGET', KEYS[3], ARGV[1])
-local wins
-if old then
-  wins = supersedes(ARGV[6], old, tonumber(ARGV[9]))
-else
-  wins = tonumber(ARGV[7]) >= tonumber(ARGV[8])
-end
+local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
 local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8], 'LIMIT', 0, 100)
 if #stale > 0 then
   redis.call('ZREM', KEYS[4], unpack(stale))
@@ -100,6 +96,16 @@ return seq
 # In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
 # to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
 _SPUBLISH_LUA = _PUBLISH_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+# An envelope with an event id: the last key marks the id as written (for ARGV's last value in
+# seconds) in the same script as the write, so a retry is dropped (returns 0) and a crash can
+# never mark an id whose write was lost. The rest sees the keys and values of the plain write.
+_ONCE_LUA = """
+if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', ARGV[#ARGV]) then return 0 end
+local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
+"""
+# Two days: a re-delivery the next morning is still recognised (the aggregator's counters are
+# per day, so a repeat from yesterday must not land in today's).
+EVENT_ID_SECONDS = 2 * 86400
 CLUSTER_SCHEME = "redis+cluster://"
 
 TERMINAL_CONTACT_EVENTS = ("abandoned", "completed")
@@ -165,6 +171,8 @@ class Bus:
     ``moments.history_days``, so the repeat-contact window always has its contacts).
     ``max_skew`` and ``remember``: the bounds of the ordering rule (the config's ``ordering``
     section, :mod:`feeds.bus.ordering`).
+    An envelope with an ``event_id`` is written once: the id is remembered for
+    :data:`EVENT_ID_SECONDS` and a second write of it returns sequence number 0.
     """
 
     def __init__(
@@ -172,10 +180,14 @@ class Bus:
         client: redis.Redis,
         prefix: str = "fb:",
         history_days: float = DEFAULT_DAYS,
+        probe: redis.Redis | None = None,
         max_skew: float = ordering.DEFAULT_MAX_SKEW,
         remember: float = ordering.DEFAULT_REMEMBER,
     ) -> None:
         self.client = client
+        # Liveness checks go through a client whose reads time out fast: a hung Redis must be
+        # noticed in a second or two, while ordinary reads may wait longer under load.
+        self.probe = probe if probe is not None else client
         self.prefix = prefix
         self.history_days = history_days
         self.max_skew = max_skew
@@ -184,8 +196,9 @@ class Bus:
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
         self._scripts = {
-            False: client.register_script(_PUBLISH_LUA),
-            True: client.register_script(_SPUBLISH_LUA),
+            (sharded, once): client.register_script((_ONCE_LUA if once else "") + script)
+            for sharded, script in ((False, _PUBLISH_LUA), (True, _SPUBLISH_LUA))
+            for once in (False, True)
         }
 
     @functools.cached_property
@@ -207,16 +220,19 @@ class Bus:
             )
         return wants_sharded_pubsub(version, cluster)
 
-    @property
-    def _publish(self) -> Any:
-        return self._scripts[self.sharded]
+    def _script(self, env: Envelope) -> Any:
+        return self._scripts[self.sharded, env.event_id is not None]
+
+    def event_key(self, event_id: str) -> str:
+        return f"{self.prefix}event:{event_id}"
 
     @classmethod
     def from_url(
         cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS, **ordering: float
     ) -> Bus:
         """``ordering``: ``max_skew`` and ``remember`` (seconds), as for the constructor."""
-        return cls(connect(url), prefix, history_days, **ordering)
+        probe = connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
+        return cls(connect(url), prefix, history_days, probe, **ordering)
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
@@ -237,7 +253,7 @@ class Bus:
         retained = "1" if is_retained(env) else "0"
         args: list[Any] = [
             env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN,
-            ordering.encode(key, ordering.digest(env)), repr(key.at),
+            ordering.encode(key, ordering.digest(env)), repr(now),
             repr(now - self.remember), repr(now + self.max_skew),
         ]  # fmt: skip
         if env.kind == "contact" and not env.deleted:
@@ -253,15 +269,19 @@ class Bus:
                 summary(env.id, d), repr(d["enqueued_at"]),
                 repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
             ]  # fmt: skip
+        if env.event_id is not None:
+            keys.append(self.event_key(env.event_id))
+            args.append(EVENT_ID_SECONDS)
         return keys, args
 
     def publish(self, env: Envelope, now: float | None = None) -> int:
-        """Write one validated envelope atomically; returns its sequence number, or 0 when the
-        ordering rule kept the item's current value (an older event, a re-delivery, or one too
-        late to place). ``now``: the receiver's clock (default: this host's); an envelope
-        stamped beyond ``max_skew`` ahead of it is refused with :class:`FutureEvent`."""
+        """Write one validated envelope atomically; returns its sequence number, or 0 when
+        nothing was written or published: its event id was written before, or the ordering
+        rule kept the item's current value (an older event or a re-delivery). ``now``: the
+        receiver's clock (default: this host's); an envelope stamped beyond ``max_skew`` ahead
+        of it is refused with :class:`FutureEvent`."""
         keys, args = self._call_args(env, time.time() if now is None else now)
-        return int(self._publish(keys=keys, args=args))
+        return int(self._script(env)(keys=keys, args=args))
 
     def queue_publish(
         self, pipe: redis.client.Pipeline, env: Envelope, now: float | None = None
@@ -271,7 +291,7 @@ class Bus:
         Supervisor actions use it to commit an item together with its audit entry.
         """
         keys, args = self._call_args(env, time.time() if now is None else now)
-        self._publish(keys=keys, args=args, client=pipe)
+        self._script(env)(keys=keys, args=args, client=pipe)
 
     def publish_many(self, envs: Iterable[Envelope], now: float | None = None) -> list[int]:
         """Write several envelopes in one round trip; each write is atomic on its own.
@@ -285,16 +305,16 @@ class Bus:
         calls = []
         for i, env in enumerate(envs):
             try:
-                calls.append(self._call_args(env, now))
+                calls.append((self._script(env), *self._call_args(env, now)))
             except FutureEvent as exc:
                 raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
-            return [int(self._publish(keys=k, args=a)) for k, a in calls]
+            return [int(script(keys=k, args=a)) for script, k, a in calls]
         if not calls:
             return []
         pipe = self.client.pipeline(transaction=False)
-        for k, a in calls:
-            self._publish(keys=k, args=a, client=pipe)
+        for script, k, a in calls:
+            script(keys=k, args=a, client=pipe)
         return [int(s) for s in pipe.execute()]
 
     def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
@@ -317,5 +337,6 @@ class Bus:
                 state[kind][env.id] = env
         return int(seq_raw or 0), state
 
-    def current_seq(self) -> int:
-        return int(self.client.get(self.seq_key) or 0)
+    def current_seq(self, probe: bool = False) -> int:
+        """The latest sequence number; ``probe``: on the fast-failing client (liveness checks)."""
+        return int((self.probe if probe else self.client).get(self.seq_key) or 0)

@@ -9,6 +9,10 @@ persistence (posted messages survive a restart), and only the process that start
 it; a worker exiting leaves it running. It speaks to the server over a plain socket (PING,
 SHUTDOWN) so that a gunicorn master importing it has not imported redis-py and ssl before gevent
 patches its workers.
+
+Nobody else on the machine may use it: it listens on the loopback only, asks for a password
+made when its data directory is (kept there, beside the data, readable by the owner alone), and
+its data files are the owner's alone (mode 0600, directory 0700).
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ import contextlib
 import ctypes
 import importlib.util
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 DEFAULT_STATE_DIR = ".state"
 
@@ -35,12 +41,32 @@ def redis_server_binary() -> str:
     return str(Path(spec.submodule_search_locations[0]) / "bin" / "redis-server")
 
 
-def _command(port: int, *words: str, timeout: float = 1.0) -> bytes:
-    """Send one Redis command over a fresh socket and return the first line of the reply."""
-    payload = f"*{len(words)}\r\n" + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)
+def _encode(*words: str) -> bytes:
+    return (f"*{len(words)}\r\n" + "".join(f"${len(w)}\r\n{w}\r\n" for w in words)).encode()
+
+
+def _command(port: int, password: str, *words: str, timeout: float = 1.0) -> bytes:
+    """AUTH, then one Redis command, over a fresh socket; the first line of the command's reply."""
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(payload.encode())
-        return sock.recv(256).split(b"\r\n", 1)[0]
+        sock.sendall(_encode("AUTH", password) + _encode(*words))
+        replies = b""
+        while replies.count(b"\r\n") < 2:
+            chunk = sock.recv(256)
+            if not chunk:
+                break
+            replies += chunk
+        auth, _, reply = replies.partition(b"\r\n")
+        return reply.split(b"\r\n", 1)[0] if auth == b"+OK" else auth
+
+
+def _password(data_dir: Path) -> str:
+    """The server's password, made once and kept with its data (mode 0600)."""
+    path = data_dir / "password"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(24))
+    return path.read_text().strip()
 
 
 def free_port() -> int:
@@ -50,8 +76,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: have the kernel stop the server if its owner dies without cleaning up."""
+def _in_child() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Files the server writes are its owner's alone; and on Linux, have the kernel stop the
+    server if its owner dies without cleaning up."""
+    os.umask(0o077)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
@@ -69,19 +97,28 @@ class EmbeddedRedis:
         self.port = port or free_port()
         self.persist = persist
         self.process: subprocess.Popen[bytes] | None = None
+        self.password = ""
         self._owner_pid = 0
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        return f"redis://:{quote(self.password, safe='')}@127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
         """Start the server and wait until it answers PING."""
         if self.running:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.chmod(0o700)
+        self.password = _password(self.data_dir)
+        # The password goes in a file of the owner's, not on the command line (ps shows that).
+        conf = self.data_dir / "redis.conf"
+        fd = os.open(conf, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"requirepass {self.password}\n")
         args = [
             redis_server_binary(),
+            str(conf),
             "--port", str(self.port),
             "--bind", "127.0.0.1",
             "--dir", str(self.data_dir),
@@ -99,7 +136,7 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             start_new_session=True,  # Ctrl-C at the terminal reaches us, and we stop it in order
-            preexec_fn=_die_with_parent,
+            preexec_fn=_in_child,
         )
         self._owner_pid = os.getpid()
         atexit.register(self._stop_if_owner)
@@ -120,7 +157,7 @@ class EmbeddedRedis:
                     err += log.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"embedded Redis on port {self.port} exited: {err.strip()}")
             with contextlib.suppress(OSError):
-                if _command(self.port, "PING", timeout=0.5) == b"+PONG":
+                if _command(self.port, self.password, "PING", timeout=0.5) == b"+PONG":
                     return
             if time.monotonic() > deadline:
                 self.stop()
@@ -141,7 +178,8 @@ class EmbeddedRedis:
         if not self.running or self.process is None:
             return
         with contextlib.suppress(OSError):
-            _command(self.port, "SHUTDOWN", "SAVE" if self.persist else "NOSAVE", timeout=timeout)
+            save = "SAVE" if self.persist else "NOSAVE"
+            _command(self.port, self.password, "SHUTDOWN", save, timeout=timeout)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -25,9 +25,11 @@ an equal key (an edit within the same instant) replaces it, so the last arrival 
 
 Memory is bounded by ``remember`` seconds: the key of an item that has gone (deleted, or a
 finished contact) is remembered that long, so a late or re-delivered event for it is recognised
-as old, across the day rollover; an event for an item nobody remembers that is older than
-``remember`` is too late to place and is ignored. A remembered key stamped beyond ``now +
-max_skew`` (written by a clock that ran ahead) is not trusted: anything newer replaces it.
+as old, across the day rollover. Past that an event for the item is taken as new: history can
+be imported and replayed (events older than anything remembered are simply old, not suspect),
+at the price of not recognising a re-delivery later than ``remember``. A remembered key stamped
+beyond ``now + max_skew`` (written by a clock that ran ahead) is not trusted: anything newer
+replaces it.
 """
 
 from __future__ import annotations
@@ -94,11 +96,6 @@ def supersedes(new: Key, old: Key | None, now: float, max_skew: float = DEFAULT_
     identical re-delivery skip it before writing, since it would change nothing.
     """
     return old is None or old.at > now + max_skew or new >= old
-
-
-def too_late(at: float, now: float, remember: float = DEFAULT_REMEMBER) -> bool:
-    """Whether an event for an item nobody remembers is too old to place."""
-    return at < now - remember
 
 
 def digest(env: Envelope) -> str:

@@ -8,7 +8,7 @@ reason. Models forbid unknown fields: a typo in a producer is an error, not a si
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -19,14 +19,22 @@ from pydantic import (
     model_validator,
 )
 
+# Defined in feeds.errors (times and accounts raise it too); importers keep finding it here.
+from feeds.errors import SchemaError
+
+MAX_DEPTH = 8  # an envelope's lists and objects nest at most this deep (the schema needs 4)
 # Plausible epoch seconds: catches milliseconds (too big) and relative times (too small).
 MIN_TS = 946_684_800.0  # 2000-01-01
 MAX_TS = 4_102_444_800.0  # 2100-01-01
 
 Epoch = Annotated[float, Field(ge=MIN_TS, le=MAX_TS, description="epoch seconds, UTC")]
 Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
-Count = Annotated[int, Field(ge=0)]
-Seconds = Annotated[float, Field(ge=0)]
+EventId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@/+=\-]+$")]
+# Numbers are finite (no NaN or infinity: model_config) and within what a contact centre can
+# mean, so a feed's bug is refused at the door instead of overflowing a screen's arithmetic.
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Seconds = Annotated[float, Field(ge=0, le=7 * 86400)]  # one duration: a wait, a handle time
+TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over a day's contacts
 Ratio = Annotated[float, Field(ge=0, le=1)]
 
 MAX_LEG = 99  # legs of one contact (transfers, consults); see feeds.bus.ordering
@@ -46,22 +54,17 @@ StaffingModel = Literal["erlang_a", "erlang_c"]
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
 Channel = Literal["voice", "chat", "email"]
-
-
-class SchemaError(ValueError):
-    """Invalid input: names the field (dotted path) and the reason."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}" if field else reason)
-        self.field = field
-        self.reason = reason
-
-    def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "reason": self.reason}
+# The enumerations of the notices, each listed once: forms, commands and sort orders use these.
+Severity = Literal["critical", "major", "minor"]  # most severe first
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+OutageStatus = Literal["investigating", "identified", "monitoring", "resolved"]  # in life order
+OUTAGE_STATUSES: tuple[str, ...] = get_args(OutageStatus)
+Priority = Literal["info", "important", "urgent"]  # least pressing first
+PRIORITIES: tuple[str, ...] = get_args(Priority)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AgentCounts(_Model):
@@ -116,23 +119,25 @@ class QueueStats(_Model):
     sl_formula: SlFormula | None = None
     abandon_formula: AbandonFormula | None = None
     abandoned_in_threshold: Count = 0
-    answer_wait: Seconds = 0.0  # total queue time of the answered
-    abandon_wait: Seconds = 0.0  # total queue time of the abandoned
+    answer_wait: TotalSeconds = 0.0  # total queue time of the answered
+    abandon_wait: TotalSeconds = 0.0  # total queue time of the abandoned
     handled: Count = 0
-    handle_time: Seconds = 0.0  # talk + hold + wrap of the handled
+    handle_time: TotalSeconds = 0.0  # talk + hold + wrap of the handled
     transferred: Count = 0  # legs that went on to another leg (a transfer out)
-    busy_time: Seconds = 0.0  # agent-seconds on contact or in wrap, agents of this queue
-    available_time: Seconds = 0.0  # agent-seconds available
+    busy_time: TotalSeconds = 0.0  # agent-seconds on contact or in wrap, agents of this queue
+    available_time: TotalSeconds = 0.0  # agent-seconds available
     occupancy: Ratio | None = None
-    estimated_wait: Seconds | None = None  # for a contact joining now (formulas.estimated_wait)
+    estimated_wait: TotalSeconds | None = (
+        None  # for a contact joining now (formulas.estimated_wait)
+    )
     staffing: Staffing | None = None
 
 
 class AgentStats(_Model):
     handled: Count = 0
-    handle_time: Seconds = 0.0  # talk + hold + wrap of handled contacts
+    handle_time: TotalSeconds = 0.0  # talk + hold + wrap of handled contacts
     answered: Count = 0  # contacts this agent answered (their ASA: answer_wait ÷ answered)
-    answer_wait: Seconds = 0.0  # total queue time of the contacts this agent answered
+    answer_wait: TotalSeconds = 0.0  # total queue time of the contacts this agent answered
 
 
 class AgentState(_Model):
@@ -175,8 +180,8 @@ class ContactEvent(_Model):
 
 class Outage(_Model):
     service: str = Field(min_length=1, max_length=120)
-    severity: Literal["critical", "major", "minor"]
-    status: Literal["investigating", "identified", "monitoring", "resolved"]
+    severity: Severity
+    status: OutageStatus
     customer_wording: str = Field(default="", max_length=1000)
     internal_note: str = Field(default="", max_length=1000)
     workaround: str = Field(default="", max_length=1000)
@@ -201,7 +206,7 @@ class Audience(_Model):
 
 class Message(_Model):
     text: str = Field(min_length=1, max_length=500)
-    priority: Literal["info", "important", "urgent"] = "info"
+    priority: Priority = "info"
     audience: Audience = Audience(kind="all")
     starts_at: Epoch | None = None
     expires_at: Epoch
@@ -224,7 +229,14 @@ class Ack(_Model):
 
 
 class Heartbeat(_Model):
+    """A producer is alive: sent every ``interval`` seconds, so a reader knows when it is late."""
+
     interval: Seconds = 5.0
+    # Events per second since the producer's previous heartbeat.
+    rate: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
+    # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
+    # An adapter that is up but cut off from its ACD sends nothing worth showing.
+    connected: bool | None = None
 
 
 class System(_Model):
@@ -255,11 +267,14 @@ class Envelope(_Model):
 
     kind: Kind
     id: Ident
-    seq: Count = 0  # assigned by the bus at write time; 0 before
+    seq: int = Field(default=0, ge=0)  # assigned by the bus at write time; 0 before
     ts: Epoch
     source: str = Field(default="", max_length=60)
     deleted: bool = False  # the item is gone (expired, resolved, completed): drop it
     data: dict[str, Any]
+    # A producer's own id for this event: the bus writes an event id once (a retry or a
+    # re-delivery is dropped). Write-path only: never stored or sent on with the item.
+    event_id: EventId | None = Field(default=None, exclude=True)
 
     def body(self) -> Any:
         """The typed data model of this envelope's kind."""
@@ -291,15 +306,36 @@ def parse_data(kind: str, data: Any) -> dict[str, Any]:
         raise _first_error(exc, "data") from None
 
 
+def depth(value: Any) -> int:
+    """How deeply lists and objects nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, todo = 0, [(value, 0)]
+    while todo:
+        item, level = todo.pop()
+        if isinstance(item, dict | list):
+            level += 1
+            deepest = max(deepest, level)
+            todo.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def loads(raw: str | bytes) -> Any:
+    """JSON text to Python, or :class:`SchemaError`: never a RecursionError from deep nesting."""
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise SchemaError("", "nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SchemaError("", f"not valid JSON: {exc}") from None
+
+
 def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
     """Parse and validate one envelope from JSON text or a dict; raises :class:`SchemaError`."""
     if isinstance(raw, str | bytes):
-        try:
-            raw = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise SchemaError("", f"not valid JSON: {exc}") from None
+        raw = loads(raw)
     if not isinstance(raw, dict):
         raise SchemaError("", "an envelope must be a JSON object")
+    if depth(raw) > MAX_DEPTH:
+        raise SchemaError("", f"nested more than {MAX_DEPTH} levels deep")
     kind = raw.get("kind")
     if kind is not None and kind not in DATA_MODELS:
         raise SchemaError("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
@@ -307,15 +343,23 @@ def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
         env = Envelope.model_validate(raw)
     except ValidationError as exc:
         raise _first_error(exc) from None
-    if env.deleted:
-        return env
+    if env.deleted:  # a deletion names its item; whatever data it carries is dropped
+        return env.model_copy(update={"data": {}})
     return env.model_copy(update={"data": parse_data(env.kind, env.data)})
 
 
 def make_envelope(
-    kind: str, id: str, data: dict[str, Any], *, ts: float, source: str = "", deleted: bool = False
+    kind: str,
+    id: str,
+    data: dict[str, Any],
+    *,
+    ts: float,
+    source: str = "",
+    deleted: bool = False,
+    event_id: str | None = None,
 ) -> Envelope:
     """Build a validated envelope from Python values (producers' path)."""
-    return parse_envelope(
-        {"kind": kind, "id": id, "ts": ts, "source": source, "deleted": deleted, "data": data}
-    )
+    raw = {"kind": kind, "id": id, "ts": ts, "source": source, "deleted": deleted, "data": data}
+    if event_id is not None:
+        raw["event_id"] = event_id
+    return parse_envelope(raw)

@@ -5,6 +5,12 @@ in sequence numbers, a lost connection or a Redis restart leads to a fresh snaps
 at-most-once; correctness comes from the snapshot plus the sequence numbers. Garbage that a
 third party publishes on the channel is logged and skipped.
 
+Nothing a third party can put on the bus stops it: an item that a listener cannot apply is
+logged once with its key and sequence number, counted and skipped, and the rest of the stream
+still applies; any other unforeseen error ends only the current connection, which is reported
+as the bus being down (so every screen says so) and retried. A Redis that stops answering (hung
+or dead) is noticed within :data:`DEAD_AFTER` seconds by its missing pong.
+
 It runs in a plain thread, or in a greenlet under gevent (the app's workers), unchanged.
 """
 
@@ -23,6 +29,9 @@ from feeds.bus.bus import Bus, BusConfigError
 from feeds.bus.schema import KINDS, Envelope, SchemaError, parse_envelope
 
 log = logging.getLogger(__name__)
+
+PING_EVERY = 0.5  # seconds between pings on the subscription's own connection
+DEAD_AFTER = 1.5  # seconds without any answer (message or pong) before Redis counts as gone
 
 State = dict[str, dict[str, Envelope]]
 
@@ -54,9 +63,12 @@ class Subscriber:
         self.max_backoff = max_backoff
         self.seq = 0
         self.connected = False
-        self.snapshots = 0  # how many snapshots were taken: tests and /metrics read it
+        # What it has had to do: snapshots taken, sequence gaps met, garbage skipped.
+        self.snapshots = 0
         self.gaps = 0
         self.garbage = 0
+        self.faults = 0  # items a listener could not apply, and connections ended by an error
+        self.last_loop = time.monotonic()  # when the loop last turned: a watchdog reads it
         self._stop = threading.Event()
 
     def stop(self) -> None:
@@ -81,6 +93,13 @@ class Subscriber:
                     self.listener.on_status(False, f"cannot reach Redis: {exc}")
                 self._stop.wait(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
+            except Exception as exc:  # a bug or data nobody foresaw: never the end of the path
+                self.faults += 1
+                log.exception("bus: the live path failed; resynchronising")
+                self.connected = False
+                self.listener.on_status(False, f"live path error: {type(exc).__name__}")
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff)
             else:
                 backoff = 0.1
 
@@ -99,22 +118,28 @@ class Subscriber:
                 self.connected = True
                 self.listener.on_status(True, "")
             self._resync()
-            last_heard = last_check = time.monotonic()
+            last_heard = last_check = last_ping = time.monotonic()
             suspect = 0
             while not self._stop.is_set():
-                msg = get_message(timeout=min(0.5, self.check_interval))
-                now = time.monotonic()
+                msg = get_message(timeout=0.25)
+                now = self.last_loop = time.monotonic()
                 if msg is not None:
                     last_heard = now
                     if msg["type"] in ("message", "smessage"):
                         self._handle(msg["data"])
-                    continue
-                if now - last_check < self.check_interval:
+                # Silence after a ping is a hung or dead Redis; our own read timeout is not.
+                if now - last_heard > DEAD_AFTER:
+                    raise redis.ConnectionError(f"Redis has not answered for {DEAD_AFTER:g} s")
+                if now - last_ping >= PING_EVERY:
+                    pubsub.ping()
+                    last_ping = now
+                if msg is not None or now - last_check < self.check_interval:
                     continue
                 last_check = now
                 # The last update before a quiet spell may have been lost: pub/sub drops it
-                # silently. If Redis is ahead twice in a row, resnapshot.
-                current = self.bus.current_seq()
+                # silently. If Redis is ahead twice in a row, resnapshot. (Asked on a client
+                # with a short timeout: a hung Redis must not hold the loop.)
+                current = self.bus.current_seq(probe=True)
                 if current > self.seq and suspect and self.seq < suspect:
                     log.info("bus seq %d ahead of %d while quiet; resnapshot", current, self.seq)
                     self.gaps += 1
@@ -122,10 +147,6 @@ class Subscriber:
                     suspect = 0
                 else:
                     suspect = current if current > self.seq else 0
-                # Our own read timeout is not a lost connection, but silence after a ping is.
-                if now - last_heard > 3 * self.check_interval + 5:
-                    raise redis.ConnectionError("no answer on the subscription")
-                pubsub.ping()
         finally:
             with contextlib.suppress(redis.RedisError, OSError):
                 pubsub.close()  # the socket may be dead already
@@ -163,5 +184,12 @@ class Subscriber:
             self._resync()
             return
         self.seq = env.seq
-        if env.kind in self.kinds:
+        if env.kind not in self.kinds:
+            return
+        try:
             self.listener.on_update(env)
+        except Exception:  # one item the listener cannot take must not stop the others
+            self.faults += 1
+            log.exception(
+                "skipping %s/%s (seq %d): it could not be applied", env.kind, env.id, env.seq
+            )

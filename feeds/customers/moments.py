@@ -21,7 +21,7 @@ from typing import Any
 from feeds.bus.schema import Envelope
 from feeds.config import Moments, Queue
 from feeds.customers.history import PastContact
-from feeds.notices.outages import SEVERITY_ORDER, outage_touches
+from feeds.notices.outages import outage_order, outage_touches
 
 SUGGEST_OUTAGE = (
     "Acknowledge the outage before they have to explain it, and use the approved wording."
@@ -54,7 +54,7 @@ class Flag:
 def outage_flags(queue_id: str, outages: Iterable[Envelope]) -> list[Flag]:
     """One flag per active outage on the contact's queue (or centre-wide), most severe first."""
     hit = [o for o in outages if outage_touches(o.data, (queue_id,))]
-    hit.sort(key=lambda o: (SEVERITY_ORDER[o.data["severity"]], -o.data["started_at"]))
+    hit.sort(key=lambda o: outage_order(o.data))
     return [
         Flag(
             "outage",

@@ -69,13 +69,10 @@ class Agents:
     def __init__(self) -> None:
         self.timelines: dict[str, Timeline] = {}
 
-    def apply(self, agent_id: str, entry: Entry, too_late: bool) -> set[str]:
-        """Place one event; returns the queues whose agents changed. ``too_late``: the event
-        is older than anything remembered, so it is placed only if the agent is known."""
+    def apply(self, agent_id: str, entry: Entry) -> set[str]:
+        """Place one event; returns the queues whose agents changed."""
         tl = self.timelines.get(agent_id)
         if tl is None:
-            if too_late:
-                return set()
             tl = self.timelines[agent_id] = Timeline()
         if entry.at < tl.floor:
             return set()  # before what the windows look at, and superseded at the floor

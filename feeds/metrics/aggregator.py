@@ -54,7 +54,6 @@ class Aggregator:
         self._due = -math.inf  # the clock's next roll, prune or sweep
         self._first = math.inf  # earliest event time accepted: how far back the data goes
         self.refused = 0  # events stamped beyond the allowed skew
-        self.ignored = 0  # events too late to place (nothing remembered of their item)
 
     # -- the clock ----------------------------------------------------------------------------
 
@@ -117,22 +116,18 @@ class Aggregator:
             self.advance(now, changed)
             return changed
         self.advance(now, changed)
-        late = ordering.too_late(at, self._clock, self._remember)
         if env.kind == "contact":
-            self._apply_contact(env, at, late, changed)
+            self._apply_contact(env, at, changed)
         else:
             state = None if env.deleted else env.data["state"]
             skills = () if env.deleted else tuple(env.data.get("skills", ()))
             entry = AgentEntry(at, int(env.deleted), state, skills)
-            changed.update(q for q in self._agents.apply(env.id, entry, late) if q in self._queues)
+            changed.update(q for q in self._agents.apply(env.id, entry) if q in self._queues)
         return changed
 
-    def _apply_contact(self, env: Envelope, at: float, late: bool, changed: set[str]) -> None:
+    def _apply_contact(self, env: Envelope, at: float, changed: set[str]) -> None:
         contact = self._contacts.get(env.id)
         if contact is None:
-            if late:
-                self.ignored += 1
-                return
             contact = self._contacts[env.id] = Contact()
         if at > contact.last:
             contact.last = at
@@ -224,7 +219,7 @@ class Aggregator:
             aht = formulas.aht(c.handle_time, c.handled) or formulas.aht(
                 counts[qid]["today"].handle_time, counts[qid]["today"].handled
             )
-            traffic[qid] = None if aht is None or width < MIN_RATE_SPAN else staffing.Queue(
+            traffic[qid] = None if not aht or width < MIN_RATE_SPAN else staffing.Queue(
                 arrival_rate=c.offered / width, aht=aht, patience=formulas.patience(c),
                 threshold=q.sl_threshold, short_abandon=q.short_abandon, target=q.sl_target,
                 formula=q.metrics.service_level,

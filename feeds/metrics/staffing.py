@@ -84,8 +84,8 @@ def erlang_c(n: int, a: float, b: float | None = None) -> float:
 def outcome_c(n: int, lam: float, aht: float, t: float, b: float | None = None) -> Outcome:
     """Erlang C: nobody abandons; answered within T is ``1 − C·e^(−(nμ − λ)·T)``."""
     a = lam * aht
-    if lam <= 0:
-        return Outcome(1.0, 1.0, 0.0, 0.0)
+    if lam <= 0 or aht <= 0:
+        return Outcome(1.0, 1.0, 0.0, 0.0)  # no arrivals, or no work in them: nobody waits
     if n <= a:
         return Outcome(0.0, 1.0, 0.0, 0.0)
     c = erlang_c(n, a, b)
@@ -136,7 +136,7 @@ def outcome_a(
     abandons within ``s`` with ``1 − P(answered within s) − e^(−θs)·P(virtual wait > s)``.
 
     What a formula does not use can be left out (NaN): ``short`` None, ``within`` False."""
-    if lam <= 0:
+    if lam <= 0 or aht <= 0:
         return Outcome(1.0, 1.0, 0.0, 0.0)
     theta = 1.0 / patience
     if n <= 0:
@@ -273,7 +273,7 @@ def required_agents(q: Queue, model: str, curve: Curve | None = None, near: int 
 
     ``curve``: the queue's :class:`Curve` for ``model``, if the caller has one; ``near``: where
     to start looking (Erlang A's answer is often near Erlang C's)."""
-    if q.arrival_rate <= 0:
+    if q.arrival_rate <= 0 or q.aht <= 0:
         return 0
     if q.target >= 1.0:
         return None  # every caller answered within T: no finite number of agents promises it

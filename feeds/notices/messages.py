@@ -11,13 +11,13 @@ the agent users of the accounts, the same way when posting, acknowledging and co
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from redis.client import Pipeline
 
 from feeds.accounts.store import Accounts
-from feeds.bus.schema import Envelope, SchemaError
+from feeds.bus.schema import PRIORITIES, Envelope, SchemaError
+from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.service import (
     Conflict,
     NotFound,
@@ -35,17 +35,7 @@ MESSAGE_FIELDS = frozenset(
 DEFAULT_LIFETIME = 3600.0  # seconds from the start (or now) when no expiry is given
 RETAIN_EXPIRED = 7 * 86400.0  # expired messages stay listed this long, then are purged
 STATUS_ORDER = {"active": 0, "scheduled": 1, "expired": 2}
-PRIORITY_ORDER = {"urgent": 0, "important": 1, "info": 2}
-
-
-@dataclass(frozen=True)
-class Agent:
-    """What targeting needs to know about an agent."""
-
-    id: str
-    name: str
-    team: str | None = None
-    skills: frozenset[str] = frozenset()
+PRIORITY_ORDER = {p: i for i, p in enumerate(reversed(PRIORITIES))}  # urgent first
 
 
 def message_status(data: Mapping[str, Any], now: float) -> str:
@@ -57,17 +47,18 @@ def message_status(data: Mapping[str, Any], now: float) -> str:
     return "active"
 
 
-def targets(audience: Mapping[str, Any], agents: Mapping[str, Agent]) -> list[str]:
-    """Ids of the agents an audience reaches: everyone, a team, a queue's skilled agents, one."""
-    kind, value = audience["kind"], audience["value"]
-    return sorted(
-        a.id
-        for a in agents.values()
-        if kind == "all"
-        or (kind == "team" and a.team == value)
-        or (kind == "queue" and value in a.skills)
-        or (kind == "agent" and a.id == value)
-    )
+def message_order(data: Mapping[str, Any], updated: float) -> tuple[int, float]:
+    """Where a message stands among the messages shown: urgent first, then the newest change.
+
+    Screens that show and hide messages at their start and expiry by themselves (walls, agent
+    tabs) order by this alone, so a message that starts takes its place with nothing sent."""
+    return PRIORITY_ORDER[data["priority"]], -updated
+
+
+def listing_order(data: Mapping[str, Any], updated: float, now: float) -> tuple[int, int, float]:
+    """Where a message stands in a listing of every message (the API, the console): active,
+    then scheduled, then expired, each in :func:`message_order`."""
+    return STATUS_ORDER[message_status(data, now)], *message_order(data, updated)
 
 
 class Messages(NoticeService):
@@ -194,13 +185,8 @@ class Messages(NoticeService):
                 targeted = targets(env.data["audience"], agents)
                 done = {a.decode() for a in acked}.intersection(targeted)
                 counts[env.id] = {"targeted": len(targeted), "acknowledged": len(done)}
-        views = [self._view(e, now, counts.get(e.id)) for e in envs]
-        views.sort(
-            key=lambda v: (
-                STATUS_ORDER[v["status"]], PRIORITY_ORDER[v["priority"]], -v["updated_at"]
-            )
-        )  # fmt: skip
-        return views
+        envs.sort(key=lambda e: listing_order(e.data, e.ts, now))
+        return [self._view(e, now, counts.get(e.id)) for e in envs]
 
     def ack_status(self, message_id: str) -> Record:
         """Who the message targets, who acknowledged (agent → time) and who has not yet."""
@@ -225,15 +211,12 @@ class Messages(NoticeService):
         Users count too, so a message can target an agent who has not logged on to the
         telephony yet today (the bus has no state for them).
         """
-        known = {
-            env.id: Agent(env.id, env.data["name"], env.data["team"], frozenset(env.data["skills"]))
-            for env in self.items(client, "agent")
+        users = {
+            user.agent_id: Agent(user.agent_id, user.name, user.team)
+            for user in self.accounts.list_users()
+            if user.role == "agent" and user.agent_id
         }
-        for user in self.accounts.list_users():
-            if user.role == "agent":
-                agent_id = user.agent_id or user.name
-                known.setdefault(agent_id, Agent(agent_id, user.name, user.team))
-        return known
+        return agents_known(self.items(client, "agent"), users)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.bus.schema import Envelope, SchemaError
+from feeds.bus.schema import SEVERITIES, Envelope, SchemaError
 from feeds.notices.service import (
     Conflict,
     NotFound,
@@ -34,7 +34,21 @@ OUTAGE_FIELDS = frozenset(
         "eta", "queues", "offer",
     }
 )  # fmt: skip
-SEVERITY_ORDER = {"critical": 0, "major": 1, "minor": 2}
+SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
+
+
+INTERNAL_FIELDS = frozenset({"internal_note"})  # for supervisors; never on a wall or an agent tab
+
+
+def public_outage(record: Mapping[str, Any]) -> dict[str, Any]:
+    """An outage (or any record or change set keyed by its fields) without its internal side:
+    what walls, agent tabs and every non-supervisor reader of the API may see."""
+    return {k: v for k, v in record.items() if k not in INTERNAL_FIELDS}
+
+
+def outage_order(data: Mapping[str, Any]) -> tuple[int, float]:
+    """Where an outage stands in every list of outages: most severe first, then the newest."""
+    return SEVERITY_ORDER[data["severity"]], -data["started_at"]
 
 
 def outage_touches(outage: Mapping[str, Any], queue_ids: Collection[str]) -> bool:
@@ -132,8 +146,8 @@ class Outages(NoticeService):
         The history is one hash read whole: a centre resolves a few outages a day, so even
         years of them are a small read for a console page.
         """
-        active = [self._view(e) for e in self.items(self.client, "outage")]
-        active.sort(key=lambda o: (SEVERITY_ORDER[o["severity"]], -o["started_at"]))
+        live = sorted(self.items(self.client, "outage"), key=lambda e: outage_order(e.data))
+        active = [self._view(e) for e in live]
         resolved = [
             self._resolved_view(json.loads(raw)) for raw in self.client.hvals(self.history_key)
         ]

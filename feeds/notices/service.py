@@ -86,22 +86,15 @@ class NoticeService:
     # -- the transaction ------------------------------------------------------------------------
 
     def atomic(self, watch: list[str], change: Callable[[Pipeline], T]) -> T:
-        """Run ``change`` under WATCH of ``watch`` until its transaction commits.
+        """Run ``change`` under WATCH of ``watch`` until its transaction commits (redis-py's
+        ``transaction`` retries on a concurrent write).
 
         ``change`` reads with the pipeline (immediate mode), raises :class:`SchemaError` to
         refuse (nothing is written), then calls ``pipe.multi()`` and queues its writes. The
         watched keys are the state hashes of supervisor kinds, written a few times a minute at
-        most, so a retry is rare and the loop needs no bound.
+        most, so a retry is rare.
         """
-        with self.client.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(*watch)
-                    result = change(pipe)
-                    pipe.execute()
-                    return result
-                except redis.WatchError:
-                    continue
+        return self.client.transaction(change, *watch, value_from_callable=True)
 
     def publish(self, pipe: Pipeline, env: Envelope) -> None:
         """Queue the bus's atomic write of ``env`` on a transaction."""

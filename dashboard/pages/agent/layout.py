@@ -6,9 +6,9 @@ right under it when there is one, then the messages aimed at them (with Acknowle
 queues they serve and the outages that touch their queues, with what to say and may offer.
 
 The layout is built here and never re-rendered by the server; the page's stream
-(``view=agent``, see :mod:`dashboard.agent_view`) is applied in the browser by
-``assets/floorboard.js`` (one stream, reconnection, server clock, connection band) calling the
-item renderers in ``assets/agent.js``.
+(``view=agent``, see :mod:`dashboard.pages.agent.model`) is applied in the browser by the shared
+client ``assets/stream.js`` (one stream, reconnection, server clock, connection band) calling
+the item renderers in ``agent.js`` (next to this file, with ``agent.css``).
 
 Who may see it: the agent (role ``agent`` with this agent id) and supervisors or admins. A GET
 of someone else's tab is answered 403 before Dash sees it, and a browser not signed in is sent
@@ -30,8 +30,11 @@ from dash import ALL, Dash, Input, Output, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 from markupsafe import escape
 
-from dashboard.auth import Principal, current_principal
-from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES, may_view
+from dashboard.auth.access import may_view_agent, own_tab
+from dashboard.auth.principal import current_principal
+from dashboard.auth.sessions import login_url
+from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES
+from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
@@ -45,22 +48,16 @@ STATS = (("handled", "Handled"), ("aht", "AHT"), ("asa", "ASA"), ("backlog", "To
 FORBIDDEN_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Not your tab · Floorboard</title><link rel="stylesheet" href="/assets/login.css"></head>
+<title>Not your tab · Floorboard</title>
+{head}</head>
 <body class="fb-login"><main class="fb-login-card">
 <h1 class="fb-login-title">Not your tab</h1>
 <p class="fb-login-error" role="alert">Signed in as {name} ({role}): each agent sees only their
 own tab.</p>
 {own}
-<p><a class="fb-login-link" href="/login?{next}">Sign in as someone else</a></p>
+<p><a class="fb-login-link" href="{login}">Sign in as someone else</a></p>
 </main></body></html>
 """
-
-
-def own_tab(principal: Principal) -> str | None:
-    """The tab a principal may always open: their own, if they are an agent."""
-    if principal.role != "agent":
-        return None
-    return f"/agent/{principal.agent_id or principal.name}"
 
 
 def guard() -> flask.Response | None:
@@ -73,16 +70,17 @@ def guard() -> flask.Response | None:
         return None
     principal = current_principal()
     if principal is None:
-        return flask.redirect(f"/login?{urlencode({'next': flask.request.path})}")
-    if may_view(principal, match[1]):
+        return flask.redirect(login_url(flask.request.path))
+    if may_view_agent(principal, match[1]):
         return None
     own = own_tab(principal)
     link = f'<p><a class="fb-login-link" href="{escape(own)}">Open your tab</a></p>' if own else ""
     body = FORBIDDEN_PAGE.format(
+        head=LOGIN_ASSETS.head(),  # the sign-in page's look
         name=escape(principal.name),
         role=escape(principal.role),
         own=link,
-        next=escape(urlencode({"next": flask.request.path})),
+        login=escape(login_url(flask.request.path)),
     )
     return flask.Response(body, 403, headers=PAGE_HEADERS, mimetype="text/html")
 
@@ -96,11 +94,10 @@ def layout(config: Config, agent_id: str) -> html.Div:
         return _notice("No agent given", "An agent's tab is at /agent/<agent id>.")
     principal = current_principal()
     if principal is None:
-        login = f"/login?{urlencode({'next': f'/agent/{agent_id}'})}"
-        return _notice("Sign in", "Your tab needs your login.", login)
-    if not may_view(principal, agent_id):
+        return _notice("Sign in", "Your tab needs your login.", login_url(f"/agent/{agent_id}"))
+    if not may_view_agent(principal, agent_id):
         return _notice("Not your tab", "Each agent sees only their own tab.", own_tab(principal))
-    can_ack = principal.role == "agent"  # a supervisor looking on cannot acknowledge for them
+    can_ack = principal.agent == agent_id  # a supervisor looking on cannot acknowledge for them
     return html.Div(
         id="agent",
         className="fb-agent",
@@ -129,7 +126,7 @@ def layout(config: Config, agent_id: str) -> html.Div:
 
 
 def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
-    """The manifest ``floorboard.js`` streams by: each item goes to an ``agent.js`` renderer."""
+    """The manifest ``stream.js`` streams by: each item goes to an ``agent.js`` renderer."""
 
     def item(key: str, **extra: Any) -> dict[str, Any]:
         return {"id": f"agent-{key}", "render": f"agent-{key}", **extra}
@@ -215,7 +212,8 @@ def _notice(title: str, text: str, link: str | None = None) -> html.Div:
 
 
 def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
-    """The page guard and the Acknowledge button (the stream is wall.register_callbacks')."""
+    """The page guard and the Acknowledge button (the stream is started by
+    :func:`dashboard.pages.assets.register`, for every page)."""
     messages = Messages(bus, config)
     app.server.before_request(guard)
 
@@ -228,11 +226,10 @@ def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
         if not any(t["value"] for t in ctx.triggered):
             raise PreventUpdate  # a button appeared: no click
         principal = current_principal()
-        if principal is None or principal.role != "agent":
+        if principal is None or principal.agent is None:
             return "Only the agent can acknowledge their messages: sign in again."
-        agent_id = principal.agent_id or principal.name
         try:
-            messages.ack(ctx.triggered_id["id"], agent_id, f"{principal.via}:{principal.name}")
+            messages.ack(ctx.triggered_id["id"], principal.agent, principal.actor)
         except SchemaError as exc:
             return f"Could not acknowledge: {exc.reason}"
         return ""

@@ -9,10 +9,10 @@ here: Dash's renderer sends the session's token with every callback POST and
 What lives where, and why:
 
 * The lists of messages (with "acknowledged N of M" and who has not), active outages and delay
-  reasons are items of the ``console`` stream (:mod:`dashboard.console_view`), applied in the
-  browser by ``assets/console.js`` through ``assets/floorboard.js``'s stream, reconnection and
-  clock. An agent's acknowledgement reaches every console within a second, with no server
-  callback per update.
+  reasons are items of the ``console`` stream (:mod:`dashboard.pages.console.model`), applied
+  in the browser by this package's ``console.js`` through the shared stream client
+  (``assets/stream.js``). An agent's acknowledgement reaches every console within a second,
+  with no server callback per update.
 * The audit log, recently resolved outages and an outage's timeline are not on the bus (they
   are Redis streams, hashes and lists), so server callbacks read them back (:mod:`.audit`).
 * Actions are server callbacks calling the same services as ``/api/v1`` and the CLI, so a
@@ -25,7 +25,6 @@ User text is only ever given to components as text (React escapes it); nothing h
 script builds HTML from strings.
 """
 
-from dashboard.pages.console.common import error_text, parse_time, time_text
-from dashboard.pages.console.page import PATH, layout, register_callbacks
+from dashboard.pages.assets import PageAssets
 
-__all__ = ["PATH", "error_text", "layout", "parse_time", "register_callbacks", "time_text"]
+ASSETS = PageAssets(__name__, scripts=("console.js",), styles=("console.css",))

@@ -3,7 +3,7 @@
 The audit log, the recently resolved outages and an open outage's timeline are Redis streams,
 hashes and lists, not bus items, so one server callback reads them: when the page opens, after
 each action, and whenever the stream brings a change to a list (every audited change is also a
-change on the bus), debounced by ``assets/console.js``. An outage's timeline is drawn as the
+change on the bus), debounced by ``console.js``. An outage's timeline is drawn as the
 audit log is: who, when, and each field before → after.
 """
 
@@ -19,13 +19,14 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import DONE, supervisor
-from dashboard.pages.console.model import audit_changes, audit_entry, fmt_time
+from dashboard.pages.console.model import audit_changes, audit_entry
 from dashboard.pages.console.outages import resolved_list
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
 from feeds.notices.audit import AuditLog
 from feeds.notices.outages import Outages
+from feeds.times import fmt_time
 
 SHOWN = 60  # audit entries read
 KINDS = [("", "All"), ("message", "Messages"), ("ack", "Acks"), ("outage", "Outages"),

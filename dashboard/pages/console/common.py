@@ -1,32 +1,29 @@
-"""What every panel of the console shares: who may act, how the result is told, typed times.
+"""What every panel of the console shares: who may act, how the result is told, expiry choices.
 
 Any signed-in browser can POST any callback, and an agent's session passes the CSRF check as
 well as a supervisor's, so each server callback asks :func:`supervisor` before reading or
-changing anything. The panels name a result and an error the same way, and read the times a
-person types the same way, so these live here once.
+changing anything. The panels name a result and an error the same way, so these live here
+once; the times a person types are read by :mod:`feeds.times`, as on the command line.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from dashboard.auth import Principal, current_principal, has_role
-from dashboard.cli.notices import BadOption, parse_when
+from dashboard.auth.principal import Principal, current_principal, has_role
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.times import TIME_HINT, parse_when
 
 ROLE = "supervisor"
 DONE = "console-done"  # the store each action sets, so the audit log is read again
 CUSTOM = "custom"  # the expiry choice "At a time…": the typed time is used
-TIME_HINT = "14:30 (today), +10m or YYYY-MM-DD 14:30"
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 # How an error's field is named next to the form.
 FIELD_LABELS = {
@@ -50,12 +47,6 @@ def supervisor() -> Principal | None:
     """
     principal = current_principal()
     return principal if has_role(principal, ROLE) else None
-
-
-def actor(principal: Principal) -> str:
-    """How the audit log names a console user: as the API names a session, ``session:<user>``,
-    so one person's changes read the same whichever way they made them."""
-    return f"{principal.via}:{principal.name}"
 
 
 def clicked() -> bool:
@@ -115,7 +106,7 @@ def register_item_action(
         if principal is None:
             return refused(), no_update
         try:
-            text = act(ctx.triggered_id["id"], actor(principal))
+            text = act(ctx.triggered_id["id"], principal.actor)
         except SchemaError as exc:
             return bad(exc), no_update
         return ok(text), time.time()
@@ -124,41 +115,12 @@ def register_item_action(
 # -- typed values ---------------------------------------------------------------------------------
 
 
-def parse_time(field: str, text: str | None, tz: tzinfo, now: float) -> float | None:
-    """A time typed by a person: ``14:30`` (today, in the centre's zone), ``+10m``, ``now`` or
-    ISO 8601 (the forms the CLI takes, plus the clock time); blank is None."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    clock = _CLOCK.match(text)
-    if clock:
-        hour, minute = int(clock[1]), int(clock[2])
-        if hour > 23 or minute > 59:
-            raise SchemaError(field, f"no such time of day: {text}")
-        today = datetime.fromtimestamp(now, tz)
-        return today.replace(hour=hour, minute=minute, second=0, microsecond=0).timestamp()
-    try:
-        return parse_when(field, text, tz, now)
-    except BadOption:
-        raise SchemaError(field, f"expected a time such as {TIME_HINT}") from None
-
-
-def time_text(ts: float | None, tz: tzinfo, now: float) -> str:
-    """A time as the form shows it for editing, in a form :func:`parse_time` reads back."""
-    if ts is None:
-        return ""
-    when = datetime.fromtimestamp(ts, tz)
-    if when.date() == datetime.fromtimestamp(now, tz).date():
-        return when.strftime("%H:%M")
-    return when.strftime("%Y-%m-%d %H:%M")
-
-
 def expiry(
     choice: Any, text: str | None, start: float | None, tz: tzinfo, now: float, *, required: bool
 ) -> float | None:
     """A duration from the start (or now), or the typed time when the choice is "custom"."""
     if choice == CUSTOM:
-        at = parse_time("expires_at", text, tz, now)
+        at = parse_when("expires_at", text, tz, now)
         if at is None and required:
             raise SchemaError("expires_at", f"type the expiry time ({TIME_HINT})")
         return at

@@ -1,6 +1,6 @@
 """The delay reasons panel: the reasons set on queues, and the form that sets one.
 
-The reasons come over the stream (drawn by ``assets/console.js``); setting and clearing go
+The reasons come over the stream (drawn by ``console.js``); setting and clearing go
 through :class:`feeds.delays.Delays`, as ``/api/v1`` and the CLI do. A reason is set again
 rather than edited, so this form has no edit mode.
 """
@@ -12,11 +12,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, html, no_update
 
-from dashboard.cli.notices import BadOption, parse_duration
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import (
     DONE,
-    actor,
     bad,
     expiry,
     marked,
@@ -30,6 +28,7 @@ from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
 from feeds.notices.delays import Delays
+from feeds.times import parse_duration
 
 LIFETIMES = [("No expiry", 0), ("30 minutes", 1800), ("1 hour", 3600),
              ("2 hours", 7200), ("4 hours", 14400), ("8 hours", 28800)]  # fmt: skip
@@ -97,12 +96,9 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
                 raise SchemaError("queue", "choose a queue")
             fields: dict[str, Any] = {"reason": (reason or "").strip()}
             if (wait or "").strip():
-                try:
-                    fields["expected_wait"] = parse_duration("expected_wait", wait.strip())
-                except BadOption:
-                    raise SchemaError("expected_wait", "expected 8m, 1h30m or seconds") from None
+                fields["expected_wait"] = parse_duration("expected_wait", wait)
             fields["expires_at"] = expiry(choice, at, None, tz, now, required=False)
-            d = delays.set(queue, fields, actor(principal))
+            d = delays.set(queue, fields, principal.actor)
         except SchemaError as exc:
             return bad(exc), marked(exc), *keep
         return ok(f"Delay reason set on {queue_name(config, d['queue'])}."), "", "", "", "", now

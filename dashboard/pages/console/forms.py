@@ -20,7 +20,6 @@ from dash.exceptions import PreventUpdate
 
 from dashboard.pages.console.common import (
     DONE,
-    actor,
     bad,
     clicked,
     marked,
@@ -136,9 +135,9 @@ class ItemForm(ABC):
                 changes = edited(fields, editing["data"], self.kept(form, editing["shown"]))
                 if not changes:
                     raise SchemaError("body", "nothing changed")
-                done = self.change(editing["id"], changes, actor(principal))
+                done = self.change(editing["id"], changes, principal.actor)
             else:
-                done = self.create(fields, actor(principal))
+                done = self.create(fields, principal.actor)
         except SchemaError as exc:
             return self.unchanged(feedback=bad(exc), invalid=marked(exc))
         return self.values(None, now, feedback=ok(done), done=now)

@@ -1,7 +1,7 @@
 """The key messages panel: the live list, and the form that posts a message or edits one.
 
 The list (with "acknowledged N of M" and who has not) comes over the stream and is drawn by
-``assets/console.js``; here are the form and its callbacks. Posting and editing go through
+``console.js``; here are the form and its callbacks. Posting and editing go through
 :class:`feeds.messages.Messages`, as ``/api/v1`` and the CLI do, so a message is validated,
 published and audited the same whichever way it was made.
 """
@@ -17,18 +17,16 @@ from dash.exceptions import PreventUpdate
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import (
     CUSTOM,
-    TIME_HINT,
     expiry,
-    parse_time,
     register_item_action,
     supervisor,
-    time_text,
 )
 from dashboard.pages.console.forms import ItemForm
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
 from feeds.notices.messages import Messages
+from feeds.times import TIME_HINT, parse_when, time_text
 
 LIFETIMES = [  # the message expiry choices: (label, seconds after the start)
     ("15 minutes", 900), ("30 minutes", 1800), ("1 hour", 3600), ("2 hours", 7200),
@@ -159,7 +157,7 @@ class MessageForm(ItemForm):
         if kind != "all" and not form["target"]:
             raise SchemaError("audience.value", f"choose the {kind}")
         audience = {"kind": kind, "value": None if kind == "all" else form["target"]}
-        starts = parse_time("starts_at", form["starts"], self.tz, now)
+        starts = parse_when("starts_at", form["starts"], self.tz, now)
         ends = expiry(form["expiry"], form["expires"], starts, self.tz, now, required=True)
         return {
             "text": form["text"] or "",

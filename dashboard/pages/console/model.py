@@ -4,96 +4,36 @@ A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to m
 second of the agent's click, on every supervisor's console at once. So these lists are items of
 a hub view (``view=console``) like the wall's, computed once per change from the hub's mirror
 and pushed over the console's stream; the page applies them in the browser
-(``assets/console.js``), with no server round trip per update.
+(``console.js``, next to this file), with no server round trip per update.
 
-Who a message targets and whether it is active come from :func:`feeds.messages.targets` and
-:func:`feeds.messages.message_status`, the rules the backend uses when posting, acknowledging
-and counting, so the console can never disagree with ``GET /api/v1/messages/<id>/acks``. The
-agents are the mirror's agent states laid over :class:`Roster` (which adds agent users who have
-no state on the bus yet, as :meth:`feeds.messages.Messages.agents` does).
+Who a message targets, how its audience reads and whether it is active come from
+:mod:`feeds.notices.audience` and :func:`feeds.notices.messages.message_status`, the rules the
+backend uses when posting, acknowledging and counting, so the console can never disagree with
+``GET /api/v1/messages/<id>/acks``. The agents are the mirror's agent states laid over the
+roster of agent users (:class:`feeds.notices.audience.Roster`), as
+:meth:`feeds.notices.messages.Messages.agents` does.
 
 What is not on the bus (the audit log, resolved outages, outage timelines) is read by the
-console's server callbacks instead (see :mod:`dashboard.console`). Formatting for the audit log
-lives here too: pure functions, tested without a server.
+console's server callbacks instead (see :mod:`dashboard.pages.console`). Formatting for the
+audit log lives here too: pure functions, tested without a server.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-import redis
-
-from dashboard.pages.items import NO_VALUE, Item, fmt_duration
+from dashboard.pages.items import NO_VALUE, Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
-from feeds.notices.messages import PRIORITY_ORDER, STATUS_ORDER, Agent, message_status, targets
-from feeds.notices.outages import SEVERITY_ORDER
+from feeds.notices.audience import Agent, agents_known, audience_text, targets
+from feeds.notices.messages import listing_order, message_status
+from feeds.notices.outages import outage_order
+from feeds.times import fmt_duration, fmt_time
 
-log = logging.getLogger(__name__)
-
-ROSTER_SECONDS = 30.0  # how often the hub re-reads the agent users (added far less often)
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
-
-
-class Roster:
-    """The agents the backend knows (:meth:`Messages.agents`), re-read at most every
-    :data:`ROSTER_SECONDS`.
-
-    The hub computes items under its lock on every change; one Redis read per half-minute keeps
-    that cheap. If Redis cannot answer, the last roster is kept: the subscriber notices the
-    outage itself and resnapshots when it is back.
-    """
-
-    def __init__(
-        self,
-        read: Callable[[], Mapping[str, Agent]],
-        ttl: float = ROSTER_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.read = read
-        self.ttl = ttl
-        self.clock = clock
-        self.agents: dict[str, Agent] = {}
-        self.read_at: float | None = None
-
-    def __call__(self) -> dict[str, Agent]:
-        now = self.clock()
-        if self.read_at is None or now - self.read_at >= self.ttl:
-            try:
-                self.agents = dict(self.read())
-            except redis.RedisError as exc:
-                log.warning("cannot read the agent roster, keeping the last one: %s", exc)
-            self.read_at = now
-        return self.agents
-
-
-def agents_known(states: Iterable[Envelope], roster: Mapping[str, Agent]) -> dict[str, Agent]:
-    """The roster with each agent's live state from the bus on top (team and skills change)."""
-    known = dict(roster)
-    for env in states:
-        d = env.data
-        known[env.id] = Agent(env.id, d["name"], d["team"], frozenset(d["skills"]))
-    return known
-
-
-def audience_label(
-    audience: Mapping[str, Any], queue_names: Mapping[str, str], agents: Mapping[str, Agent]
-) -> str:
-    """ "Everyone", "Team North", "Queue Faults & Outages", "Agent Ann Lee": as a person says it."""
-    kind, value = audience["kind"], audience.get("value")
-    if kind == "all":
-        return "Everyone"
-    if kind == "queue":
-        return f"Queue {queue_names.get(value, value)}"
-    if kind == "agent":
-        agent = agents.get(value)
-        return f"Agent {agent.name if agent else value}"
-    return f"Team {value}"
 
 
 def ack_summary(
@@ -127,18 +67,19 @@ def message_list(
     Start and expiry travel with each entry: the browser moves a message from scheduled to
     active to expired on the second (re-sorting by status), without the server sending anything.
     """
+    names = {a.id: a.name for a in agents.values()}
     acked: dict[str, set[str]] = {}
     for ack in acks:
         acked.setdefault(ack.data["message_id"], set()).add(ack.data["agent_id"])
     entries = []
-    for m in messages:
+    for m in sorted(messages, key=lambda m: listing_order(m.data, m.ts, now)):
         d = m.data
         entries.append(
             {
                 "id": m.id,
                 "text": d["text"],
                 "priority": d["priority"],
-                "audience": audience_label(d["audience"], queue_names, agents),
+                "audience": audience_text(d["audience"], queue_names, names),
                 "starts_at": d["starts_at"],
                 "expires_at": d["expires_at"],
                 "status": message_status(d, now),
@@ -147,14 +88,14 @@ def message_list(
                 "acks": ack_summary(d, acked.get(m.id, ()), agents) if d["ack_required"] else None,
             }
         )
-    entries.sort(
-        key=lambda e: (STATUS_ORDER[e["status"]], PRIORITY_ORDER[e["priority"]], -e["updated"])
-    )
-    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+    return item(list=entries)
 
 
 def outage_list(outages: Iterable[Envelope], queue_names: Mapping[str, str]) -> Item:
     """Active outages with everything a supervisor set, most severe then newest first."""
+    active = sorted(
+        (o for o in outages if o.data["status"] != "resolved"), key=lambda o: outage_order(o.data)
+    )
     entries = [
         {
             "id": o.id,
@@ -162,11 +103,9 @@ def outage_list(outages: Iterable[Envelope], queue_names: Mapping[str, str]) -> 
             "queues": [queue_names.get(q, q) for q in o.data["queues"]],
             "updated": o.ts,
         }
-        for o in outages
-        if o.data["status"] != "resolved"
+        for o in active
     ]
-    entries.sort(key=lambda o: (SEVERITY_ORDER[o["severity"]], -o["started_at"]))
-    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+    return item(list=entries)
 
 
 def delay_list(delays: Mapping[str, Envelope], config: Config) -> Item:
@@ -188,7 +127,7 @@ def delay_list(delays: Mapping[str, Envelope], config: Config) -> Item:
                     "updated": env.ts,
                 }
             )
-    return {"ts": None, "stale_after": None, "status": "ok", "list": entries}
+    return item(list=entries)
 
 
 class ConsoleView:
@@ -234,17 +173,6 @@ AUDIT_TIME_FIELDS = frozenset(
 )  # fmt: skip
 AUDIT_HIDDEN = frozenset({"author", "started_at"})  # set by the system, never by the change
 CLIP = 80  # characters of a long value shown in a diff
-
-
-def fmt_time(ts: float | None, tz: tzinfo, now: float) -> str:
-    """HH:MM:SS today, else "23 Nov 14:05" (with the year when it is not this one): what a
-    supervisor needs to place a change."""
-    if ts is None:
-        return NO_VALUE
-    when, today = datetime.fromtimestamp(ts, tz), datetime.fromtimestamp(now, tz)
-    if when.date() == today.date():
-        return when.strftime("%H:%M:%S")
-    return when.strftime("%d %b %H:%M" if when.year == today.year else "%d %b %Y %H:%M")
 
 
 def fmt_value(field: str, value: Any, tz: tzinfo, now: float) -> str:

@@ -1,8 +1,8 @@
 """The outages panel: the active outages, the form that declares or updates one, and the
 recently resolved.
 
-Active outages come over the stream (drawn by ``assets/console.js``); the recently resolved
-and an open outage's timeline are not on the bus, so :mod:`dashboard.console.audit` reads them
+Active outages come over the stream (drawn by ``console.js``); the recently resolved
+and an open outage's timeline are not on the bus, so :mod:`.audit` reads them
 back from Redis with the audit log. Declaring and updating go through
 :class:`feeds.outages.Outages`, as ``/api/v1`` and the CLI do; an update appends to the
 outage's timeline.
@@ -17,12 +17,12 @@ from typing import Any, ClassVar
 from dash import Dash, Output, html, no_update
 
 from dashboard.pages.console import widgets as w
-from dashboard.pages.console.common import parse_time, queue_name, register_item_action, time_text
+from dashboard.pages.console.common import queue_name, register_item_action
 from dashboard.pages.console.forms import ItemForm
-from dashboard.pages.console.model import fmt_time
 from feeds.bus.bus import Bus
 from feeds.config import Config
 from feeds.notices.outages import Outages
+from feeds.times import fmt_time, parse_when, time_text
 
 SEVERITIES = ("critical", "major", "minor")
 STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -150,7 +150,7 @@ class OutageForm(ItemForm):
             "customer_wording": form["customer_wording"] or "",
             "internal_note": form["internal_note"] or "",
             "workaround": form["workaround"] or "",
-            "eta": parse_time("eta", form["eta"], self.tz, now),
+            "eta": parse_when("eta", form["eta"], self.tz, now),
             "queues": list(form["queues"] or []),
             "offer": form["offer"] or "",
         }
@@ -181,7 +181,7 @@ def register(app: Dash, config: Config, bus: Bus) -> None:
 
 
 def resolved_list(resolved: list[Mapping[str, Any]], config: Config, tz: tzinfo, now: float) -> Any:
-    """The recently resolved outages, as :mod:`dashboard.console.audit` reads them back."""
+    """The recently resolved outages, as :mod:`.audit` reads them back."""
     if not resolved:
         return html.Div("None recently.", className="fb-empty")
     return [

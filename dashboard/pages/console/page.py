@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import urlencode
 
 import flask
 from dash import Dash, dcc, html
 
-from dashboard.auth import Principal, current_principal
+from dashboard.auth.principal import Principal, current_principal
+from dashboard.auth.sessions import login_url
 from dashboard.pages.console import audit, delays, messages, outages
 from dashboard.pages.console.common import DONE, supervisor
 from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES
@@ -24,7 +24,7 @@ from feeds.bus.bus import Bus
 from feeds.config import Config
 
 PATH = "/supervisor"
-LOGIN = f"/login?{urlencode({'next': PATH})}"
+LOGIN = login_url(PATH)
 
 
 def redirect_to_login() -> flask.Response | None:
@@ -93,15 +93,14 @@ def _denied(principal: Principal | None) -> html.Div:
 
 
 def _view(config: Config) -> dict[str, Any]:
-    """The manifest ``floorboard.js`` streams by: each item goes to a console.js renderer."""
-    tz = config.centre.timezone
+    """The manifest ``stream.js`` streams by: each item goes to a ``console.js`` renderer."""
 
     def item(key: str, render: str) -> dict[str, Any]:
-        return {"id": item_key_to_id(key), "render": render, "timezone": tz}
+        return {"id": item_key_to_id(key), "render": render}
 
     return {
         "stream": "/stream?view=console",
-        "timezone": tz,
+        "timezone": config.centre.timezone,
         "now": time.time(),
         "root": "console",
         "items": {

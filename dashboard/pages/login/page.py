@@ -10,6 +10,8 @@ from typing import Any
 
 import flask
 
+from dashboard.pages.login import ASSETS
+
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'",
@@ -23,7 +25,7 @@ LOGIN_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign in · Floorboard</title>
-<link rel="stylesheet" href="/assets/login.css">
+{{ head }}
 </head>
 <body class="fb-login">
 <main class="fb-login-card">
@@ -57,6 +59,7 @@ LOGIN_PAGE = """<!doctype html>
 
 def login_page(*, status: int, **values: Any) -> flask.Response:
     """The page with ``values`` (autoescaped: every value is text) and the strict headers."""
-    response = flask.make_response(flask.render_template_string(LOGIN_PAGE, **values), status)
+    html = flask.render_template_string(LOGIN_PAGE, head=ASSETS.head(), **values)
+    response = flask.make_response(html, status)
     response.headers.update(PAGE_HEADERS)
     return response

@@ -1,11 +1,12 @@
 """The wall screen ``/wall/<board>``: big queue tiles read from across the floor.
 
 The layout is built here from the config and never re-rendered by the server: the page's one
-stream (see :mod:`dashboard.stream`) is applied in the browser by ``assets/floorboard.js``,
-which sets props on the components below through ``dash_clientside.set_props``. Item ``key``'s
-field ``f`` lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries
-the stream URL and a manifest of exactly which components exist, so the script only ever touches
-ids this layout created.
+stream (see :mod:`dashboard.live.stream`) is applied in the browser by the shared client
+``assets/stream.js``, which calls the renderers in ``wall.js`` (next to this file); they set
+props on the components below through ``dash_clientside.set_props``. Item ``key``'s field ``f``
+lands on the component ``<item_key_to_id(key)>-f``; the ``fb-view`` store carries the stream URL
+and a manifest of exactly which components exist and which renderer draws each, so the scripts
+only ever touch ids this layout created.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from dash import ClientsideFunction, Dash, Input, Output, dcc, html
+from dash import dcc, html
 
 from dashboard.pages.items import NO_VALUE, fmt_percent, item_key_to_id
 from feeds.bus.schema import AGENT_STATES
@@ -67,20 +68,6 @@ def layout(config: Config, board_id: str) -> html.Div:
     )
 
 
-def register_callbacks(app: Dash) -> None:
-    """Start the page's stream in the browser once the wall's ``fb-view`` store is rendered.
-
-    Registered once on the app. Both ids are in every layout this module returns (the
-    unknown-board page included, with no stream), and Dash builds its callback validation
-    layout by calling each page's layout without arguments, so no suppression is needed.
-    """
-    app.clientside_callback(
-        ClientsideFunction(namespace="floorboard", function_name="connect"),
-        Output("fb-conn", "data"),
-        Input("fb-view", "data"),
-    )
-
-
 def _columns(n: int) -> int:
     """One row up to five tiles (the classic wallboard); beyond that, rows of equal width."""
     rows = math.ceil(n / MAX_COLUMNS)
@@ -93,23 +80,30 @@ def _queues(config: Config, board: Board) -> list[Queue]:
 
 
 def _view(config: Config, board: Board) -> dict[str, Any]:
-    """What the script needs: where to stream from, the centre's clock, and the components."""
+    """What the scripts need: where to stream from, the centre's clock, the components and the
+    ``wall.js`` renderer of each."""
     items: dict[str, dict[str, Any]] = {}
     for q in board.queues:
         key = f"tile:{q}"
         items[key] = {
             "id": item_key_to_id(key),
+            "render": "wall-values",
             "class": "tile",
             "fields": list(TILE_FIELDS),
             "timers": list(TILE_TIMERS),
             "age": True,
         }
-    items["agents"] = {"id": "agents", "class": "agents", "fields": list(AGENT_STATES)}
-    items["outages"] = {"id": "outages", "class": "outages", "list": "outages"}
+    items["agents"] = {
+        "id": "agents",
+        "render": "wall-values",
+        "class": "agents",
+        "fields": list(AGENT_STATES),
+    }
+    items["outages"] = {"id": "outages", "render": "wall-outages", "class": "outages"}
     items["messages"] = {
         "id": "messages",
+        "render": "wall-messages",
         "class": "ticker",
-        "list": "messages",
         "urgent": "urgent",  # where urgent messages go instead of the ticker
     }
     query = urlencode({"view": "wall", "board": board.id})
@@ -240,7 +234,7 @@ def _unknown_board(config: Config, board_id: str) -> html.Div:
             html.P("This wall screen's address does not name a board. Boards on this server:"),
             html.Ul(
                 [
-                    html.Li(dcc.Link(f"{b.title} ({b.id})", href=f"/wall/{b.id}"))
+                    html.Li(html.A(f"{b.title} ({b.id})", href=f"/wall/{b.id}"))
                     for b in config.boards
                 ]
             ),

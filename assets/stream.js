@@ -1,0 +1,241 @@
+/*
+ * Floorboard's stream client, shared by every page (Dash serves assets/ on all of them): the
+ * page's one Server-Sent Events stream, its reconnection, the server's clock and the connection
+ * band. What it receives it hands to the page's item renderers, through render.js's helpers.
+ *
+ * Each page's layout gives the fb-view store a manifest (stream URL, time zone, items); each
+ * item names the renderer that draws it, which the page's own script registers:
+ *
+ *     window.floorboardRenderers[name] = function (spec, item, now, h) { ... };
+ *
+ * (h: window.floorboard, see render.js.) Renderers are called on every update and once a
+ * second, so everything that depends on the time (timers, ages, staleness, a message's start
+ * and expiry) is right the moment it is seen, and a quiet feed shows its age instead of looking
+ * live. They are looked up when rendering, so it does not matter which script loads first.
+ * Items are view-models: dashboard/pages/items.py and each page's model.py.
+ */
+(function () {
+    "use strict";
+
+    var TICK_MS = 1000;
+    var SILENCE_MS = 25000; // heartbeats come every 10 s: 25 s of nothing means a dead stream
+    var CLOSED_RETRY_MS = [2000, 5000]; // when we reopen the stream ourselves, jittered
+    var CLOCK_WINDOW_MS = 120000; // server-time samples kept for the clock offset
+    var LOST = "Connection to the server lost \u2014 reconnecting\u2026 (showing last values)";
+    var BUS_DOWN = "Data bus unavailable \u2014 showing last values since ";
+    var LINK_LABELS = {
+        live: "Live", lost: "Reconnecting", "bus-down": "Bus down", connecting: "Connecting"
+    };
+
+    var S = {
+        view: null, // the page's fb-view store: stream URL, time zone, component manifest
+        source: null, // the one EventSource
+        lastId: null, // last event id seen, to resume after a forced reopen
+        offset: 0, // server clock minus this PC's clock, seconds
+        samples: [], // recent [local ms, offset] observations, see observeClock
+        lastEvent: 0, // Date.now() of the last event (or of opening), for the silence watchdog
+        link: "connecting", // connecting | up | down
+        bus: {up: true},
+        items: {},
+        timer: null,
+        retry: null,
+        rotation: null
+    };
+
+    var H = window.floorboard; // render.js: loaded first (Dash loads assets/ alphabetically)
+
+    // -- the server's clock --------------------------------------------------------------
+
+    function serverNow() {
+        return Date.now() / 1000 + S.offset;
+    }
+
+    // Every server time we are given was stamped before it reached us, so each sample
+    // underestimates the offset: the largest recent one is the best. That also discounts a
+    // snapshot the server built earlier and re-sent. The window lets a corrected PC clock in.
+    function observeClock(serverSeconds) {
+        var local = Date.now();
+        S.samples = S.samples.filter(function (s) {
+            return local - s[0] < CLOCK_WINDOW_MS;
+        });
+        S.samples.push([local, serverSeconds - local / 1000]);
+        S.offset = Math.max.apply(null, S.samples.map(function (s) {
+            return s[1];
+        }));
+    }
+
+    // -- rendering -----------------------------------------------------------------------
+
+    function renderConnection() {
+        var text = "";
+        var state = "live";
+        if (S.link === "down") {
+            text = LOST;
+            state = "lost";
+        } else if (S.bus && S.bus.up === false) {
+            text = BUS_DOWN + H.clockFormat(S.bus.since || serverNow());
+            state = "bus-down";
+        } else if (S.link === "connecting") {
+            state = "connecting";
+        }
+        H.setProps("conn-band", {
+            children: text,
+            className: H.cls("conn-band", "conn-" + state, !text && "hidden")
+        });
+        H.setProps("conn-indicator", {
+            children: LINK_LABELS[state],
+            className: H.cls("conn-indicator", "conn-" + state)
+        });
+    }
+
+    function render() {
+        // Navigated away (the page's root is no longer there): nothing to apply to.
+        if (!S.view || !document.getElementById(S.view.root)) {
+            return;
+        }
+        var now = serverNow();
+        Object.keys(S.view.items).forEach(function (key) {
+            var spec = S.view.items[key];
+            var item = S.items[key];
+            var renderer = RENDERERS[spec.render];
+            if (item && renderer) {
+                renderer(spec, item, now, H);
+            }
+        });
+        renderConnection();
+        H.setProps("clock", {children: H.clockFormat(now)});
+    }
+
+    // -- the stream ----------------------------------------------------------------------
+
+    function onEvent(handler) {
+        return function (e) {
+            S.lastEvent = Date.now();
+            if (e.lastEventId) {
+                S.lastId = e.lastEventId;
+            }
+            var data = JSON.parse(e.data);
+            if (typeof data.now === "number") {
+                observeClock(data.now);
+            }
+            S.link = "up";
+            handler(data);
+            render();
+        };
+    }
+
+    function close() {
+        if (S.source) {
+            S.source.close();
+            S.source = null;
+        }
+        clearTimeout(S.retry);
+    }
+
+    function open() {
+        close();
+        var url = S.view.stream;
+        // Resume after the last event, unless the bus was down: only a snapshot says it is
+        // back, and a resumed stream from a restarted server would never send one.
+        if (S.lastId !== null && S.bus.up !== false) {
+            url += "&last_event_id=" + encodeURIComponent(S.lastId);
+        }
+        var es = new EventSource(url);
+        S.source = es;
+        S.lastEvent = Date.now();
+        es.addEventListener("snapshot", onEvent(function (d) {
+            S.items = d.items || {};
+            S.bus = d.bus || {up: true};
+        }));
+        es.addEventListener("update", onEvent(function (d) {
+            Object.assign(S.items, d.items || {});
+        }));
+        // System events and heartbeats both carry the bus status: a page never keeps a stale one.
+        var busStatus = onEvent(function (d) {
+            S.bus = d.bus || S.bus;
+        });
+        es.addEventListener("system", busStatus);
+        es.addEventListener("heartbeat", busStatus);
+        // A stream that opens again after an error may resume from Last-Event-ID with no
+        // snapshot, so the band goes as soon as the server answers, not at the next snapshot.
+        es.onopen = function () {
+            S.link = "up";
+            S.lastEvent = Date.now();
+            render();
+        };
+        es.onerror = function () {
+            if (es !== S.source) {
+                return;
+            }
+            S.link = "down";
+            // The browser retries by itself (resuming with Last-Event-ID) unless the server
+            // refused the stream outright; we retry instead when it refused, or when we need a
+            // snapshot rather than a resume (see open).
+            if (es.readyState === EventSource.CLOSED || S.bus.up === false) {
+                es.close();
+                var span = CLOSED_RETRY_MS[1] - CLOSED_RETRY_MS[0];
+                S.retry = setTimeout(open, CLOSED_RETRY_MS[0] + Math.random() * span);
+            }
+            render();
+        };
+    }
+
+    function tick() {
+        if (S.view && S.source && Date.now() - S.lastEvent > SILENCE_MS) {
+            // A half-open connection never errors: reopen, resuming after the last event.
+            S.link = "down";
+            open();
+        }
+        render();
+    }
+
+    // -- entry point (the clientside callback on fb-view, see dashboard/pages/assets.py) ----
+
+    // Called whenever a page's layout is rendered. Idempotent: the same stream stays open; the
+    // freshly mounted components get the current values at once.
+    function connect(view) {
+        if (!view || !view.stream) {
+            close();
+            S.view = null;
+            return null;
+        }
+        var sameStream = S.view && S.view.stream === view.stream;
+        S.view = view;
+        H.newPage(view);
+        if (typeof view.now === "number") {
+            observeClock(view.now); // when the server built this page: fresher than a snapshot
+        }
+        if (!sameStream) {
+            S.items = {};
+            S.lastId = null;
+            S.link = "connecting";
+            open();
+        }
+        if (!S.timer) {
+            S.timer = setInterval(tick, TICK_MS);
+        }
+        // A view may hand over to another page after a while (a rotating wall): a plain
+        // navigation, so the next page starts from its own snapshot.
+        clearTimeout(S.rotation);
+        if (view.rotate) {
+            S.rotation = setTimeout(function () {
+                window.location.assign(view.rotate.next);
+            }, view.rotate.seconds * 1000);
+        }
+        render();
+        return view.stream;
+    }
+
+    // Background tabs get their timers throttled: catch up the moment the screen is shown.
+    document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "visible") {
+            tick();
+        }
+    });
+
+    var RENDERERS = window.floorboardRenderers = window.floorboardRenderers || {};
+
+    // Added to, not replaced: the Dash renderer keeps set_props on the same object.
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside.floorboard = {connect: connect};
+})();

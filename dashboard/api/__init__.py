@@ -1,0 +1,52 @@
+"""``/api/v1``: key messages, acknowledgements, outages, delay reasons, the audit log, ingest.
+
+JSON in and out, for the console's scripts and other systems. Every refusal is a 4xx whose body
+is :mod:`dashboard.errors`' ``{"error": {"field": ..., "reason": ...}}``: 400 bad input, 401 no
+credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the action
+(expiring an expired message), 413 body over 64 KB, 415 a body that is not
+``application/json``. Roles are checked by :mod:`dashboard.auth.access` (admin > supervisor >
+agent > viewer). The routes: :mod:`.notices` (messages, outages, delays, audit) and
+:mod:`.events` (ingest); what a request carries: :mod:`.body`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
+
+from dashboard.api import events, notices
+from dashboard.api.body import MAX_BODY
+from dashboard.errors import Refusal, error_response
+from feeds.bus.bus import Bus
+from feeds.bus.schema import SchemaError
+from feeds.config import Config
+from feeds.notices.service import Conflict, NotFound
+
+_HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}
+
+
+def blueprint(bus: Bus, config: Config) -> Blueprint:
+    bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+    @bp.before_request
+    def limit_body() -> None:
+        request.max_content_length = MAX_BODY
+
+    @bp.errorhandler(SchemaError)
+    def schema_error(exc: SchemaError) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
+        return error_response(status, exc.field, exc.reason)
+
+    @bp.errorhandler(Refusal)
+    def refusal(exc: Refusal) -> Response:
+        return error_response(exc.status, exc.field, exc.reason)
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Response:
+        status = exc.code or 500
+        reason = f"larger than {MAX_BODY} bytes" if status == 413 else exc.description or ""
+        return error_response(status, _HTTP_FIELDS.get(status, ""), reason)
+
+    notices.add_routes(bp, bus, config)
+    events.add_routes(bp, bus)
+    return bp

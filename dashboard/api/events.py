@@ -1,0 +1,53 @@
+"""``POST /api/v1/events``: ingest, the feed path over HTTP.
+
+Like ``floorboard publish`` and producers writing to Redis, events are validated and published,
+not audited; supervisor actions go through the notice routes, which check references (queues,
+agents) and are audited. Ingest needs a ``supervisor`` or ``admin`` token: feeds are trusted
+producers that can change what the whole floor sees, so there is no weaker "feed" role. A batch
+is validated whole before any of it is published.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+
+from dashboard.api.body import json_body
+from dashboard.auth.access import require_role
+from dashboard.auth.principal import current_principal
+from feeds.bus.bus import Bus
+from feeds.bus.schema import Envelope, SchemaError, parse_envelope
+
+
+def envelopes(body: Any, source: str) -> list[Envelope]:
+    """Validate one envelope or a list of them, all before any is published."""
+    batch = body if isinstance(body, list) else [body]
+    if not batch:
+        raise SchemaError("body", "no events")
+    envs = []
+    for i, raw in enumerate(batch):
+        if isinstance(raw, dict):
+            raw = {"ts": time.time(), "source": source, **raw}
+        try:
+            envs.append(parse_envelope(raw))
+        except SchemaError as exc:
+            if not isinstance(body, list):
+                raise
+            raise SchemaError(f"{i}.{exc.field}" if exc.field else str(i), exc.reason) from None
+    return envs
+
+
+def add_routes(bp: Blueprint, bus: Bus) -> None:
+    @bp.post("/events")
+    @require_role("supervisor")
+    def ingest() -> Response:
+        principal = current_principal()
+        assert principal is not None  # require_role let the request through
+        envs = envelopes(json_body(), f"api:{principal.name}"[:60])
+        seqs = bus.publish_many(envs)
+        published = [
+            {"kind": e.kind, "id": e.id, "seq": s} for e, s in zip(envs, seqs, strict=True)
+        ]
+        return jsonify(published=published)

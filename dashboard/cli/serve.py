@@ -1,0 +1,98 @@
+"""``floorboard serve`` and ``floorboard demo``: the app under gunicorn with gevent workers.
+
+``REDIS_URL`` unset means the embedded Redis, started here in the master before the workers
+fork (data under ``.state/``). This process becomes the gunicorn master, so redis-py and the
+app are imported inside the commands, never here: the master must not load redis-py (and ssl)
+before gevent patches the workers (see :mod:`dashboard.cli.context`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import click
+
+from dashboard.cli.context import (
+    Runtime,
+    options,
+    pass_runtime,
+    positive,
+    redis_for_serving,
+    speed_option,
+)
+
+server_options = options(
+    click.option("--host", default="127.0.0.1", show_default=True),
+    click.option("--port", type=int, default=8050, show_default=True),
+    click.option("--workers", type=int, default=1, show_default=True, callback=positive),
+    click.option("--redis-port", type=int, help="embedded Redis port (default: a free one)"),
+)
+
+
+@click.command()
+@server_options
+@pass_runtime
+def serve(runtime: Runtime, host: str, port: int, workers: int, redis_port: int | None) -> None:
+    """Run the app (gunicorn + gevent)."""
+    from dashboard.serving import serve as serve_app
+
+    runtime.load_config()  # a bad config is refused before anything starts
+    with redis_for_serving(redis_port):
+        print(f"Floorboard on http://{host}:{port}/", flush=True)
+        serve_app(host, port, workers)
+
+
+@click.command()
+@server_options
+@click.option("--seed", type=int, default=1, show_default=True, help="the simulator's seed")
+@speed_option
+@pass_runtime
+def demo(
+    runtime: Runtime,
+    host: str,
+    port: int,
+    workers: int,
+    redis_port: int | None,
+    seed: int,
+    speed: float,
+) -> None:
+    """Embedded Redis + simulator + app in one command; Ctrl-C stops all three."""
+    from dashboard.serving import serve as serve_app
+    from feeds.bus.urls import redacted
+
+    runtime.load_config()  # refused if bad; its path is pinned for the children
+    with redis_for_serving(redis_port):
+        # In child processes, as the simulator is: this process must not import redis-py.
+        seeded = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "user", "seed-demo", "--seed", str(seed)],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if seeded.returncode:
+            raise click.ClickException(f"demo users: {seeded.stderr.strip()}")
+        sim = subprocess.Popen(
+            [sys.executable, "-m", "dashboard.cli", "simulate", "--seed", str(seed),
+             "--speed", str(speed), "--outage"],
+        )  # fmt: skip
+        try:
+            print(
+                f"\n  Floorboard demo: http://{host}:{port}/wall/main"
+                f"\n  (Redis {redacted(os.environ['REDIS_URL'])}; Ctrl-C stops everything)\n"
+                f"\n  Sign in at http://{host}:{port}/login\n"
+                f"{textwrap.indent(seeded.stdout, '  ')}"
+                f"\n  An agent lands on their tab, e.g. http://{host}:{port}/agent/a01:"
+                f"\n  the outage starts a minute in; callers on Billing and Faults get cards.\n",
+                flush=True,
+            )
+            serve_app(host, port, workers)
+        finally:
+            sim.terminate()
+            try:
+                sim.wait(5)
+            except subprocess.TimeoutExpired:
+                sim.kill()
+
+
+COMMANDS = (serve, demo)

@@ -1,0 +1,206 @@
+/*
+ * The agent tab's items (layout.py and model.py, next to this file): me, my queues, messages
+ * for me, outages on my queues, and the moment-of-truth card of the current contact.
+ *
+ * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
+ * connection band; it calls these renderers with each item on every update and once a second
+ * (and at once when a background tab is shown), so every timer here is computed from
+ * timestamps and is right the moment it is seen. The helpers (h) are assets/render.js's: time
+ * as text, and the message and outage entries every page draws alike. User text is only ever
+ * children text, which React escapes: a message or an outage wording never runs.
+ * The Acknowledge button has a pattern-matching id ({type: "agent-ack", id}); the page's
+ * server callback acknowledges as the signed-in agent.
+ */
+(function () {
+    "use strict";
+
+    // -- me --------------------------------------------------------------------------------
+
+    function renderMe(spec, item, now, h) {
+        h.setProps("agent-me-name", {children: item.name});
+        h.setProps("agent-me-team", {children: item.team ? "Team " + item.team : ""});
+        var state = item.state_text + (item.reason ? " \u00b7 " + item.reason : "");
+        h.setProps("agent-me-state", {
+            children: state,
+            className: h.cls("fb-agent-state", item.state && "state-" + item.state)
+        });
+        h.setProps("agent-me-time", {
+            children: item.since == null ? "" : h.duration(now - item.since)
+        });
+        ["handled", "aht", "asa"].forEach(function (name) {
+            h.setProps("agent-me-" + name, {children: item.stats[name]});
+        });
+    }
+
+    // -- my queues -------------------------------------------------------------------------
+
+    function metric(h, label, value, status, extra) {
+        return h.el("Div", "fb-agent-metric", [
+            h.el("Div", "fb-agent-metric-label", label),
+            h.el("Div", h.cls("fb-agent-metric-value", "value", status && "status-" + status),
+                value),
+            extra ? h.el("Div", "fb-agent-metric-extra", extra) : null
+        ]);
+    }
+
+    function renderQueues(spec, item, now, h) {
+        var rows = (item.list || []).map(function (q) {
+            var stale = q.ts != null && q.stale_after != null && now - q.ts > q.stale_after;
+            var t = q.timers.longest;
+            // Stale: the wait as last known, not a guess that keeps climbing as if live.
+            var waited = t.since == null ? null : (stale ? q.ts : now) - t.since;
+            var f = q.fields;
+            var delay = f.delay.text && (f.delay.until == null || now < f.delay.until);
+            var age = q.ts == null ? "no data yet"
+                : stale ? "no data for " + h.ago(now - q.ts) : "";
+            return h.el("Div", h.cls("fb-agent-queue", stale && "stale", q.ts == null && "nodata"), [
+                h.el("Div", "fb-agent-queue-head", [
+                    h.el("Span", "fb-agent-queue-name", q.name),
+                    h.el("Span", "fb-agent-age", age)
+                ]),
+                h.el("Div", "fb-agent-metrics", [
+                    metric(h, "Waiting", f.waiting.text, f.waiting.status),
+                    metric(h, "Longest", h.duration(waited), h.thresholdStatus(waited, t.warn, t.alert)),
+                    metric(h, "Est. wait", f.ewt.text, f.ewt.status),
+                    metric(h, "SL", f.sl.text, f.sl.status, "target " + (f.sl.target || ""))
+                ]),
+                delay ? h.el("Div", "fb-agent-delay", f.delay.text) : null
+            ], {key: q.id});
+        });
+        h.setProps(spec.id, {
+            children: rows.length ? rows : h.empty("You are not skilled for any queue right now.")
+        });
+    }
+
+    // -- messages for me -------------------------------------------------------------------
+
+    function ackArea(spec, m, now, h) {
+        if (!m.ack_required) {
+            return null;
+        }
+        if (m.acked_at != null) {
+            return h.el("Div", "fb-agent-acked", "\u2713 Acknowledged " + h.when(m.acked_at, now));
+        }
+        if (!spec.ack) {
+            return h.el("Div", "fb-agent-ack-wanted", "Acknowledgement required");
+        }
+        return h.el("Button", "fb-agent-button", "Acknowledge", {
+            id: {type: "agent-ack", id: m.id}, type: "button"
+        });
+    }
+
+    function renderMessages(spec, item, now, h) {
+        var live = (item.list || []).filter(function (m) {
+            return h.messageStatus(m, now) === "active";
+        });
+        var backlog = live.filter(function (m) {
+            return m.ack_required && m.acked_at == null;
+        }).length;
+        h.setProps("agent-me-backlog", {
+            children: String(backlog),
+            className: h.cls("value", backlog && "status-warn")
+        });
+        var rows = live.map(function (m) {
+            return h.messageEntry(m, {
+                className: m.ack_required && m.acked_at == null && "wants-ack",
+                head: [
+                    h.el("Span", "fb-aud", m.audience),
+                    h.el("Span", "fb-meta", h.when(m.starts_at || m.posted, now) +
+                        (m.author ? " \u00b7 " + m.author : "") +
+                        " \u00b7 until " + h.when(m.expires_at, now))
+                ],
+                body: [ackArea(spec, m, now, h)]
+            });
+        });
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No messages for you.")});
+    }
+
+    // -- outages on my queues --------------------------------------------------------------
+
+    function renderOutages(spec, item, now, h) {
+        var rows = (item.list || []).map(function (o) {
+            return h.outageEntry(o, {
+                head: [h.el("Span", "fb-meta", o.status + " \u00b7 " + h.etaText(o.eta, now) +
+                    " \u00b7 for " + h.ago(now - o.since) +
+                    " \u00b7 updated " + h.when(o.updated, now))],
+                lines: [
+                    h.line("Say", o.wording, "fb-say"),
+                    h.line("Workaround", o.workaround),
+                    h.line("You may offer", o.offer, "fb-offer"),
+                    h.line("Queues", o.queues.length ? o.queues.join(", ") : "every queue")
+                ]
+            });
+        });
+        h.setProps(spec.id, {children: rows.length ? rows : h.empty("No outages on your queues.")});
+    }
+
+    // -- the moment-of-truth card ----------------------------------------------------------
+
+    function flagBody(f, now, h) {
+        var parts = [
+            h.el("Div", "fb-agent-flag-title", [
+                h.el("Span", "fb-agent-flag-name", f.title),
+                f.detail ? h.el("Span", "fb-agent-flag-detail", f.detail) : null
+            ]),
+            h.el("Div", "fb-agent-suggest", f.suggestion)
+        ];
+        if (f.kind === "outage") {
+            parts.push(h.line("Say", f.wording, "fb-say"));
+            parts.push(h.line("You may offer", f.offer, "fb-offer"));
+            parts.push(h.line("Workaround", f.workaround));
+            parts.push(h.line("ETA", f.eta ? h.when(f.eta, now) : "not known yet"));
+        }
+        if (f.kind === "repeat" && f.last && f.last.length) {
+            parts.push(h.el("Ol", "fb-agent-history", f.last.map(function (c) {
+                return h.el("Li", null, [
+                    h.el("Span", "fb-agent-when", c.when),
+                    h.el("Span", "fb-agent-where", c.where),
+                    h.el("Span", "fb-agent-outcome", c.outcome)
+                ], {key: c.id});
+            })));
+        }
+        return h.el("Div", h.cls("fb-agent-flag", "flag-" + f.kind), parts, {key: f.kind + f.title});
+    }
+
+    function renderContact(spec, item, now, h) {
+        var c = item.card;
+        if (!c) {
+            h.setProps(spec.id, {children: [], className: "fb-agent-card hidden"});
+            return;
+        }
+        var facts = [
+            h.el("Span", "fb-agent-customer", c.customer_id),
+            h.el("Span", "fb-agent-fact", c.queue + " \u00b7 " + c.channel),
+            h.el("Span", "fb-agent-fact", "waited " + c.waited),
+            h.el("Span", "fb-agent-fact fb-agent-talk", "on contact " + h.duration(now - c.answered_at))
+        ].concat((c.tags || []).map(function (t) {
+            return h.el("Span", "fb-agent-tag", t, {key: "tag-" + t});
+        }));
+        var flags = c.flags.map(function (f) {
+            return flagBody(f, now, h);
+        });
+        if (!flags.length) {
+            flags = [h.el("Div", "fb-agent-routine", "No moment-of-truth flags: a routine contact.")];
+        }
+        if (c.history_missing) {
+            flags.push(h.el("Div", "fb-agent-note", "Contact history is unavailable right now."));
+        }
+        h.setProps(spec.id, {
+            className: h.cls("fb-agent-card", c.flags.length && "has-flags"),
+            children: [
+                h.el("Div", "fb-agent-card-head", [
+                    h.el("H2", null, "Current contact"),
+                    h.el("Div", "fb-agent-facts", facts)
+                ]),
+                h.el("Div", "fb-agent-flags", flags)
+            ]
+        });
+    }
+
+    var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
+    renderers["agent-me"] = renderMe;
+    renderers["agent-queues"] = renderQueues;
+    renderers["agent-messages"] = renderMessages;
+    renderers["agent-outages"] = renderOutages;
+    renderers["agent-contact"] = renderContact;
+})();

@@ -1,0 +1,126 @@
+"""Never owned: what an attacker tried against a fresh demo, as tests against the real server.
+
+Writing to Redis must never run code in the app; credentials end every stream they opened;
+readers see only what is theirs.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from feeds.accounts.store import Accounts
+from feeds.bus.bus import Bus, connect
+from feeds.bus.schema import make_envelope
+
+
+class _Payload:
+    """A pickle that, if anyone unpickles it, creates a file: proof that code ran."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_pickle_planted_in_the_snapshot_cache_runs_nothing(
+    redis_server, prefix, start_app, tmp_path: Path
+) -> None:
+    bus = Bus.from_url(redis_server.url, prefix)
+    bus.publish(make_envelope("queue", "billing", {"waiting": 2}, ts=time.time()))
+    app = start_app(redis_server.url, prefix)
+    marker = tmp_path / "owned"
+    planted = b"!" + pickle.dumps(_Payload(marker))  # what flask-caching's pickles look like
+    for key in (f"{prefix}cache:snapshot:wall:main", f"{prefix}cache:snapshot:wall:voice"):
+        bus.client.set(key, planted, ex=60)
+    status, body = app.get("/api/v1/snapshot?view=wall&board=main")
+    time.sleep(0.5)
+    assert not marker.exists(), "a planted pickle ran a command in the app"
+    assert status == 200 and b'"tile:billing"' in body
+    assert "not JSON" in app.log()
+
+
+# -- credentials end what they opened -------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+CONSOLE = "/stream?view=console"
+
+
+@pytest.fixture
+def accounts(redis_server, prefix) -> Accounts:
+    a = Accounts(connect(redis_server.url), prefix)
+    a.add_user("sam", "supervisor", PASSWORD)
+    a.add_user("a01", "agent", PASSWORD, team="North")
+    return a
+
+
+def login(base: str, name: str) -> requests.Session:
+    browser = requests.Session()
+    form = browser.get(f"{base}/login", timeout=5).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    r = browser.post(
+        f"{base}/login",
+        data={"username": name, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert r.status_code == 303, r.text
+    return browser
+
+
+def cookie(browser: requests.Session) -> dict[str, str]:
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies)}
+
+
+def closes_within(stream, seconds: float) -> float:
+    """Read until the server ends the stream; how long that took (fails past ``seconds``)."""
+    started = time.monotonic()
+    with pytest.raises(ConnectionError):
+        while time.monotonic() - started < seconds + 5:
+            stream.next(seconds + 5)
+    took = time.monotonic() - started
+    assert took <= seconds, f"the stream stayed open {took:.2f} s after its credential ended"
+    return took
+
+
+@pytest.fixture
+def app(redis_server, prefix, start_app, accounts):
+    return start_app(redis_server.url, prefix)
+
+
+def test_revoking_a_token_closes_its_open_streams(app, accounts, sse) -> None:
+    token = accounts.create_token("ops-script", "supervisor")
+    streams = [sse(app.port, CONSOLE, extra_headers={"Authorization": f"Bearer {token}"})
+               for _ in range(3)]  # fmt: skip
+    other = sse(app.port, CONSOLE, extra_headers={
+        "Authorization": f"Bearer {accounts.create_token('other', 'supervisor')}"})  # fmt: skip
+    for s in [*streams, other]:
+        s.next_of("snapshot")
+    accounts.revoke_token(token.split("_")[1])
+    for s in streams:
+        closes_within(s, 2.0)
+    assert other.next_of("heartbeat", 12)["event"] == "heartbeat"  # the others stay open
+
+
+@pytest.mark.parametrize("change", ["logout", "password", "removed"])
+def test_a_session_ending_closes_its_open_streams(app, accounts, sse, change: str) -> None:
+    sam = login(app.base, "sam")
+    stream = sse(app.port, CONSOLE, extra_headers=cookie(sam))
+    stream.next_of("snapshot")
+    if change == "logout":
+        csrf = sam.cookies["_csrf_token"]
+        sam.post(f"{app.base}/logout", data={"csrf_token": csrf}, allow_redirects=False, timeout=5)
+    elif change == "password":
+        accounts.set_password("sam", "a brand new password")
+    else:
+        accounts.remove_user("sam")
+    closes_within(stream, 2.0)
+    again = sam.get(f"{app.base}{CONSOLE}", stream=True, timeout=5)  # the browser's reconnect
+    assert again.status_code == 401
