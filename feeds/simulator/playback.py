@@ -65,16 +65,16 @@ def run(
     )  # fmt: skip
     notices: list[Envelope] = []  # outages to declare through the notices service
 
-    def take(events: list[Envelope]) -> None:
+    def take(events: list[Envelope], now: float) -> None:
         notices.extend(e for e in events if e.kind == "outage")
-        producer.add(e for e in events if e.kind != "outage")
+        producer.add((e for e in events if e.kind != "outage"), now=now)
 
-    take(sim.advance(began))  # today so far, published on the first tick
+    take(sim.advance(began), began)  # today so far, published on the first tick
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
     while True:
         real = clock()
         now = began + (real - began) * speed
-        take(sim.advance(now))
+        take(sim.advance(now), now)
         if producer.flush(now, real=real):
             with contextlib.suppress(redis.RedisError):  # Redis away: declared on a later tick
                 while notices:
