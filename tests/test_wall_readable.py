@@ -109,6 +109,10 @@ def seed(bus: Bus) -> None:
         "email": dict(waiting=44, longest_wait_since=now - 9000, service_level=0.9, asa=5400,
                       abandon_rate=0.0, offered=62, answered=20),
     }  # fmt: skip
+    staffing = {"billing": (14, 9, 5, 0.42), "faults": (8, 9, -1, 0.86), "moving": (3, 3, 0, 0.8)}
+    for qid, (required, working, gap, sl) in staffing.items():
+        stats[qid]["staffing"] = {"model": "erlang_a", "window": "30m", "required": required,
+                                  "agents": working, "gap": gap, "projected_sl": sl}  # fmt: skip
     for qid, data in stats.items():
         bus.publish(make_envelope("queue", qid, data, ts=now, source="test"))
     delays = {
@@ -163,6 +167,8 @@ def measured(page: Page, url: str) -> dict:
     page.goto(url)
     expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=20_000)
     expect(page.locator("#bands .band").first).to_be_visible()
+    if page.locator("#staffing").count():  # issue 10's figures, through the bus's own schema
+        expect(page.locator("#staffing-short")).to_have_text("5")
     page.wait_for_timeout(1500)  # the ticker and the bands measure themselves once drawn
     return page.evaluate(MEASURE)
 
