@@ -61,7 +61,9 @@ def queue(qid: str, **staffing_fields):
 
 def test_staffing_says_who_is_short_from_issue_10s_fields() -> None:
     stats = {
-        "billing": queue("billing", required=12, agents=9, gap=3, projected_sl=0.55),
+        "billing": queue(
+            "billing", required=12, agents=10, agents_effective=9.0, gap=3, projected_sl=0.55
+        ),
         "faults": queue("faults", required=6, agents=7, gap=-1, projected_sl=0.92),
         "moving": queue("moving", required=4, agents=4, gap=0, projected_sl=0.81),
         "chat": queue("chat"),  # a feed without staffing figures
@@ -69,7 +71,8 @@ def test_staffing_says_who_is_short_from_issue_10s_fields() -> None:
     tile = staffing(CONFIG, ["billing", "faults", "moving", "chat"], stats)
     rows = {r["id"]: r for r in tile["list"]}
     assert (rows["billing"]["text"], rows["billing"]["status"]) == ("needs 3 more", "alert")
-    assert rows["billing"]["detail"] == "9 of 12 needed · SL 55%"
+    assert rows["billing"]["detail"] == "9 working, 12 needed · SL 55%"  # blended: by share
+    assert rows["faults"]["detail"] == "7 working, 6 needed · SL 92%"  # no share given
     assert (rows["faults"]["text"], rows["faults"]["status"]) == ("1 spare", "ok")
     assert rows["moving"]["text"] == "staffed"
     assert (rows["chat"]["text"], rows["chat"]["detail"]) == ("—", "no staffing figures")

@@ -154,9 +154,10 @@ def _agent_grid(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
 
 def staffing(config: Config, queue_ids: Iterable[str], stats: Mapping[str, Envelope]) -> Item:
     """Agents a queue needs against those working it, per queue, from the ``staffing`` object
-    of its statistics (issue 10's fields: ``required``, ``gap`` = required − working,
-    ``agents``, ``projected_sl``); a feed without them says so. The big number: agents short
-    across the board's queues."""
+    of its statistics (feeds.metrics.staffing: ``required``, ``gap`` = required − working,
+    ``agents_effective`` = working, blended agents by their share, else ``agents``;
+    ``projected_sl``); a feed without them says so. The big number: agents short across the
+    board's queues."""
     rows, short, known = [], 0, False
     for qid in queue_ids:
         queue, env = config.queue(qid), stats.get(qid)
@@ -172,7 +173,9 @@ def staffing(config: Config, queue_ids: Iterable[str], stats: Mapping[str, Envel
         if gap > 0 and sl is not None and queue.thresholds.service_level.status(sl) == "alert":
             status = "alert"
         text = f"needs {gap} more" if gap > 0 else f"{-gap} spare" if gap < 0 else "staffed"
-        detail = f"{s.get('agents', NO_VALUE)} of {s.get('required', NO_VALUE)} needed"
+        working = s.get("agents_effective", s.get("agents"))
+        shown = NO_VALUE if working is None else f"{round(working, 1):g}"
+        detail = f"{shown} working, {s.get('required', NO_VALUE)} needed"
         if sl is not None:
             detail += f" · SL {fmt_percent(sl)}"
         rows.append({"id": qid, "queue": queue.name, "text": text, "status": status,
