@@ -19,9 +19,16 @@ from typing import Any
 import redis
 from redis.sentinel import Sentinel
 
-from feeds.bus.schema import KINDS, Envelope, parse_envelope
+from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
-from feeds.customers.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
+from feeds.customers.history import (
+    CARRY_LUA,
+    DEFAULT_DAYS,
+    MAX_CONTACTS,
+    contacts_key,
+    order_key,
+    summary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +38,11 @@ PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is
 # KEYS: seq, state hash[, stream, customer's contacts hash, customer's contacts by time]
 # ARGV: id, envelope JSON without seq, channel, retain, maxlen[, summary JSON, event,
 #       enqueued_at, oldest enqueued_at kept, contacts kept, seconds to keep]
-# A contact's summary is replaced by a later event's, never by an earlier one that arrives late.
-_PUBLISH_LUA = """
+# A contact's summary is replaced by a later event's, never by an earlier one that arrives late;
+# its reason and outcome carry over when the later event does not say them (CARRY_LUA).
+_PUBLISH_LUA = (
+    CARRY_LUA
+    + """
 local seq = redis.call('INCR', KEYS[1])
 local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
 if ARGV[4] == '1' then
@@ -47,7 +57,7 @@ if #KEYS == 5 then
   local rank = {offered = 0, answered = 1, abandoned = 2, completed = 2}
   local old = redis.call('HGET', KEYS[4], ARGV[1])
   if not old or rank[cjson.decode(old)['event']] <= rank[ARGV[7]] then
-    redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
+    redis.call('HSET', KEYS[4], ARGV[1], carry(ARGV[6], old))
     redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
   end
   local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
@@ -67,6 +77,7 @@ end
 redis.call('PUBLISH', ARGV[3], env)
 return seq
 """
+)
 # In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
 # to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
 _SPUBLISH_LUA = _PUBLISH_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
@@ -79,11 +90,12 @@ def is_retained(env: Envelope) -> bool:
     """Whether the state keeps this envelope as its item's latest value.
 
     Deleted items go, and so do contacts that have ended: the live state holds contacts in
-    progress, and the stream ``<prefix>contacts`` keeps their whole history.
+    progress, and the stream ``<prefix>contacts`` keeps their whole history. Event kinds
+    (commitments) are never state: their own store keeps them.
     """
-    return not env.deleted and not (
-        env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS
-    )
+    if env.deleted or env.kind in EVENT_KINDS:
+        return False
+    return not (env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS)
 
 
 def connect(url: str, **kwargs: Any) -> redis.Redis:

@@ -33,6 +33,7 @@ from markupsafe import escape
 from dashboard.auth.access import may_view_agent, own_tab
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import login_url
+from dashboard.pages.agent import record
 from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
@@ -104,16 +105,24 @@ def layout(config: Config, agent_id: str) -> html.Div:
         children=[
             _header(agent_id),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
-            html.Section(
-                id="agent-contact",
-                className="fb-agent-card hidden",
-                role="region",
-                **{"aria-label": "Current contact"},
+            # The card and the messages side by side on a wide tab, so an urgent message and its
+            # Acknowledge stay in view however long the card; one after the other when narrow.
+            html.Div(
+                className="fb-agent-top",
+                children=[
+                    html.Section(
+                        id="agent-contact",
+                        className="fb-agent-card hidden",
+                        role="region",
+                        children=[html.Div(id="agent-contact-body"), record.forms()],
+                        **{"aria-label": "Current contact"},
+                    ),
+                    _panel("Messages for me", "agent-messages", "fb-agent-messages"),
+                ],
             ),
             html.Main(
                 className="fb-agent-grid",
                 children=[
-                    _panel("Messages for me", "agent-messages", "fb-agent-messages"),
                     _panel("My queues", "agent-queues", "fb-agent-queues"),
                     _panel("Outages on my queues", "agent-outages", "fb-agent-outages"),
                 ],
@@ -212,10 +221,11 @@ def _notice(title: str, text: str, link: str | None = None) -> html.Div:
 
 
 def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
-    """The page guard and the Acknowledge button (the stream is started by
+    """The page guard, the Acknowledge button and the card's forms (the stream is started by
     :func:`dashboard.pages.assets.register`, for every page)."""
     messages = Messages(bus, config)
     app.server.before_request(guard)
+    record.register(app, config, bus)
 
     @app.callback(
         Output("agent-ack-note", "children"),

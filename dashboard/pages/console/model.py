@@ -27,6 +27,7 @@ from typing import Any
 from dashboard.pages.items import NO_VALUE, Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
+from feeds.customers.rules import rule_order
 from feeds.notices.audience import Agent, agents_known, audience_text, targets
 from feeds.notices.messages import listing_order, message_status
 from feeds.notices.outages import outage_order
@@ -34,6 +35,7 @@ from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
+RULES = "console:rules"
 
 
 def ack_summary(
@@ -130,8 +132,18 @@ def delay_list(delays: Mapping[str, Envelope], config: Config) -> Item:
     return item(list=entries)
 
 
+def rule_list(rules: Iterable[Envelope], queue_names: Mapping[str, str]) -> Item:
+    """The standing authority rules, by title, with the queues named as people know them."""
+    entries = [
+        {"id": r.id, **r.data, "queues": [queue_names.get(q, q) for q in r.data["queues"]],
+         "updated": r.ts}
+        for r in sorted(rules, key=lambda r: rule_order(r.data))
+    ]  # fmt: skip
+    return item(list=entries)
+
+
 class ConsoleView:
-    """The console's three lists; every supervisor's console shares the one view."""
+    """The console's lists; every supervisor's console shares the one view."""
 
     key = "console"
 
@@ -141,13 +153,13 @@ class ConsoleView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [MESSAGES, OUTAGES, DELAYS]
+        return [MESSAGES, OUTAGES, DELAYS, RULES]
 
     def affected(self, env: Envelope) -> set[str]:
         # An agent's change can move them in or out of an audience (team, skills).
         if env.kind in ("message", "ack", "agent"):
             return {MESSAGES}
-        return {"outage": {OUTAGES}, "delay": {DELAYS}}.get(env.kind, set())
+        return {"outage": {OUTAGES}, "delay": {DELAYS}, "rule": {RULES}}.get(env.kind, set())
 
     def compute(self, key: str, mirror: Mapping[str, Mapping[str, Envelope]], now: float) -> Item:
         if key == MESSAGES:
@@ -163,13 +175,15 @@ class ConsoleView:
             return outage_list(mirror.get("outage", {}).values(), self.queue_names)
         if key == DELAYS:
             return delay_list(mirror.get("delay", {}), self.config)
+        if key == RULES:
+            return rule_list(mirror.get("rule", {}).values(), self.queue_names)
         raise KeyError(key)
 
 
 # -- the audit log, as the console shows it --------------------------------------------------------
 
 AUDIT_TIME_FIELDS = frozenset(
-    {"starts_at", "expires_at", "eta", "started_at", "at", "resolved_at"}
+    {"starts_at", "expires_at", "eta", "started_at", "at", "resolved_at", "due"}
 )  # fmt: skip
 AUDIT_HIDDEN = frozenset({"author", "started_at"})  # set by the system, never by the change
 CLIP = 80  # characters of a long value shown in a diff
@@ -222,6 +236,9 @@ AUDIT_VERBS = {
     ("declare", "outage"): "declared outage", ("update", "outage"): "updated outage",
     ("resolve", "outage"): "resolved outage", ("set", "delay"): "set the delay reason of",
     ("clear", "delay"): "cleared the delay reason of",
+    ("create", "rule"): "added rule", ("update", "rule"): "changed rule",
+    ("retire", "rule"): "retired rule", ("give", "commitment"): "recorded a grant",
+    ("promise", "commitment"): "recorded a promise",
 }  # fmt: skip
 
 
