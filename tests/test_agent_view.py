@@ -340,7 +340,7 @@ def test_an_outage_that_hits_the_caller_is_said_once_with_why_and_its_offer() ->
     assert (
         offer["note"]
         == "£25 is above your standing limit (Goodwill credit): approved for this outage"
-    )  # noqa: E501
+    )
     assert {"label": "Outage offer: service o1", "value": "outage:o1"} in c["give"]["choices"]
 
 
