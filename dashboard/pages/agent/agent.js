@@ -100,6 +100,11 @@
             children: String(backlog),
             className: h.cls("value", backlog && "status-warn")
         });
+        // On a narrow tab an urgent message waiting for its Acknowledge goes above the card.
+        var urgent = live.some(function (m) {
+            return m.priority === "urgent" && m.ack_required && m.acked_at == null;
+        });
+        h.setProps("agent-top", {className: h.cls("fb-agent-top", urgent && "urgent-first")});
         var rows = live.map(function (m) {
             return h.messageEntry(m, {
                 className: m.ack_required && m.acked_at == null && "wants-ack",

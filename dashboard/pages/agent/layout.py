@@ -106,8 +106,10 @@ def layout(config: Config, agent_id: str) -> html.Div:
             _header(agent_id),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
             # The card and the messages side by side on a wide tab, so an urgent message and its
-            # Acknowledge stay in view however long the card; one after the other when narrow.
+            # Acknowledge stay in view however long the card; one after the other when narrow,
+            # an urgent message waiting for its Acknowledge first (agent.js, agent.css).
             html.Div(
+                id="agent-top",
                 className="fb-agent-top",
                 children=[
                     html.Section(
@@ -145,12 +147,12 @@ def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
         "timezone": config.centre.timezone,
         "now": time.time(),  # the script's first clock sample, before the stream's first event
         "root": "agent",
-        "items": {
+        "items": {  # drawn in this order: the card says which outages the panel leaves to it
             ME: item(ME),
+            CONTACT: item(CONTACT),
             QUEUES: item(QUEUES),
             MESSAGES: item(MESSAGES, ack=can_ack),
             OUTAGES: item(OUTAGES),
-            CONTACT: item(CONTACT),
         },
     }
 
