@@ -276,7 +276,8 @@ def caller(profile=PATEL, ledger=(), **crm: Any) -> Caller:
 def card(contact, history=(), who=None, outages=(), rules=RULES, delay=None, **over: Any):
     args = {"queue": CONFIG.queue(contact.data["queue"]), "history": history and list(history),
             "caller": who if who is not None else caller(), "outages": list(outages),
-            "rules": list(rules), "delay": delay, "team": "North", "desk": DESK, "now": T0,
+            "rules": list(rules), "delay": delay, "me": {"team": "North", "state": "on_contact",
+            "since": T0 - 5}, "desk": DESK, "now": T0,
             **over}  # fmt: skip
     return contact_item(contact, **args)
 
@@ -342,6 +343,11 @@ def test_an_outage_that_hits_the_caller_is_said_once_with_why_and_its_offer() ->
         == "£25 is above your standing limit (Goodwill credit): approved for this outage"
     )
     assert {"label": "Outage offer: service o1", "value": "outage:o1"} in c["give"]["choices"]
+
+
+def test_in_wrap_up_the_card_stays_and_its_talk_time_stops() -> None:
+    c = card(answered("c9", "a01"), me={"team": "North", "state": "wrap", "since": T0 - 2})
+    assert c["card"]["state"] == "wrap" and c["card"]["talked_until"] == T0 - 2
 
 
 def test_a_ringing_contact_has_its_card_before_the_answer() -> None:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import click
 
 from dashboard.cli.context import Runtime, pass_runtime
-from dashboard.cli.notices import actor
 from feeds.errors import SchemaError
 
 if TYPE_CHECKING:
@@ -105,7 +104,7 @@ def rule_seed_demo(runtime: Runtime) -> None:
     if rules.list():
         return
     for fields in DEMO_RULES:
-        rules.create(fields, actor())
+        rules.create(fields, "demo")
     print(f"{len(DEMO_RULES)} standing rules")
 
 

@@ -145,9 +145,8 @@ def expectation(
         eta, service = outage["eta"], outage["service"]
         said = outage["customer_wording"] or f"We know about a problem with {service}."
         return Expectation(
-            f"{outage['severity']} outage", service,
-            f"fixed by {day(eta)}" if eta else "no fix time yet", wait,
-            f"Update them by {day(eta)}" if eta else "Give them the workaround", eta,
+            f"{outage['severity']} outage", service, "" if eta else "no fix time yet", wait,
+            f"Expected fixed by {day(eta)}" if eta else "Give them the workaround", eta,
             sorry + said,
         )  # fmt: skip
     case = open_case(profile, reason)

@@ -15,6 +15,7 @@
     "use strict";
 
     var shared = window.floorboardAgentCard = window.floorboardAgentCard || {outages: []};
+    var PHASES = {ringing: "Ringing", answered: "On contact", wrap: "Wrap-up"};
     var lastContact = null;
 
     function section(h, title, className, children) {
@@ -27,7 +28,10 @@
         var ringing = c.state === "ringing";
         var timer = ringing
             ? "ringing \u00b7 waited " + h.duration(now - c.enqueued_at)
-            : "waited " + c.waited + " \u00b7 on contact " + h.duration(now - c.answered_at);
+            : c.talked_until != null
+                ? "waited " + c.waited + " \u00b7 talked " +
+                    h.duration(c.talked_until - c.answered_at)
+                : "waited " + c.waited + " \u00b7 on contact " + h.duration(now - c.answered_at);
         var name = w.greet
             ? [h.el("Span", "fb-agent-greet", w.greet),
                 w.name ? h.el("Span", "fb-agent-fullname", w.name) : null]
@@ -42,7 +46,7 @@
         return h.el("Div", "fb-agent-card-head", [
             h.el("Div", "fb-agent-who-line", [
                 h.el("Span", h.cls("fb-agent-phase", ringing && "ringing"),
-                    ringing ? "Ringing" : "On contact"),
+                    PHASES[c.state]),
                 h.el("Span", "fb-agent-names", name),
                 h.el("Span", "fb-agent-account", c.customer_id + " \u00b7 " + c.queue + " \u00b7 " +
                     c.channel),
@@ -132,7 +136,7 @@
     }
 
     function forms(c, h) {
-        var answered = c.state === "answered";
+        var answered = c.state !== "ringing";
         h.setProps("agent-record", {className: h.cls("fb-agent-record", !answered && "hidden")});
         h.setProps("agent-record-contact", {data: c.id});
         h.setProps("agent-give-what", {options: c.give.choices});

@@ -159,9 +159,10 @@ def may_give(
 def contact_item(
     contact: Envelope, *, queue: Queue | None, history: list[PastContact] | None,
     caller: Caller | None, outages: Iterable[Envelope], rules: Iterable[Envelope],
-    delay: Envelope | None, team: str | None, desk: Desk, now: float,
+    delay: Envelope | None, me: Mapping[str, Any] | None, desk: Desk, now: float,
 ) -> Item:  # fmt: skip
-    """The card of the contact ringing at the agent or answered by them.
+    """The card of the contact ringing at the agent or answered by them (``me``: the agent's
+    state, for their team and whether they are in wrap-up).
 
     ``history`` or ``caller`` None means it could not be read: the card still shows all it
     can and says what is missing. Times are said from the contact's enqueue time, so the card
@@ -169,6 +170,10 @@ def contact_item(
     """
     d = dict(contact.data)
     ringing = d["event"] == "offered"
+    team = me["team"] if me else None
+    # In wrap-up the call is over but the contact is not: the card stays, its talk time stops.
+    wrap = me is not None and me["state"] == "wrap" and d["answered_at"] is not None
+    talked_until = me["since"] if wrap and me["since"] >= d["answered_at"] else None
     profile = caller.profile if caller else None
     ledger = caller.ledger if caller else []
     ref, past = d["enqueued_at"], history or []
@@ -197,13 +202,14 @@ def contact_item(
     said = headline(len(earlier) + 1, days, topic, open_case(profile, topic), made, desk.tz, ref)
     card = {
         "id": contact.id,
-        "state": "ringing" if ringing else "answered",
+        "state": "ringing" if ringing else "wrap" if talked_until else "answered",
         "customer_id": d["customer_id"],
         "queue": desk.queue_names.get(d["queue"], d["queue"]),
         "channel": d["channel"],
         "tags": list(dict.fromkeys([*d["tags"], *(profile or {}).get("tags", [])])),
         "enqueued_at": ref,
         "answered_at": d["answered_at"],
+        "talked_until": talked_until,
         "waited": fmt_duration(d["answered_at"] - ref) if d["answered_at"] else None,
         "who": who(caller, desk.customers.crm.timeout),
         "headline": said,

@@ -292,7 +292,7 @@ class AgentView:
             outages=mirror.get("outage", {}).values(),
             rules=mirror.get("rule", {}).values(),
             delay=mirror.get("delay", {}).get(d["queue"]),
-            team=me.data["team"] if me is not None else None,
+            me=me.data if me is not None else None,
             desk=Desk(c.moments, c.customers, c.tz, self.queue_names, names),
             now=now,
         )

@@ -179,24 +179,9 @@
 
     // -- what agents may give -----------------------------------------------------------
 
-    function money(amount) {
-        return amount === null ? null : "\u00a3" + amount;
-    }
-
     function renderRules(spec, item, now, h) {
         noticeChange(spec, item, h);
         var rows = (item.list || []).map(function (r) {
-            var limits = [];
-            if (r.limit !== null) {
-                limits.push("up to " + money(r.limit) + " a time (more: " +
-                    (r.over_limit === "supervisor" ? "a supervisor" : "never") + ")");
-            }
-            if (r.allowance !== null) {
-                limits.push(money(r.allowance) + " per customer per " + r.period);
-            }
-            if (r.times !== null) {
-                limits.push(r.times + " per customer per " + r.period);
-            }
             var scope = [r.queues.length ? r.queues.join(", ") : "every queue",
                 r.teams.length ? "teams " + r.teams.join(", ") : "every team",
                 r.segments.length ? r.segments.join(", ") : "every customer"];
@@ -204,7 +189,7 @@
                 h.el("Div", "fb-item-head", [
                     h.el("Span", "fb-badge", r.action.toUpperCase()),
                     h.el("Span", "fb-strong", r.title),
-                    h.el("Span", "fb-meta", limits.join(" \u00b7 ") || "no limit")
+                    h.el("Span", "fb-meta", r.limits)
                 ]),
                 h.line("For: ", scope.join(" \u00b7 ")),
                 h.line("Say: ", r.wording),

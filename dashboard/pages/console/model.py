@@ -27,6 +27,7 @@ from typing import Any
 from dashboard.pages.items import NO_VALUE, Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
+from feeds.customers.authority import fmt_money
 from feeds.customers.rules import rule_order
 from feeds.notices.audience import Agent, agents_known, audience_text, targets
 from feeds.notices.messages import listing_order, message_status
@@ -132,11 +133,26 @@ def delay_list(delays: Mapping[str, Envelope], config: Config) -> Item:
     return item(list=entries)
 
 
-def rule_list(rules: Iterable[Envelope], queue_names: Mapping[str, str]) -> Item:
+def rule_limits(rule: Mapping[str, Any], currency: str) -> str:
+    """What a rule allows, in a line: "up to £20 a time (more: a supervisor) · £30 per customer
+    per day"."""
+    m, per = (lambda a: fmt_money(a, currency)), rule["period"]
+    parts = []
+    if rule["limit"] is not None:
+        more = "a supervisor" if rule["over_limit"] == "supervisor" else "never"
+        parts.append(f"up to {m(rule['limit'])} a time (more: {more})")
+    if rule["allowance"] is not None:
+        parts.append(f"{m(rule['allowance'])} per customer per {per}")
+    if rule["times"] is not None:
+        parts.append(f"{rule['times']} per customer per {per}")
+    return " · ".join(parts) or "no limit"
+
+
+def rule_list(rules: Iterable[Envelope], queue_names: Mapping[str, str], currency: str) -> Item:
     """The standing authority rules, by title, with the queues named as people know them."""
     entries = [
         {"id": r.id, **r.data, "queues": [queue_names.get(q, q) for q in r.data["queues"]],
-         "updated": r.ts}
+         "limits": rule_limits(r.data, currency), "updated": r.ts}
         for r in sorted(rules, key=lambda r: rule_order(r.data))
     ]  # fmt: skip
     return item(list=entries)
@@ -176,7 +192,8 @@ class ConsoleView:
         if key == DELAYS:
             return delay_list(mirror.get("delay", {}), self.config)
         if key == RULES:
-            return rule_list(mirror.get("rule", {}).values(), self.queue_names)
+            currency = self.config.customers.currency
+            return rule_list(mirror.get("rule", {}).values(), self.queue_names, currency)
         raise KeyError(key)
 
 
