@@ -409,6 +409,40 @@ def test_other_agents_changes_never_touch_my_view() -> None:
     assert v.affected(outage("o1", ["chat"])) == {OUTAGES, CONTACT}
 
 
+class Customers:
+    """The cards' customer reads, recorded: what was read and what was dropped."""
+
+    def __init__(self, crm: str = "") -> None:
+        self.read: list[str] = []
+        self.forgotten: list[str] = []
+        self.crm = crm
+
+    def __call__(self, customer_id: str, contact_id: str) -> Caller:
+        self.read.append(customer_id)
+        return Caller(None, "", [], self.crm)
+
+    def forget(self, customer_id: str) -> None:
+        self.forgotten.append(customer_id)
+
+
+def test_changes_to_my_customer_redraw_my_card_and_others_do_not_touch_it() -> None:
+    customers = Customers(crm="pending")
+    v = AgentView(CONFIG, "a01", dict, None, customers)
+    m = mirror(agent_env("a01", "Ann", "North", ["billing"]), answered("c1", "a01", "AC1"))
+    assert v.compute(CONTACT, m, T0)["card"]["who"]["lookup"]["state"] == "pending"
+    mine = env("customer", "AC1", name="Asha Patel")
+    assert v.affected(mine) == {CONTACT} and customers.forgotten == ["AC1"]
+    assert v.affected(env("customer", "AC2", name="Someone Else")) == set()
+    given = dict(customer_id="AC1", agent_id="a02", type="gave", text="£10", at=T0)
+    assert v.affected(env("commitment", "k1", **given)) == {CONTACT}
+    other = {**given, "customer_id": "AC2"}
+    assert v.affected(env("commitment", "k2", **other)) == set()
+    crm = env("system", "crm", component="crm", status="down", detail="no answer")
+    assert v.affected(crm) == {CONTACT}  # my card waits for the CRM's answer
+    assert v.affected(env("rule", "r1", title="Credit", action="credit")) == {CONTACT}
+    assert customers.read == ["AC1"] and customers.forgotten == ["AC1", "AC1", "AC1"]
+
+
 def test_the_card_clears_when_my_contact_ends_even_from_a_deleted_envelope() -> None:
     v = view()
     m = mirror(agent_env("a01", "Ann", "North", ["billing"]), answered("c1", "a01"))

@@ -191,3 +191,24 @@ def test_a_quoted_line_break_keeps_the_line_numbers_true() -> None:
     with pytest.raises(SchemaError) as err:
         read_profiles(text, TZ, time.time())
     assert err.value.field == "line 5, column name"
+
+
+def test_customers_are_never_snapshotted_nor_mirrored_but_their_changes_are_heard(
+    bus: Bus,
+) -> None:
+    """A centre's customers may be millions: the live path must not hold them all, yet a card
+    showing one must hear of its change."""
+    from test_bus import Recorder
+
+    from dashboard.live.hub import Hub
+    from feeds.bus.subscriber import Subscriber
+
+    Profiles(bus).put([("AC1", PROFILE)], "test")
+    recorder = Recorder()
+    Subscriber(bus, recorder)._resync()
+    assert "customer" not in recorder.mirror and "agent" in recorder.mirror
+    hub = Hub(bus)
+    hub.on_snapshot(*bus.snapshot(["agent"]))
+    (env,) = Profiles(bus).envelopes([("AC2", PROFILE)], "test")
+    hub.on_update(env.model_copy(update={"seq": hub.seq + 1}))
+    assert "customer" not in hub.mirror  # heard by the views (AgentView.affected), not kept
