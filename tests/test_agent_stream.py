@@ -240,7 +240,7 @@ def test_the_card_of_a_repeat_caller_hit_by_an_outage_comes_and_goes(
     assert card["customer_id"] == "AC-REP" and card["queue"] == "Billing"
     flags = {f["kind"]: f for f in card["flags"]}
     assert set(flags) == {"outage", "callback", "waited", "repeat", "vip"}
-    assert flags["outage"]["detail"] == "Major · calling an affected queue (no profile)"
+    assert flags["outage"]["detail"] == "Major · calling an affected queue"
     assert card["expect"]["wording"] == "Bills are late this month."  # said once, to promise
     assert [o["text"] for o in card["give"]["offers"]] == ["Waive the late fee"]
     assert card["headline"].startswith("3rd contact in 7 days")
