@@ -67,16 +67,22 @@ def contact(bus: Bus, cid: str, event: str, customer: str, **data: Any) -> None:
     publish(bus, "contact", cid, event=event, **body)
 
 
-@pytest.fixture
-def centre(bus: Bus, redis_server, prefix: str, start_app) -> Centre:
-    """Ann (a01, North, billing and faults) on the bus and as a user, Bob (a02) likewise,
-    a supervisor ``sam`` with a token, and the app."""
+def staff(bus: Bus, prefix: str) -> Accounts:
+    """Ann (a01, North, billing and faults) on the bus and as a user, Bob (a02) likewise, and a
+    supervisor ``sam``."""
     accounts = Accounts(bus.client, prefix)
     accounts.add_user("sam", "supervisor", PASSWORD)
     for agent_id, name, team in (("a01", "Ann Lee", "North"), ("a02", "Bob Roy", "South")):
         accounts.add_user(agent_id, "agent", PASSWORD, team=team)
         publish(bus, "agent", agent_id, name=name, team=team, skills=["billing", "faults"],
                 state="available", since=time.time() - 125)  # fmt: skip
+    return accounts
+
+
+@pytest.fixture
+def centre(bus: Bus, redis_server, prefix: str, start_app) -> Centre:
+    """The staff (:func:`staff`), a token for ``sam``, and the app."""
+    accounts = staff(bus, prefix)
     app = start_app(redis_server.url, prefix)
     config = load_config(app.config)
     token = accounts.create_token("sam-script", "supervisor")

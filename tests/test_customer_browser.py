@@ -11,9 +11,8 @@ import time
 import pytest
 from crm_server import crm_server
 from playwright.sync_api import Page, expect
-from test_agent_browser import PASSWORD, contact, publish, sign_in
+from test_agent_browser import contact, sign_in, staff
 
-from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.config import load_config
 from feeds.customers.profiles import Profiles
@@ -35,15 +34,6 @@ class Floor:
     def __init__(self, base: str, bus: Bus, config_path) -> None:
         self.base, self.bus = base, bus
         self.config = load_config(config_path)
-
-
-def staff(bus: Bus, prefix: str) -> None:
-    accounts = Accounts(bus.client, prefix)
-    accounts.add_user("sam", "supervisor", PASSWORD)
-    for agent_id, name, team in (("a01", "Ann Lee", "North"), ("a02", "Bob Roy", "South")):
-        accounts.add_user(agent_id, "agent", PASSWORD, team=team)
-        publish(bus, "agent", agent_id, name=name, team=team, skills=["billing", "faults"],
-                state="available", since=time.time() - 125)  # fmt: skip
 
 
 @pytest.fixture

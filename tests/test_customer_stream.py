@@ -32,19 +32,23 @@ def users(redis_server, prefix) -> None:
         accounts.add_user(agent_id, "agent", PASSWORD)
 
 
-def customers(bus: Bus, config) -> None:
-    """Bo's customer (AC-BO-7, on Bo's contact in the floor) with a profile and a promise."""
+@pytest.fixture
+def app(bus: Bus, redis_server, prefix, start_app):
+    """The floor of the agent tab's stream tests, the app, and the customers: Bo's (AC-BO-7, on
+    Bo's contact) with a profile and a promise, and Ann's."""
+    floor(bus)
+    app = start_app(redis_server.url, prefix)
     Profiles(bus).put([("AC-BO-7", BO_CUSTOMER), ("AC-ANN", ANN_CUSTOMER)], "test")
-    Ledger(bus, config).record("a02", "c-bo", {"type": "promised", "text": "promised Bertha a call",
-                                               "due": NOW + 3600}, "a02")  # fmt: skip
+    Ledger(bus, load_config(app.config)).record(
+        "a02", "c-bo", {"type": "promised", "text": "promised Bertha a call", "due": NOW + 3600},
+        "a02",
+    )  # fmt: skip
+    return app
 
 
 def test_an_agent_sees_only_the_customer_on_their_own_contact_from_when_it_rings(
-    bus: Bus, redis_server, prefix, start_app, sse
+    bus: Bus, app, sse
 ) -> None:
-    floor(bus)
-    app = start_app(redis_server.url, prefix)
-    customers(bus, load_config(app.config))
     ann = sse(app.port, stream("a01"), extra_headers=cookie(login(app.base, "a01")))
     bo = sse(app.port, stream("a02"), extra_headers=cookie(login(app.base, "a02")))
     snap_ann, snap_bo = ann.next_of("snapshot"), bo.next_of("snapshot")
@@ -77,12 +81,7 @@ def test_an_agent_sees_only_the_customer_on_their_own_contact_from_when_it_rings
         assert secret not in raw
 
 
-def test_no_wall_stream_or_wall_snapshot_carries_customers(
-    bus: Bus, redis_server, prefix, start_app, sse
-) -> None:
-    floor(bus)
-    app = start_app(redis_server.url, prefix)
-    customers(bus, load_config(app.config))
+def test_no_wall_stream_or_wall_snapshot_carries_customers(bus: Bus, app, sse) -> None:
     wall = sse(app.port, "/stream?view=wall&board=main")
     first = json.dumps(wall.next_of("snapshot"))
     Profiles(bus).put([("AC-BO-7", {**BO_CUSTOMER, "region": "Privatename shire"})], "test")

@@ -9,10 +9,11 @@ import time
 from typing import Any
 
 import pytest
+import test_notices
 
 from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
-from feeds.config import Config, load_config
+from feeds.config import Config
 from feeds.customers.ledger import Ledger
 from feeds.customers.profiles import Profiles, ledger_key
 from feeds.customers.rules import Rules
@@ -21,11 +22,7 @@ from feeds.notices.audit import AuditLog
 from feeds.notices.service import NotFound
 
 NOW = time.time()
-
-
-@pytest.fixture
-def config(make_config, prefix) -> Config:
-    return load_config(make_config(prefix))
+config = test_notices.config  # the fixture: the example config under this test's prefix
 
 
 @pytest.fixture

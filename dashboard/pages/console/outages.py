@@ -107,11 +107,7 @@ def panel(config: Config) -> html.Section:
     return w.panel(
         "Outages",
         w.live_list("console-outages"),
-        html.Details(
-            id="console-out-details",
-            className="fb-details",
-            children=[html.Summary("Declare an outage", id="console-out-mode"), form],
-        ),
+        w.folding("console-out", "Declare an outage", form),
         html.H3("Recently resolved", className="fb-sub"),
         html.Div(id="console-resolved", className="fb-list fb-resolved"),
         cls="fb-outages",

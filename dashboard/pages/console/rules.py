@@ -86,11 +86,7 @@ def panel(config: Config) -> html.Section:
     return w.panel(
         "What agents may give",
         w.live_list("console-rules"),
-        html.Details(
-            id="console-rule-details",
-            className="fb-details",
-            children=[html.Summary("Add a rule", id="console-rule-mode"), form],
-        ),
+        w.folding("console-rule", "Add a rule", form),
         cls="fb-rules",
     )
 
