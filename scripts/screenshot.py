@@ -83,8 +83,8 @@ def agent_screenshot(
     base: str, banner: Path, out: Path, width: int, height: int, wait: float, chromium: str
 ) -> None:
     """Sign in as the demo's supervisor and shoot the first agent tab whose card shows a
-    caller hit by the outage (it starts a minute into the demo), or, after ``wait`` seconds,
-    any card at all."""
+    repeat caller hit by the outage (it starts a minute into the demo); after ``wait`` seconds,
+    any caller hit by it; after twice that, any card at all."""
     password = re.search(r"super / (\S+)", banner.read_text()).group(1)  # type: ignore[union-attr]
     out.parent.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
@@ -102,9 +102,10 @@ def agent_screenshot(
                     page.goto(f"{base}/agent/a{n:02d}")
                     page.wait_for_selector("#conn-indicator:has-text('Live')", timeout=15_000)
                     page.wait_for_timeout(1200)
-                    card = page.locator("#agent-contact")
+                    card, late = page.locator("#agent-contact"), time.monotonic() - deadline
                     hit = card.locator(".flag-outage").count() > 0
-                    if card.is_visible() and (hit or time.monotonic() > deadline):
+                    known = card.locator(".fb-agent-history li").count() > 0
+                    if card.is_visible() and ((hit and (known or late > 0)) or late > wait):
                         page.screenshot(path=str(out))
                         return
         finally:

@@ -180,6 +180,7 @@ def test_a_repeat_caller_hit_by_an_outage_gets_a_card_that_clears(new_page, cent
     expect(card.locator(".flag-outage")).to_contain_text("Major · calling an affected queue")
     expect(card.locator(".fb-agent-expect .fb-say")).to_contain_text(WORDING)
     expect(card.locator(".fb-agent-offer")).to_contain_text(OFFER)
+    expect(card.locator(".fb-agent-expect")).to_contain_text("Live map at northwind.example")
     expect(card.locator(".flag-repeat")).to_contain_text("Don't make them repeat themselves")
     history = card.locator(".fb-agent-history li")
     expect(history).to_have_count(2)

@@ -72,19 +72,21 @@ def test_a_callback_is_promised_within_opening_hours() -> None:
 
 def test_an_outage_sets_the_expectation_with_its_own_wording() -> None:
     outage = {"service": "Power network", "severity": "major", "eta": T0 + 3 * H,
-              "customer_wording": "We know about a power cut in the North East."}  # fmt: skip
+              "customer_wording": "We know about a power cut in the North East.",
+              "workaround": "Live map at northwind.example/powercut"}  # fmt: skip
     e = expectation("power cut", None, [outage], None, [], ref=T0, window=WINDOW, tz=TZ)
     assert (e.priority, e.issue) == ("major outage", "Power network")
     assert e.estimate == "" and e.due == T0 + 3 * H  # the promise says it: one time
     assert e.promise == "Expected fixed by today 15:13"
     assert e.wording == "We know about a power cut in the North East."
+    assert e.workaround == "Live map at northwind.example/powercut"
 
 
 def test_a_case_with_a_date_to_come_is_promised_by_that_date() -> None:
     profile = {"cases": [case(eta=T0 + DAY)]}
     e = expectation("billing dispute", profile, [], None, [], ref=T0, window=WINDOW, tz=TZ)
     assert e.issue == "billing dispute (case C-1042)" and e.priority == "high"
-    assert e.promise == "Case C-1042 resolved by tomorrow 12:13"
+    assert e.promise == "Case C-1042 resolved by tomorrow 12:13" and e.estimate == ""
     assert "expect to resolve it by tomorrow 12:13" in e.wording
 
 

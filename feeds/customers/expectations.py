@@ -108,11 +108,12 @@ class Expectation:
 
     priority: str  # "urgent", "major outage"…; "" when nothing says
     issue: str  # what it is about: "billing dispute (case C-1042)"
-    estimate: str  # "power back by today 19:00", "case due Thu 16:00"; "" when none is known
+    estimate: str  # "case was due yesterday 12:13"; "" when the promise says it, or unknown
     wait: str  # the queue's delay reason and expected wait, when one is set
     promise: str  # what to promise now
     due: float | None  # the promise's deadline
     wording: str  # the approved way to say it
+    workaround: str = ""  # what they can do meanwhile (an outage's)
 
 
 def expectation(
@@ -147,7 +148,7 @@ def expectation(
         return Expectation(
             f"{outage['severity']} outage", service, "" if eta else "no fix time yet", wait,
             f"Expected fixed by {day(eta)}" if eta else "Give them the workaround", eta,
-            sorry + said,
+            sorry + said, outage["workaround"],
         )  # fmt: skip
     case = open_case(profile, reason)
     hours, opens, closes = window
@@ -156,8 +157,8 @@ def expectation(
         issue = f"{case['reason']} (case {case['id']})"
         eta = case["eta"]
         if eta is not None and eta > ref:
-            return Expectation(
-                case["priority"], issue, f"case due {day(eta)}", wait,
+            return Expectation(  # the promise carries the date: said once
+                case["priority"], issue, "", wait,
                 f"Case {case['id']} resolved by {day(eta)}", eta,
                 sorry + f"Your case {case['id']} is with our team and we expect to resolve it by "
                 f"{day(eta)}. I'll make sure you hear from us by then.",

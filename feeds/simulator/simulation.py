@@ -219,12 +219,7 @@ class Simulation:
         """Poisson arrivals with a time-varying rate, by thinning a constant-rate stream."""
         peak = self._max_rate(queue)
         if self._rng.random() * peak < self._rate(queue):
-            u = self._rng.random()
-            index = int(
-                cm.ZIPF_OFFSET * ((cm.CUSTOMERS + cm.ZIPF_OFFSET) / cm.ZIPF_OFFSET) ** u
-                - cm.ZIPF_OFFSET
-            )
-            index = min(index, cm.CUSTOMERS - 1)
+            index = _customer(self._rng)
             if index not in self._tags:
                 self._tags[index] = [tag for tag, share in cm.TAGS if self._rng.random() < share]
             tags, why = self._tags[index], None
@@ -241,9 +236,10 @@ class Simulation:
         return queue.id in self._surge_queues and self.now >= self._surge_since
 
     def _affected(self) -> int:
-        """A customer in the outage's region with electricity: who the surge is made of."""
-        for _ in range(40):
-            index = self._calls.randrange(cm.CUSTOMERS)
+        """A customer in the outage's region with electricity: who the surge is made of (drawn
+        like every caller, so those hit call again, as they do while the power is off)."""
+        for _ in range(200):
+            index = _customer(self._calls)
             p = people.profile(self._seed, index, self.now, self._tz)
             if p["region"] == people.AFFECTED_REGION and "Electricity" in p["products"]:
                 return index
@@ -455,3 +451,11 @@ class Simulation:
             self._published.add(customer)  # before their first contact: the card has them
             self._emit("customer", customer, self._profiles[customer])
         self._emit("contact", contact.id, contact.data(event))
+
+
+def _customer(rng: random.Random) -> int:
+    """A caller, by a Zipf–Mandelbrot choice from the pool (see model.CUSTOMERS)."""
+    u = rng.random()
+    index = int(cm.ZIPF_OFFSET * ((cm.CUSTOMERS + cm.ZIPF_OFFSET) / cm.ZIPF_OFFSET) ** u
+                - cm.ZIPF_OFFSET)  # fmt: skip
+    return min(index, cm.CUSTOMERS - 1)

@@ -122,7 +122,8 @@
             h.line("Estimate", e.estimate),
             h.line("Queue", e.wait),
             h.line("Promise", e.promise, "fb-agent-promise-line"),
-            h.line("Say", e.wording, "fb-say")
+            h.line("Say", e.wording, "fb-say"),
+            h.line("Workaround", e.workaround)
         ]);
     }
 
@@ -130,8 +131,7 @@
         return h.el("Li", h.cls("fb-agent-flag", "flag-" + f.kind), [
             h.el("Span", "fb-agent-flag-name", f.title),
             f.detail ? h.el("Span", "fb-agent-flag-detail", f.detail) : null,
-            h.el("Div", "fb-agent-suggest", f.suggestion),
-            f.workaround ? h.line("Workaround", f.workaround) : null
+            h.el("Div", "fb-agent-suggest", f.suggestion)
         ], {key: f.kind + f.title});
     }
 

@@ -7,7 +7,7 @@ flags (:mod:`feeds.customers.moments`), which outages affect the caller and why
 (:mod:`feeds.customers.matching`), what the agent may give (:mod:`feeds.customers.authority`)
 and what to promise (:mod:`feeds.customers.expectations`). Here they become short text, each
 said once: an outage's wording is in "what to promise", its offer in "what you may give", and
-the flag says only why the caller was matched and the workaround.
+the flag says only why the caller was matched.
 """
 
 from __future__ import annotations
@@ -126,9 +126,7 @@ def flag_entry(flag: Flag, desk: Desk, ref: float) -> dict[str, Any]:
     entry: dict[str, Any] = {"kind": flag.kind, "title": flag.title,
                              "suggestion": flag.suggestion, "detail": ""}  # fmt: skip
     if flag.kind == "outage":
-        entry.update(
-            detail=f"{f['severity'].capitalize()} · {f['why']}", workaround=f["workaround"]
-        )
+        entry.update(detail=f"{f['severity'].capitalize()} · {f['why']}")
     elif flag.kind == "waited":  # the wait itself is in the card's head
         entry["detail"] = f"target {fmt_duration(f['target'])}"
     elif flag.kind == "callback":  # when is in "Before"
