@@ -180,7 +180,7 @@ def test_long_expired_messages_and_their_acks_are_purged_on_list(bus, messages, 
         ({"text": "x" * 501}, "text", "at most 500 characters"),
         ({"text": "  \n "}, "text", "must not be blank"),
         ({"text": "x", "expires_at": time.time() - 60}, "expires_at", "must be in the future"),
-        # (hours ahead: the times are taken when the tests are collected, minutes earlier)
+        # (an hour ahead, not minutes: these are computed when the suite is collected)
         ({"text": "x", "starts_at": time.time() + 7200, "expires_at": time.time() + 3600},
          "expires_at", "must be after starts_at"),
         ({"text": "x", "priority": "shouting"}, "priority", "must be one of"),

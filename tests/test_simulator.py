@@ -267,7 +267,7 @@ class FlakyBus:
     def __init__(self, stop, calls):
         self.stop, self.calls, self.batches = stop, calls, []
 
-    def publish_many(self, envs):
+    def publish_many(self, envs, now=None):
         self.batches.append(list(envs))
         if len(self.batches) == 1:
             raise redis.ConnectionError("Connection refused")

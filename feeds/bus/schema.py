@@ -39,6 +39,20 @@ Ratio = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, le=100_000)]  # an amount in the centre's currency
 Label = Annotated[str, Field(min_length=1, max_length=60)]  # a region, a segment, a product
 
+MAX_LEG = 99  # legs of one contact (transfers, consults); see feeds.bus.ordering
+
+# The definitions a queue's figures can use (formulas in feeds.metrics.formulas, docs/metrics.md).
+Window = Literal["today", "15m", "30m", "60m"]
+SlFormula = Literal[
+    "abandons_ignored",
+    "abandons_against",
+    "threshold_abandons_for",
+    "threshold_abandons_excluded",
+    "short_abandons_excluded",
+]
+AbandonFormula = Literal["short_abandons_excluded", "all_abandons"]
+StaffingModel = Literal["erlang_a", "erlang_c"]
+
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
 Channel = Literal["voice", "chat", "email"]
@@ -69,8 +83,31 @@ class AgentCounts(_Model):
     offline: Count = 0
 
 
+class Staffing(_Model):
+    """Agents a queue needs now, from queueing theory (feeds.metrics.staffing)."""
+
+    model: StaffingModel  # the model of ``required`` and ``projected_sl``
+    window: Window  # the recent window that gives the arrival rate, AHT and patience
+    arrivals_per_hour: Annotated[float, Field(ge=0)] | None = None  # None: too little data
+    aht: Seconds | None = None
+    patience: Seconds | None = None  # mean observed patience; None: nobody abandoned
+    traffic: Annotated[float, Field(ge=0)] | None = None  # Erlangs: arrival rate × AHT
+    agents: Count = 0  # agents working the queue now: available, on contact or in wrap
+    agents_effective: Annotated[float, Field(ge=0)] = 0.0  # blended agents by their share
+    required: Count | None = None  # least agents meeting the SL target with ``model``
+    required_erlang_c: Count | None = None
+    required_erlang_a: Count | None = None
+    projected_sl: Ratio | None = None  # SL with the effective agents now, by ``model``
+    gap: int | None = None  # required − effective agents (rounded): > 0 needs more
+
+
 class QueueStats(_Model):
-    """Statistics of one queue since the start of the centre's day."""
+    """Statistics of one queue: counts and rates over ``window`` (by default the centre's day).
+
+    The counters are sent with the rates so that a board can roll several queues up by
+    weighting (feeds.metrics.formulas.rollup) and never averages percentages. Fields after
+    ``agents`` are optional: an ACD that pushes its own statistics may leave them out.
+    """
 
     name: str | None = None
     channel: Channel | None = None
@@ -86,6 +123,22 @@ class QueueStats(_Model):
     aht: Seconds | None = None
     abandon_rate: Ratio | None = None
     agents: AgentCounts = AgentCounts()
+    window: Window | None = None  # what every count and rate here covers; None: not said
+    sl_formula: SlFormula | None = None
+    abandon_formula: AbandonFormula | None = None
+    abandoned_in_threshold: Count = 0
+    answer_wait: TotalSeconds = 0.0  # total queue time of the answered
+    abandon_wait: TotalSeconds = 0.0  # total queue time of the abandoned
+    handled: Count = 0
+    handle_time: TotalSeconds = 0.0  # talk + hold + wrap of the handled
+    transferred: Count = 0  # legs that went on to another leg (a transfer out)
+    busy_time: TotalSeconds = 0.0  # agent-seconds on contact or in wrap, agents of this queue
+    available_time: TotalSeconds = 0.0  # agent-seconds available
+    occupancy: Ratio | None = None
+    estimated_wait: TotalSeconds | None = (
+        None  # for a contact joining now (formulas.estimated_wait)
+    )
+    staffing: Staffing | None = None
 
 
 class AgentStats(_Model):
@@ -107,12 +160,16 @@ class AgentState(_Model):
 
 
 class ContactEvent(_Model):
-    """One event of a contact. ``offered`` with an ``agent_id`` means it is ringing at (offered
-    to) that agent: the ACD routed it, nobody has answered yet. ``reason`` (why they called: the
-    IVR choice or the agent's disposition) and ``outcome`` (what came of it) may come on any
-    event; the customer's history keeps the latest of each (:mod:`feeds.customers.history`)."""
+    """One event of one leg of a contact. A transfer or consult to another queue is the same
+    contact id with the next ``leg`` (1, 2, ...): each leg is offered, answered or abandoned and
+    completed on its own queue, and counts there (see docs/metrics.md). ``offered`` with an
+    ``agent_id`` means it is ringing at (offered to) that agent: routed, not yet answered.
+    ``reason`` (why they called: the IVR choice or the agent's disposition) and ``outcome``
+    (what came of it) may come on any event; the customer's history keeps the latest of each
+    (:mod:`feeds.customers.history`)."""
 
     event: Literal["offered", "answered", "abandoned", "completed"]
+    leg: Annotated[int, Field(ge=1, le=MAX_LEG)] = 1
     queue: Ident
     channel: Channel
     customer_id: Ident
