@@ -28,7 +28,9 @@ from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.config import Config
+from feeds.customers.crm import CrmLookup
 from feeds.customers.history import CustomerHistory, HistoryCache
+from feeds.customers.profiles import CustomerCache
 from feeds.live_config import LiveConfig
 from feeds.notices.audience import Roster
 from feeds.notices.messages import Messages
@@ -83,6 +85,8 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     login.register(server, accounts, csrf)
     roster = Roster(lambda: Messages(bus, config).agents(bus.client))
     history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
+    crm = CrmLookup(bus, config.customers.crm) if config.customers.crm.url else None
+    customers = CustomerCache(bus.client, config.redis.prefix, crm)
     # Snapshots shared between processes for a second: the bus's own Redis client (Sentinel-aware).
     snapshot_cache = Cache(
         server,
@@ -95,7 +99,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     server.register_blueprint(
         stream_blueprint(
             hub,
-            view_factory(config, roster, history, live),
+            view_factory(config, roster, history, customers, live),
             coalesce_ms=config.stream.coalesce_ms,
             cache=snapshot_cache,
             release=release(index.ASSETS, VERSION),

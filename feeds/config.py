@@ -196,6 +196,43 @@ class Moments(_Section):
         return max(self.repeat_days, self.abandoned_callback_hours / 24)
 
 
+class Crm(_Section):
+    """The centre's CRM, asked for a customer's profile when the bus has none
+    (:mod:`feeds.customers.crm`). The token, if any, comes from the environment."""
+
+    url: str = Field(default="", max_length=300)  # "https://crm.example/customers/{id}"; "": none
+    timeout: float = Field(default=1.5, gt=0, le=30)  # seconds for the whole answer
+    cache_seconds: float = Field(default=600, gt=0, le=7 * 86400)  # an answer is good this long
+    retry_seconds: float = Field(default=30, gt=0, le=3600)  # after a failure, ask again after
+    token_env: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_]*$")
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        if v and (not v.startswith(("http://", "https://")) or "{id}" not in v):
+            raise ValueError("must be an http(s) URL with {id} where the customer id goes")
+        return v
+
+
+class Customers(_Section):
+    """Who is calling, what agents may give them and what to promise (docs/customers.md)."""
+
+    currency: str = Field(default="£", min_length=1, max_length=4)
+    callback_hours: float = Field(default=4, gt=0, le=72)  # the callback window agents promise
+    # Opening hours (local, 0-24): a promised call back falls within them, not at 3 a.m.
+    opens: float = Field(default=8, ge=0, lt=24)
+    closes: float = Field(default=20, gt=0, le=24)
+    # What agents gave and promised is kept this long: a yearly allowance needs a year of it.
+    ledger_days: float = Field(default=400, ge=1, le=3660)
+    crm: Crm = Crm()
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> Customers:
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
 Source = Annotated[str, Field(min_length=1, max_length=60)]
 # Fields of a CSV contact record (feeds.adapters.csv_rows); [adapters.csv] columns names each
 # one's column in the file, when it is not the field's own name.
@@ -261,6 +298,7 @@ class Config(_Section):
     stream: Stream = Stream()
     access: Access = Access()
     moments: Moments = Moments()
+    customers: Customers = Customers()
     ordering: Ordering = Ordering()
     wall: Wall = Wall()
     adapters: Adapters = Adapters()

@@ -23,7 +23,9 @@ PHASES = ("offered", "abandoned", "answered", "completed")
 def day_start(now: pd.Series, tz: str) -> pd.Series:
     """Local midnight of each instant, as epoch seconds (pandas' own time-zone rules)."""
     local = pd.to_datetime(now, unit="s", utc=True).dt.tz_convert(tz).dt.normalize()
-    return local.dt.tz_convert("UTC").astype("int64") / 1e9
+    # As a difference from the epoch: whatever unit pandas keeps datetimes in (ns in pandas 2,
+    # the input's own unit in pandas 3), seconds come out as seconds.
+    return (local - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
 
 
 def accepted(events: pd.DataFrame, queries: pd.DataFrame, max_skew: float) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from typing import Any
 from dashboard.live.spec import Mirror, ViewSpec
 from dashboard.live.sse import frame, json_text, raw_frame
 from feeds.bus.bus import Bus, is_retained
-from feeds.bus.schema import Envelope
+from feeds.bus.schema import REFERENCE_KINDS, Envelope
 from feeds.bus.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
@@ -203,6 +203,7 @@ class Hub:
         self.mirror: Mirror = {}
         self.seq = 0
         self.synced = False
+        self._first_sync = threading.Event()  # set by the first snapshot: see wait_synced
         self.status: dict[str, Any] = {
             "up": False,
             "detail": "connecting to the bus",
@@ -230,6 +231,11 @@ class Hub:
             if self.ended is not None and self._sweeper is None:
                 self._sweeper = threading.Thread(target=self._sweep, name="creds", daemon=True)
                 self._sweeper.start()
+
+    def wait_synced(self, timeout: float) -> bool:
+        """Wait (cooperatively under gevent) until the hub holds its first snapshot of the bus:
+        before it, a view's items are empty, and serving them as a snapshot would show blanks."""
+        return self._first_sync.wait(timeout)
 
     def live(self) -> dict[str, Any]:
         """The bus status as screens must be told it: the subscriber's, unless its loop has
@@ -323,6 +329,7 @@ class Hub:
             self.mirror = state
             self.seq = seq
             self.synced = True
+            self._first_sync.set()
             mono = time.monotonic()
             for view in self.views.values():
                 self._rebuild(view, now)
@@ -333,11 +340,12 @@ class Hub:
     def on_update(self, env: Envelope) -> None:
         now = self.clock()
         with self.lock:
-            bucket = self.mirror.setdefault(env.kind, {})
-            if is_retained(env):
-                bucket[env.id] = env
-            else:
-                bucket.pop(env.id, None)
+            if env.kind not in REFERENCE_KINDS:  # customers: read by id, never mirrored
+                bucket = self.mirror.setdefault(env.kind, {})
+                if is_retained(env):
+                    bucket[env.id] = env
+                else:
+                    bucket.pop(env.id, None)
             self.seq = env.seq
             for view in self.views.values():
                 changed = {}

@@ -22,9 +22,16 @@ from redis.sentinel import Sentinel
 
 from feeds.bus import ordering
 from feeds.bus.ordering import SUPERSEDES_LUA, FutureEvent
-from feeds.bus.schema import KINDS, Envelope, parse_envelope
+from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
-from feeds.customers.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
+from feeds.customers.history import (
+    CARRY_LUA,
+    DEFAULT_DAYS,
+    MAX_CONTACTS,
+    contacts_key,
+    order_key,
+    summary,
+)
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +48,11 @@ PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is
 # contact event still goes to the raw stream, with seq 0, for consumers that keep history.
 # Keys of items that have gone (deleted, finished contacts) are remembered in the gone zset by
 # the receiver's time they went and forgotten ``remember`` later, a few per write. A contact's
-# customer history takes the contact's latest event, the same one as the live state.
+# customer history takes the contact's latest event, the same one as the live state; its
+# reason and outcome carry over when the later event does not say them (CARRY_LUA).
 _PUBLISH_LUA = (
     SUPERSEDES_LUA
+    + CARRY_LUA
     + """
 local old = redis.call('HGET', KEYS[3], ARGV[1])
 local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
@@ -73,7 +82,7 @@ if #KEYS >= 5 then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
 end
 if #KEYS == 7 then
-  redis.call('HSET', KEYS[6], ARGV[1], ARGV[10])
+  redis.call('HSET', KEYS[6], ARGV[1], carry(ARGV[10], redis.call('HGET', KEYS[6], ARGV[1])))
   redis.call('ZADD', KEYS[7], ARGV[11], ARGV[1])
   local gone = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. ARGV[12])
   local over = redis.call('ZCARD', KEYS[7]) - #gone - tonumber(ARGV[13])
@@ -115,11 +124,12 @@ def is_retained(env: Envelope) -> bool:
     """Whether the state keeps this envelope as its item's latest value.
 
     Deleted items go, and so do contacts that have ended: the live state holds contacts in
-    progress, and the stream ``<prefix>contacts`` keeps their whole history.
+    progress, and the stream ``<prefix>contacts`` keeps their whole history. Event kinds
+    (commitments) are never state: their own store keeps them.
     """
-    return not env.deleted and not (
-        env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS
-    )
+    if env.deleted or env.kind in EVENT_KINDS:
+        return False
+    return not (env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS)
 
 
 def connect(url: str, **kwargs: Any) -> redis.Redis:

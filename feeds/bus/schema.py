@@ -36,6 +36,8 @@ Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Seconds = Annotated[float, Field(ge=0, le=7 * 86400)]  # one duration: a wait, a handle time
 TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over a day's contacts
 Ratio = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, le=100_000)]  # an amount in the centre's currency
+Label = Annotated[str, Field(min_length=1, max_length=60)]  # a region, a segment, a product
 
 MAX_LEG = 99  # legs of one contact (transfers, consults); see feeds.bus.ordering
 
@@ -61,6 +63,12 @@ OutageStatus = Literal["investigating", "identified", "monitoring", "resolved"] 
 OUTAGE_STATUSES: tuple[str, ...] = get_args(OutageStatus)
 Priority = Literal["info", "important", "urgent"]  # least pressing first
 PRIORITIES: tuple[str, ...] = get_args(Priority)
+# What a standing authority rule lets an agent give, and the window its allowance counts over.
+RuleAction = Literal["credit", "refund", "waiver", "discount", "other"]
+RULE_ACTIONS: tuple[str, ...] = get_args(RuleAction)
+Period = Literal["contact", "day", "week", "month", "year"]
+PERIODS: tuple[str, ...] = get_args(Period)
+CasePriority = Literal["low", "normal", "high", "urgent"]  # least pressing first
 
 
 class _Model(BaseModel):
@@ -154,7 +162,11 @@ class AgentState(_Model):
 class ContactEvent(_Model):
     """One event of one leg of a contact. A transfer or consult to another queue is the same
     contact id with the next ``leg`` (1, 2, ...): each leg is offered, answered or abandoned and
-    completed on its own queue, and counts there (see docs/metrics.md)."""
+    completed on its own queue, and counts there (see docs/metrics.md). ``offered`` with an
+    ``agent_id`` means it is ringing at (offered to) that agent: routed, not yet answered.
+    ``reason`` (why they called: the IVR choice or the agent's disposition) and ``outcome``
+    (what came of it) may come on any event; the customer's history keeps the latest of each
+    (:mod:`feeds.customers.history`)."""
 
     event: Literal["offered", "answered", "abandoned", "completed"]
     leg: Annotated[int, Field(ge=1, le=MAX_LEG)] = 1
@@ -169,6 +181,8 @@ class ContactEvent(_Model):
     hold: Seconds | None = None
     wrap: Seconds | None = None
     tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
+    reason: str | None = Field(default=None, max_length=120)
+    outcome: str | None = Field(default=None, max_length=120)
 
     @field_validator("answered_at", "ended_at")
     @classmethod
@@ -189,6 +203,11 @@ class Outage(_Model):
     queues: list[Ident] = []
     offer: str = Field(default="", max_length=300)
     started_at: Epoch
+    # Who is affected (feeds.customers.matching): none named means every caller of its queues.
+    regions: list[Label] = Field(default=[], max_length=50)  # regions or postcode areas
+    services: list[Label] = Field(default=[], max_length=50)  # matched to customers' products
+    segments: list[Label] = Field(default=[], max_length=20)
+    offer_amount: Money | None = None  # the credit the offer allows an affected customer
 
 
 class Audience(_Model):
@@ -228,6 +247,71 @@ class Ack(_Model):
     at: Epoch
 
 
+class Case(_Model):
+    id: Ident
+    reason: str = Field(min_length=1, max_length=120)
+    status: Literal["open", "pending", "closed"] = "open"
+    priority: CasePriority = "normal"
+    opened_at: Epoch | None = None
+    eta: Epoch | None = None  # when the centre expects to resolve it
+
+
+class Callback(_Model):
+    due: Epoch  # by when the customer was promised a call back
+    case_id: Ident | None = None
+    status: Literal["pending", "done", "missed"] = "pending"
+
+
+class Customer(_Model):
+    """Who is calling: the latest profile of the customer named by the envelope's id, from the
+    API, a CSV import, the CRM lookup or the simulator (docs/customers.md)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    preferred_name: str = Field(default="", max_length=60)  # how to greet them: "Mrs Patel"
+    segment: str = Field(default="", max_length=60)  # tariff or tier: "Standard tariff"
+    region: str = Field(default="", max_length=60)
+    postcode_area: str = Field(default="", max_length=8)
+    products: list[Label] = Field(default=[], max_length=20)
+    cases: list[Case] = Field(default=[], max_length=20)
+    callbacks: list[Callback] = Field(default=[], max_length=20)
+    consent: dict[Ident, bool] = Field(default={}, max_length=20)  # marketing, recording…
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default=[], max_length=10
+    )
+
+
+class Rule(_Model):
+    """A standing authority rule: what an agent may give on their own, and what needs more."""
+
+    title: str = Field(min_length=1, max_length=80)
+    action: RuleAction
+    limit: Money | None = None  # most per grant on the agent's own authority; None: no amount
+    over_limit: Literal["supervisor", "refused"] = "supervisor"  # what more than that needs
+    allowance: Money | None = None  # most per customer per period, all grants together
+    times: int | None = Field(default=None, ge=1, le=1000)  # grants per customer per period
+    period: Period = "day"
+    queues: list[Ident] = Field(default=[], max_length=50)  # none: every queue
+    teams: list[Label] = Field(default=[], max_length=50)  # agents' teams or tiers; none: all
+    segments: list[Label] = Field(default=[], max_length=20)  # customers' segments; none: all
+    wording: str = Field(default="", max_length=300)  # the approved way to say it
+
+
+class Commitment(_Model):
+    """What an agent gave or promised a customer, recorded from the card: it counts against the
+    allowances and is part of the customer's history for the next agent."""
+
+    customer_id: Ident
+    contact_id: Ident | None = None
+    agent_id: Ident
+    type: Literal["gave", "promised"]
+    rule_id: Ident | None = None  # the standing rule it was given under
+    outage_id: Ident | None = None  # or the outage whose offer it was
+    amount: Money | None = None
+    text: str = Field(min_length=1, max_length=300)
+    due: Epoch | None = None  # a promise's deadline: the callback window's end, a case ETA
+    at: Epoch
+
+
 class Heartbeat(_Model):
     """A producer is alive: sent every ``interval`` seconds, so a reader knows when it is late."""
 
@@ -255,11 +339,21 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "ack": Ack,
     "heartbeat": Heartbeat,
     "system": System,
+    "customer": Customer,
+    "rule": Rule,
+    "commitment": Commitment,
 }
 KINDS = tuple(DATA_MODELS)
 Kind = Literal[
-    "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system"
-]
+    "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system",
+    "customer", "rule", "commitment",
+]  # fmt: skip
+# Looked up by id, never mirrored whole: a centre's customers may be millions, so snapshots
+# leave them out and a screen reads the one it needs (feeds.customers.profiles).
+REFERENCE_KINDS = ("customer",)
+# Events, not state: published for whoever listens, kept by their own store (the customer's
+# ledger), never as an item's latest value.
+EVENT_KINDS = ("commitment",)
 
 
 class Envelope(_Model):
@@ -283,7 +377,7 @@ class Envelope(_Model):
 
 def _first_error(exc: ValidationError, prefix: str = "") -> SchemaError:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
+    loc = ".".join(str(p) for p in err["loc"] if p != "[key]")  # a dict's key: named by itself
     field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
     reason = err["msg"]
     if err["type"] == "extra_forbidden":

@@ -31,7 +31,7 @@ from feeds.notices.service import (
 OUTAGE_FIELDS = frozenset(
     {
         "service", "severity", "status", "customer_wording", "internal_note", "workaround",
-        "eta", "queues", "offer",
+        "eta", "queues", "offer", "regions", "services", "segments", "offer_amount",
     }
 )  # fmt: skip
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
