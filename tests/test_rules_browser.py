@@ -87,7 +87,9 @@ def test_an_outage_declared_for_a_region_flags_only_callers_from_there(
     console.fill("#console-out-services", "Electricity")
     console.locator("#console-out-queues").get_by_text("Billing").click()
     console.click("#console-out-submit")
-    expect(console.locator("#console-out-feedback")).to_have_text("Declared.")
+    expect(console.locator("#console-out-feedback")).to_have_text(
+        "Declared: Power network — North East."
+    )
 
     agent = new_page(1366, 768)
     sign_in(agent, centre, "a1", "/agent/a1")
