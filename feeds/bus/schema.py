@@ -12,8 +12,10 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -35,6 +37,34 @@ Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Seconds = Annotated[float, Field(ge=0, le=7 * 86400)]  # one duration: a wait, a handle time
 TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over a day's contacts
 Ratio = Annotated[float, Field(ge=0, le=1)]
+
+# Characters that change how text around them is drawn without being seen: C0 and C1 controls
+# (newline and tab stay: messages keep their line breaks, a CRLF becoming a newline), and the bidirectional embeddings,
+# overrides, isolates and marks, with which "£1000" can be made to read "0001£".
+HIDDEN_CHARACTERS = frozenset(
+    [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)  # fmt: skip
+_STRIP_HIDDEN = dict.fromkeys(HIDDEN_CHARACTERS)
+
+
+def displayable(text: str) -> str:
+    """``text`` without :data:`HIDDEN_CHARACTERS`: it reads on screen as it is stored."""
+    return text.replace("\r\n", "\n").translate(_STRIP_HIDDEN)
+
+
+def _displayable(value: Any) -> Any:
+    return displayable(value) if isinstance(value, str) else value
+
+
+def Text(max_length: int, *, min_length: int = 0) -> Any:
+    """The one type of every text in the schema that a person may see, at most ``max_length``
+    characters: stripped of :data:`HIDDEN_CHARACTERS` before its length is checked, so a text
+    made only of hidden characters is as empty as it looks."""
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), BeforeValidator(_displayable)
+    ]
+
 
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
@@ -63,7 +93,7 @@ class AgentCounts(_Model):
 class QueueStats(_Model):
     """Statistics of one queue since the start of the centre's day."""
 
-    name: str | None = None
+    name: Text(120) | None = None
     channel: Channel | None = None
     waiting: Count = 0
     longest_wait_since: Epoch | None = None  # enqueue time of the oldest waiting contact
@@ -87,11 +117,11 @@ class AgentStats(_Model):
 
 
 class AgentState(_Model):
-    name: str = Field(min_length=1, max_length=120)
+    name: Text(120, min_length=1)
     state: AgentStateName
     since: Epoch
-    reason: str | None = Field(default=None, max_length=60)
-    team: str | None = Field(default=None, max_length=60)
+    reason: Text(60) | None = None
+    team: Text(60) | None = None
     skills: list[Ident] = []
     contact_id: Ident | None = None
     stats: AgentStats = AgentStats()
@@ -109,7 +139,7 @@ class ContactEvent(_Model):
     talk: Seconds | None = None
     hold: Seconds | None = None
     wrap: Seconds | None = None
-    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
+    tags: list[Text(40, min_length=1)] = []
 
     @field_validator("answered_at", "ended_at")
     @classmethod
@@ -120,21 +150,21 @@ class ContactEvent(_Model):
 
 
 class Outage(_Model):
-    service: str = Field(min_length=1, max_length=120)
+    service: Text(120, min_length=1)
     severity: Severity
     status: OutageStatus
-    customer_wording: str = Field(default="", max_length=1000)
-    internal_note: str = Field(default="", max_length=1000)
-    workaround: str = Field(default="", max_length=1000)
+    customer_wording: Text(1000) = ""
+    internal_note: Text(1000) = ""
+    workaround: Text(1000) = ""
     eta: Epoch | None = None
     queues: list[Ident] = []
-    offer: str = Field(default="", max_length=300)
+    offer: Text(300) = ""
     started_at: Epoch
 
 
 class Audience(_Model):
     kind: Literal["all", "team", "queue", "agent"]
-    value: str | None = Field(default=None, max_length=128)
+    value: Text(128) | None = None
 
     @model_validator(mode="after")
     def _value_matches_kind(self) -> Audience:
@@ -146,21 +176,21 @@ class Audience(_Model):
 
 
 class Message(_Model):
-    text: str = Field(min_length=1, max_length=500)
+    text: Text(500, min_length=1)
     priority: Priority = "info"
     audience: Audience = Audience(kind="all")
     starts_at: Epoch | None = None
     expires_at: Epoch
-    ack_required: bool = False
-    author: str = Field(default="", max_length=120)
+    ack_required: StrictBool = False
+    author: Text(120) = ""
 
 
 class Delay(_Model):
     queue: Ident
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text(200, min_length=1)
     expected_wait: Seconds | None = None
     expires_at: Epoch | None = None
-    author: str = Field(default="", max_length=120)
+    author: Text(120) = ""
 
 
 class Ack(_Model):
@@ -174,9 +204,9 @@ class Heartbeat(_Model):
 
 
 class System(_Model):
-    component: str = Field(min_length=1, max_length=60)
+    component: Text(60, min_length=1)
     status: Literal["up", "down", "degraded"]
-    detail: str = Field(default="", max_length=300)
+    detail: Text(300) = ""
 
 
 DATA_MODELS: dict[str, type[_Model]] = {
@@ -203,8 +233,8 @@ class Envelope(_Model):
     id: Ident
     seq: int = Field(default=0, ge=0)  # assigned by the bus at write time; 0 before
     ts: Epoch
-    source: str = Field(default="", max_length=60)
-    deleted: bool = False  # the item is gone (expired, resolved, completed): drop it
+    source: Text(60) = ""
+    deleted: StrictBool = False  # the item is gone (expired, resolved, completed): drop it
     data: dict[str, Any]
 
     def body(self) -> Any:
