@@ -48,5 +48,5 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
         return error_response(status, _HTTP_FIELDS.get(status, ""), reason)
 
     notices.add_routes(bp, bus, config)
-    events.add_routes(bp, bus)
+    events.add_routes(bp, bus, config)
     return bp

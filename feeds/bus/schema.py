@@ -39,8 +39,9 @@ TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over 
 Ratio = Annotated[float, Field(ge=0, le=1)]
 
 # Characters that change how text around them is drawn without being seen: C0 and C1 controls
-# (newline and tab stay: messages keep their line breaks, a CRLF becoming a newline), and the bidirectional embeddings,
-# overrides, isolates and marks, with which "£1000" can be made to read "0001£".
+# (newline and tab stay: messages keep their line breaks, a CRLF becoming a newline), and the
+# bidirectional embeddings, overrides, isolates and marks, with which "£1000" can be made to
+# read "0001£".
 HIDDEN_CHARACTERS = frozenset(
     [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
      *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
