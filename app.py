@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask_caching import Cache
 
-from dashboard import api
+from dashboard import api, policy
 from dashboard.auth import init_auth
 from dashboard.auth.credentials import ended_credentials
 from dashboard.auth.sessions import load_secret_key
@@ -98,6 +98,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     )
     server.register_blueprint(api.blueprint(bus, config))
     index.register(app, config, bus)
+    policy.install(app, config.access.frame_ancestors)
     # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh
     # worker got 500s for the JS bundles (plotly/dash#3971).
     app._setup_server()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -117,6 +118,19 @@ class Access(_Section):
     # Honoured only on connections from ``trusted_proxies``; empty turns it off.
     trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
     trusted_proxies: list[str] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+    # Who may show the pages in a frame (a kiosk's): CSP frame-ancestors sources, e.g. "'self'"
+    # or "https://kiosk.example.com"; "'none'" (the default): nobody.
+    frame_ancestors: list[str] = Field(default=["'none'"], min_length=1)
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _sources(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            if not re.fullmatch(r"'none'|'self'|[^\s;,']+", entry):
+                raise ValueError(f"not a frame-ancestors source: {entry!r}")
+        if "'none'" in v and len(v) > 1:
+            raise ValueError("'none' cannot be combined with other sources")
+        return v
 
     @field_validator("trusted_proxies")
     @classmethod
