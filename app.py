@@ -45,8 +45,9 @@ class Services:
 def create_app(config: Config | None = None, redis_url: str | None = None) -> PagesDash:
     """The Dash app (its Flask server is ``.server``) for ``config`` (default: the config file)."""
     config = config or load_config()
+    redis_url = redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     bus = Bus.from_url(
-        redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_url,
         config.redis.prefix,
         config.moments.history_days,
     )
@@ -76,7 +77,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
         trusted_user_header=config.access.trusted_user_header,
         trusted_proxies=config.access.trusted_proxies,
     )
-    login.register(server, accounts, csrf)
+    login.register(server, accounts, csrf, redis_url)
     roster = Roster(lambda: Messages(bus, config).agents(bus.client))
     history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
     # Snapshots shared between processes for a second: the bus's own Redis client (Sentinel-aware).
