@@ -11,6 +11,8 @@ import json
 import os
 import pickle
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -126,6 +128,26 @@ def test_a_session_ending_closes_its_open_streams(app, accounts, sse, change: st
     closes_within(stream, 2.0)
     again = sam.get(f"{app.base}{CONSOLE}", stream=True, timeout=5)  # the browser's reconnect
     assert again.status_code == 401
+
+
+@pytest.mark.parametrize("how", ["store", "cli"])
+def test_a_role_change_closes_the_users_open_streams(app, accounts, sse, how, redis_server) -> None:
+    """An agent made viewer, or a supervisor made agent, must not keep what the old role saw."""
+    sam = login(app.base, "sam")
+    console = sse(app.port, CONSOLE, extra_headers=cookie(sam))
+    console.next_of("snapshot")
+    if how == "store":
+        accounts.set_role("sam", "agent")
+    else:
+        env = {**os.environ, "REDIS_URL": redis_server.url, "FLOORBOARD_CONFIG": str(app.config)}
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "user", "role", "sam", "agent"],
+            env=env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    closes_within(console, 2.0)
+    again = sam.get(f"{app.base}{CONSOLE}", stream=True, timeout=5)
+    assert again.status_code == 403  # the same session, now an agent's: no console
 
 
 # -- bodies over the limit ----------------------------------------------------------------------
