@@ -17,6 +17,14 @@
     // -- me --------------------------------------------------------------------------------
 
     function renderMe(spec, item, now, h) {
+        if (item.broken) { // the name stays as the page was built; every value says why not
+            h.setProps("agent-me-state", {children: h.BROKEN, className: "fb-agent-state broken"});
+            h.setProps("agent-me-time", {children: ""});
+            ["handled", "aht", "asa"].forEach(function (name) {
+                h.setProps("agent-me-" + name, {children: h.NO_VALUE});
+            });
+            return;
+        }
         h.setProps("agent-me-name", {children: item.name});
         h.setProps("agent-me-team", {children: item.team ? "Team " + item.team : ""});
         var state = item.state_text + (item.reason ? " \u00b7 " + item.reason : "");
@@ -44,6 +52,9 @@
     }
 
     function renderQueues(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var rows = (item.list || []).map(function (q) {
             var stale = q.ts != null && q.stale_after != null && now - q.ts > q.stale_after;
             var t = q.timers.longest;
@@ -90,6 +101,9 @@
     }
 
     function renderMessages(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var live = (item.list || []).filter(function (m) {
             return h.messageStatus(m, now) === "active";
         });
@@ -118,6 +132,9 @@
     // -- outages on my queues --------------------------------------------------------------
 
     function renderOutages(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var rows = (item.list || []).map(function (o) {
             return h.outageEntry(o, {
                 head: [h.el("Span", "fb-meta", o.status + " \u00b7 " + h.etaText(o.eta, now) +
@@ -163,6 +180,10 @@
     }
 
     function renderContact(spec, item, now, h) {
+        if (item.broken) {
+            h.setProps(spec.id, {className: "fb-agent-card"});
+            return h.brokenList(spec.id);
+        }
         var c = item.card;
         if (!c) {
             h.setProps(spec.id, {children: [], className: "fb-agent-card hidden"});
