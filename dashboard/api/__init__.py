@@ -35,7 +35,8 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
     @bp.errorhandler(SchemaError)
     def schema_error(exc: SchemaError) -> Response:
         status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
-        return error_response(status, exc.field, exc.reason)
+        # A refusal of the body as a whole (not an object, nested too deeply, a key "") names it.
+        return error_response(status, exc.field or "body", exc.reason)
 
     @bp.errorhandler(Refusal)
     def refusal(exc: Refusal) -> Response:
@@ -46,6 +47,16 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
         status = exc.code or 500
         reason = f"larger than {MAX_BODY} bytes" if status == 413 else exc.description or ""
         return error_response(status, _HTTP_FIELDS.get(status, ""), reason)
+
+    @bp.app_errorhandler(404)
+    @bp.app_errorhandler(405)
+    def routing_error(exc: HTTPException) -> Response | HTTPException:
+        """A path under the API that matches no route (or not with this method) is answered
+        like every other API error, not with an HTML page; other paths keep theirs."""
+        if not request.path.startswith(f"{bp.url_prefix}/"):
+            return exc
+        field = "method" if exc.code == 405 else "path"
+        return error_response(exc.code or 404, field, exc.description or "")
 
     notices.add_routes(bp, bus, config)
     events.add_routes(bp, bus, config)
