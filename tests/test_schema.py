@@ -77,6 +77,7 @@ def test_unknown_field_in_data_is_refused(kind: str) -> None:
     ("raw", "field", "reason_part"),
     [
         (env("weather", {}), "kind", "unknown kind 'weather'"),
+        (env({"a": 1}, {}), "kind", "unknown kind {'a': 1}"),  # was a TypeError (fuzzing)
         (env("queue", {}, ts=NOW * 1000), "ts", "less than"),  # milliseconds, not seconds
         (env("queue", {}, ts=12.0), "ts", "greater than"),
         (env("queue", {}, ts="yesterday"), "ts", "number"),

@@ -299,7 +299,7 @@ def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
     if depth(raw) > MAX_DEPTH:
         raise SchemaError("", f"nested more than {MAX_DEPTH} levels deep")
     kind = raw.get("kind")
-    if kind is not None and kind not in DATA_MODELS:
+    if kind is not None and (not isinstance(kind, str) or kind not in DATA_MODELS):
         raise SchemaError("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     try:
         env = Envelope.model_validate(raw)
