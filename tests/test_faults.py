@@ -13,6 +13,7 @@ import signal
 import time
 
 import pytest
+from conftest import SSEClient
 
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
@@ -122,3 +123,126 @@ def test_a_hung_redis_shows_on_every_screen_within_two_seconds_and_comes_back(
     bus.publish(queue("billing", 2))
     until_waiting(stream, "2")
     assert app.get("/healthz")[0] == 200
+
+
+# -- Redis killed, a worker killed, a flood of producers -----------------------------------------
+
+
+def band_within(stream, seconds: float) -> float:
+    """Read until a frame says the bus is down; how long that took (fails past ``seconds``)."""
+    started = time.monotonic()
+    while True:
+        ev = stream.next(10)
+        if ev["event"] in ("system", "heartbeat", "snapshot") and not ev["data"]["bus"]["up"]:
+            took = time.monotonic() - started
+            assert took <= seconds, f"the band took {took:.2f} s"
+            return took
+
+
+def wall_messages(event: dict) -> list[str]:
+    return [m["text"] for m in event["data"]["items"]["messages"]["list"]]
+
+
+@pytest.mark.parametrize("data", ["kept", "lost"])
+def test_redis_killed_and_restarted_with_or_without_its_data(
+    own_redis: EmbeddedRedis, prefix, start_app, sse, data: str
+) -> None:
+    bus = Bus.from_url(own_redis.url, prefix)
+    bus.publish(queue("billing", 1))
+    bus.publish(make_envelope("message", "m1", {"text": "Storm tonight",
+                              "expires_at": time.time() + 600}, ts=time.time()))  # fmt: skip
+    time.sleep(1.2)  # the append-only file is synced every second
+    app = start_app(own_redis.url, prefix)
+    stream = sse(app.port, WALL)
+    stream.next_of("snapshot")
+    own_redis.kill()  # kill -9: no save, no goodbye
+    band_within(stream, 2.0)
+    assert app.get("/healthz")[0] == 503
+    if data == "lost":
+        for leftover in own_redis.data_dir.glob("*.aof"):
+            leftover.unlink()
+        for leftover in own_redis.data_dir.glob("dump.rdb"):
+            leftover.unlink()
+    own_redis.start()
+    snap = stream.next_of("snapshot", 20)  # back: a fresh snapshot, whatever Redis remembers
+    assert snap["data"]["bus"]["up"]
+    assert wall_messages(snap) == (["Storm tonight"] if data == "kept" else [])
+    bus.publish(queue("billing", 5))  # with the data lost, sequence numbers start again
+    until_waiting(stream, "5")
+    assert app.get("/healthz")[0] == 200
+    bus.client.close()
+
+
+def workers(app) -> list[int]:
+    """The gunicorn master's children: its workers."""
+    pid = app.process.pid
+    return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+
+
+def test_a_killed_worker_is_replaced_and_its_screens_resync(wall) -> None:
+    bus, app, stream = wall
+    bus.publish(queue("billing", 2))
+    until_waiting(stream, "2")
+    (worker,) = workers(app)
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(ConnectionError):  # the screen's stream ends with its worker
+        while True:
+            stream.next(10)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and workers(app) in ([], [worker]):
+        time.sleep(0.1)
+    assert workers(app) and workers(app) != [worker]
+    bus.publish(queue("billing", 3))  # while no worker followed the bus
+    again = None
+    while again is None and time.monotonic() < deadline:
+        try:  # the browser's reconnect, resuming after the last id it saw
+            again = SSEClient(app.port, WALL, last_event_id=bus.current_seq() - 1)
+        except OSError:
+            time.sleep(0.2)
+    assert again is not None
+    try:
+        # A new worker: no frames to resume from, a snapshot (first an empty one, "bus
+        # connecting", if the screen is quicker than the worker's first read of Redis).
+        assert again.next_of("snapshot", 15)["event"] == "snapshot"
+        until_waiting(again, "3")
+        bus.publish(queue("billing", 4))
+        until_waiting(again, "4")
+    finally:
+        again.close()
+    assert app.get("/healthz")[0] == 200
+
+
+def test_a_producer_flood_leaves_walls_live_and_ends_on_the_last_values(wall) -> None:
+    """20,000 events as fast as Redis takes them: screens keep getting frames, nothing gets
+    stuck, and the last value of each item is what they show at the end."""
+    bus, app, stream = wall
+    events = 20_000
+    gaps: list[float] = []
+    last_frame = time.monotonic()
+
+    def read_for(seconds: float) -> dict | None:
+        nonlocal last_frame
+        got = None
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                ev = stream.next(0.5)
+            except TimeoutError:
+                continue
+            now = time.monotonic()
+            gaps.append(now - last_frame)
+            last_frame = now
+            got = ev if ev["event"] in ("update", "snapshot") else got
+        return got
+
+    started = time.monotonic()
+    for start in range(0, events, 1000):
+        bus.publish_many([queue("billing" if n % 2 else "faults", n)
+                          for n in range(start, start + 1000)])  # fmt: skip
+        read_for(0.01)
+    took = time.monotonic() - started
+    until_waiting(stream, str(events - 1), timeout=30)
+    assert max(gaps) < 5.0, f"a screen went {max(gaps):.1f} s without a frame during the flood"
+    status, body = app.get("/healthz")
+    assert status == 200 and json.loads(body)["seq"] == bus.current_seq()
+    print(f"{events} events in {took:.1f} s; longest silence on the wall {max(gaps):.2f} s")
