@@ -28,6 +28,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_adapters.py
 
 reliability: $(STAMP)
 	$(BIN)/python scripts/reliability.py

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -161,12 +161,72 @@ class Moments(_Section):
         return max(self.repeat_days, self.abandoned_callback_hours / 24)
 
 
+Source = Annotated[str, Field(min_length=1, max_length=60)]
+# Fields of a CSV contact record (feeds.adapters.csv_rows); [adapters.csv] columns names each
+# one's column in the file, when it is not the field's own name.
+CSV_FIELDS = (
+    "contact_id", "enqueued_at", "queue", "channel", "wait", "talk", "hold", "wrap", "handle",
+    "outcome", "agent_id", "customer_id", "tags",
+)  # fmt: skip
+
+
+class Ami(_Section):
+    """Asterisk AMI: where the manager interface is, and whose queues and members are whose.
+
+    The secret is not here: ``floorboard ami --secret-file`` or ``$FLOORBOARD_AMI_SECRET``.
+    """
+
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(default=5038, ge=1, le=65535)
+    username: str = Field(default="floorboard", min_length=1, max_length=80)
+    source: Source = "asterisk"
+    queue_map: dict[str, Ident] = {}  # Asterisk queue name -> Floorboard queue id
+    member_map: dict[str, Ident] = {}  # member interface (PJSIP/1001) or name -> agent id
+    unmapped_members: Literal["derive", "ignore"] = "derive"  # derive: id from the interface
+    wrap_seconds: float = Field(default=0, ge=0, le=3600)  # the queues' wrapuptime
+    exit_grace: float = Field(default=2, gt=0, le=60)  # a leave with no answer in this: exited
+    ping_seconds: float = Field(default=20, gt=0, le=600)  # a silent link is checked this often
+
+
+class Connect(_Section):
+    """Amazon Connect records: which Connect queues and agents are which on the board."""
+
+    source: Source = "connect"
+    queue_map: dict[str, Ident] = {}  # queue name or ARN -> Floorboard queue id
+    agent_map: dict[str, Ident] = {}  # username or agent ARN -> agent id
+    customer_attribute: str = Field(default="", max_length=128)  # else the customer endpoint
+    tags_attribute: str = Field(default="", max_length=128)  # comma-separated tags
+
+
+class Csv(_Section):
+    """CSV replay: the file's column names and queue names, where they are not Floorboard's."""
+
+    source: Source = "csv-replay"
+    columns: dict[str, str] = {}  # Floorboard field -> the file's column
+    queue_map: dict[str, Ident] = {}  # the file's queue name -> Floorboard queue id
+
+    @field_validator("columns")
+    @classmethod
+    def _known_fields(cls, v: dict[str, str]) -> dict[str, str]:
+        for name in v:
+            if name not in CSV_FIELDS:
+                raise ValueError(f"unknown field {name!r}; fields: {', '.join(CSV_FIELDS)}")
+        return v
+
+
+class Adapters(_Section):
+    ami: Ami = Ami()
+    connect: Connect = Connect()
+    csv: Csv = Csv()
+
+
 class Config(_Section):
     centre: Centre = Centre()
     redis: Redis = Redis()
     stream: Stream = Stream()
     access: Access = Access()
     moments: Moments = Moments()
+    adapters: Adapters = Adapters()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)
 
@@ -179,6 +239,10 @@ class Config(_Section):
             for q in board.queues:
                 if q not in ids:
                     raise _RefError(f"boards.{i}.queues", f"unknown queue {q!r}")
+        for name in ("ami", "connect", "csv"):
+            for key, q in getattr(self.adapters, name).queue_map.items():
+                if q not in ids:
+                    raise _RefError(f"adapters.{name}.queue_map.{key}", f"unknown queue {q!r}")
         if len({b.id for b in self.boards}) != len(self.boards):
             raise ValueError("board ids must be unique")
         return self

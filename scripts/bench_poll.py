@@ -102,7 +102,7 @@ async def poll_round(poll: Server, redis_pid: int, bus: Bus, n: int, rate: float
     t_connect = time.monotonic()
     await in_batches([p.connect for p in pollers])
     connect_s = time.monotonic() - t_connect
-    base = int(time.time() * 1000) % 1_000_000 * 1000  # offered values unique to this round
+    base = int(time.time() * 1000) % 9_000 * 1000  # offered values unique to this round (< 10^7)
     pub_at: dict[int, float] = {}
 
     def value(i: int) -> dict:

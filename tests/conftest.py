@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ import pytest
 
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis, free_port
+from feeds.config import Config, parse_config
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -79,6 +81,13 @@ def write_config(
     path = directory / "floorboard.toml"
     path.write_text(text)
     return path
+
+
+def with_adapters(path: Path, adapters_toml: str) -> Config:
+    """The config at ``path`` with its ``[adapters.*]`` sections replaced by these."""
+    data = tomllib.loads(path.read_text())
+    data["adapters"] = tomllib.loads(adapters_toml).get("adapters", {})
+    return parse_config(data, str(path))
 
 
 @pytest.fixture

@@ -303,6 +303,40 @@ def test_the_embedded_redis_uses_classic_pubsub(bus: Bus) -> None:
     assert bus.sharded is False  # Redis 6.2, not a cluster
 
 
+def contact(cid: str, event: str, event_id: str | None = None) -> Envelope:
+    data = {"event": event, "queue": "billing", "channel": "voice", "customer_id": "C7",
+            "enqueued_at": NOW}  # fmt: skip
+    if event != "offered":
+        data["answered_at" if event == "answered" else "ended_at"] = NOW + 5
+    return make_envelope("contact", cid, data, ts=NOW + 5, event_id=event_id)
+
+
+def test_an_event_id_is_written_once_and_a_retry_changes_nothing(bus: Bus, follow) -> None:
+    _, rec = follow(bus)
+    first = bus.publish(contact("c1", "offered", event_id="acd:c1:offered"))
+    assert first == 1
+    # A producer retrying after a timeout, alone and inside a batch: dropped, no sequence number.
+    assert bus.publish(contact("c1", "offered", event_id="acd:c1:offered")) == 0
+    seqs = bus.publish_many(
+        [contact("c1", "offered", event_id="acd:c1:offered"), q("billing", 1), q("billing", 2)]
+    )
+    assert seqs == [0, 2, 3]
+    assert bus.current_seq() == 3
+    assert len(bus.client.xrange(bus.contacts_key)) == 1  # one raw event in the stream
+    assert bus.client.ttl(bus.event_key("acd:c1:offered")) > 86400
+    wait_for(lambda: rec.applied == [1, 2, 3])  # subscribers were told once each
+    assert "event_id" not in bus.client.hget(bus.state_key("contact"), "c1").decode()
+
+
+def test_events_without_ids_and_other_ids_are_written_as_before(bus: Bus) -> None:
+    assert bus.publish(contact("c2", "offered")) == 1
+    assert bus.publish(contact("c2", "offered")) == 2  # no id: no dedup, as for every caller
+    done = contact("c2", "abandoned", event_id="acd:c2:abandoned")
+    assert bus.publish_many([done, contact("c3", "offered", event_id="acd:c3:offered")]) == [3, 4]
+    assert bus.snapshot(["contact"])[1]["contact"].keys() == {"c3"}
+    assert bus.client.hget(f"{bus.prefix}customer:C7", "c2") is not None  # history still kept
+
+
 class Picky(Recorder):
     """A listener that cannot take one particular item (a bug, or data nobody foresaw)."""
 

@@ -150,3 +150,11 @@ def test_the_app_serves_a_wall_over_a_cluster(cluster: str, start_app, sse) -> N
     update = s.next_of("update")
     assert update["id"] == seq
     assert update["data"]["items"]["tile:billing"]["fields"]["waiting"]["text"] == "7"
+
+
+def test_an_event_id_is_written_once_on_a_cluster(cluster: str) -> None:
+    bus = Bus(connect(cluster), "{site4}:")
+    once = make_envelope("queue", "billing", {"waiting": 1}, ts=time.time(), event_id="e1")
+    assert bus.publish(once) == 1
+    assert bus.publish(once) == 0
+    assert bus.publish_many([once, q("billing", 2)]) == [0, 2]

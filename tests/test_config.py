@@ -100,3 +100,59 @@ def test_stream_settings_default_off_and_are_checked(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as err:
             load_config(write(tmp_path, f"[stream]\n{line}\n{GOOD}"))
         assert err.value.key == f"stream.{key}"
+
+
+ADAPTERS = """
+[adapters.ami]
+host = "pbx.example"
+queue_map = { "support-line" = "billing" }
+member_map = { "PJSIP/1001" = "a01", "Alice Smith" = "a02" }
+wrap_seconds = 15
+
+[adapters.connect]
+queue_map = { "BasicQueue" = "billing" }
+agent_map = { "jdoe" = "a03" }
+
+[adapters.csv]
+columns = { enqueued_at = "Start Time", queue = "Queue" }
+queue_map = { "Billing Line" = "billing" }
+"""
+
+
+def test_adapter_sections_map_their_names_to_the_boards_ids(tmp_path: Path) -> None:
+    adapters = load_config(write(tmp_path, GOOD + ADAPTERS)).adapters
+    assert adapters.ami.queue_map == {"support-line": "billing"}
+    assert adapters.ami.member_map["PJSIP/1001"] == "a01"
+    assert (adapters.ami.port, adapters.ami.source, adapters.ami.wrap_seconds) == (
+        5038, "asterisk", 15,
+    )  # fmt: skip
+    assert adapters.connect.agent_map == {"jdoe": "a03"}
+    assert adapters.csv.columns["enqueued_at"] == "Start Time"
+    defaults = load_config(write(tmp_path, GOOD)).adapters
+    assert defaults.ami.queue_map == {} and defaults.csv.source == "csv-replay"
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "reason"),
+    [
+        (('"support-line" = "billing"', '"support-line" = "sales"'),
+         "adapters.ami.queue_map.support-line", "unknown queue 'sales'"),
+        (('"BasicQueue" = "billing"', '"BasicQueue" = "nope"'),
+         "adapters.connect.queue_map.BasicQueue", "unknown queue 'nope'"),
+        (('"Billing Line" = "billing"', '"Billing Line" = "x"'),
+         "adapters.csv.queue_map.Billing Line", "unknown queue 'x'"),
+        (('"PJSIP/1001" = "a01"', '"PJSIP/1001" = "a 01"'),
+         "adapters.ami.member_map.PJSIP/1001", "pattern"),
+        (('wrap_seconds = 15', 'wrap_seconds = -1'), "adapters.ami.wrap_seconds",
+         "greater than or equal to 0"),
+        (('host = "pbx.example"', 'hots = "pbx.example"'), "adapters.ami.hots", "unknown key"),
+        (('enqueued_at = "Start Time"', 'started = "Start Time"'), "adapters.csv.columns",
+         "unknown field 'started'"),
+    ],
+)  # fmt: skip
+def test_bad_adapter_settings_name_the_key(
+    tmp_path: Path, change: tuple[str, str], key: str, reason: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, GOOD + ADAPTERS.replace(*change)))
+    assert (err.value.key, reason in err.value.reason) == (key, True), err.value

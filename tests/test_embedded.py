@@ -149,3 +149,12 @@ def test_gunicorn_worker_exit_leaves_the_embedded_redis_running(tmp_path: Path) 
     finally:
         if master.poll() is None:
             os.killpg(master.pid, signal.SIGKILL)
+
+
+def test_urls_shown_to_people_hide_the_password() -> None:
+    from feeds.bus.urls import redacted
+
+    assert redacted("redis://:s3cret@127.0.0.1:6379/0") == "redis://:***@127.0.0.1:6379/0"
+    assert redacted("rediss://ops:s3:cret@h/0") == "rediss://ops:***@h/0"
+    assert redacted("redis+sentinel://:s3cret@a:1,b:2/m/0") == "redis+sentinel://:***@a:1,b:2/m/0"
+    assert redacted("redis://127.0.0.1:6379/0") == "redis://127.0.0.1:6379/0"  # nothing to hide

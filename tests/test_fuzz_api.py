@@ -10,8 +10,8 @@ import http.client
 import json
 import os
 import time
-from urllib.parse import quote
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 from conftest import write_config

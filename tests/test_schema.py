@@ -170,3 +170,21 @@ def test_every_text_a_person_sees_is_stripped_of_hidden_characters() -> None:
     with pytest.raises(SchemaError) as err:  # only hidden characters: as empty as it looks
         parse_envelope(env("message", {**VALID["message"], "text": trick}))
     assert err.value.field == "data.text"
+
+
+def test_an_event_id_is_accepted_checked_and_never_sent_on() -> None:
+    e = parse_envelope(env("queue", {}, event_id="ami:1700000000.12:offered"))
+    assert e.event_id == "ami:1700000000.12:offered"
+    assert "event_id" not in json.loads(e.model_dump_json())  # write path only
+    assert make_envelope("queue", "q", {}, ts=NOW, event_id="k1").event_id == "k1"
+    with pytest.raises(SchemaError) as err:
+        parse_envelope(env("queue", {}, event_id="has space"))
+    assert err.value.field == "event_id"
+
+
+def test_a_heartbeat_carries_its_rate_and_whether_its_upstream_is_reached() -> None:
+    e = make_envelope("heartbeat", "ami", {"interval": 5, "rate": 12.5, "connected": False}, ts=NOW)
+    assert (e.data["rate"], e.data["connected"]) == (12.5, False)
+    with pytest.raises(SchemaError) as err:
+        make_envelope("heartbeat", "ami", {"rate": -1}, ts=NOW)
+    assert err.value.field == "data.rate"

@@ -84,6 +84,7 @@ def redis_for_serving(port: int | None) -> Iterator[str]:
     """``REDIS_URL`` if set, else an embedded Redis (data under ``.state/``) for as long as the
     block runs; its URL is put in the environment for the workers and child processes."""
     from feeds.bus.embedded import DEFAULT_STATE_DIR, EmbeddedRedis
+    from feeds.bus.urls import redacted
 
     url = os.environ.get("REDIS_URL")
     if url:
@@ -96,7 +97,7 @@ def redis_for_serving(port: int | None) -> Iterator[str]:
     except RuntimeError as exc:
         raise click.ClickException(f"embedded Redis: {exc}") from None
     os.environ["REDIS_URL"] = server.url
-    log.info("embedded Redis %s, data in %s", server.url, server.data_dir)
+    log.info("embedded Redis %s, data in %s", redacted(server.url), server.data_dir)
     try:
         yield server.url
     finally:

@@ -61,6 +61,7 @@ def demo(
 ) -> None:
     """Embedded Redis + simulator + app in one command; Ctrl-C stops all three."""
     from dashboard.serving import serve as serve_app
+    from feeds.bus.urls import redacted
 
     runtime.load_config()  # refused if bad; its path is pinned for the children
     with redis_for_serving(redis_port):
@@ -78,7 +79,7 @@ def demo(
         try:
             print(
                 f"\n  Floorboard demo: http://{host}:{port}/wall/main"
-                f"\n  (Redis {os.environ['REDIS_URL']}; Ctrl-C stops everything)\n"
+                f"\n  (Redis {redacted(os.environ['REDIS_URL'])}; Ctrl-C stops everything)\n"
                 f"\n  Sign in at http://{host}:{port}/login\n"
                 f"{textwrap.indent(seeded.stdout, '  ')}"
                 f"\n  An agent lands on their tab, e.g. http://{host}:{port}/agent/a01:"

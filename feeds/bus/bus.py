@@ -70,6 +70,16 @@ return seq
 # In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
 # to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
 _SPUBLISH_LUA = _PUBLISH_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+# An envelope with an event id: the last key marks the id as written (for ARGV's last value in
+# seconds) in the same script as the write, so a retry is dropped (returns 0) and a crash can
+# never mark an id whose write was lost. The rest sees the keys and values of the plain write.
+_ONCE_LUA = """
+if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', ARGV[#ARGV]) then return 0 end
+local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
+"""
+# Two days: a re-delivery the next morning is still recognised (the aggregator's counters are
+# per day, so a repeat from yesterday must not land in today's).
+EVENT_ID_SECONDS = 2 * 86400
 CLUSTER_SCHEME = "redis+cluster://"
 
 TERMINAL_CONTACT_EVENTS = ("abandoned", "completed")
@@ -133,6 +143,8 @@ class Bus:
 
     ``history_days``: how long customers' contact histories are kept (the config's
     ``moments.history_days``, so the repeat-contact window always has its contacts).
+    An envelope with an ``event_id`` is written once: the id is remembered for
+    :data:`EVENT_ID_SECONDS` and a second write of it returns sequence number 0.
     """
 
     def __init__(
@@ -152,8 +164,9 @@ class Bus:
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
         self._scripts = {
-            False: client.register_script(_PUBLISH_LUA),
-            True: client.register_script(_SPUBLISH_LUA),
+            (sharded, once): client.register_script((_ONCE_LUA if once else "") + script)
+            for sharded, script in ((False, _PUBLISH_LUA), (True, _SPUBLISH_LUA))
+            for once in (False, True)
         }
 
     @functools.cached_property
@@ -175,9 +188,11 @@ class Bus:
             )
         return wants_sharded_pubsub(version, cluster)
 
-    @property
-    def _publish(self) -> Any:
-        return self._scripts[self.sharded]
+    def _script(self, env: Envelope) -> Any:
+        return self._scripts[self.sharded, env.event_id is not None]
+
+    def event_key(self, event_id: str) -> str:
+        return f"{self.prefix}event:{event_id}"
 
     @classmethod
     def from_url(cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS) -> Bus:
@@ -205,12 +220,16 @@ class Bus:
                 summary(env.id, d), d["event"], repr(d["enqueued_at"]),
                 repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
             ]  # fmt: skip
+        if env.event_id is not None:
+            keys.append(self.event_key(env.event_id))
+            args.append(EVENT_ID_SECONDS)
         return keys, args
 
     def publish(self, env: Envelope) -> int:
-        """Write one validated envelope atomically; returns its sequence number."""
+        """Write one validated envelope atomically; returns its sequence number, or 0 when its
+        event id was written before (nothing is written or published again)."""
         keys, args = self._call_args(env)
-        return int(self._publish(keys=keys, args=args))
+        return int(self._script(env)(keys=keys, args=args))
 
     def queue_publish(self, pipe: redis.client.Pipeline, env: Envelope) -> None:
         """Add this envelope's atomic write to a pipeline or MULTI/EXEC of the caller's.
@@ -218,10 +237,11 @@ class Bus:
         Supervisor actions use it to commit an item together with its audit entry.
         """
         keys, args = self._call_args(env)
-        self._publish(keys=keys, args=args, client=pipe)
+        self._script(env)(keys=keys, args=args, client=pipe)
 
     def publish_many(self, envs: Iterable[Envelope]) -> list[int]:
-        """Write several envelopes in one round trip; each write is atomic on its own.
+        """Write several envelopes in one round trip; each write is atomic on its own (and, as
+        for :meth:`publish`, 0 stands for an event id written before).
 
         redis-py's cluster pipelines refuse scripts, so on a cluster each write is its own call
         (all of a prefix's keys share one slot, so they go to the same shard anyway).

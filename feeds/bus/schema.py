@@ -31,6 +31,7 @@ MAX_TS = 4_102_444_800.0  # 2100-01-01
 
 Epoch = Annotated[float, Field(ge=MIN_TS, le=MAX_TS, description="epoch seconds, UTC")]
 Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+EventId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@/+=\-]+$")]
 # Numbers are finite (no NaN or infinity: model_config) and within what a contact centre can
 # mean, so a feed's bug is refused at the door instead of overflowing a screen's arithmetic.
 Count = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -201,7 +202,14 @@ class Ack(_Model):
 
 
 class Heartbeat(_Model):
+    """A producer is alive: sent every ``interval`` seconds, so a reader knows when it is late."""
+
     interval: Seconds = 5.0
+    # Events per second since the producer's previous heartbeat.
+    rate: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
+    # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
+    # An adapter that is up but cut off from its ACD sends nothing worth showing.
+    connected: bool | None = None
 
 
 class System(_Model):
@@ -237,6 +245,9 @@ class Envelope(_Model):
     source: Text(60) = ""
     deleted: StrictBool = False  # the item is gone (expired, resolved, completed): drop it
     data: dict[str, Any]
+    # A producer's own id for this event: the bus writes an event id once (a retry or a
+    # re-delivery is dropped). Write-path only: never stored or sent on with the item.
+    event_id: EventId | None = Field(default=None, exclude=True)
 
     def body(self) -> Any:
         """The typed data model of this envelope's kind."""
@@ -311,9 +322,17 @@ def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
 
 
 def make_envelope(
-    kind: str, id: str, data: dict[str, Any], *, ts: float, source: str = "", deleted: bool = False
+    kind: str,
+    id: str,
+    data: dict[str, Any],
+    *,
+    ts: float,
+    source: str = "",
+    deleted: bool = False,
+    event_id: str | None = None,
 ) -> Envelope:
     """Build a validated envelope from Python values (producers' path)."""
-    return parse_envelope(
-        {"kind": kind, "id": id, "ts": ts, "source": source, "deleted": deleted, "data": data}
-    )
+    raw = {"kind": kind, "id": id, "ts": ts, "source": source, "deleted": deleted, "data": data}
+    if event_id is not None:
+        raw["event_id"] = event_id
+    return parse_envelope(raw)

@@ -3,33 +3,20 @@
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 
-import redis
-
+from feeds.adapters.producer import Producer, day_start
 from feeds.bus.bus import Bus
-from feeds.bus.schema import make_envelope
 from feeds.config import Config
-from feeds.metrics.aggregator import Aggregator
 from feeds.simulator.model import OUTAGE_AFTER, SOURCE
 from feeds.simulator.simulation import Simulation
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = 5.0  # real seconds
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
 BACKFILL = 6 * 3600.0  # of the centre's day played at start, so today's totals are believable
-BACKFILL_BATCH = 2000
-
-
-def day_start(ts: float, config: Config) -> float:
-    """Local midnight of the centre's day containing ``ts``."""
-    local = datetime.fromtimestamp(ts, config.tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
 def run(
@@ -51,9 +38,11 @@ def run(
     the day's totals, the contact history and the agents' stats look like a real afternoon;
     the outage scenario still starts a minute after launch.
 
-    Queue statistics come from an :class:`Aggregator` fed with the same events, as they would
-    for a real ACD that only sends raw events. A Redis failure never ends the run: the events
-    are kept and published on a later tick, so the board catches up once Redis is back.
+    Queue statistics come from an aggregator fed with the same events, as they would for a
+    real ACD that only sends raw events, through the :class:`Producer` every adapter uses: a
+    Redis failure never ends the run (the events are kept and published on a later tick, so
+    the board catches up once Redis is back), and a heartbeat says how many events a second
+    the simulator makes.
     """
     began = clock()
     history_from = max(began - BACKFILL, day_start(began, config))
@@ -61,46 +50,16 @@ def run(
         config, seed=seed, start=history_from, agents=agents, outage=outage,
         outage_after=began - history_from + OUTAGE_AFTER,
     )  # fmt: skip
-    aggregator = Aggregator(config)
-    pending = sim.advance(began)  # today so far, published on the first tick
-    for env in pending:
-        aggregator.apply(env)
-    last_stats = last_beat = -math.inf
-    failing, dropped = False, 0
+    producer = Producer(
+        bus, config, SOURCE, queues=[q.id for q in config.queues], stats_every=stats_every,
+        max_pending=MAX_PENDING, clock=clock,
+    )  # fmt: skip
+    producer.add(sim.advance(began))  # today so far, published on the first tick
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
     while True:
         real = clock()
         now = began + (real - began) * speed
-        events = sim.advance(now)
-        for env in events:
-            aggregator.apply(env)
-        pending.extend(events)
-        if len(pending) > MAX_PENDING:
-            dropped += len(pending) - MAX_PENDING
-            del pending[: len(pending) - MAX_PENDING]
-        batch = list(pending)
-        stats_due = real - last_stats >= stats_every
-        beat_due = real - last_beat >= HEARTBEAT_EVERY
-        if stats_due:
-            batch += aggregator.envelopes(now)
-        if beat_due:  # liveness is about the wall clock, whatever the simulation speed
-            beat = {"interval": HEARTBEAT_EVERY}
-            batch.append(make_envelope("heartbeat", SOURCE, beat, ts=real, source=SOURCE))
-        try:
-            for i in range(0, len(batch), BACKFILL_BATCH):
-                bus.publish_many(batch[i : i + BACKFILL_BATCH])
-        except redis.RedisError as exc:
-            if not failing:
-                log.warning("publishing failed, retrying every tick: %s", exc)
-            failing = True
-        else:
-            if failing:
-                log.warning("publishing again; %d events dropped while Redis was down", dropped)
-            failing, dropped = False, 0
-            pending.clear()
-            if stats_due:
-                last_stats = real
-            if beat_due:
-                last_beat = real
+        producer.add(sim.advance(now))
+        producer.flush(now, real=real)
         if stop.wait(tick):
             return

@@ -1,0 +1,235 @@
+"""Historical contact records from a CSV file, read in chunks and checked column-wise.
+
+One row is one contact: when it queued, the queue, the channel, how long it waited, how it
+ended (answered or abandoned) and, if answered, talk, hold and wrap time (or one handle
+time), the agent and the customer. Files are read with pandas in chunks (a day of a large
+centre never sits in memory whole) and every column is parsed and checked for a whole chunk
+at once; a row that fails is reported with its line in the file, its column and the reason.
+
+Column names are Floorboard's field names (:data:`feeds.config.CSV_FIELDS`) unless the config's
+``[adapters.csv] columns`` (or the caller) names the file's own. Times are ISO 8601 (with an
+offset, or without one in the centre's time zone) or epoch seconds. Line numbers count the
+header as line 1 and assume no quoted field spans lines.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from feeds.adapters.ids import customer_id, ident
+from feeds.config import CSV_FIELDS, Config
+
+REQUIRED = ("enqueued_at", "queue", "wait", "outcome")
+NUMBERS = ("wait", "talk", "hold", "wrap", "handle")
+OUTCOMES = {"answered": "answered", "handled": "answered", "completed": "answered",
+            "abandoned": "abandoned", "abandon": "abandoned"}  # fmt: skip
+CHANNELS = ("voice", "chat", "email")
+CHUNK = 50_000
+_OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
+_SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
+_TAGS = re.compile(r"[;,]")
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    column: str  # the file's column name ("" for the row as a whole)
+    reason: str
+
+    def __str__(self) -> str:
+        return (
+            f"line {self.line}: {self.column}: {self.reason}"
+            if self.column
+            else (f"line {self.line}: {self.reason}")
+        )
+
+
+class CsvError(ValueError):
+    """The file cannot be replayed (unreadable, a required column missing), or a bad row
+    when bad rows are fatal."""
+
+    def __init__(self, message: str, bad: BadRow | None = None) -> None:
+        super().__init__(message)
+        self.bad = bad
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    line: int
+    contact_id: str | None
+    enqueued_at: float
+    queue: str
+    channel: str
+    wait: float
+    outcome: str  # answered or abandoned
+    talk: float | None
+    hold: float | None
+    wrap: float | None
+    agent_id: str | None
+    customer_id: str
+    tags: tuple[str, ...]
+
+
+def column_names(config: Config, columns: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Floorboard field -> the file's column, from the config and the caller's mapping."""
+    names = {field: field for field in CSV_FIELDS}
+    names.update(config.adapters.csv.columns)
+    for field, column in (columns or {}).items():
+        if field not in CSV_FIELDS:
+            raise CsvError(f"unknown field {field!r} in the column mapping; fields: "
+                           f"{', '.join(CSV_FIELDS)}")  # fmt: skip
+        names[field] = column
+    return names
+
+
+def read_rows(
+    path: str | Path,
+    config: Config,
+    columns: Mapping[str, str] | None = None,
+    chunksize: int = CHUNK,
+) -> Iterator[tuple[list[Row], list[BadRow]]]:
+    """The good rows and the bad ones of each chunk of the file, in file order."""
+    names = column_names(config, columns)
+    try:
+        reader = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
+                             on_bad_lines="warn", chunksize=chunksize)  # fmt: skip
+    except (OSError, ValueError) as exc:
+        raise CsvError(f"{path}: cannot read: {exc}") from None
+    skipped: list[int] = []  # lines pandas dropped (wrong number of fields), file-wide
+    seen = 0  # data rows taken so far
+    with reader:
+        while True:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    chunk = next(reader)
+                except StopIteration:
+                    return
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise CsvError(f"{path}: cannot read: {exc}") from None
+            bad = [BadRow(int(m[1]), "", m[2].strip()) for w in caught
+                   if (m := _SKIPPED.match(str(w.message)))]  # fmt: skip
+            skipped += [b.line for b in bad]
+            if seen == 0:
+                _check_header(chunk, names, path)
+            lines = _lines(seen, len(chunk), skipped)
+            seen += len(chunk)
+            rows, row_bad = _parse(chunk, lines, names, config)
+            yield rows, sorted(bad + row_bad, key=lambda b: b.line)
+
+
+def _check_header(chunk: pd.DataFrame, names: dict[str, str], path: str | Path) -> None:
+    for field in REQUIRED:
+        if names[field] not in chunk.columns:
+            alias = "" if names[field] == field else f" ({field})"
+            raise CsvError(f"{path}: column {names[field]!r}{alias} is missing; the file has "
+                           f"{', '.join(map(repr, chunk.columns))}")  # fmt: skip
+
+
+def _lines(first: int, count: int, skipped: list[int]) -> np.ndarray:
+    """File lines of data rows ``first .. first+count``: row i sits on line i + 2, moved
+    down by every dropped line before it."""
+    lines = np.arange(first, first + count) + 2
+    for line in sorted(skipped):
+        lines[lines >= line] += 1
+    return lines
+
+
+def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
+           config: Config) -> tuple[list[Row], list[BadRow]]:  # fmt: skip
+    def col(field: str) -> pd.Series:
+        name = names[field]
+        if name in chunk.columns:
+            return chunk[name].str.strip()
+        return pd.Series("", index=chunk.index)
+
+    blank = (chunk == "").all(axis=1).to_numpy()  # blank lines: not rows, not errors
+    errors: dict[int, BadRow] = {}
+
+    def fail(mask: np.ndarray, field: str, reason: str) -> None:
+        for i in np.flatnonzero(mask & ~blank):
+            errors.setdefault(int(i), BadRow(int(lines[i]), names[field], reason))
+
+    for field in REQUIRED:
+        fail((col(field) == "").to_numpy(), field, "is required")
+    enqueued = _times(col("enqueued_at"), config)
+    fail(np.isnan(enqueued), "enqueued_at", "not a time (ISO 8601 or epoch seconds)")
+    numbers = {}
+    for field in NUMBERS:
+        text = col(field)
+        value = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+        fail((text != "").to_numpy() & ~np.isfinite(value), field, "not a number")
+        fail(value < 0, field, "must not be negative")
+        numbers[field] = value
+    outcome = col("outcome").str.lower().map(OUTCOMES)
+    fail(outcome.isna().to_numpy() & (col("outcome") != "").to_numpy(), "outcome",
+         "must be answered or abandoned")  # fmt: skip
+    qmap = config.adapters.csv.queue_map
+    names_seen = col("queue")
+    board = {q: qmap.get(q) or (q if config.queue(q) else None) for q in names_seen.unique()}
+    queue = names_seen.map(board)
+    fail(queue.isna().to_numpy() & (col("queue") != "").to_numpy(), "queue",
+         "not a queue of the board (map it in [adapters.csv] queue_map)")  # fmt: skip
+    channel = col("channel").str.lower()
+    fail(~channel.isin(("", *CHANNELS)).to_numpy(), "channel", "must be voice, chat or email")
+    # One handle time instead of talk: the talk is what hold and wrap leave of it.
+    rest = np.nan_to_num(numbers["hold"]) + np.nan_to_num(numbers["wrap"])
+    talk = np.where(np.isnan(numbers["talk"]), np.maximum(numbers["handle"] - rest, 0),
+                    numbers["talk"])  # fmt: skip
+    rows = []
+    # Python lists: a row at a time, pandas' own element access would cost more than the rest.
+    columns = [
+        lines.tolist(), blank.tolist(), col("contact_id").tolist(), enqueued.tolist(),
+        queue.tolist(), channel.tolist(), numbers["wait"].tolist(), outcome.tolist(),
+        _none(talk), _none(numbers["hold"]), _none(numbers["wrap"]),
+        col("agent_id").tolist(), col("customer_id").tolist(), col("tags").tolist(),
+    ]  # fmt: skip
+    default = {q.id: q.channel for q in config.queues}
+    for i, (line, empty, cid, at, q, ch, wait, out, t, h, w, agent, cust, tags) in enumerate(
+        zip(*columns, strict=True)
+    ):
+        if empty or i in errors:
+            continue
+        rows.append(Row(
+            line, ident(cid) or None, at, q, ch or default[q], wait, out, t, h, w,
+            ident(agent) or None, customer_id(cust, cid or f"line-{line}"),
+            tuple(x.strip()[:40] for x in _TAGS.split(tags) if x.strip()) if tags else (),
+        ))  # fmt: skip
+    return rows, sorted(errors.values(), key=lambda b: b.line)
+
+
+def _none(values: np.ndarray) -> list[float | None]:
+    """A column of numbers as a list, None where there was none."""
+    return [None if v != v else v for v in values.tolist()]
+
+
+def _times(text: pd.Series, config: Config) -> np.ndarray:
+    """Epoch seconds of ISO 8601 times (naive ones in the centre's zone) or epoch numbers;
+    NaN where the text is neither."""
+    out = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+    todo = np.isnan(out) & (text != "").to_numpy()
+    if todo.any():
+        iso = text[todo]
+        aware = iso.str.contains(_OFFSET).to_numpy()
+        parsed = np.full(len(iso), np.nan)
+        if aware.any():
+            parsed[aware] = _epoch(pd.to_datetime(iso[aware], errors="coerce", utc=True,
+                                                  format="ISO8601"))  # fmt: skip
+        if (~aware).any():
+            naive = pd.to_datetime(iso[~aware], errors="coerce", format="ISO8601")
+            parsed[~aware] = _epoch(naive.dt.tz_localize(config.tz, ambiguous="NaT",
+                                                         nonexistent="NaT"))  # fmt: skip
+        out[todo] = parsed
+    return out
+
+
+def _epoch(times: pd.Series) -> np.ndarray:
+    seconds = (times - pd.Timestamp(0, tz="UTC")).dt.total_seconds()
+    return seconds.to_numpy(dtype=float, na_value=np.nan)

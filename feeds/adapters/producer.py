@@ -1,0 +1,184 @@
+"""One producer's road to the bus: aggregate, batch, publish, heartbeat, and outlive Redis.
+
+Every adapter (Asterisk AMI, Amazon Connect records, CSV replay) turns outside events into
+envelopes; what happens to them next is the same for all, so it lives here once. The
+aggregator turns raw contact and agent events into queue statistics (only for the queues this
+producer feeds, so two producers never overwrite each other's tiles), envelopes go out in
+batches of one round trip each, a Redis failure keeps them for the next attempt instead of
+losing them, and a heartbeat tells the board that the producer is alive and how busy it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+import redis
+
+from feeds.bus.bus import Bus
+from feeds.bus.schema import Envelope, make_envelope, parse_envelope
+from feeds.config import Config
+from feeds.metrics.aggregator import Aggregator
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 5.0  # real seconds
+MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
+BATCH = 2000  # envelopes per round trip
+WARM_PAGE = 5000  # stream entries read per round trip when rebuilding the day
+
+
+def day_start(ts: float, config: Config) -> float:
+    """Local midnight of the centre's day containing ``ts``."""
+    local = datetime.fromtimestamp(ts, config.tz)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
+def heartbeat(
+    source: str, ts: float, interval: float, rate: float | None, connected: bool | None = None
+) -> Envelope:
+    """The ``heartbeat`` envelope of a producer: its id and source are the producer's name."""
+    data = {"interval": interval, "rate": None if rate is None else round(rate, 2)}
+    if connected is not None:
+        data["connected"] = connected
+    return make_envelope("heartbeat", source, data, ts=ts, source=source)
+
+
+class Producer:
+    """Aggregates, batches and publishes one producer's envelopes.
+
+    ``queues``: queues this producer feeds from the start (their tiles appear before the
+    first contact); any queue its events touch is added. ``aggregate=False`` for producers
+    that send their own queue statistics.
+    """
+
+    def __init__(
+        self,
+        bus: Bus,
+        config: Config,
+        source: str,
+        *,
+        queues: Iterable[str] = (),
+        aggregate: bool = True,
+        stats_every: float = 1.0,
+        heartbeat_every: float = HEARTBEAT_EVERY,
+        max_pending: int = MAX_PENDING,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.bus, self.config, self.source = bus, config, source
+        self.aggregator = Aggregator(config) if aggregate else None
+        self.fed = {q for q in queues if config.queue(q) is not None}
+        self.stats_every, self.heartbeat_every = stats_every, heartbeat_every
+        self.max_pending, self.clock = max_pending, clock
+        self.pending: list[Envelope] = []
+        self.connected: bool | None = None  # set by adapters that have an upstream
+        self.events = self.published = self.duplicates = self.dropped = 0
+        self._last_stats = self._last_beat = -float("inf")
+        self._beat_events, self._beat_at = 0, clock()
+        self._failing = False
+
+    def add(self, envs: Iterable[Envelope], *, publish: bool = True) -> None:
+        """Take envelopes: aggregate them and (unless ``publish`` is false) queue them for the
+        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of."""
+        for env in envs:
+            if self.aggregator is not None:
+                self.fed |= self.aggregator.apply(env)
+            if publish:
+                self.pending.append(env)
+            self.events += 1
+        if len(self.pending) > self.max_pending:
+            over = len(self.pending) - self.max_pending
+            self.dropped += over
+            del self.pending[:over]
+
+    def flush(
+        self, now: float | None = None, *, final: bool = False, real: float | None = None
+    ) -> bool:
+        """Publish what is pending, queue statistics when due and a heartbeat when due.
+
+        ``now``: the producer's clock for statistics (a replay's clock; default the wall
+        clock); heartbeats always use the wall clock, since liveness is about real time.
+        ``final`` publishes statistics whatever their schedule; ``real``: the wall clock, when
+        the caller has just read it. Returns False when Redis refused: the events stay
+        pending for the next flush.
+        """
+        real = self.clock() if real is None else real
+        now = real if now is None else now
+        stats_due = self.aggregator is not None and (
+            final or real - self._last_stats >= self.stats_every
+        )
+        beat_due = real - self._last_beat >= self.heartbeat_every
+        extra: list[Envelope] = []
+        if stats_due and self.fed:
+            extra += self.aggregator.envelopes(now, source=self.source, queues=sorted(self.fed))
+        if beat_due:
+            extra.append(self._heartbeat(real))
+        if not self.pending and not extra:
+            return True
+        done = 0
+        batch = [*self.pending, *extra]
+        try:
+            for i in range(0, len(batch), BATCH):
+                seqs = self.bus.publish_many(batch[i : i + BATCH])
+                done = min(len(self.pending), i + BATCH)
+                self.duplicates += seqs.count(0)
+        except redis.RedisError as exc:
+            del self.pending[:done]  # those went out; retrying them would only be deduplicated
+            self.published += done
+            if not self._failing:
+                log.warning("%s: publishing failed, keeping events to retry: %s", self.source, exc)
+            self._failing = True
+            return False
+        if self._failing:
+            log.warning("%s: publishing again (%d dropped meanwhile)", self.source, self.dropped)
+        self._failing = False
+        self.published += len(self.pending)
+        self.pending.clear()
+        if stats_due:
+            self._last_stats = real
+        if beat_due:
+            self._last_beat = real
+        return True
+
+    def _heartbeat(self, real: float) -> Envelope:
+        elapsed = real - self._beat_at
+        rate = (self.events - self._beat_events) / elapsed if elapsed > 0 else None
+        self._beat_events, self._beat_at = self.events, real
+        return heartbeat(self.source, real, self.heartbeat_every, rate, self.connected)
+
+    def warm_start(self, now: float | None = None) -> int:
+        """Rebuild today's statistics from what this source already wrote to the bus today.
+
+        A restarted adapter (or a second import of the day's records) then publishes the
+        day's totals, not a cold start from zero; the aggregator takes each contact once, so
+        what comes again is not counted twice. Reads the contact stream from local midnight
+        (as far back as the stream's cap keeps) and the agents' latest states. Returns the
+        number of envelopes taken.
+        """
+        if self.aggregator is None:
+            return 0
+        now = self.clock() if now is None else now
+        start = f"{int(day_start(now, self.config) * 1000)}-0"
+        taken = 0
+        while True:
+            page = self.bus.client.xrange(self.bus.contacts_key, min=start, count=WARM_PAGE)
+            for _, fields in page:
+                taken += self._warm(fields.get(b"e"))
+            if len(page) < WARM_PAGE:
+                break
+            start = "(" + page[-1][0].decode()
+        for raw in self.bus.client.hvals(self.bus.state_key("agent")):
+            taken += self._warm(raw)
+        return taken
+
+    def _warm(self, raw: bytes | None) -> int:
+        try:
+            env = parse_envelope(raw or b"")
+        except ValueError:
+            return 0
+        if env.source != self.source:
+            return 0
+        self.fed |= self.aggregator.apply(env)
+        return 1
