@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from feeds.bus.schema import Ident
 
@@ -113,7 +121,7 @@ class Access(_Section):
     """Who may see what without logging in; users and tokens themselves live in Redis."""
 
     walls: Literal["open", "token"] = "open"  # token: a viewer login or ?token=<viewer token>
-    session_cookie_secure: bool = False  # true when served over HTTPS
+    session_cookie_secure: StrictBool = False  # true when served over HTTPS (not "yes")
     # Single sign-on: a reverse proxy that authenticated the user names them in this header.
     # Honoured only on connections from ``trusted_proxies``; empty turns it off.
     trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")

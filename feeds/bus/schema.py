@@ -209,7 +209,7 @@ class Heartbeat(_Model):
     rate: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
     # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
     # An adapter that is up but cut off from its ACD sends nothing worth showing.
-    connected: bool | None = None
+    connected: StrictBool | None = None
 
 
 class System(_Model):
