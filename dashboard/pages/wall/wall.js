@@ -29,7 +29,9 @@
         var statuses = [item.status || "ok"];
         var broken = !!item.broken; // every value "—", marked, and the age line says why
         (spec.fields || []).forEach(function (name) {
-            var f = broken ? {text: h.NO_VALUE, status: "invalid"} : (item.fields || {})[name];
+            // (A delay reason is words, not a value: it just goes.)
+            var f = !broken ? (item.fields || {})[name]
+                : {text: name === "delay" ? "" : h.NO_VALUE, status: "invalid"};
             // A field with an end (a delay reason's expiry) disappears on the second.
             var text = !f || (f.until != null && now >= f.until) ? "" : f.text;
             h.setProps(spec.id + "-" + name, {
