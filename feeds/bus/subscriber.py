@@ -127,6 +127,10 @@ class Subscriber:
                     last_heard = now
                     if msg["type"] in ("message", "smessage"):
                         self._handle(msg["data"])
+                        # A burst is read from the socket's buffer without ever waiting: let
+                        # the others run (under gevent, every stream of the worker and its
+                        # health check), so a flood delays the screens, never silences them.
+                        time.sleep(0)
                 # Silence after a ping is a hung or dead Redis; our own read timeout is not.
                 if now - last_heard > DEAD_AFTER:
                     raise redis.ConnectionError(f"Redis has not answered for {DEAD_AFTER:g} s")
