@@ -27,7 +27,9 @@ from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.config import Config, load_config
+from feeds.customers.crm import CrmLookup
 from feeds.customers.history import CustomerHistory, HistoryCache
+from feeds.customers.profiles import CustomerCache
 from feeds.notices.audience import Roster
 from feeds.notices.messages import Messages
 
@@ -80,6 +82,8 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     login.register(server, accounts, csrf, redis_url)
     roster = Roster(lambda: Messages(bus, config).agents(bus.client))
     history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
+    crm = CrmLookup(bus, config.customers.crm) if config.customers.crm.url else None
+    customers = CustomerCache(bus.client, config.redis.prefix, crm)
     # Snapshots shared between processes for a second: the bus's own Redis client (Sentinel-aware).
     snapshot_cache = Cache(
         server,
@@ -92,14 +96,14 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     server.register_blueprint(
         stream_blueprint(
             hub,
-            view_factory(config, roster, history),
+            view_factory(config, roster, history, customers),
             coalesce_ms=config.stream.coalesce_ms,
             cache=snapshot_cache,
         )
     )
     server.register_blueprint(api.blueprint(bus, config))
     index.register(app, config, bus)
-    policy.install(app, config.access.frame_ancestors)
+    policy.install(app, config.access.frame_ancestors, api.LARGE_BODIES)
     # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh
     # worker got 500s for the JS bundles (plotly/dash#3971).
     app._setup_server()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any
 
 import flask
@@ -47,27 +47,35 @@ class BoundedBody:
     """WSGI middleware: a body over ``limit`` bytes is a 413 with the one error body
     (:mod:`dashboard.errors`' shape), whether it declared its length or came in chunks."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]], limit: int) -> None:
+    def __init__(
+        self,
+        app: Callable[..., Iterable[bytes]],
+        limit: int,
+        larger: Mapping[str, int] | None = None,
+    ) -> None:
+        """``larger``: paths allowed more than ``limit`` (an upload), and how much."""
         self.app = app
         self.limit = limit
+        self.larger = dict(larger or {})
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        limit = self.larger.get(environ.get("PATH_INFO", ""), self.limit)
         length = environ.get("CONTENT_LENGTH") or ""
         if length.isdigit():
-            if int(length) > self.limit:
-                return self._too_large(start_response)
+            if int(length) > limit:
+                return self._too_large(start_response, limit)
         elif environ.get("wsgi.input_terminated"):  # chunked: the server ends the stream
-            data = read_at_most(environ["wsgi.input"], self.limit)
-            if len(data) > self.limit:
-                return self._too_large(start_response)
+            data = read_at_most(environ["wsgi.input"], limit)
+            if len(data) > limit:
+                return self._too_large(start_response, limit)
             # From here on it is an ordinary body of known length.
             environ["wsgi.input"] = io.BytesIO(data)
             environ["CONTENT_LENGTH"] = str(len(data))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
         return self.app(environ, start_response)
 
-    def _too_large(self, start_response: Callable[..., Any]) -> list[bytes]:
-        reason = f"larger than {self.limit} bytes"
+    def _too_large(self, start_response: Callable[..., Any], limit: int) -> list[bytes]:
+        reason = f"larger than {limit} bytes"
         body = json.dumps({"error": {"field": "body", "reason": reason}}).encode()
         start_response("413 Content Too Large", [
             ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
@@ -92,11 +100,15 @@ def content_security_policy(script_hashes: Sequence[str], frame_ancestors: Seque
     return "; ".join(f"{name} {' '.join(sources)}" for name, sources in directives.items())
 
 
-def install(app: Dash, frame_ancestors: Sequence[str]) -> None:
-    """Bound request bodies and add the headers to every response of ``app``'s server. The
-    script hashes are read on the first response, when every callback has been registered."""
+def install(
+    app: Dash, frame_ancestors: Sequence[str], larger: Mapping[str, int] | None = None
+) -> None:
+    """Bound request bodies (``larger``: paths allowed more, such as an upload) and add the
+    headers to every response of ``app``'s server. The script hashes are read on the first
+    response, when every callback has been registered."""
     server = app.server
-    server.wsgi_app = BoundedBody(server.wsgi_app, MAX_REQUEST_BODY)  # type: ignore[method-assign]
+    bounded = BoundedBody(server.wsgi_app, MAX_REQUEST_BODY, larger)
+    server.wsgi_app = bounded  # type: ignore[method-assign]
 
     @functools.cache
     def policy() -> str:

@@ -24,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from feeds.bus.schema import Ident
+from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
+from feeds.bus.schema import AbandonFormula, Ident, SlFormula, Window
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -42,7 +43,12 @@ class _Section(BaseModel):
 
 
 class Threshold(_Section):
-    """Warn and alert levels. ``warn < alert`` means higher is worse; ``warn > alert`` lower."""
+    """Warn and alert levels. ``warn < alert`` means higher is worse; ``warn > alert`` lower.
+
+    Higher is worse (waiting, ASA, abandons): a level is a limit, reached at the level itself.
+    Lower is worse (service level): a level is a minimum to deliver, so a value exactly on it
+    meets it: a queue on its 80 % target is ok, not amber.
+    """
 
     warn: float
     alert: float
@@ -59,15 +65,31 @@ class Threshold(_Section):
             return "ok"
         if self.warn < self.alert:
             return "alert" if value >= self.alert else "warn" if value >= self.warn else "ok"
-        return "alert" if value <= self.alert else "warn" if value <= self.warn else "ok"
+        return "alert" if value < self.alert else "warn" if value < self.warn else "ok"
+
+
+SL_ALERT_BELOW_TARGET = 0.2  # default service-level alert: this far under the target
 
 
 class Thresholds(_Section):
     waiting: Threshold = Threshold(warn=5, alert=10)
     longest_wait: Threshold = Threshold(warn=60, alert=180)  # seconds
+    # Default: warn below the queue's sl_target, alert 20 points below it (Queue sets it).
     service_level: Threshold = Threshold(warn=0.8, alert=0.6)
     asa: Threshold = Threshold(warn=30, alert=90)  # seconds
     abandon_rate: Threshold = Threshold(warn=0.05, alert=0.10)
+
+
+class Metrics(_Section):
+    """Which definition and window a queue's figures use (formulas in docs/metrics.md)."""
+
+    window: Window = "today"  # what the tile's counts and rates cover
+    service_level: SlFormula = "short_abandons_excluded"
+    abandon_rate: AbandonFormula = "short_abandons_excluded"
+    # Staffing: the model for "required" and the projected SL, or "off" (e.g. email, where
+    # Erlang's assumptions do not hold); the recent window for arrival rate, AHT and patience.
+    staffing: Literal["erlang_a", "erlang_c", "off"] = "erlang_a"
+    staffing_window: Literal["15m", "30m", "60m"] = "30m"
 
 
 class Queue(_Section):
@@ -78,6 +100,24 @@ class Queue(_Section):
     sl_threshold: float = Field(default=20, gt=0)  # seconds
     short_abandon: float = Field(default=5, ge=0)  # abandons faster than this are not counted
     thresholds: Thresholds = Thresholds()
+    metrics: Metrics = Metrics()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sl_levels_follow_the_target(cls, data: object) -> object:
+        """Without explicit service-level levels, the queue warns below its own target."""
+        if not isinstance(data, dict):
+            return data
+        thresholds = data.get("thresholds")
+        if thresholds is None:
+            thresholds = {}
+        if not isinstance(thresholds, dict) or "service_level" in thresholds:
+            return data
+        target = data.get("sl_target", 0.8)
+        if not isinstance(target, int | float) or isinstance(target, bool):
+            return data  # the field's own validation reports it
+        level = {"warn": target, "alert": round(max(0.0, target - SL_ALERT_BELOW_TARGET), 6)}
+        return {**data, "thresholds": {**thresholds, "service_level": level}}
 
 
 class Board(_Section):
@@ -100,6 +140,19 @@ class Centre(_Section):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r}") from None
         return v
+
+
+class Ordering(_Section):
+    """The bounds of the ordering rule (feeds.bus.ordering) for every feed."""
+
+    max_skew: float = Field(default=DEFAULT_MAX_SKEW, ge=0, le=3600)  # seconds ahead accepted
+    # How long finished contacts and deleted items are remembered: past any re-delivery, and
+    # longer than a day (25 h on the autumn daylight-saving night) so the rollover forgets none.
+    remember_hours: float = Field(default=DEFAULT_REMEMBER / 3600, ge=26, le=24 * 30)
+
+    @property
+    def remember(self) -> float:
+        return self.remember_hours * 3600
 
 
 class Redis(_Section):
@@ -169,6 +222,43 @@ class Moments(_Section):
         return max(self.repeat_days, self.abandoned_callback_hours / 24)
 
 
+class Crm(_Section):
+    """The centre's CRM, asked for a customer's profile when the bus has none
+    (:mod:`feeds.customers.crm`). The token, if any, comes from the environment."""
+
+    url: str = Field(default="", max_length=300)  # "https://crm.example/customers/{id}"; "": none
+    timeout: float = Field(default=1.5, gt=0, le=30)  # seconds for the whole answer
+    cache_seconds: float = Field(default=600, gt=0, le=7 * 86400)  # an answer is good this long
+    retry_seconds: float = Field(default=30, gt=0, le=3600)  # after a failure, ask again after
+    token_env: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_]*$")
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, v: str) -> str:
+        if v and (not v.startswith(("http://", "https://")) or "{id}" not in v):
+            raise ValueError("must be an http(s) URL with {id} where the customer id goes")
+        return v
+
+
+class Customers(_Section):
+    """Who is calling, what agents may give them and what to promise (docs/customers.md)."""
+
+    currency: str = Field(default="£", min_length=1, max_length=4)
+    callback_hours: float = Field(default=4, gt=0, le=72)  # the callback window agents promise
+    # Opening hours (local, 0-24): a promised call back falls within them, not at 3 a.m.
+    opens: float = Field(default=8, ge=0, lt=24)
+    closes: float = Field(default=20, gt=0, le=24)
+    # What agents gave and promised is kept this long: a yearly allowance needs a year of it.
+    ledger_days: float = Field(default=400, ge=1, le=3660)
+    crm: Crm = Crm()
+
+    @model_validator(mode="after")
+    def _open_before_close(self) -> Customers:
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
 Source = Annotated[str, Field(min_length=1, max_length=60)]
 # Fields of a CSV contact record (feeds.adapters.csv_rows); [adapters.csv] columns names each
 # one's column in the file, when it is not the field's own name.
@@ -234,6 +324,8 @@ class Config(_Section):
     stream: Stream = Stream()
     access: Access = Access()
     moments: Moments = Moments()
+    customers: Customers = Customers()
+    ordering: Ordering = Ordering()
     adapters: Adapters = Adapters()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)

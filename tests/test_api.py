@@ -343,6 +343,9 @@ def test_ingest_validates_everything_before_publishing_anything(api: Api, bus: B
     assert (status, field_of(reply)) == (400, "body")
     status, reply = api("POST", "/events", {"kind": "rumour", "id": "x", "data": {}})
     assert (status, field_of(reply)) == (400, "kind")
+    ahead = {**one, "ts": time.time() + 3600}  # a producer whose clock is an hour ahead
+    status, reply = api("POST", "/events", [one, ahead])
+    assert (status, field_of(reply)) == (400, "1.ts")
     assert bus.current_seq() == seq
 
     two = [one, {"kind": "queue", "id": "faults", "data": {"waiting": 1}}]

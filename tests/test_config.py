@@ -58,6 +58,16 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
         (('name = "Billing"', 'name = "Billing"\nthresholds.asa = { warn = 5, alert = 5 }'),
          "queues.0.thresholds.asa", "warn and alert must differ"),
         (('id = "main"\n', ''), "boards.0.id", "is required"),
+        (('name = "Billing"', 'name = "Billing"\nmetrics.service_level = "generous"'),
+         "queues.0.metrics.service_level", "Input should be"),
+        (('name = "Billing"', 'name = "Billing"\nmetrics.window = "2h"'),
+         "queues.0.metrics.window", "Input should be"),
+        (('name = "Billing"', 'name = "Billing"\nmetrics.staffing = "erlang_x"'),
+         "queues.0.metrics.staffing", "Input should be"),
+        (('[[queues]]', '[ordering]\nremember_hours = 12\n\n[[queues]]'),
+         "ordering.remember_hours", "greater than or equal to 26"),
+        (('[[queues]]', '[ordering]\nmax_skew = -1\n\n[[queues]]'),
+         "ordering.max_skew", "greater than or equal to 0"),
     ],
 )  # fmt: skip
 def test_bad_config_names_file_key_and_reason(
@@ -83,14 +93,45 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     ("warn", "alert", "value", "status"),
     [
         (5, 10, 4, "ok"), (5, 10, 5, "warn"), (5, 10, 9.9, "warn"), (5, 10, 10, "alert"),
-        (0.8, 0.6, 0.81, "ok"), (0.8, 0.6, 0.8, "warn"), (0.8, 0.6, 0.6, "alert"),
-        (0.8, 0.6, None, "ok"),
+        # lower is worse: a value exactly on a level meets it (a queue on target is not amber)
+        (0.8, 0.6, 0.81, "ok"), (0.8, 0.6, 0.8, "ok"), (0.8, 0.6, 0.79, "warn"),
+        (0.8, 0.6, 0.6, "warn"), (0.8, 0.6, 0.59, "alert"), (0.8, 0.6, None, "ok"),
     ],
 )  # fmt: skip
 def test_threshold_direction_follows_warn_and_alert(
     warn: float, alert: float, value: float | None, status: str
 ) -> None:
     assert Threshold(warn=warn, alert=alert).status(value) == status
+
+
+def test_metric_definitions_default_to_the_design_and_are_chosen_per_queue(tmp_path: Path) -> None:
+    q = load_config(write(tmp_path, GOOD)).queue("billing")
+    assert (q.metrics.window, q.metrics.service_level, q.metrics.abandon_rate) == (
+        "today", "short_abandons_excluded", "short_abandons_excluded"
+    )  # fmt: skip
+    assert (q.metrics.staffing, q.metrics.staffing_window) == ("erlang_a", "30m")
+    chosen = GOOD.replace('name = "Billing"', 'name = "Billing"\nmetrics = { window = "15m", '
+                          'service_level = "abandons_against", staffing = "off" }')  # fmt: skip
+    q = load_config(write(tmp_path, chosen)).queue("billing")
+    assert (q.metrics.window, q.metrics.service_level, q.metrics.staffing) == (
+        "15m", "abandons_against", "off"
+    )  # fmt: skip
+    ordering = load_config(write(tmp_path, GOOD)).ordering
+    assert (ordering.max_skew, ordering.remember) == (5.0, 48 * 3600)
+
+
+def test_service_level_levels_follow_the_target_unless_set(tmp_path: Path) -> None:
+    at_85 = GOOD.replace('name = "Billing"', 'name = "Billing"\nsl_target = 0.85')
+    sl = load_config(write(tmp_path, at_85)).queue("billing").thresholds.service_level
+    assert (sl.warn, sl.alert) == (0.85, 0.65)
+    assert sl.status(0.85) == "ok"  # exactly on target
+    assert sl.status(0.849) == "warn"
+    explicit = at_85.replace(
+        "sl_target = 0.85",
+        "sl_target = 0.85\nthresholds.service_level = { warn = 0.9, alert = 0.7 }",
+    )
+    sl = load_config(write(tmp_path, explicit)).queue("billing").thresholds.service_level
+    assert (sl.warn, sl.alert) == (0.9, 0.7)
 
 
 def test_stream_settings_default_off_and_are_checked(tmp_path: Path) -> None:

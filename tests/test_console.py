@@ -17,6 +17,7 @@ from dashboard.pages.console.model import (
     MESSAGES,
     OUTAGES,
     PENDING_SHOWN,
+    RULES,
     ConsoleView,
     ack_summary,
     audit_changes,
@@ -174,13 +175,19 @@ def test_delays_in_the_config_queue_order_with_names() -> None:
 def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
     view = view_factory(CONFIG, lambda: AGENTS)("console", {}, None)
     assert isinstance(view, ConsoleView) and view.key == "console"
-    assert view.keys() == [MESSAGES, OUTAGES, DELAYS]
+    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES]
     assert view.affected(message("m1")) == {MESSAGES}
     assert view.affected(ack("m1", "a1")) == {MESSAGES}
     assert view.affected(agent_env("a9", "Ed Ng", "North", ["faults"])) == {MESSAGES}
     assert view.affected(outage("o", "minor", NOW, [])) == {OUTAGES}
     assert view.affected(delay("chat", "x")) == {DELAYS}
     assert view.affected(make_envelope("queue", "chat", {}, ts=NOW)) == set()
+    rule = make_envelope("rule", "r1", {"title": "Credit", "action": "credit"}, ts=NOW)
+    assert view.affected(rule) == {RULES}
+    listed = view.compute(RULES, {"rule": {"r1": rule}}, NOW)["list"]
+    assert [(r["id"], r["title"], r["queues"]) for r in listed] == [("r1", "Credit", [])]
+    customer = make_envelope("customer", "AC1", {"name": "Asha Patel"}, ts=NOW)
+    assert view.affected(customer) == set()  # customers never reach the console's stream
 
 
 def test_console_view_counts_agents_from_the_bus_and_the_roster() -> None:

@@ -109,9 +109,9 @@ p2,2025-03-11 10:00:10,billing,voice,40,,,,abandoned,,C2,
     seen: list[tuple[float, str]] = []
     original = bus.publish_many
 
-    def spy(envs):
+    def spy(envs, now=None):
         seen.extend((time.monotonic(), f"{e.id}:{e.data.get('event')}") for e in envs)
-        return original(envs)
+        return original(envs, now=now)
 
     bus.publish_many = spy
     start = time.monotonic()

@@ -29,7 +29,8 @@ ROUTES = [
     ("POST", "/messages"), ("PATCH", "/messages/{m}"), ("POST", "/messages/{m}/ack"),
     ("POST", "/messages/{m}/expire"), ("POST", "/outages"), ("PATCH", "/outages/{o}"),
     ("POST", "/outages/{o}/resolve"), ("PUT", "/delays/billing"), ("PUT", "/delays/{q}"),
-    ("POST", "/events"),
+    ("POST", "/events"), ("PUT", "/customers/{q}"), ("POST", "/customers"), ("POST", "/rules"),
+    ("PATCH", "/rules/{r}"),
 ]  # fmt: skip
 request = st.tuples(
     st.sampled_from(ROUTES),
@@ -69,7 +70,7 @@ def centre(fuzz_redis: EmbeddedRedis) -> tuple[Bus, str, dict[str, str]]:
         )
     )
     token = accounts.create_token("fuzz", "supervisor")
-    ids = {"m": "m-0000000001", "o": "o-0000000001"}
+    ids = {"m": "m-0000000001", "o": "o-0000000001", "r": "r-0000000001"}
     return bus, token, ids
 
 

@@ -20,7 +20,7 @@ from feeds.customers.history import (
     order_key,
 )
 
-NOW = time.time()
+NOW = time.time() - 3600  # an hour ago: every event here is in the past
 
 
 def contact(cid: str, event: str, customer: str = "AC1", at: float = NOW, **extra: Any):
@@ -159,3 +159,20 @@ def test_the_configs_limits_match_what_the_history_keeps() -> None:
     fields = Moments.model_fields
     assert fields["repeat_days"].default == DEFAULT_DAYS
     assert any(getattr(m, "le", None) == MAX_CONTACTS for m in fields["repeat_contacts"].metadata)
+
+
+def test_why_they_called_is_kept_when_a_later_event_does_not_say_it(bus: Bus) -> None:
+    """The IVR's reason comes on ``offered``, the agent's outcome on ``completed``: the history
+    keeps both, exactly as written (quotes, non-ASCII and all), whatever comes in between."""
+    reason = 'billing dispute: "estimated" bill — £120'
+    bus.publish(contact("c1", "offered", reason=reason))
+    bus.publish(contact("c1", "answered"))
+    history = CustomerHistory(bus.client, bus.prefix)
+    assert history.contacts("AC1")[0].reason == reason
+    bus.publish(contact("c1", "completed", outcome="callback promised"))
+    (c1,) = history.contacts("AC1")
+    assert (c1.event, c1.reason, c1.outcome) == ("completed", reason, "callback promised")
+    assert c1.enqueued_at == NOW and c1.ended_at == NOW + 200  # numbers stored as written
+    bus.publish(contact("c2", "offered", reason="meter reading"))
+    bus.publish(contact("c2", "abandoned", reason="moving home"))  # a later event may correct it
+    assert history.contacts("AC1")[1].reason == "moving home"

@@ -19,11 +19,11 @@ from feeds.customers.moments import (
     callback_flag,
     moment_flags,
     outage_flags,
-    outage_touches,
     repeat_flag,
     tag_flags,
     waited_flag,
 )
+from feeds.notices.outages import outage_touches
 
 T0 = 1_763_900_000.0
 DAY = 86400.0
@@ -124,9 +124,10 @@ def test_the_summary_says_what_came_of_each_earlier_contact() -> None:
     gave_up, handled = flag.facts["last"][1], flag.facts["last"][0]
     assert gave_up == {
         "id": "c1", "at": T0 - 7200, "queue": "billing", "channel": "voice",
-        "outcome": "abandoned", "agent_id": None, "waited": 95.0, "handle": None,
+        "event": "abandoned", "agent_id": None, "waited": 95.0, "handle": None,
+        "reason": None, "outcome": None,
     }  # fmt: skip
-    assert handled["outcome"] == "completed" and handled["waited"] == 30.0
+    assert handled["event"] == "completed" and handled["waited"] == 30.0
     assert handled["handle"] == 250.0 and handled["agent_id"] == "a07"
 
 
@@ -205,6 +206,8 @@ def test_an_active_outage_on_the_contacts_queue_is_flagged_with_its_wording_and_
         "offer": "A £10 credit",
         "workaround": "Use mobile data meanwhile.",
         "eta": T0 + 3600,
+        "matched_by": "queue",
+        "why": "calling an affected queue",
     }
 
 

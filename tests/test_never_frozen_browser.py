@@ -111,7 +111,7 @@ def test_bad_data_shows_as_a_dash_marked_never_as_a_live_number(new_page, centre
     agent.reload()
     expect(agent.locator("#agent-me-state")).to_have_text("bad data from the feed")
     expect(agent.locator("#agent-me-handled")).to_have_text("\u2014")
-    for list_id in ("agent-queues", "agent-messages", "agent-outages", "agent-contact"):
+    for list_id in ("agent-queues", "agent-messages", "agent-outages", "agent-contact-body"):
         expect(agent.locator(f"#{list_id} .fb-broken")).to_be_visible()
 
 

@@ -24,6 +24,17 @@ VALID = {
     "ack": {"message_id": "m1", "agent_id": "a01", "at": NOW},
     "heartbeat": {"interval": 5},
     "system": {"component": "acd", "status": "down", "detail": "link lost"},
+    "customer": {"name": "Asha Patel", "preferred_name": "Mrs Patel", "segment": "Standard",
+                 "region": "North East", "postcode_area": "NE", "products": ["Electricity"],
+                 "cases": [{"id": "C-1042", "reason": "billing dispute", "priority": "high",
+                            "eta": NOW + 86400}],
+                 "callbacks": [{"due": NOW - 3600, "case_id": "C-1042"}],
+                 "consent": {"marketing": False}, "tags": ["vip"]},
+    "rule": {"title": "Goodwill credit", "action": "credit", "limit": 20, "allowance": 30,
+             "queues": ["billing"], "teams": ["North"], "wording": "I've added a credit"},
+    "commitment": {"customer_id": "AC1", "contact_id": "c1", "agent_id": "a01",
+                   "type": "promised", "text": "Call back by 17:00", "due": NOW + 3600,
+                   "at": NOW},
 }  # fmt: skip
 
 INVALID = {
@@ -41,6 +52,11 @@ INVALID = {
     "ack": ({"message_id": "m1", "agent_id": "a 1", "at": NOW}, "data.agent_id"),
     "heartbeat": ({"interval": -1}, "data.interval"),
     "system": ({"component": "acd", "status": "sideways"}, "data.status"),
+    "customer": ({"name": "A", "cases": [{"id": "C1", "reason": "x", "status": "lost"}]},
+                 "data.cases.0.status"),
+    "rule": ({"title": "Credit", "action": "credit", "limit": -5}, "data.limit"),
+    "commitment": ({"customer_id": "AC1", "agent_id": "a01", "type": "gave", "text": "",
+                    "at": NOW}, "data.text"),
 }  # fmt: skip
 
 
@@ -89,6 +105,10 @@ def test_unknown_field_in_data_is_refused(kind: str) -> None:
         ("[1, 2]", "", "JSON object"),
         (env("message", {"text": "hi", "expires_at": NOW, "audience": {"kind": "team"}}),
          "data.audience", "required when kind is 'team'"),
+        (env("customer", {"name": "A", "consent": {"bad key": True}}), "data.consent.bad key",
+         "pattern"),
+        (env("contact", {**VALID["contact"], "reason": "x" * 121}), "data.reason", "at most 120"),
+        (env("outage", {**VALID["outage"], "regions": [""]}), "data.regions.0", "at least 1"),
     ],
 )  # fmt: skip
 def test_envelope_errors_name_the_field(raw: object, field: str, reason_part: str) -> None:

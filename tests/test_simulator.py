@@ -44,7 +44,9 @@ def dumps(envs):
 
 
 def contacts(envs, event=None):
-    return [e for e in envs if e.kind == "contact" and event in (None, e.data["event"])]
+    """Contact events (``offered``: arrivals, not the offer ringing at an agent)."""
+    found = [e for e in envs if e.kind == "contact" and event in (None, e.data["event"])]
+    return [e for e in found if not (event == "offered" and e.data["agent_id"])]
 
 
 def offered_by_queue(envs):
@@ -92,7 +94,7 @@ def test_every_envelope_is_valid_and_in_time_order(day, outage_day):
             assert env.source == "simulator"
             assert START <= env.ts <= START + TWO_HOURS
         assert [e.ts for e in envs] == sorted(e.ts for e in envs)
-        assert {e.kind for e in envs} <= {"agent", "contact", "outage"}
+        assert {e.kind for e in envs} <= {"agent", "contact", "outage", "customer"}
 
 
 def test_starts_with_every_agent_and_a_busy_floor(config, day):
@@ -144,17 +146,25 @@ def test_contacts_follow_their_lifecycle(day):
     events = collections.defaultdict(list)
     for env in contacts(day):
         events[env.id].append(env)
-    allowed = {
-        ("offered", "answered", "completed"),
-        ("offered", "answered"),
+    allowed = {  # "ringing": offered at the agent who answers it
+        ("offered", "ringing", "answered", "completed"),
+        ("offered", "ringing", "answered"),
+        ("offered", "ringing"),
         ("offered", "abandoned"),
         ("offered",),
+        ("ringing", "answered", "completed"),  # ringing at start
+        ("ringing", "answered"),
+        ("ringing",),
         ("answered", "completed"),  # in progress at start
         ("answered",),
     }
+
+    def event(d: dict) -> str:
+        return "ringing" if d["event"] == "offered" and d["agent_id"] else d["event"]
+
     for cid, envs in events.items():
         assert cid[0] == "c" and len(cid) == 7
-        assert tuple(e.data["event"] for e in envs) in allowed, cid
+        assert tuple(event(e.data) for e in envs) in allowed, cid
         last = envs[-1].data
         if last["event"] == "completed":
             assert last["answered_at"] <= last["ended_at"] <= envs[-1].ts
@@ -257,7 +267,7 @@ class FlakyBus:
     def __init__(self, stop, calls):
         self.stop, self.calls, self.batches = stop, calls, []
 
-    def publish_many(self, envs):
+    def publish_many(self, envs, now=None):
         self.batches.append(list(envs))
         if len(self.batches) == 1:
             raise redis.ConnectionError("Connection refused")
@@ -290,3 +300,52 @@ def test_run_publishes_the_floor_and_survives_a_redis_error(config):
     assert 15 <= queue_batches <= 25  # once a second, not every tick
     assert max(e.ts for e in published) <= START + 30 * 10  # about 25 s at speed 10
     assert not any(e.kind == "outage" for e in published)  # no outage unless asked for
+
+
+def test_customers_are_people_published_before_their_first_contact(day):
+    published, profiles = set(), {}
+    for env in day:
+        if env.kind == "customer":
+            published.add(env.id)
+            profiles[env.id] = env.data
+        elif env.kind == "contact":
+            assert env.data["customer_id"] in published
+    assert len(profiles) > 100
+    names = {p["name"] for p in profiles.values()}
+    assert len(names) > 0.5 * len(profiles)  # names vary
+    assert all(p["name"] and p["preferred_name"] and p["region"] and p["products"]
+               for p in profiles.values())  # fmt: skip
+    for key in ("segment", "region"):
+        assert len({p[key] for p in profiles.values()}) >= 4
+    with_cases = [p for p in profiles.values() if p["cases"]]
+    assert with_cases and all(c["reason"] and c["id"].startswith("C-")
+                              for p in with_cases for c in p["cases"])  # fmt: skip
+    assert any(p["callbacks"] for p in with_cases)
+
+
+def test_a_contact_rings_at_its_agent_before_it_is_answered_and_says_why(day):
+    events = collections.defaultdict(list)
+    for env in contacts(day):
+        events[env.id].append(env.data)
+    answered = [evs for evs in events.values() if evs[-1]["event"] == "completed"]
+    assert len(answered) > 50
+    for evs in answered:
+        kinds = [(d["event"], d["agent_id"]) for d in evs]
+        agent = evs[-1]["agent_id"]
+        if kinds[0] == ("offered", None):
+            assert ("offered", agent) in kinds  # it rang at the agent who answered it
+            assert kinds.index(("offered", agent)) < kinds.index(("answered", agent))
+        assert all(d["reason"] for d in evs)
+        assert evs[-1]["outcome"]
+
+
+def test_the_outage_names_who_it_hits_and_they_are_who_calls(outage_day):
+    (outage,) = [e for e in outage_day if e.kind == "outage"]
+    assert outage.data["regions"] == ["North East"] and outage.data["services"] == ["Electricity"]
+    assert outage.data["offer_amount"] == 25
+    profiles = {e.id: e.data for e in outage_day if e.kind == "customer"}
+    after = [e.data for e in contacts(outage_day, "offered") if e.ts > outage.ts
+             and e.data["queue"] in ("billing", "faults")]  # fmt: skip
+    north_east = [d for d in after if profiles[d["customer_id"]]["region"] == "North East"]
+    assert len(north_east) > 0.3 * len(after)  # the surge comes from the affected region
+    assert any(d["reason"] == "power cut" for d in north_east)

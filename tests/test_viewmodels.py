@@ -46,7 +46,9 @@ def test_tile_without_data_shows_dashes_and_no_age() -> None:
         ({"waiting": 8}, "waiting", "8", "alert"),
         ({"service_level": 0.9}, "sl", "90%", "ok"),
         ({"service_level": 0.7}, "sl", "70%", "warn"),
-        ({"service_level": 0.65}, "sl", "65%", "alert"),
+        ({"service_level": 0.8}, "sl", "80%", "ok"),  # exactly on target: not amber
+        ({"service_level": 0.65}, "sl", "65%", "warn"),  # on the alert level: meets it
+        ({"service_level": 0.64}, "sl", "64%", "alert"),
         ({"asa": 19}, "asa", "0:19", "ok"),
         ({"asa": 50}, "asa", "0:50", "alert"),
         ({"abandon_rate": 0.061}, "abandon", "6.1%", "warn"),

@@ -5,8 +5,9 @@ is :mod:`dashboard.errors`' ``{"error": {"field": ..., "reason": ...}}``: 400 ba
 credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the action
 (expiring an expired message), 413 body over 64 KB, 415 a body that is not
 ``application/json``. Roles are checked by :mod:`dashboard.auth.access` (admin > supervisor >
-agent > viewer). The routes: :mod:`.notices` (messages, outages, delays, audit) and
-:mod:`.events` (ingest); what a request carries: :mod:`.body`.
+agent > viewer). The routes: :mod:`.notices` (messages, outages, delays, audit),
+:mod:`.customers` (customer profiles, standing authority rules) and :mod:`.events` (ingest);
+what a request carries: :mod:`.body`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import events, notices
+from dashboard.api import customers, events, notices
 from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
 from feeds.bus.bus import Bus
@@ -23,6 +24,9 @@ from feeds.config import Config
 from feeds.notices.service import Conflict, NotFound
 
 _HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}
+# Routes that take more than a JSON request's limit, for the app's body bound
+# (dashboard.policy): a customers CSV import.
+LARGE_BODIES = {"/api/v1/customers/import": customers.MAX_CSV}
 
 
 def blueprint(bus: Bus, config: Config) -> Blueprint:
@@ -59,5 +63,6 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
         return error_response(exc.code or 404, field, exc.description or "")
 
     notices.add_routes(bp, bus, config)
+    customers.add_routes(bp, bus, config)
     events.add_routes(bp, bus, config)
     return bp

@@ -184,12 +184,23 @@ def _outage_options(declaring: bool) -> Callable[[F], F]:
         click.option("--eta", help=TIME_HINT),
         click.option("--queues", help="affected queues, comma-separated (none: all)"),
         click.option("--offer", help="what agents may offer, e.g. a credit up to £10"),
+        click.option("--offer-amount", help="the credit the offer allows, e.g. 10"),
+        click.option("--regions", help="regions or postcode areas it hits, comma-separated"),
+        click.option("--services", help="services (customers' products) it hits"),
+        click.option("--segments", help="customer segments it hits"),
     )
 
 
 def _outage_fields(config: Config, o: Mapping[str, Any]) -> dict[str, Any]:
+    from feeds.customers.authority import parse_amount
+    from feeds.customers.matching import names
+
     queues = None if o["queues"] is None else [q for q in o["queues"].split(",") if q]
+    who = {k: names(o[k]) for k in ("regions", "services", "segments") if o[k] is not None}
+    amount = o["offer_amount"]
     return _given(
+        **who,
+        offer_amount=None if amount is None else parse_amount("--offer-amount", amount),
         service=o["service"],
         severity=o["severity"],
         status=o["status"],

@@ -72,6 +72,12 @@ def demo(
         )  # fmt: skip
         if seeded.returncode:
             raise click.ClickException(f"demo users: {seeded.stderr.strip()}")
+        rules = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "rule", "seed-demo"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        if rules.returncode:
+            raise click.ClickException(f"demo rules: {rules.stderr.strip()}")
         sim = subprocess.Popen(
             [sys.executable, "-m", "dashboard.cli", "simulate", "--seed", str(seed),
              "--speed", str(speed), "--outage"],

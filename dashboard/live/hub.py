@@ -29,7 +29,7 @@ from typing import Any
 from dashboard.live.spec import Mirror, ViewSpec
 from dashboard.live.sse import frame, json_text, raw_frame
 from feeds.bus.bus import Bus, is_retained
-from feeds.bus.schema import Envelope
+from feeds.bus.schema import REFERENCE_KINDS, Envelope
 from feeds.bus.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
@@ -332,11 +332,12 @@ class Hub:
     def on_update(self, env: Envelope) -> None:
         now = self.clock()
         with self.lock:
-            bucket = self.mirror.setdefault(env.kind, {})
-            if is_retained(env):
-                bucket[env.id] = env
-            else:
-                bucket.pop(env.id, None)
+            if env.kind not in REFERENCE_KINDS:  # customers: read by id, never mirrored
+                bucket = self.mirror.setdefault(env.kind, {})
+                if is_retained(env):
+                    bucket[env.id] = env
+                else:
+                    bucket.pop(env.id, None)
             self.seq = env.seq
             for view in self.views.values():
                 changed = {}

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dashboard.auth.access import may_view_agent
 from dashboard.auth.principal import Principal, has_role
 from dashboard.live.spec import ViewFactory, ViewSpec
-from dashboard.pages.agent.model import AgentView, History
+from dashboard.pages.agent.model import AgentView, Customers, History
 from dashboard.pages.console.model import ConsoleView
 from dashboard.pages.wall.model import WallView
 from feeds.config import Config
@@ -26,12 +26,13 @@ def view_factory(
     config: Config,
     roster: Callable[[], Mapping[str, Agent]] = dict,
     history: History | None = None,
+    customers: Customers | None = None,
 ) -> ViewFactory:
     """The factory the stream routes call.
 
     ``roster`` gives the agents known beyond the bus's agent states (the console's
-    acknowledgement counts, an agent with no state yet); ``history`` reads a customer's earlier
-    contacts for the agent tab's moment-of-truth card.
+    acknowledgement counts, an agent with no state yet); ``history`` and ``customers`` read a
+    customer's earlier contacts, profile and ledger for the agent tab's moment-of-truth card.
     """
 
     def view_for(view: str, params: dict[str, str], principal: Principal | None) -> ViewSpec:
@@ -51,7 +52,7 @@ def view_factory(
                 raise PermissionError("an agent may only open their own tab")
             if has_role(principal, "supervisor") and agent_id not in roster():
                 raise LookupError(f"agent: unknown agent {agent_id!r}")
-            return AgentView(config, agent_id, roster, history)
+            return AgentView(config, agent_id, roster, history, customers)
         expected = ", ".join(repr(v) for v in VIEWS)
         raise LookupError(f"view: unknown view {view!r}; expected one of {expected}")
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 import redis
 
+from feeds.bus import ordering
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
 from feeds.metrics.aggregator import Aggregator
+from feeds.metrics.windows import day_bounds
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,8 @@ WARM_PAGE = 5000  # stream entries read per round trip when rebuilding the day
 
 
 def day_start(ts: float, config: Config) -> float:
-    """Local midnight of the centre's day containing ``ts``."""
-    local = datetime.fromtimestamp(ts, config.tz)
-    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    """The first instant of the centre's day containing ``ts`` (feeds.metrics.windows)."""
+    return day_bounds(ts, config.tz)[0]
 
 
 def heartbeat(
@@ -74,17 +74,21 @@ class Producer:
         self.max_pending, self.clock = max_pending, clock
         self.pending: list[Envelope] = []
         self.connected: bool | None = None  # set by adapters that have an upstream
-        self.events = self.published = self.duplicates = self.dropped = 0
+        self.events = self.published = self.duplicates = self.dropped = self.refused = 0
         self._last_stats = self._last_beat = -float("inf")
         self._beat_events, self._beat_at = 0, clock()
         self._failing = False
 
-    def add(self, envs: Iterable[Envelope], *, publish: bool = True) -> None:
+    def add(
+        self, envs: Iterable[Envelope], *, publish: bool = True, now: float | None = None
+    ) -> None:
         """Take envelopes: aggregate them and (unless ``publish`` is false) queue them for the
-        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of."""
+        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of.
+        ``now``: the producer's clock as the events arrive, so the aggregator refuses stamps
+        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay)."""
         for env in envs:
             if self.aggregator is not None:
-                self.fed |= self.aggregator.apply(env)
+                self.fed |= self.aggregator.apply(env, now)
             if publish:
                 self.pending.append(env)
             self.events += 1
@@ -115,15 +119,19 @@ class Producer:
             extra += self.aggregator.envelopes(now, source=self.source, queues=sorted(self.fed))
         if beat_due:
             extra.append(self._heartbeat(real))
+        self.pending = self._not_ahead(self.pending, max(now, real))
         if not self.pending and not extra:
             return True
         done = 0
         batch = [*self.pending, *extra]
         try:
             for i in range(0, len(batch), BATCH):
-                seqs = self.bus.publish_many(batch[i : i + BATCH])
+                # Ordered on the later of the producer's clock and the wall clock: a simulation
+                # running ahead is not refused as stamped in the future (feeds.bus.ordering).
+                seqs = self.bus.publish_many(batch[i : i + BATCH], now=max(now, real))
                 done = min(len(self.pending), i + BATCH)
-                self.duplicates += seqs.count(0)
+                # events not written again (statistics and heartbeats are the producer's own)
+                self.duplicates += seqs[: max(0, len(self.pending) - i)].count(0)
         except redis.RedisError as exc:
             del self.pending[:done]  # those went out; retrying them would only be deduplicated
             self.published += done
@@ -141,6 +149,20 @@ class Producer:
         if beat_due:
             self._last_beat = real
         return True
+
+    def _not_ahead(self, envs: list[Envelope], now: float) -> list[Envelope]:
+        """Drop (and count in ``refused``) the events stamped further ahead of ``now`` than
+        the ordering rule allows: the bus would refuse the whole batch for one of them."""
+        kept = []
+        for env in envs:
+            try:
+                ordering.trusted_time(env.ts, now, self.config.ordering.max_skew)
+            except ordering.FutureEvent as exc:
+                self.refused += 1
+                log.warning("%s: %s %s refused: %s", self.source, env.kind, env.id, exc)
+                continue
+            kept.append(env)
+        return kept
 
     def _heartbeat(self, real: float) -> Envelope:
         elapsed = real - self._beat_at

@@ -13,60 +13,95 @@ from __future__ import annotations
 
 import functools
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any
 
 import redis
 from redis.sentinel import Sentinel
 
-from feeds.bus.schema import KINDS, Envelope, parse_envelope
+from feeds.bus import ordering
+from feeds.bus.ordering import SUPERSEDES_LUA, FutureEvent
+from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
-from feeds.customers.history import DEFAULT_DAYS, MAX_CONTACTS, contacts_key, order_key, summary
+from feeds.customers.history import (
+    CARRY_LUA,
+    DEFAULT_DAYS,
+    MAX_CONTACTS,
+    contacts_key,
+    order_key,
+    summary,
+)
 
 log = logging.getLogger(__name__)
 
 CONTACT_STREAM_MAXLEN = 100_000
 PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is not answering
 
-# KEYS: seq, state hash[, stream, customer's contacts hash, customer's contacts by time]
-# ARGV: id, envelope JSON without seq, channel, retain, maxlen[, summary JSON, event,
-#       enqueued_at, oldest enqueued_at kept, contacts kept, seconds to keep]
-# A contact's summary is replaced by a later event's, never by an earlier one that arrives late.
-_PUBLISH_LUA = """
+# KEYS: seq, state hash, order keys hash, gone zset[, stream, customer's contacts hash,
+#       customer's contacts by time]
+# ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, now (the receiver's
+#       clock), forget before, trust until[, summary JSON, enqueued_at, oldest enqueued_at kept,
+#       contacts kept, seconds to keep]
+# The ordering rule (feeds.bus.ordering) decides first: an event that does not supersede the
+# item's remembered key changes nothing and is not published (it returns 0); a superseded
+# contact event still goes to the raw stream, with seq 0, for consumers that keep history.
+# Keys of items that have gone (deleted, finished contacts) are remembered in the gone zset by
+# the receiver's time they went and forgotten ``remember`` later, a few per write. A contact's
+# customer history takes the contact's latest event, the same one as the live state; its
+# reason and outcome carry over when the later event does not say them (CARRY_LUA).
+_PUBLISH_LUA = (
+    SUPERSEDES_LUA
+    + CARRY_LUA
+    + """
+local old = redis.call('HGET', KEYS[3], ARGV[1])
+local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
+local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8], 'LIMIT', 0, 100)
+if #stale > 0 then
+  redis.call('ZREM', KEYS[4], unpack(stale))
+  redis.call('HDEL', KEYS[3], unpack(stale))
+end
+if not wins then
+  if #KEYS >= 5 and old and old ~= ARGV[6] then
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e',
+               '{"seq":0,' .. string.sub(ARGV[2], 2))
+  end
+  return 0
+end
 local seq = redis.call('INCR', KEYS[1])
 local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[6])
 if ARGV[4] == '1' then
   redis.call('HSET', KEYS[2], ARGV[1], env)
+  redis.call('ZREM', KEYS[4], ARGV[1])
 else
   redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
 end
-if #KEYS >= 3 then
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
+if #KEYS >= 5 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
 end
-if #KEYS == 5 then
-  local rank = {offered = 0, answered = 1, abandoned = 2, completed = 2}
-  local old = redis.call('HGET', KEYS[4], ARGV[1])
-  if not old or rank[cjson.decode(old)['event']] <= rank[ARGV[7]] then
-    redis.call('HSET', KEYS[4], ARGV[1], ARGV[6])
-    redis.call('ZADD', KEYS[5], ARGV[8], ARGV[1])
-  end
-  local gone = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', '(' .. ARGV[9])
-  local over = redis.call('ZCARD', KEYS[5]) - #gone - tonumber(ARGV[10])
+if #KEYS == 7 then
+  redis.call('HSET', KEYS[6], ARGV[1], carry(ARGV[10], redis.call('HGET', KEYS[6], ARGV[1])))
+  redis.call('ZADD', KEYS[7], ARGV[11], ARGV[1])
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. ARGV[12])
+  local over = redis.call('ZCARD', KEYS[7]) - #gone - tonumber(ARGV[13])
   if over > 0 then
-    for _, id in ipairs(redis.call('ZRANGE', KEYS[5], #gone, #gone + over - 1)) do
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[7], #gone, #gone + over - 1)) do
       gone[#gone + 1] = id
     end
   end
   if #gone > 0 then
-    redis.call('ZREM', KEYS[5], unpack(gone))
-    redis.call('HDEL', KEYS[4], unpack(gone))
+    redis.call('ZREM', KEYS[7], unpack(gone))
+    redis.call('HDEL', KEYS[6], unpack(gone))
   end
-  redis.call('EXPIRE', KEYS[4], ARGV[11])
-  redis.call('EXPIRE', KEYS[5], ARGV[11])
+  redis.call('EXPIRE', KEYS[6], ARGV[14])
+  redis.call('EXPIRE', KEYS[7], ARGV[14])
 end
 redis.call('PUBLISH', ARGV[3], env)
 return seq
 """
+)
 # In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
 # to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
 _SPUBLISH_LUA = _PUBLISH_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
@@ -89,11 +124,12 @@ def is_retained(env: Envelope) -> bool:
     """Whether the state keeps this envelope as its item's latest value.
 
     Deleted items go, and so do contacts that have ended: the live state holds contacts in
-    progress, and the stream ``<prefix>contacts`` keeps their whole history.
+    progress, and the stream ``<prefix>contacts`` keeps their whole history. Event kinds
+    (commitments) are never state: their own store keeps them.
     """
-    return not env.deleted and not (
-        env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS
-    )
+    if env.deleted or env.kind in EVENT_KINDS:
+        return False
+    return not (env.kind == "contact" and env.data.get("event") in TERMINAL_CONTACT_EVENTS)
 
 
 def connect(url: str, **kwargs: Any) -> redis.Redis:
@@ -143,6 +179,8 @@ class Bus:
 
     ``history_days``: how long customers' contact histories are kept (the config's
     ``moments.history_days``, so the repeat-contact window always has its contacts).
+    ``max_skew`` and ``remember``: the bounds of the ordering rule (the config's ``ordering``
+    section, :mod:`feeds.bus.ordering`).
     An envelope with an ``event_id`` is written once: the id is remembered for
     :data:`EVENT_ID_SECONDS` and a second write of it returns sequence number 0.
     """
@@ -153,6 +191,8 @@ class Bus:
         prefix: str = "fb:",
         history_days: float = DEFAULT_DAYS,
         probe: redis.Redis | None = None,
+        max_skew: float = ordering.DEFAULT_MAX_SKEW,
+        remember: float = ordering.DEFAULT_REMEMBER,
     ) -> None:
         self.client = client
         # Liveness checks go through a client whose reads time out fast: a hung Redis must be
@@ -160,6 +200,8 @@ class Bus:
         self.probe = probe if probe is not None else client
         self.prefix = prefix
         self.history_days = history_days
+        self.max_skew = max_skew
+        self.remember = remember
         self.seq_key = f"{prefix}seq"
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
@@ -195,18 +237,35 @@ class Bus:
         return f"{self.prefix}event:{event_id}"
 
     @classmethod
-    def from_url(cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS) -> Bus:
+    def from_url(
+        cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS, **ordering: float
+    ) -> Bus:
+        """``ordering``: ``max_skew`` and ``remember`` (seconds), as for the constructor."""
         probe = connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
-        return cls(connect(url), prefix, history_days, probe)
+        return cls(connect(url), prefix, history_days, probe, **ordering)
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
 
-    def _call_args(self, env: Envelope) -> tuple[list[str], list[Any]]:
-        keys = [self.seq_key, self.state_key(env.kind)]
+    def order_key(self, kind: str) -> str:
+        """Hash: item id → its ordering key (kept while the item lives, and after it goes)."""
+        return f"{self.prefix}order:{kind}"
+
+    def gone_key(self, kind: str) -> str:
+        """Sorted set: ids of gone items by the time they went, to forget their keys."""
+        return f"{self.prefix}gone:{kind}"
+
+    def _call_args(self, env: Envelope, now: float) -> tuple[list[str], list[Any]]:
+        key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
+        keys = [self.seq_key, self.state_key(env.kind), self.order_key(env.kind),
+                self.gone_key(env.kind)]  # fmt: skip
         body = env.model_dump_json(exclude={"seq"})
         retained = "1" if is_retained(env) else "0"
-        args: list[Any] = [env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN]
+        args: list[Any] = [
+            env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN,
+            ordering.encode(key, ordering.digest(env)), repr(now),
+            repr(now - self.remember), repr(now + self.max_skew),
+        ]  # fmt: skip
         if env.kind == "contact" and not env.deleted:
             d = env.data
             customer = d["customer_id"]
@@ -217,7 +276,7 @@ class Bus:
                 order_key(self.prefix, customer),
             ]
             args += [
-                summary(env.id, d), d["event"], repr(d["enqueued_at"]),
+                summary(env.id, d), repr(d["enqueued_at"]),
                 repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
             ]  # fmt: skip
         if env.event_id is not None:
@@ -225,35 +284,48 @@ class Bus:
             args.append(EVENT_ID_SECONDS)
         return keys, args
 
-    def publish(self, env: Envelope) -> int:
-        """Write one validated envelope atomically; returns its sequence number, or 0 when its
-        event id was written before (nothing is written or published again)."""
-        keys, args = self._call_args(env)
+    def publish(self, env: Envelope, now: float | None = None) -> int:
+        """Write one validated envelope atomically; returns its sequence number, or 0 when
+        nothing was written or published: its event id was written before, or the ordering
+        rule kept the item's current value (an older event or a re-delivery). ``now``: the
+        receiver's clock (default: this host's); an envelope stamped beyond ``max_skew`` ahead
+        of it is refused with :class:`FutureEvent`."""
+        keys, args = self._call_args(env, time.time() if now is None else now)
         return int(self._script(env)(keys=keys, args=args))
 
-    def queue_publish(self, pipe: redis.client.Pipeline, env: Envelope) -> None:
+    def queue_publish(
+        self, pipe: redis.client.Pipeline, env: Envelope, now: float | None = None
+    ) -> None:
         """Add this envelope's atomic write to a pipeline or MULTI/EXEC of the caller's.
 
         Supervisor actions use it to commit an item together with its audit entry.
         """
-        keys, args = self._call_args(env)
+        keys, args = self._call_args(env, time.time() if now is None else now)
         self._script(env)(keys=keys, args=args, client=pipe)
 
-    def publish_many(self, envs: Iterable[Envelope]) -> list[int]:
-        """Write several envelopes in one round trip; each write is atomic on its own (and, as
-        for :meth:`publish`, 0 stands for an event id written before).
+    def publish_many(self, envs: Iterable[Envelope], now: float | None = None) -> list[int]:
+        """Write several envelopes in one round trip; each write is atomic on its own.
 
+        Every envelope is checked before any is written: one stamped too far ahead refuses the
+        batch (:class:`FutureEvent`, field ``<index>.ts``). The results are as :meth:`publish`.
         redis-py's cluster pipelines refuse scripts, so on a cluster each write is its own call
         (all of a prefix's keys share one slot, so they go to the same shard anyway).
         """
+        now = time.time() if now is None else now
+        calls = []
+        for i, env in enumerate(envs):
+            try:
+                calls.append((self._script(env), *self._call_args(env, now)))
+            except FutureEvent as exc:
+                raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
-            return [self.publish(env) for env in envs]
+            return [int(script(keys=k, args=a)) for script, k, a in calls]
+        if not calls:
+            return []
         pipe = self.client.pipeline(transaction=False)
-        count = 0
-        for env in envs:
-            self.queue_publish(pipe, env)
-            count += 1
-        return [int(s) for s in pipe.execute()] if count else []
+        for script, k, a in calls:
+            script(keys=k, args=a, client=pipe)
+        return [int(s) for s in pipe.execute()]
 
     def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
         """The sequence number and every retained item, read in one MULTI/EXEC."""

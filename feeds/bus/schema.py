@@ -38,6 +38,21 @@ Count = Annotated[int, Field(ge=0, le=10_000_000)]
 Seconds = Annotated[float, Field(ge=0, le=7 * 86400)]  # one duration: a wait, a handle time
 TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over a day's contacts
 Ratio = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, le=100_000)]  # an amount in the centre's currency
+
+MAX_LEG = 99  # legs of one contact (transfers, consults); see feeds.bus.ordering
+
+# The definitions a queue's figures can use (formulas in feeds.metrics.formulas, docs/metrics.md).
+Window = Literal["today", "15m", "30m", "60m"]
+SlFormula = Literal[
+    "abandons_ignored",
+    "abandons_against",
+    "threshold_abandons_for",
+    "threshold_abandons_excluded",
+    "short_abandons_excluded",
+]
+AbandonFormula = Literal["short_abandons_excluded", "all_abandons"]
+StaffingModel = Literal["erlang_a", "erlang_c"]
 
 # Characters that change how text around them is drawn without being seen: C0 and C1 controls
 # (newline and tab stay: messages keep their line breaks, a CRLF becoming a newline), and the
@@ -68,6 +83,9 @@ def Text(max_length: int, *, min_length: int = 0) -> Any:
     ]
 
 
+Label = Text(60, min_length=1)  # a region, a segment, a product
+
+
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
 Channel = Literal["voice", "chat", "email"]
@@ -78,6 +96,12 @@ OutageStatus = Literal["investigating", "identified", "monitoring", "resolved"] 
 OUTAGE_STATUSES: tuple[str, ...] = get_args(OutageStatus)
 Priority = Literal["info", "important", "urgent"]  # least pressing first
 PRIORITIES: tuple[str, ...] = get_args(Priority)
+# What a standing authority rule lets an agent give, and the window its allowance counts over.
+RuleAction = Literal["credit", "refund", "waiver", "discount", "other"]
+RULE_ACTIONS: tuple[str, ...] = get_args(RuleAction)
+Period = Literal["contact", "day", "week", "month", "year"]
+PERIODS: tuple[str, ...] = get_args(Period)
+CasePriority = Literal["low", "normal", "high", "urgent"]  # least pressing first
 
 
 class _Model(BaseModel):
@@ -92,8 +116,31 @@ class AgentCounts(_Model):
     offline: Count = 0
 
 
+class Staffing(_Model):
+    """Agents a queue needs now, from queueing theory (feeds.metrics.staffing)."""
+
+    model: StaffingModel  # the model of ``required`` and ``projected_sl``
+    window: Window  # the recent window that gives the arrival rate, AHT and patience
+    arrivals_per_hour: Annotated[float, Field(ge=0)] | None = None  # None: too little data
+    aht: Seconds | None = None
+    patience: Seconds | None = None  # mean observed patience; None: nobody abandoned
+    traffic: Annotated[float, Field(ge=0)] | None = None  # Erlangs: arrival rate × AHT
+    agents: Count = 0  # agents working the queue now: available, on contact or in wrap
+    agents_effective: Annotated[float, Field(ge=0)] = 0.0  # blended agents by their share
+    required: Count | None = None  # least agents meeting the SL target with ``model``
+    required_erlang_c: Count | None = None
+    required_erlang_a: Count | None = None
+    projected_sl: Ratio | None = None  # SL with the effective agents now, by ``model``
+    gap: int | None = None  # required − effective agents (rounded): > 0 needs more
+
+
 class QueueStats(_Model):
-    """Statistics of one queue since the start of the centre's day."""
+    """Statistics of one queue: counts and rates over ``window`` (by default the centre's day).
+
+    The counters are sent with the rates so that a board can roll several queues up by
+    weighting (feeds.metrics.formulas.rollup) and never averages percentages. Fields after
+    ``agents`` are optional: an ACD that pushes its own statistics may leave them out.
+    """
 
     name: Text(120) | None = None
     channel: Channel | None = None
@@ -109,6 +156,22 @@ class QueueStats(_Model):
     aht: Seconds | None = None
     abandon_rate: Ratio | None = None
     agents: AgentCounts = AgentCounts()
+    window: Window | None = None  # what every count and rate here covers; None: not said
+    sl_formula: SlFormula | None = None
+    abandon_formula: AbandonFormula | None = None
+    abandoned_in_threshold: Count = 0
+    answer_wait: TotalSeconds = 0.0  # total queue time of the answered
+    abandon_wait: TotalSeconds = 0.0  # total queue time of the abandoned
+    handled: Count = 0
+    handle_time: TotalSeconds = 0.0  # talk + hold + wrap of the handled
+    transferred: Count = 0  # legs that went on to another leg (a transfer out)
+    busy_time: TotalSeconds = 0.0  # agent-seconds on contact or in wrap, agents of this queue
+    available_time: TotalSeconds = 0.0  # agent-seconds available
+    occupancy: Ratio | None = None
+    estimated_wait: TotalSeconds | None = (
+        None  # for a contact joining now (formulas.estimated_wait)
+    )
+    staffing: Staffing | None = None
 
 
 class AgentStats(_Model):
@@ -130,7 +193,16 @@ class AgentState(_Model):
 
 
 class ContactEvent(_Model):
+    """One event of one leg of a contact. A transfer or consult to another queue is the same
+    contact id with the next ``leg`` (1, 2, ...): each leg is offered, answered or abandoned and
+    completed on its own queue, and counts there (see docs/metrics.md). ``offered`` with an
+    ``agent_id`` means it is ringing at (offered to) that agent: routed, not yet answered.
+    ``reason`` (why they called: the IVR choice or the agent's disposition) and ``outcome``
+    (what came of it) may come on any event; the customer's history keeps the latest of each
+    (:mod:`feeds.customers.history`)."""
+
     event: Literal["offered", "answered", "abandoned", "completed"]
+    leg: Annotated[int, Field(ge=1, le=MAX_LEG)] = 1
     queue: Ident
     channel: Channel
     customer_id: Ident
@@ -142,6 +214,8 @@ class ContactEvent(_Model):
     hold: Seconds | None = None
     wrap: Seconds | None = None
     tags: list[Text(40, min_length=1)] = []
+    reason: Text(120) | None = None
+    outcome: Text(120) | None = None
 
     @field_validator("answered_at", "ended_at")
     @classmethod
@@ -162,6 +236,11 @@ class Outage(_Model):
     queues: list[Ident] = []
     offer: Text(300) = ""
     started_at: Epoch
+    # Who is affected (feeds.customers.matching): none named means every caller of its queues.
+    regions: list[Label] = Field(default=[], max_length=50)  # regions or postcode areas
+    services: list[Label] = Field(default=[], max_length=50)  # matched to customers' products
+    segments: list[Label] = Field(default=[], max_length=20)
+    offer_amount: Money | None = None  # the credit the offer allows an affected customer
 
 
 class Audience(_Model):
@@ -201,6 +280,71 @@ class Ack(_Model):
     at: Epoch
 
 
+class Case(_Model):
+    id: Ident
+    reason: Text(120, min_length=1)
+    status: Literal["open", "pending", "closed"] = "open"
+    priority: CasePriority = "normal"
+    opened_at: Epoch | None = None
+    eta: Epoch | None = None  # when the centre expects to resolve it
+
+
+class Callback(_Model):
+    due: Epoch  # by when the customer was promised a call back
+    case_id: Ident | None = None
+    status: Literal["pending", "done", "missed"] = "pending"
+
+
+class Customer(_Model):
+    """Who is calling: the latest profile of the customer named by the envelope's id, from the
+    API, a CSV import, the CRM lookup or the simulator (docs/customers.md)."""
+
+    name: Text(120, min_length=1)
+    preferred_name: Text(60) = ""  # how to greet them: "Mrs Patel"
+    segment: Text(60) = ""  # tariff or tier: "Standard tariff"
+    region: Text(60) = ""
+    postcode_area: Text(8) = ""
+    products: list[Label] = Field(default=[], max_length=20)
+    cases: list[Case] = Field(default=[], max_length=20)
+    callbacks: list[Callback] = Field(default=[], max_length=20)
+    consent: dict[Ident, bool] = Field(default={}, max_length=20)  # marketing, recording…
+    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(
+        default=[], max_length=10
+    )
+
+
+class Rule(_Model):
+    """A standing authority rule: what an agent may give on their own, and what needs more."""
+
+    title: Text(80, min_length=1)
+    action: RuleAction
+    limit: Money | None = None  # most per grant on the agent's own authority; None: no amount
+    over_limit: Literal["supervisor", "refused"] = "supervisor"  # what more than that needs
+    allowance: Money | None = None  # most per customer per period, all grants together
+    times: int | None = Field(default=None, ge=1, le=1000)  # grants per customer per period
+    period: Period = "day"
+    queues: list[Ident] = Field(default=[], max_length=50)  # none: every queue
+    teams: list[Label] = Field(default=[], max_length=50)  # agents' teams or tiers; none: all
+    segments: list[Label] = Field(default=[], max_length=20)  # customers' segments; none: all
+    wording: Text(300) = ""  # the approved way to say it
+
+
+class Commitment(_Model):
+    """What an agent gave or promised a customer, recorded from the card: it counts against the
+    allowances and is part of the customer's history for the next agent."""
+
+    customer_id: Ident
+    contact_id: Ident | None = None
+    agent_id: Ident
+    type: Literal["gave", "promised"]
+    rule_id: Ident | None = None  # the standing rule it was given under
+    outage_id: Ident | None = None  # or the outage whose offer it was
+    amount: Money | None = None
+    text: Text(300, min_length=1)
+    due: Epoch | None = None  # a promise's deadline: the callback window's end, a case ETA
+    at: Epoch
+
+
 class Heartbeat(_Model):
     """A producer is alive: sent every ``interval`` seconds, so a reader knows when it is late."""
 
@@ -228,11 +372,21 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "ack": Ack,
     "heartbeat": Heartbeat,
     "system": System,
+    "customer": Customer,
+    "rule": Rule,
+    "commitment": Commitment,
 }
 KINDS = tuple(DATA_MODELS)
 Kind = Literal[
-    "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system"
-]
+    "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system",
+    "customer", "rule", "commitment",
+]  # fmt: skip
+# Looked up by id, never mirrored whole: a centre's customers may be millions, so snapshots
+# leave them out and a screen reads the one it needs (feeds.customers.profiles).
+REFERENCE_KINDS = ("customer",)
+# Events, not state: published for whoever listens, kept by their own store (the customer's
+# ledger), never as an item's latest value.
+EVENT_KINDS = ("commitment",)
 
 
 class Envelope(_Model):
@@ -256,7 +410,7 @@ class Envelope(_Model):
 
 def _first_error(exc: ValidationError, prefix: str = "") -> SchemaError:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"])
+    loc = ".".join(str(p) for p in err["loc"] if p != "[key]")  # a dict's key: named by itself
     field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc)
     reason = err["msg"]
     if err["type"] == "extra_forbidden":

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import redis
 
 from feeds.bus.bus import Bus, BusConfigError
-from feeds.bus.schema import KINDS, Envelope, SchemaError, parse_envelope
+from feeds.bus.schema import KINDS, REFERENCE_KINDS, Envelope, SchemaError, parse_envelope
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,9 @@ class Subscriber:
                 backoff = 0.1
 
     def _resync(self) -> None:
-        seq, state = self.bus.snapshot(self.kinds)
+        # Reference kinds (customers) are looked up by id, never read whole; their updates still
+        # come through, so a screen showing one hears of its change.
+        seq, state = self.bus.snapshot(k for k in self.kinds if k not in REFERENCE_KINDS)
         self.seq = seq
         self.snapshots += 1
         self.listener.on_snapshot(seq, state)

@@ -44,7 +44,11 @@ def order_key(prefix: str, customer_id: str) -> str:
 
 
 def summary(contact_id: str, data: Mapping[str, Any]) -> str:
-    """The JSON the bus stores for one contact event (validated ``contact`` data)."""
+    """The JSON the bus stores for one contact event (validated ``contact`` data).
+
+    ``reason`` and ``outcome`` come last, always in that order: :data:`CARRY_LUA` relies on it
+    to keep those of the event a later one replaces when the later one does not say them.
+    """
     times = [data[k] for k in ("talk", "hold", "wrap") if data.get(k) is not None]
     handle = sum(times) if data["event"] == "completed" and times else None
     return json.dumps(
@@ -58,9 +62,31 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
             "ended_at": data.get("ended_at"),
             "agent_id": data.get("agent_id"),
             "handle": handle,
+            "reason": data.get("reason"),
+            "outcome": data.get("outcome"),
         },
         separators=(",", ":"),
     )
+
+
+# For the bus's publish script: the summary to store when ``new`` replaces ``old`` (nil when the
+# contact is new). Why a customer called is often said once (the IVR's choice, on ``offered``)
+# and what came of it later (on ``completed``), so a later event that does not say one keeps
+# the earlier event's. Spliced as text, not re-encoded, so every number is stored exactly as
+# Python wrote it; the key ``,"reason":`` cannot occur earlier (ids are plain, and quotes in
+# strings are escaped).
+CARRY_LUA = """
+local function carry(new, old)
+  if not old then return new end
+  local n, o = cjson.decode(new), cjson.decode(old)
+  local reason, outcome = n['reason'], n['outcome']
+  if reason == cjson.null then reason = o['reason'] or cjson.null end
+  if outcome == cjson.null then outcome = o['outcome'] or cjson.null end
+  local head = string.sub(new, 1, string.find(new, ',"reason":', 1, true) - 1)
+  return head .. ',"reason":' .. cjson.encode(reason) .. ',"outcome":' .. cjson.encode(outcome)
+    .. '}'
+end
+"""
 
 
 @dataclass(frozen=True)
@@ -76,10 +102,28 @@ class PastContact:
     ended_at: float | None = None
     agent_id: str | None = None
     handle: float | None = None  # talk + hold + wrap, once completed
+    reason: str | None = None  # why they called
+    outcome: str | None = None  # what came of it
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> PastContact:
         return cls(**json.loads(raw))
+
+    def summary(self) -> dict[str, Any]:
+        """What the card lists about this contact: when, where, what came of it, who, why."""
+        waited_until = self.answered_at if self.answered_at is not None else self.ended_at
+        return {
+            "id": self.id,
+            "at": self.enqueued_at,
+            "queue": self.queue,
+            "channel": self.channel,
+            "event": self.event,
+            "agent_id": self.agent_id,
+            "waited": waited_until - self.enqueued_at if waited_until is not None else None,
+            "handle": self.handle,
+            "reason": self.reason,
+            "outcome": self.outcome,
+        }
 
 
 class CustomerHistory:

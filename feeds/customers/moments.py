@@ -1,4 +1,4 @@
-"""Moment-of-truth flags: what an agent must know about the customer they have just answered.
+"""Moment-of-truth flags: what an agent must know about the customer they are about to answer.
 
 A customer decides what they think of the company in the first seconds of a contact, and the
 agent can only meet them well knowing what happened before: a service failure that hits them,
@@ -21,7 +21,8 @@ from typing import Any
 from feeds.bus.schema import Envelope
 from feeds.config import Moments, Queue
 from feeds.customers.history import PastContact
-from feeds.notices.outages import outage_order, outage_touches
+from feeds.customers.matching import Match, outage_match
+from feeds.notices.outages import outage_order
 
 SUGGEST_OUTAGE = (
     "Acknowledge the outage before they have to explain it, and use the approved wording."
@@ -51,10 +52,20 @@ class Flag:
     facts: dict[str, Any] = field(default_factory=dict)
 
 
-def outage_flags(queue_id: str, outages: Iterable[Envelope]) -> list[Flag]:
-    """One flag per active outage on the contact's queue (or centre-wide), most severe first."""
-    hit = [o for o in outages if outage_touches(o.data, (queue_id,))]
-    hit.sort(key=lambda o: outage_order(o.data))
+def affecting(
+    queue_id: str, outages: Iterable[Envelope], profile: Mapping[str, Any] | None = None
+) -> list[tuple[Envelope, Match]]:
+    """The active outages that affect this caller (:func:`feeds.customers.matching.outage_match`),
+    most severe first, each with why."""
+    hit = [(o, m) for o in outages if (m := outage_match(o.data, queue_id, profile)) is not None]
+    return sorted(hit, key=lambda om: outage_order(om[0].data))
+
+
+def outage_flags(
+    queue_id: str, outages: Iterable[Envelope], profile: Mapping[str, Any] | None = None
+) -> list[Flag]:
+    """One flag per active outage affecting the caller, most severe first, saying why they were
+    matched (their region, service or segment; or only their queue)."""
     return [
         Flag(
             "outage",
@@ -67,9 +78,11 @@ def outage_flags(queue_id: str, outages: Iterable[Envelope]) -> list[Flag]:
                 "offer": o.data["offer"],
                 "workaround": o.data["workaround"],
                 "eta": o.data["eta"],
+                "matched_by": match.by,
+                "why": match.why,
             },
         )
-        for o in hit
+        for o, match in affecting(queue_id, outages, profile)
     ]
 
 
@@ -81,24 +94,18 @@ def _earlier(
     return sorted(found, key=lambda c: (c.enqueued_at, c.id), reverse=True)
 
 
-def _ordinal(n: int) -> str:
+def within(
+    contact_id: str, enqueued_at: float, history: Iterable[PastContact], days: float
+) -> list[PastContact]:
+    """The customer's earlier contacts that came in at most ``days`` before this one, newest
+    first: the window the repeat count and the card's history look at."""
+    since = enqueued_at - days * 86400
+    return [c for c in _earlier(contact_id, enqueued_at, history) if c.enqueued_at >= since]
+
+
+def ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
-
-
-def past_summary(c: PastContact) -> dict[str, Any]:
-    """What the card lists about an earlier contact: when, where, what came of it, who."""
-    waited_until = c.answered_at if c.answered_at is not None else c.ended_at
-    return {
-        "id": c.id,
-        "at": c.enqueued_at,
-        "queue": c.queue,
-        "channel": c.channel,
-        "outcome": c.event,
-        "agent_id": c.agent_id,
-        "waited": waited_until - c.enqueued_at if waited_until is not None else None,
-        "handle": c.handle,
-    }
 
 
 def repeat_flag(
@@ -109,19 +116,18 @@ def repeat_flag(
     Counted at the time this contact came in, this one included; an earlier contact counts
     when it came in at most ``repeat_days`` before.
     """
-    earlier = _earlier(contact_id, enqueued_at, history)
-    window = [c for c in earlier if c.enqueued_at >= enqueued_at - settings.repeat_days * 86400]
+    window = within(contact_id, enqueued_at, history, settings.repeat_days)
     count = len(window) + 1
     if count < settings.repeat_contacts:
         return None
     return Flag(
         "repeat",
-        f"Repeat contact: {_ordinal(count)} in {settings.repeat_days:g} days",
+        f"Repeat contact: {ordinal(count)} in {settings.repeat_days:g} days",
         SUGGEST_REPEAT,
         {
             "count": count,
             "days": settings.repeat_days,
-            "last": [past_summary(c) for c in window[: settings.summary_contacts]],
+            "last": [c.summary() for c in window[: settings.summary_contacts]],
         },
     )
 
@@ -179,12 +185,14 @@ def moment_flags(
     history: Iterable[PastContact],
     outages: Iterable[Envelope],
     settings: Moments,
+    profile: Mapping[str, Any] | None = None,
 ) -> list[Flag]:
-    """Every flag of an answered contact (``contact`` data, with its ``answered_at``), in the
-    order to act on them: the outage to acknowledge, the apology, the history, who they are."""
+    """Every flag of a contact (``contact`` data; ``answered_at`` None while it rings), in the
+    order to act on them: the outage to acknowledge, the apology, the history, who they are.
+    ``profile``: the customer's, when known: outages match them by it, and its tags count."""
     history = list(history)
     enqueued = contact["enqueued_at"]
-    flags = outage_flags(contact["queue"], outages)
+    flags = outage_flags(contact["queue"], outages, profile)
     for flag in (
         callback_flag(contact_id, enqueued, history, settings),
         waited_flag(enqueued, contact["answered_at"], queue),
@@ -192,4 +200,4 @@ def moment_flags(
     ):
         if flag is not None:
             flags.append(flag)
-    return flags + tag_flags(contact["tags"])
+    return flags + tag_flags([*contact["tags"], *(profile or {}).get("tags", [])])

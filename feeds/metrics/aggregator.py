@@ -2,61 +2,36 @@
 
 The aggregator is pure and incremental: it never reads a clock or Redis, so the same events
 always give the same figures, and a producer (simulator, CSV replay, AMI) can feed it event by
-event and publish only the queues that changed. Feeds are at-least-once and may arrive out of
-order or start mid-day, so every event is applied defensively: a contact is counted once per
-event kind, has one outcome (answered or abandoned), and the waiting set never goes negative.
+event and publish only the queues that changed. Feeds are at-least-once, out of order, start
+mid-day and come from clocks that disagree, so every event goes through the ordering rule of
+:mod:`feeds.bus.ordering`, the rule the bus applies to its live state: the figures depend on
+which events were delivered, never on their order or how often (tests/test_metrics_property.py
+checks them against a from-scratch pandas computation on generated messy feeds).
+
+Time is the receiver's: :meth:`apply` takes ``now``, the clock at which the event arrived, and
+trusts an event's stamp only up to it; the centre's day and the rolling windows move with that
+clock, never with a stamp, so a producer whose clock runs ahead cannot roll the day.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
-from feeds.bus.schema import (
-    AGENT_STATES,
-    AgentState,
-    ContactEvent,
-    Envelope,
-    QueueStats,
-    make_envelope,
-)
+from feeds.bus import ordering
+from feeds.bus.schema import Envelope, QueueStats, make_envelope
 from feeds.config import Config
-from feeds.metrics import formulas as metrics
+from feeds.metrics import formulas, staffing
+from feeds.metrics.agents import WORKING, Agents
+from feeds.metrics.agents import Entry as AgentEntry
+from feeds.metrics.contacts import Contact, Leg, entries, event, waiting
+from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS, Counts
+from feeds.metrics.windows import HORIZON, Tally, day_bounds
 
-_OUTCOMES = frozenset({"answered", "abandoned"})
-
-
-@dataclass
-class _Counters:
-    """Since the start of the centre's day; reset together at local midnight."""
-
-    offered: int = 0
-    answered: int = 0
-    answered_in_threshold: int = 0
-    abandoned: int = 0
-    short_abandoned: int = 0
-    handled: int = 0
-    answer_wait: float = 0.0
-    handle_time: float = 0.0
-
-
-@dataclass
-class _Contact:
-    queue: str
-    seen: set[str] = field(default_factory=set)
-    # The day whose ``offered`` counter holds this contact. An outcome also counts the offer
-    # when it was not counted today, so today's offered always covers today's answered and
-    # abandoned and the rates stay within 0..1 even for feeds that start mid-day.
-    offered_day: date | None = None
-
-
-@dataclass
-class _Agent:
-    ts: float
-    state: str
-    skills: tuple[str, ...]
+SWEEP_EVERY = 600.0  # seconds of clock between forgetting long-finished contacts
+PRUNE_EVERY = 60  # seconds of clock between dropping buckets older than every window
+MIN_RATE_SPAN = 60.0  # seconds of data before an arrival rate is estimated
 
 
 class Aggregator:
@@ -65,124 +40,248 @@ class Aggregator:
     def __init__(self, config: Config) -> None:
         self._tz = config.tz
         self._queues = {q.id: q for q in config.queues}
-        self._counters = {qid: _Counters() for qid in self._queues}
-        self._waiting: dict[str, dict[str, float]] = {qid: {} for qid in self._queues}
-        self._contacts: dict[str, _Contact] = {}
-        self._agents: dict[str, _Agent] = {}
-        self._day: date | None = None
+        self._limits = {q.id: (q.sl_threshold, q.short_abandon) for q in config.queues}
+        self._max_skew = config.ordering.max_skew
+        self._remember = config.ordering.remember
+        self._tallies = {qid: Tally() for qid in self._queues}
+        self._waiting: dict[str, dict[tuple[str, int], float]] = {q: {} for q in self._queues}
+        self._contacts: dict[str, Contact] = {}
+        self._agents = Agents()
+        self._clock = -math.inf
+        self._start = self._end = -math.inf  # today's bounds
+        self._floor = -(2**62)  # newest second no rolling window holds
+        self._next_sweep = -math.inf
+        self._due = -math.inf  # the clock's next roll, prune or sweep
+        self._first = math.inf  # earliest event time accepted: how far back the data goes
+        self.refused = 0  # events stamped beyond the allowed skew
 
-    def _local_day(self, ts: float) -> date:
-        return datetime.fromtimestamp(ts, self._tz).date()
+    # -- the clock ----------------------------------------------------------------------------
 
-    def _roll(self, day: date) -> set[str]:
-        """Start a new day when ``day`` is past the current one; returns the queues that reset.
+    def advance(self, now: float, changed: set[str] | None = None) -> None:
+        """Move the clock to ``now`` (never back); a new day resets every queue (added to
+        ``changed``)."""
+        if now <= self._clock:
+            return
+        self._clock = now
+        if now < self._due:
+            return  # the common case: nothing to roll, prune or sweep yet
+        if now >= self._end:
+            if self._end > -math.inf and changed is not None:
+                changed.update(self._queues)
+            self._start, self._end = day_bounds(now, self._tz)
+            for tally in self._tallies.values():
+                tally.today = [0.0] * len(COUNTERS)
+        floor = int(now) - HORIZON
+        if floor >= self._floor + PRUNE_EVERY:  # rolling() ignores older buckets meanwhile
+            for tally in self._tallies.values():
+                tally.forget_before(floor)
+            self._floor = floor
+        if now >= self._next_sweep:
+            self._next_sweep = now + SWEEP_EVERY
+            self._sweep()
+        self._due = min(self._end, self._floor + HORIZON + PRUNE_EVERY, self._next_sweep)
 
-        Contacts still waiting and agents carry over: a caller queueing across midnight is
-        still waiting, but yesterday's answers must not flatter today's service level.
+    def _sweep(self) -> None:
+        """Forget contacts finished longer ago than ``remember``, old agent history."""
+        forget_before = self._clock - self._remember
+        gone = [cid for cid, c in self._contacts.items() if c.last < forget_before and c.finished()]
+        for cid in gone:
+            del self._contacts[cid]
+        self._agents.prune(min(self._start, self._clock - HORIZON), forget_before)
+
+    @property
+    def remembered(self) -> int:
+        """Contacts held: those in progress, and finished ones not yet ``remember`` old."""
+        return len(self._contacts)
+
+    # -- events -------------------------------------------------------------------------------
+
+    def apply(self, env: Envelope, now: float | None = None) -> set[str]:
+        """Apply one envelope received at ``now``; returns the ids of the queues it changed.
+
+        ``now`` is the receiver's clock. An event stamped more than ``ordering.max_skew``
+        ahead of it is refused (counted in :attr:`refused`), one a little ahead is taken as
+        stamped ``now``. ``None`` trusts the stamp (a replay of a recorded feed, whose stamps
+        are the only clock there is).
         """
-        if self._day is not None and day <= self._day:
-            return set()
-        rolled = self._day is not None
-        self._day = day
-        if not rolled:
-            return set()
-        self._counters = {qid: _Counters() for qid in self._queues}
-        self._contacts = {
-            cid: c for cid, c in self._contacts.items() if cid in self._waiting[c.queue]
-        }
-        return set(self._queues)
-
-    def apply(self, env: Envelope) -> set[str]:
-        """Apply one envelope; returns the ids of the queues whose statistics changed."""
-        if env.kind == "contact" and not env.deleted:
-            return self._apply_contact(env)
-        if env.kind == "agent":
-            return self._apply_agent(env)
-        return set()
-
-    def _apply_contact(self, env: Envelope) -> set[str]:
-        ev: ContactEvent = env.body()
-        queue = self._queues.get(ev.queue)
-        if queue is None:
-            return set()
-        day = self._local_day(env.ts)
-        changed = self._roll(day)
-        contact = self._contacts.setdefault(env.id, _Contact(ev.queue))
-        if ev.event in contact.seen or (ev.event in _OUTCOMES and contact.seen & _OUTCOMES):
+        changed: set[str] = set()
+        if env.kind not in ("contact", "agent"):
             return changed
-        contact.seen.add(ev.event)
-        waiting = self._waiting[contact.queue]
-        if ev.event == "offered" and not contact.seen & _OUTCOMES:
-            waiting[env.id] = ev.enqueued_at
-            changed.add(contact.queue)
-        elif ev.event in _OUTCOMES and waiting.pop(env.id, None) is not None:
-            changed.add(contact.queue)
-        # Late events from an earlier day move contacts but do not touch today's counters.
-        if day != self._day:
+        if now is None:
+            now = env.ts
+        try:
+            at = ordering.trusted_time(env.ts, now, self._max_skew)
+        except ordering.FutureEvent:
+            self.refused += 1
+            self.advance(now, changed)
             return changed
-        counters = self._counters[ev.queue]
-        if ev.event != "completed" and contact.offered_day != self._day:
-            counters.offered += 1
-            contact.offered_day = self._day
-        if ev.event == "answered":
-            wait = max(0.0, (ev.answered_at or env.ts) - ev.enqueued_at)
-            counters.answered += 1
-            counters.answer_wait += wait
-            counters.answered_in_threshold += wait <= queue.sl_threshold
-        elif ev.event == "abandoned":
-            counters.abandoned += 1
-            gave_up_after = (ev.ended_at or env.ts) - ev.enqueued_at
-            counters.short_abandoned += gave_up_after < queue.short_abandon
-        elif ev.event == "completed":
-            counters.handled += 1
-            counters.handle_time += (ev.talk or 0.0) + (ev.hold or 0.0) + (ev.wrap or 0.0)
-        changed.add(ev.queue)
+        self.advance(now, changed)
+        if env.kind == "contact":
+            self._apply_contact(env, at, changed)
+        else:
+            state = None if env.deleted else env.data["state"]
+            skills = () if env.deleted else tuple(env.data.get("skills", ()))
+            entry = AgentEntry(at, int(env.deleted), state, skills)
+            changed.update(q for q in self._agents.apply(env.id, entry) if q in self._queues)
         return changed
 
-    def _apply_agent(self, env: Envelope) -> set[str]:
-        changed = self._roll(self._local_day(env.ts))
-        before = self._agents.get(env.id)
-        if before is not None and env.ts < before.ts:
-            return changed  # an older state arriving late must not overwrite the newer one
+    def _apply_contact(self, env: Envelope, at: float, changed: set[str]) -> None:
+        contact = self._contacts.get(env.id)
+        if contact is None:
+            contact = self._contacts[env.id] = Contact()
+        if at > contact.last:
+            contact.last = at
+        if at < self._first:
+            self._first = at
         if env.deleted:
-            after = None
-            self._agents.pop(env.id, None)
+            if not contact.deleted:
+                contact.deleted = True
+                for n in contact.legs:
+                    self._settle(env.id, contact, n, changed)
+            return
+        data = env.data
+        n, kind, new = data.get("leg", 1), data["event"], event(at, data)
+        leg = contact.legs.get(n)
+        if leg is None:
+            leg = contact.legs[n] = Leg()
+            first = math.inf
         else:
-            body: AgentState = env.body()
-            after = _Agent(env.ts, body.state, tuple(body.skills))
-            self._agents[env.id] = after
-        if before and after and (before.state, before.skills) == (after.state, after.skills):
-            return changed
-        touched = (before.skills if before else ()) + (after.skills if after else ())
-        return changed | {qid for qid in touched if qid in self._queues}
+            old = leg.events.get(kind)
+            if old is not None and (at < old[0] or (at == old[0] and new == old)):
+                return  # older than what we have, or the same event again
+            first = leg.first
+        leg.events[kind] = new
+        self._settle(env.id, contact, n, changed)
+        if n - 1 in contact.legs and leg.first != first:
+            self._settle(env.id, contact, n - 1, changed)  # its transfer moved
+
+    def _settle(self, cid: str, contact: Contact, n: int, changed: set[str]) -> None:
+        """Bring the counters and the waiting set in line with leg ``n``'s events."""
+        leg = contact.legs[n]
+        after = contact.legs.get(n + 1)
+        applied = entries(leg, None if after is None else after.first, self._limits)
+        before = leg.applied
+        if applied != before:  # entries are only ever made for configured queues
+            if before is not None and before[1]:
+                self._tallies[before[0]].add(before[1], -1.0, self._start, self._floor)
+                changed.add(before[0])
+            if applied[1]:
+                self._tallies[applied[0]].add(applied[1], 1.0, self._start, self._floor)
+                changed.add(applied[0])
+            leg.applied = applied
+        wait = waiting(leg, after is not None, contact.deleted)
+        if wait is not None and wait[0] not in self._waiting:
+            wait = None  # a queue not configured here
+        if wait != leg.waiting:
+            if leg.waiting is not None:
+                del self._waiting[leg.waiting[0]][(cid, n)]
+                changed.add(leg.waiting[0])
+            if wait is not None:
+                self._waiting[wait[0]][(cid, n)] = wait[1]
+                changed.add(wait[0])
+            leg.waiting = wait
+
+    # -- figures ------------------------------------------------------------------------------
+
+    def counts(self, queue_id: str, now: float) -> dict[str, Counts]:
+        """The queue's counters in every window ("today", "15m", "30m", "60m") as of ``now``
+        (or the clock, if later), agent time for occupancy included."""
+        return self._counts(now, [queue_id])[queue_id]
+
+    def _counts(self, now: float, queue_ids: Iterable[str]) -> dict[str, dict[str, Counts]]:
+        self.advance(now)
+        now = self._clock
+        queue_ids = list(queue_ids)
+        rolling = {w: now - s for w, s in WINDOW_SECONDS.items()}
+        times = self._agents.times(self._start, rolling, now, queue_ids)
+        out: dict[str, dict[str, Counts]] = {}
+        for qid in queue_ids:
+            tally = self._tallies[qid]
+            by_window = {"today": tally.today, **tally.rolling(int(now))}
+            out[qid] = {w: Counts(*values, *times[qid][w]) for w, values in by_window.items()}
+        return out
 
     def stats(self, queue_id: str, now: float) -> dict[str, Any]:
         """The ``queue`` envelope data of one configured queue as of ``now``."""
-        self._roll(self._local_day(now))
-        queue = self._queues[queue_id]
-        c = self._counters[queue_id]
-        waiting = self._waiting[queue_id]
-        agents = dict.fromkeys(AGENT_STATES, 0)
-        for agent in self._agents.values():
-            if queue_id in agent.skills:
-                agents[agent.state] += 1
+        if queue_id not in self._queues:
+            raise KeyError(queue_id)
+        return self._stats(now, [queue_id])[queue_id]
+
+    def _stats(self, now: float, queue_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        counts = self._counts(now, self._queues)  # shares of blended agents need every queue
+        now = self._clock
+        by_state = self._agents.counts(self._queues)
+        span = max(0.0, now - self._first)
+        traffic: dict[str, staffing.Queue | None] = {}
+        for qid, q in self._queues.items():
+            c = counts[qid][q.metrics.staffing_window]
+            width = min(WINDOW_SECONDS[q.metrics.staffing_window], span)
+            aht = formulas.aht(c.handle_time, c.handled) or formulas.aht(
+                counts[qid]["today"].handle_time, counts[qid]["today"].handled
+            )
+            traffic[qid] = None if not aht or width < MIN_RATE_SPAN else staffing.Queue(
+                arrival_rate=c.offered / width, aht=aht, patience=formulas.patience(c),
+                threshold=q.sl_threshold, short_abandon=q.short_abandon, target=q.sl_target,
+                formula=q.metrics.service_level,
+            )  # fmt: skip
+        effective = self._effective_agents(traffic)
+        return {qid: self._data(qid, counts[qid], by_state[qid], traffic[qid], effective[qid])
+                for qid in queue_ids}  # fmt: skip
+
+    def _effective_agents(self, traffic: dict[str, staffing.Queue | None]) -> dict[str, float]:
+        """Working agents per queue, each blended agent counted by the share of its queues'
+        recent load (Erlangs) that falls on the queue; equal shares while loads are unknown."""
+        load = {qid: t.traffic if t else 0.0 for qid, t in traffic.items()}
+        out = dict.fromkeys(self._queues, 0.0)
+        for e in self._agents.latest():
+            if e.state not in WORKING:
+                continue
+            mine = [q for q in e.skills if q in out]
+            total = sum(load[q] for q in mine)
+            for q in mine:
+                out[q] += load[q] / total if total > 0 else 1 / len(mine)
+        return out
+
+    def _data(
+        self,
+        qid: str,
+        counts: dict[str, Counts],
+        agents: dict[str, int],
+        traffic: staffing.Queue | None,
+        effective: float,
+    ) -> dict[str, Any]:
+        q = self._queues[qid]
+        m = q.metrics
+        c = counts[m.window]
+        waiting = self._waiting[qid]
+        figures = formulas.figures(c, m.service_level, m.abandon_rate)
+        recent = counts[m.staffing_window]
+        plan = None
+        if m.staffing != "off":
+            working = sum(agents[s] for s in WORKING)
+            plan = {"model": m.staffing, "window": m.staffing_window,
+                    **staffing.plan(traffic, working, effective, m.staffing)}  # fmt: skip
         data = {
-            "name": queue.name,
-            "channel": queue.channel,
+            "name": q.name,
+            "channel": q.channel,
             "waiting": len(waiting),
             "longest_wait_since": min(waiting.values(), default=None),
-            "offered": c.offered,
-            "answered": c.answered,
-            "answered_in_threshold": c.answered_in_threshold,
-            "abandoned": c.abandoned,
-            "short_abandoned": c.short_abandoned,
-            "service_level": metrics.service_level(
-                c.answered_in_threshold, c.answered, c.abandoned, c.short_abandoned
-            ),
-            "asa": metrics.asa(c.answer_wait, c.answered),
-            "aht": metrics.aht(c.handle_time, c.handled),
-            "abandon_rate": metrics.abandon_rate(c.abandoned, c.short_abandoned, c.offered),
+            **{k: round(getattr(c, k)) for k in _COUNT_FIELDS},
+            **{k: round(getattr(c, k), 3) for k in _TIME_FIELDS},
+            **figures,
             "agents": agents,
+            "window": m.window,
+            "sl_formula": m.service_level,
+            "abandon_formula": m.abandon_rate,
+            "estimated_wait": formulas.estimated_wait(
+                len(waiting),
+                agents["available"],
+                effective,
+                traffic.aht if traffic else figures["aht"],
+                figures["asa"],
+                formulas.patience(recent),
+            ),
+            "staffing": plan,
         }
         return QueueStats.model_validate(data).model_dump(mode="json")
 
@@ -190,7 +289,13 @@ class Aggregator:
         self, now: float, source: str = "aggregator", queues: Iterable[str] | None = None
     ) -> list[Envelope]:
         """``queue`` envelopes for ``queues`` (default: every configured queue)."""
-        ids = self._queues if queues is None else queues
-        return [
-            make_envelope("queue", qid, self.stats(qid, now), ts=now, source=source) for qid in ids
-        ]
+        ids = list(self._queues if queues is None else queues)
+        stats = self._stats(now, ids)
+        return [make_envelope("queue", qid, stats[qid], ts=now, source=source) for qid in ids]
+
+
+_COUNT_FIELDS = (
+    "offered", "answered", "answered_in_threshold", "abandoned", "short_abandoned",
+    "abandoned_in_threshold", "handled", "transferred",
+)  # fmt: skip
+_TIME_FIELDS = ("answer_wait", "abandon_wait", "handle_time", "busy_time", "available_time")

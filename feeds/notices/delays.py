@@ -32,10 +32,10 @@ class Delays(NoticeService):
         if not data["reason"].strip():
             raise SchemaError("reason", "must not be blank")
         self.check_future("expires_at", data["expires_at"], now)
-        env = self.envelope("delay", queue, data, now)
 
         def change(pipe: Pipeline) -> Envelope:
             old = self.current(pipe, "delay", queue)
+            env = self.envelope("delay", queue, data, self.after(old, now))
             pipe.multi()
             self.commit(pipe, env, actor=actor, action="set", before=old.data if old else None)
             return env
@@ -51,7 +51,7 @@ class Delays(NoticeService):
             if old is None:
                 raise NotFound("queue", f"queue {queue!r} has no delay reason")
             pipe.multi()
-            gone = self.deletion("delay", queue, now)
+            gone = self.deletion("delay", queue, self.after(old, now))
             self.commit(pipe, gone, actor=actor, action="clear", before=old.data)
 
         self.atomic([self.state_key], change)

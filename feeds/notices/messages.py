@@ -121,7 +121,7 @@ class Messages(NoticeService):
             pipe.multi()
             if checked == old.data:
                 return old
-            env = self.envelope("message", message_id, checked, now)
+            env = self.envelope("message", message_id, checked, self.after(old, now))
             self.commit(pipe, env, actor=actor, action="edit", before=old.data)
             return env
 
@@ -136,7 +136,7 @@ class Messages(NoticeService):
             if old.data["expires_at"] <= now:
                 raise Conflict("id", f"message {message_id!r} has already expired")
             data = {**old.data, "expires_at": now}
-            env = self.envelope("message", message_id, data, now)
+            env = self.envelope("message", message_id, data, self.after(old, now))
             pipe.multi()
             self.commit(pipe, env, actor=actor, action="expire", before=old.data)
             return env
@@ -287,7 +287,7 @@ class Messages(NoticeService):
                     gone.append((env, [a.decode() for a in pipe.hkeys(self.acks_key(mid))]))
             pipe.multi()
             for env, acked in gone:
-                self.publish(pipe, self.deletion("message", env.id, now))
+                self.publish(pipe, self.deletion("message", env.id, self.after(env, now)))
                 for agent_id in acked:
                     self.publish(pipe, self.deletion("ack", f"{env.id}:{agent_id}", now))
                 pipe.delete(self.acks_key(env.id))

@@ -31,7 +31,7 @@ from feeds.notices.service import (
 OUTAGE_FIELDS = frozenset(
     {
         "service", "severity", "status", "customer_wording", "internal_note", "workaround",
-        "eta", "queues", "offer",
+        "eta", "queues", "offer", "regions", "services", "segments", "offer_amount",
     }
 )  # fmt: skip
 SEVERITY_ORDER = {s: i for i, s in enumerate(SEVERITIES)}  # critical first
@@ -112,11 +112,11 @@ class Outages(NoticeService):
             self._write_timeline(pipe, outage_id, actor, old.data, data, now)
             if data["status"] == "resolved":
                 resolved = {"id": outage_id, "resolved_at": now, "resolved_by": actor, **data}
-                gone = self.deletion("outage", outage_id, now)
+                gone = self.deletion("outage", outage_id, self.after(old, now))
                 self.commit(pipe, gone, actor=actor, action="resolve", before=old.data, after=data)
                 pipe.hset(self.history_key, outage_id, json.dumps(resolved))
                 return self._resolved_view(resolved)
-            env = self.envelope("outage", outage_id, data, now)
+            env = self.envelope("outage", outage_id, data, self.after(old, now))
             self.commit(pipe, env, actor=actor, action="update", before=old.data)
             return self._view(env)
 

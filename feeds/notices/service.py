@@ -100,6 +100,13 @@ class NoticeService:
         """Queue the bus's atomic write of ``env`` on a transaction."""
         self.bus.queue_publish(pipe, env)
 
+    @staticmethod
+    def after(old: Envelope | None, now: float) -> float:
+        """The stamp of a change to ``old``: never before it. The bus keeps the latest stamp
+        (feeds.bus.ordering), so two supervisors' concurrent edits, read and committed under
+        WATCH, stay in commit order even when the later one read the clock first."""
+        return now if old is None else max(now, old.ts)
+
     def envelope(self, kind: str, id: str, data: Record, now: float) -> Envelope:
         return make_envelope(kind, id, data, ts=now, source=SOURCE)
 

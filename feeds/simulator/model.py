@@ -150,9 +150,12 @@ class LiveContact:
     talk: float = 0.0
     hold: float = 0.0
     wrap: float = 0.0
+    reason: str | None = None  # why they call
+    outcome: str | None = None  # what came of it, once completed
 
     def data(self, event: str) -> dict[str, Any]:
-        """This contact as a ``contact`` item at ``event``."""
+        """This contact as a ``contact`` item at ``event`` (``offered`` naming the agent while it
+        rings at them)."""
         data: dict[str, Any] = {
             "event": event,
             "queue": self.queue.id,
@@ -160,14 +163,17 @@ class LiveContact:
             "customer_id": self.customer_id,
             "enqueued_at": round(self.enqueued_at, 3),
             "tags": self.tags,
+            "reason": self.reason,
         }
+        if event == "offered" and self.status == "ringing" and self.agent is not None:
+            data["agent_id"] = self.agent.id
         if event in ("answered", "completed") and self.agent is not None:
             data["answered_at"] = round(self.answered_at, 3)
             data["agent_id"] = self.agent.id
         if event in ("abandoned", "completed"):
             data["ended_at"] = round(self.ended_at, 3)
         if event == "completed":
-            data.update(talk=self.talk, hold=self.hold, wrap=self.wrap)
+            data.update(talk=self.talk, hold=self.hold, wrap=self.wrap, outcome=self.outcome)
         return data
 
 
@@ -202,6 +208,9 @@ def outage_data(now: float, tz: tzinfo, queues: list[str]) -> dict[str, Any]:
         ),
         "eta": eta,
         "queues": queues,
-        "offer": "Goodwill credit up to £20",
+        "offer": "£25 goodwill credit for the power cut",
+        "offer_amount": 25.0,
+        "regions": ["North East"],
+        "services": ["Electricity"],
         "started_at": round(now, 3),
     }

@@ -54,12 +54,12 @@ def run(
         bus, config, SOURCE, queues=[q.id for q in config.queues], stats_every=stats_every,
         max_pending=MAX_PENDING, clock=clock,
     )  # fmt: skip
-    producer.add(sim.advance(began))  # today so far, published on the first tick
+    producer.add(sim.advance(began), now=began)  # today so far, published on the first tick
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
     while True:
         real = clock()
         now = began + (real - began) * speed
-        producer.add(sim.advance(now))
+        producer.add(sim.advance(now), now=now)
         producer.flush(now, real=real)
         if stop.wait(tick):
             return

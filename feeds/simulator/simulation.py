@@ -26,6 +26,7 @@ from typing import Any
 
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config, Queue
+from feeds.simulator import customers as people
 from feeds.simulator import model as cm
 from feeds.simulator.model import FloorAgent, LiveContact, account_number, lognormal, outage_data
 
@@ -64,6 +65,12 @@ class Simulation:
         self._live: dict[str, LiveContact] = {}
         self._waiting: dict[str, deque[LiveContact]] = {q.id: deque() for q in config.queues}
         self._tags: dict[int, list[str]] = {}
+        # Who the customers are and why they call: their own generator, so the floor's events
+        # are the same with or without them.
+        self._seed = seed
+        self._calls = random.Random(f"{seed}:calls")
+        self._profiles: dict[str, dict[str, Any]] = {}
+        self._published: set[str] = set()
         self._rates = self._peak_rates(agents)
         self._surge_queues = [q for q in ("faults", "billing") if outage and config.queue(q)]
         self._surge_since = math.inf
@@ -212,21 +219,39 @@ class Simulation:
         """Poisson arrivals with a time-varying rate, by thinning a constant-rate stream."""
         peak = self._max_rate(queue)
         if self._rng.random() * peak < self._rate(queue):
-            u = self._rng.random()
-            index = int(
-                cm.ZIPF_OFFSET * ((cm.CUSTOMERS + cm.ZIPF_OFFSET) / cm.ZIPF_OFFSET) ** u
-                - cm.ZIPF_OFFSET
-            )
-            index = min(index, cm.CUSTOMERS - 1)
+            index = _customer(self._rng)
             if index not in self._tags:
                 self._tags[index] = [tag for tag, share in cm.TAGS if self._rng.random() < share]
-            self._enqueue(queue, account_number(index), self._tags[index])
+            tags, why = self._tags[index], None
+            if self._surging(queue) and self._calls.random() < 1 - 1 / cm.OUTAGE_SURGE:
+                index, tags, why = self._affected(), [], "power cut"  # the outage's own callers
+            customer = account_number(index)
+            if customer not in self._profiles:
+                self._profiles[customer] = people.profile(self._seed, index, self.now, self._tz)
+            why = why or people.reason(self._calls, queue.id, self._profiles[customer])
+            self._enqueue(queue, customer, tags, why)
         self._at(self.now + self._rng.expovariate(peak), self._arrival, queue)
 
-    def _enqueue(self, queue: Queue, customer_id: str, tags: list[str]) -> None:
+    def _surging(self, queue: Queue) -> bool:
+        return queue.id in self._surge_queues and self.now >= self._surge_since
+
+    def _affected(self) -> int:
+        """A customer in the outage's region with electricity: who the surge is made of (drawn
+        like every caller, so those hit call again, as they do while the power is off)."""
+        for _ in range(200):
+            index = _customer(self._calls)
+            p = people.profile(self._seed, index, self.now, self._tz)
+            if p["region"] == people.AFFECTED_REGION and "Electricity" in p["products"]:
+                return index
+        return index
+
+    def _enqueue(
+        self, queue: Queue, customer_id: str, tags: list[str], reason: str | None = None
+    ) -> None:
         contact = LiveContact(
-            f"c{next(self._contact_ids):06d}", queue, customer_id, list(tags), self.now
-        )
+            f"c{next(self._contact_ids):06d}", queue, customer_id, list(tags), self.now,
+            reason=reason,
+        )  # fmt: skip
         self._live[contact.id] = contact
         self._emit_contact(contact, "offered")
         idle = [a for a in self._agents if a.state == "available" and queue.id in a.skills]
@@ -248,6 +273,7 @@ class Simulation:
         contact.status = "ringing"
         contact.agent = agent
         agent.contact = contact
+        self._emit_contact(contact, "offered")  # ringing at the agent: their card shows it
         self._set_state(agent, "on_contact")
         ring = self._rng.uniform(*cm.CHANNELS[contact.queue.channel].ring)
         self._at(self.now + ring, self._answer, contact)
@@ -276,6 +302,7 @@ class Simulation:
         agent.handle_time += contact.talk + contact.hold + contact.wrap
         agent.contact = None
         del self._live[contact.id]
+        contact.outcome = people.outcome(self._calls)
         self._emit_contact(contact, "completed")
         self._free(agent)
 
@@ -288,7 +315,10 @@ class Simulation:
         self._emit_contact(contact, "abandoned")
         if self._rng.random() < cm.CHANNELS[contact.queue.channel].callback:
             again = self.now + lognormal(self._rng, cm.CALLBACK_DELAY, 0.5)
-            self._at(again, self._enqueue, contact.queue, contact.customer_id, contact.tags)
+            self._at(
+                again, self._enqueue, contact.queue, contact.customer_id, contact.tags,
+                contact.reason,
+            )  # fmt: skip
 
     def _most_overdue(self, agent: FloorAgent) -> LiveContact | None:
         """The waiting contact, among the agent's skills, furthest past its queue's threshold.
@@ -416,4 +446,16 @@ class Simulation:
         self._emit("agent", agent.id, agent.data())
 
     def _emit_contact(self, contact: LiveContact, event: str) -> None:
+        customer = contact.customer_id
+        if self._out is not None and customer not in self._published:
+            self._published.add(customer)  # before their first contact: the card has them
+            self._emit("customer", customer, self._profiles[customer])
         self._emit("contact", contact.id, contact.data(event))
+
+
+def _customer(rng: random.Random) -> int:
+    """A caller, by a Zipf–Mandelbrot choice from the pool (see model.CUSTOMERS)."""
+    u = rng.random()
+    index = int(cm.ZIPF_OFFSET * ((cm.CUSTOMERS + cm.ZIPF_OFFSET) / cm.ZIPF_OFFSET) ** u
+                - cm.ZIPF_OFFSET)  # fmt: skip
+    return min(index, cm.CUSTOMERS - 1)

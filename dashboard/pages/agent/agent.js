@@ -1,6 +1,6 @@
 /*
  * The agent tab's items (layout.py and model.py, next to this file): me, my queues, messages
- * for me, outages on my queues, and the moment-of-truth card of the current contact.
+ * for me and outages on my queues. The moment-of-truth card is card.js's.
  *
  * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
  * connection band; it calls these renderers with each item on every update and once a second
@@ -114,14 +114,18 @@
             children: String(backlog),
             className: h.cls("value", backlog && "status-warn")
         });
+        // On a narrow tab an urgent message waiting for its Acknowledge goes above the card.
+        var urgent = live.some(function (m) {
+            return m.priority === "urgent" && m.ack_required && m.acked_at == null;
+        });
+        h.setProps("agent-top", {className: h.cls("fb-agent-top", urgent && "urgent-first")});
         var rows = live.map(function (m) {
             return h.messageEntry(m, {
                 className: m.ack_required && m.acked_at == null && "wants-ack",
                 head: [
                     h.el("Span", "fb-aud", m.audience),
                     h.el("Span", "fb-meta", h.when(m.starts_at || m.posted, now) +
-                        (m.author ? " \u00b7 " + m.author : "") +
-                        " \u00b7 until " + h.when(m.expires_at, now))
+                        (m.author ? " \u00b7 " + m.author : ""))
                 ],
                 body: [ackArea(spec, m, now, h)]
             });
@@ -131,91 +135,27 @@
 
     // -- outages on my queues --------------------------------------------------------------
 
+    // One time per outage (since when); what to say, the workaround and the offer once: an
+    // outage on the current contact's card is said there (card.js), and only named here.
     function renderOutages(spec, item, now, h) {
         if (item.broken) {
             return h.brokenList(spec.id);
         }
+        var onCard = (window.floorboardAgentCard || {outages: []}).outages;
         var rows = (item.list || []).map(function (o) {
+            var queues = h.line("Queues", o.queues.length ? o.queues.join(", ") : "every queue");
+            var lines = onCard.indexOf(o.id) >= 0
+                ? [h.el("Div", "fb-agent-quiet", "What to say and offer: on the card above."),
+                    queues]
+                : [h.line("Say", o.wording, "fb-say"), h.line("Workaround", o.workaround),
+                    h.line("You may offer", o.offer, "fb-offer"), queues];
             return h.outageEntry(o, {
-                head: [h.el("Span", "fb-meta", o.status + " \u00b7 " + h.etaText(o.eta, now) +
-                    " \u00b7 for " + h.ago(now - o.since) +
-                    " \u00b7 updated " + h.when(o.updated, now))],
-                lines: [
-                    h.line("Say", o.wording, "fb-say"),
-                    h.line("Workaround", o.workaround),
-                    h.line("You may offer", o.offer, "fb-offer"),
-                    h.line("Queues", o.queues.length ? o.queues.join(", ") : "every queue")
-                ]
+                head: [h.el("Span", "fb-meta", o.status + " \u00b7 since " + h.when(o.since, now) +
+                    " \u00b7 " + h.etaText(o.eta, now))],
+                lines: lines
             });
         });
         h.setProps(spec.id, {children: rows.length ? rows : h.empty("No outages on your queues.")});
-    }
-
-    // -- the moment-of-truth card ----------------------------------------------------------
-
-    function flagBody(f, now, h) {
-        var parts = [
-            h.el("Div", "fb-agent-flag-title", [
-                h.el("Span", "fb-agent-flag-name", f.title),
-                f.detail ? h.el("Span", "fb-agent-flag-detail", f.detail) : null
-            ]),
-            h.el("Div", "fb-agent-suggest", f.suggestion)
-        ];
-        if (f.kind === "outage") {
-            parts.push(h.line("Say", f.wording, "fb-say"));
-            parts.push(h.line("You may offer", f.offer, "fb-offer"));
-            parts.push(h.line("Workaround", f.workaround));
-            parts.push(h.line("ETA", f.eta ? h.when(f.eta, now) : "not known yet"));
-        }
-        if (f.kind === "repeat" && f.last && f.last.length) {
-            parts.push(h.el("Ol", "fb-agent-history", f.last.map(function (c) {
-                return h.el("Li", null, [
-                    h.el("Span", "fb-agent-when", c.when),
-                    h.el("Span", "fb-agent-where", c.where),
-                    h.el("Span", "fb-agent-outcome", c.outcome)
-                ], {key: c.id});
-            })));
-        }
-        return h.el("Div", h.cls("fb-agent-flag", "flag-" + f.kind), parts, {key: f.kind + f.title});
-    }
-
-    function renderContact(spec, item, now, h) {
-        if (item.broken) {
-            h.setProps(spec.id, {className: "fb-agent-card"});
-            return h.brokenList(spec.id);
-        }
-        var c = item.card;
-        if (!c) {
-            h.setProps(spec.id, {children: [], className: "fb-agent-card hidden"});
-            return;
-        }
-        var facts = [
-            h.el("Span", "fb-agent-customer", c.customer_id),
-            h.el("Span", "fb-agent-fact", c.queue + " \u00b7 " + c.channel),
-            h.el("Span", "fb-agent-fact", "waited " + c.waited),
-            h.el("Span", "fb-agent-fact fb-agent-talk", "on contact " + h.duration(now - c.answered_at))
-        ].concat((c.tags || []).map(function (t) {
-            return h.el("Span", "fb-agent-tag", t, {key: "tag-" + t});
-        }));
-        var flags = c.flags.map(function (f) {
-            return flagBody(f, now, h);
-        });
-        if (!flags.length) {
-            flags = [h.el("Div", "fb-agent-routine", "No moment-of-truth flags: a routine contact.")];
-        }
-        if (c.history_missing) {
-            flags.push(h.el("Div", "fb-agent-note", "Contact history is unavailable right now."));
-        }
-        h.setProps(spec.id, {
-            className: h.cls("fb-agent-card", c.flags.length && "has-flags"),
-            children: [
-                h.el("Div", "fb-agent-card-head", [
-                    h.el("H2", null, "Current contact"),
-                    h.el("Div", "fb-agent-facts", facts)
-                ]),
-                h.el("Div", "fb-agent-flags", flags)
-            ]
-        });
     }
 
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
@@ -223,5 +163,4 @@
     renderers["agent-queues"] = renderQueues;
     renderers["agent-messages"] = renderMessages;
     renderers["agent-outages"] = renderOutages;
-    renderers["agent-contact"] = renderContact;
 })();

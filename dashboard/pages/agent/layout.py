@@ -33,6 +33,7 @@ from markupsafe import escape
 from dashboard.auth.access import may_view_agent, own_tab
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import login_url
+from dashboard.pages.agent import record
 from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
@@ -104,16 +105,26 @@ def layout(config: Config, agent_id: str) -> html.Div:
         children=[
             _header(agent_id),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
-            html.Section(
-                id="agent-contact",
-                className="fb-agent-card hidden",
-                role="region",
-                **{"aria-label": "Current contact"},
+            # The card and the messages side by side on a wide tab, so an urgent message and its
+            # Acknowledge stay in view however long the card; one after the other when narrow,
+            # an urgent message waiting for its Acknowledge first (agent.js, agent.css).
+            html.Div(
+                id="agent-top",
+                className="fb-agent-top",
+                children=[
+                    html.Section(
+                        id="agent-contact",
+                        className="fb-agent-card hidden",
+                        role="region",
+                        children=[html.Div(id="agent-contact-body"), record.forms()],
+                        **{"aria-label": "Current contact"},
+                    ),
+                    _panel("Messages for me", "agent-messages", "fb-agent-messages"),
+                ],
             ),
             html.Main(
                 className="fb-agent-grid",
                 children=[
-                    _panel("Messages for me", "agent-messages", "fb-agent-messages"),
                     _panel("My queues", "agent-queues", "fb-agent-queues"),
                     _panel("Outages on my queues", "agent-outages", "fb-agent-outages"),
                 ],
@@ -136,12 +147,12 @@ def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
         "timezone": config.centre.timezone,
         "now": time.time(),  # the script's first clock sample, before the stream's first event
         "root": "agent",
-        "items": {
+        "items": {  # drawn in this order: the card says which outages the panel leaves to it
             ME: item(ME),
+            CONTACT: item(CONTACT),
             QUEUES: item(QUEUES),
             MESSAGES: item(MESSAGES, ack=can_ack),
             OUTAGES: item(OUTAGES),
-            CONTACT: item(CONTACT),
         },
     }
 
@@ -212,10 +223,11 @@ def _notice(title: str, text: str, link: str | None = None) -> html.Div:
 
 
 def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
-    """The page guard and the Acknowledge button (the stream is started by
+    """The page guard, the Acknowledge button and the card's forms (the stream is started by
     :func:`dashboard.pages.assets.register`, for every page)."""
     messages = Messages(bus, config)
     app.server.before_request(guard)
+    record.register(app, config, bus)
 
     @app.callback(
         Output("agent-ack-note", "children"),

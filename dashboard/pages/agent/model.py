@@ -4,13 +4,14 @@ An agent's view (``view=agent&agent=<id>``, key ``agent:<id>``) holds five items
 time in state, today's stats), ``queues`` (the queues the agent is skilled for), ``messages``
 (those whose audience includes the agent, with whether they acknowledged), ``outages`` (those
 touching the agent's queues, or the whole centre) and ``contact`` (the moment-of-truth card of
-the contact the agent has answered, :mod:`dashboard.pages.agent.card`).
+the contact ringing at the agent or answered by them, :mod:`dashboard.pages.agent.card`).
 
 Everything personal is filtered here, on the server: each agent's view is computed from the
-mirror for that agent alone, so another agent's state, stats, contact, customer history and the
-messages aimed only at them never enter this view's frames, and the stream (which only sends a
-view's frames) cannot leak them. Who may open the view is decided by
-:func:`dashboard.auth.access.may_view_agent` before the stream starts.
+mirror for that agent alone, so another agent's state, stats, contact, customer (profile,
+history, what they were given) and the messages aimed only at them never enter this view's
+frames, and the stream (which only sends a view's frames) cannot leak them. The customer is
+read by id for the agent's own current contact only (``customers``, ``history``). Who may open
+the view is decided by :func:`dashboard.auth.access.may_view_agent` before the stream starts.
 
 Like the wall, times travel as timestamps (time in state, longest wait, message start and
 expiry) and the browser (``agent.js``, next to this file, through ``assets/stream.js``) ticks
@@ -20,9 +21,9 @@ them, so a background tab is current the moment it is shown.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
-from dashboard.pages.agent.card import contact_item, current_contact, no_card
+from dashboard.pages.agent.card import Desk, contact_item, current_contact
 from dashboard.pages.items import (
     AGENT_LABELS,
     NO_VALUE,
@@ -36,6 +37,7 @@ from dashboard.pages.items import (
 from feeds.bus.schema import Envelope
 from feeds.config import Config, Queue
 from feeds.customers.history import PastContact
+from feeds.customers.profiles import Caller
 from feeds.metrics import formulas as metrics
 from feeds.notices.audience import Agent, Reader, agent_from_state, audience_text, reaches
 from feeds.notices.messages import message_order
@@ -47,6 +49,13 @@ KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT)
 
 History = Callable[[str, str], list[PastContact] | None]
 Mirror = Mapping[str, Mapping[str, Envelope]]
+
+
+class Customers(Protocol):
+    """Reads the customer on a contact (:class:`feeds.customers.profiles.CustomerCache`)."""
+
+    def __call__(self, customer_id: str, contact_id: str) -> Caller | None: ...
+    def forget(self, customer_id: str) -> None: ...
 
 
 # -- view-models (pure) ---------------------------------------------------------------------------
@@ -178,8 +187,10 @@ def outages_item(
 
 
 class AgentView:
-    """One agent's items. The spec remembers the agent's queues and the contact on the card
-    (as last computed) so that it can tell, from an envelope alone, whether it matters here."""
+    """One agent's items. The spec remembers the agent's queues and the contact and customer on
+    the card (as last computed) so that it can tell, from an envelope alone, whether it matters
+    here; a change to that customer (profile, what they were given, the CRM's answer) also
+    drops them from the shared customer cache so the card reads them again."""
 
     def __init__(
         self,
@@ -187,25 +198,33 @@ class AgentView:
         agent_id: str,
         roster: Callable[[], Mapping[str, Agent]],
         history: History | None,
+        customers: Customers | None = None,
     ) -> None:
         self.config = config
         self.agent_id = agent_id
         self.roster = roster
         self.history = history
+        self.customers = customers
         self.key = f"agent:{agent_id}"
         self.queue_names = {q.id: q.name for q in config.queues}
         self.queue_ids: frozenset[str] = frozenset()
         self.contact_id: str | None = None
+        self.customer_id: str | None = None
+        self.contact_queue: str | None = None
+        self.waiting_for_crm = False
 
     def keys(self) -> list[str]:
         return list(KEYS)
 
     def affected(self, env: Envelope) -> set[str]:
-        kind = env.kind
+        kind, carded = env.kind, self.contact_id is not None
         if kind == "agent":
-            return {ME, QUEUES, MESSAGES, OUTAGES} if env.id == self.agent_id else set()
+            if env.id != self.agent_id:
+                return set()
+            return {ME, QUEUES, MESSAGES, OUTAGES} | ({CONTACT} if carded else set())
         if kind in ("queue", "delay"):
-            return {QUEUES} if env.id in self.queue_ids else set()
+            keys = {QUEUES} if env.id in self.queue_ids else set()
+            return keys | ({CONTACT} if kind == "delay" and env.id == self.contact_queue else set())
         if kind == "message":
             return {MESSAGES}
         if kind == "ack":
@@ -215,6 +234,14 @@ class AgentView:
         if kind == "contact":
             mine = env.data.get("agent_id") == self.agent_id or env.id == self.contact_id
             return {CONTACT} if mine else set()
+        if kind == "rule":
+            return {CONTACT} if carded else set()
+        customer = {"customer": env.id, "commitment": env.data.get("customer_id")}.get(kind)
+        crm = kind == "system" and env.id == "crm" and self.waiting_for_crm
+        if self.customer_id is not None and (customer == self.customer_id or crm):
+            if self.customers is not None:
+                self.customers.forget(self.customer_id)
+            return {CONTACT}
         return set()
 
     def compute(self, key: str, mirror: Mirror, now: float) -> Item:
@@ -238,24 +265,34 @@ class AgentView:
             queue_ids = {q.id for q in my_queues(agent, self.config)}
             return outages_item(mirror.get("outage", {}).values(), queue_ids, self.queue_names)
         if key == CONTACT:
-            return self._contact(mirror)
+            return self._contact(mirror, now)
         raise KeyError(key)
 
-    def _contact(self, mirror: Mirror) -> Item:
+    def _contact(self, mirror: Mirror, now: float) -> Item:
         contact = current_contact(mirror.get("contact", {}).values(), self.agent_id)
         self.contact_id = contact.id if contact else None
+        self.customer_id = contact.data["customer_id"] if contact else None
+        self.contact_queue = contact.data["queue"] if contact else None
         if contact is None:
-            return no_card()
+            self.waiting_for_crm = False
+            return item(card=None)
         d = contact.data
         names = {a: e.data["name"] for a, e in mirror.get("agent", {}).items()}
         names[self.agent_id] = "you"  # "handled by you": the customer may say so too
+        customer, cid = d["customer_id"], contact.id
+        caller = self.customers(customer, cid) if self.customers is not None else None
+        self.waiting_for_crm = caller is not None and caller.crm == "pending"
+        me = mirror.get("agent", {}).get(self.agent_id)
+        c = self.config
         return contact_item(
             contact,
-            self.config.queue(d["queue"]),
-            self.history(d["customer_id"], contact.id) if self.history is not None else None,
-            mirror.get("outage", {}).values(),
-            self.config.moments,
-            names,
-            self.queue_names,
-            self.config.tz,
+            queue=c.queue(d["queue"]),
+            history=self.history(customer, cid) if self.history is not None else None,
+            caller=caller,
+            outages=mirror.get("outage", {}).values(),
+            rules=mirror.get("rule", {}).values(),
+            delay=mirror.get("delay", {}).get(d["queue"]),
+            me=me.data if me is not None else None,
+            desk=Desk(c.moments, c.customers, c.tz, self.queue_names, names),
+            now=now,
         )

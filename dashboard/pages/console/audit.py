@@ -30,7 +30,7 @@ from feeds.times import fmt_time
 
 SHOWN = 60  # audit entries read
 KINDS = [("", "All"), ("message", "Messages"), ("ack", "Acks"), ("outage", "Outages"),
-         ("delay", "Delays")]  # fmt: skip
+         ("delay", "Delays"), ("rule", "Rules"), ("commitment", "Given")]  # fmt: skip
 
 
 def panel() -> html.Section:

@@ -33,6 +33,10 @@ FIELD_LABELS = {
     "internal_note": "Internal note", "workaround": "Workaround", "eta": "ETA",
     "queues": "Affected queues", "offer": "Offer", "queue": "Queue", "reason": "Reason",
     "expected_wait": "Expected wait", "id": "Item", "message_id": "Message", "body": "Form",
+    "title": "Title", "action": "Gives", "limit": "Up to", "over_limit": "More than that",
+    "allowance": "Per customer", "times": "Times per customer", "period": "Per",
+    "teams": "Teams", "segments": "Segments", "wording": "Approved wording",
+    "regions": "Regions", "services": "Services", "offer_amount": "Offer amount",
 }  # fmt: skip
 
 

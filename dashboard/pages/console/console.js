@@ -1,6 +1,6 @@
 /*
  * The supervisor console's live lists (this package: page.py and the panels): key messages
- * with their acknowledgements, active outages, delay reasons.
+ * with their acknowledgements, active outages, delay reasons, what agents may give.
  *
  * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
  * connection band; it calls the renderers registered here with each console item (see
@@ -186,7 +186,37 @@
         h.setProps(spec.id, {children: rows.length ? rows : h.empty("No delay reasons set.")});
     }
 
+    // -- what agents may give -----------------------------------------------------------
+
+    function renderRules(spec, item, now, h) {
+        noticeChange(spec, item, h);
+        var rows = (item.list || []).map(function (r) {
+            var scope = [r.queues.length ? r.queues.join(", ") : "every queue",
+                r.teams.length ? "teams " + r.teams.join(", ") : "every team",
+                r.segments.length ? r.segments.join(", ") : "every customer"];
+            return h.el("Div", h.cls("fb-item", "fb-rule"), [
+                h.el("Div", "fb-item-head", [
+                    h.el("Span", "fb-badge", r.action.toUpperCase()),
+                    h.el("Span", "fb-strong", r.title),
+                    h.el("Span", "fb-meta", r.limits)
+                ]),
+                h.line("For: ", scope.join(" \u00b7 ")),
+                h.line("Say: ", r.wording),
+                h.el("Div", "fb-item-foot", [
+                    h.el("Span", "fb-meta", "changed " + h.when(r.updated, now)),
+                    h.el("Span", "fb-buttons", [
+                        button(h, "Change", "console-rule-edit", r.id),
+                        button(h, "Retire", "console-rule-retire", r.id, "fb-danger")
+                    ])
+                ])
+            ], {key: r.id});
+        });
+        h.setProps(spec.id, {children: rows.length ? rows
+            : h.empty("No standing rules: agents ask a supervisor before giving anything.")});
+    }
+
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
+    renderers["console-rules"] = renderRules;
     renderers["console-messages"] = renderMessages;
     renderers["console-outages"] = renderOutages;
     renderers["console-delays"] = renderDelays;

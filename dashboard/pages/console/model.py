@@ -27,6 +27,8 @@ from typing import Any
 from dashboard.pages.items import NO_VALUE, Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
+from feeds.customers.authority import fmt_money
+from feeds.customers.rules import rule_order
 from feeds.notices.audience import Agent, agents_known, audience_text, targets
 from feeds.notices.messages import listing_order, message_status
 from feeds.notices.outages import outage_order
@@ -34,6 +36,7 @@ from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
+RULES = "console:rules"
 
 
 def ack_summary(
@@ -130,8 +133,33 @@ def delay_list(delays: Mapping[str, Envelope], config: Config) -> Item:
     return item(list=entries)
 
 
+def rule_limits(rule: Mapping[str, Any], currency: str) -> str:
+    """What a rule allows, in a line: "up to £20 a time (more: a supervisor) · £30 per customer
+    per day"."""
+    m, per = (lambda a: fmt_money(a, currency)), rule["period"]
+    parts = []
+    if rule["limit"] is not None:
+        more = "a supervisor" if rule["over_limit"] == "supervisor" else "never"
+        parts.append(f"up to {m(rule['limit'])} a time (more: {more})")
+    if rule["allowance"] is not None:
+        parts.append(f"{m(rule['allowance'])} per customer per {per}")
+    if rule["times"] is not None:
+        parts.append(f"{rule['times']} per customer per {per}")
+    return " · ".join(parts) or "no limit"
+
+
+def rule_list(rules: Iterable[Envelope], queue_names: Mapping[str, str], currency: str) -> Item:
+    """The standing authority rules, by title, with the queues named as people know them."""
+    entries = [
+        {"id": r.id, **r.data, "queues": [queue_names.get(q, q) for q in r.data["queues"]],
+         "limits": rule_limits(r.data, currency), "updated": r.ts}
+        for r in sorted(rules, key=lambda r: rule_order(r.data))
+    ]  # fmt: skip
+    return item(list=entries)
+
+
 class ConsoleView:
-    """The console's three lists; every supervisor's console shares the one view."""
+    """The console's lists; every supervisor's console shares the one view."""
 
     key = "console"
 
@@ -141,13 +169,13 @@ class ConsoleView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [MESSAGES, OUTAGES, DELAYS]
+        return [MESSAGES, OUTAGES, DELAYS, RULES]
 
     def affected(self, env: Envelope) -> set[str]:
         # An agent's change can move them in or out of an audience (team, skills).
         if env.kind in ("message", "ack", "agent"):
             return {MESSAGES}
-        return {"outage": {OUTAGES}, "delay": {DELAYS}}.get(env.kind, set())
+        return {"outage": {OUTAGES}, "delay": {DELAYS}, "rule": {RULES}}.get(env.kind, set())
 
     def compute(self, key: str, mirror: Mapping[str, Mapping[str, Envelope]], now: float) -> Item:
         if key == MESSAGES:
@@ -163,13 +191,16 @@ class ConsoleView:
             return outage_list(mirror.get("outage", {}).values(), self.queue_names)
         if key == DELAYS:
             return delay_list(mirror.get("delay", {}), self.config)
+        if key == RULES:
+            currency = self.config.customers.currency
+            return rule_list(mirror.get("rule", {}).values(), self.queue_names, currency)
         raise KeyError(key)
 
 
 # -- the audit log, as the console shows it --------------------------------------------------------
 
 AUDIT_TIME_FIELDS = frozenset(
-    {"starts_at", "expires_at", "eta", "started_at", "at", "resolved_at"}
+    {"starts_at", "expires_at", "eta", "started_at", "at", "resolved_at", "due"}
 )  # fmt: skip
 AUDIT_HIDDEN = frozenset({"author", "started_at"})  # set by the system, never by the change
 CLIP = 80  # characters of a long value shown in a diff
@@ -222,6 +253,9 @@ AUDIT_VERBS = {
     ("declare", "outage"): "declared outage", ("update", "outage"): "updated outage",
     ("resolve", "outage"): "resolved outage", ("set", "delay"): "set the delay reason of",
     ("clear", "delay"): "cleared the delay reason of",
+    ("create", "rule"): "added rule", ("update", "rule"): "changed rule",
+    ("retire", "rule"): "retired rule", ("give", "commitment"): "recorded a grant",
+    ("promise", "commitment"): "recorded a promise",
 }  # fmt: skip
 
 

@@ -21,6 +21,8 @@ from dashboard.pages.console.common import queue_name, register_item_action
 from dashboard.pages.console.forms import ItemForm
 from feeds.bus.bus import Bus
 from feeds.config import Config
+from feeds.customers.authority import parse_amount
+from feeds.customers.matching import names
 from feeds.notices.outages import Outages
 from feeds.times import fmt_time, parse_when, time_text
 
@@ -62,10 +64,17 @@ def panel(config: Config) -> html.Section:
             w.field("workaround", "Workaround", w.area("console-out-workaround", 1000)),
             w.field("internal_note", "Internal note", w.area("console-out-note", 1000)),
         ),
-        w.field(
-            "offer",
-            "Agents may offer",
-            w.text("console-out-offer", "e.g. a credit up to £10", maxLength=300),
+        w.row(
+            w.field(
+                "offer",
+                "Agents may offer",
+                w.text("console-out-offer", "e.g. a £10 credit", maxLength=300),
+            ),
+            w.field(
+                "offer_amount",
+                f"Offer amount ({config.customers.currency})",
+                w.text("console-out-amount", "10"),
+            ),
         ),
         w.field(
             "queues",
@@ -73,6 +82,20 @@ def panel(config: Config) -> html.Section:
             w.ticks(
                 "console-out-queues", [{"label": q.name, "value": q.id} for q in config.queues]
             ),
+        ),
+        html.Div(
+            "Who it hits (comma-separated; leave all three empty to flag every caller of its "
+            "queues):",
+            className="fb-hint",
+        ),
+        w.row(
+            w.field(
+                "regions",
+                "Regions or postcode areas",
+                w.text("console-out-regions", "North East, NE"),
+            ),
+            w.field("services", "Services", w.text("console-out-services", "Electricity")),
+            w.field("segments", "Segments", w.text("console-out-segments", "all")),
         ),
         w.actions(
             html.Button("Declare", id="console-out-submit", className="fb-button"),
@@ -84,11 +107,7 @@ def panel(config: Config) -> html.Section:
     return w.panel(
         "Outages",
         w.live_list("console-outages"),
-        html.Details(
-            id="console-out-details",
-            className="fb-details",
-            children=[html.Summary("Declare an outage", id="console-out-mode"), form],
-        ),
+        w.folding("console-out", "Declare an outage", form),
         html.H3("Recently resolved", className="fb-sub"),
         html.Div(id="console-resolved", className="fb-list fb-resolved"),
         cls="fb-outages",
@@ -110,13 +129,16 @@ class OutageForm(ItemForm):
         "status": "console-out-status", "customer_wording": "console-out-wording",
         "internal_note": "console-out-note", "workaround": "console-out-workaround",
         "eta": "console-out-eta", "queues": "console-out-queues", "offer": "console-out-offer",
+        "offer_amount": "console-out-amount", "regions": "console-out-regions",
+        "services": "console-out-services", "segments": "console-out-segments",
     }  # fmt: skip
     extra_outputs: ClassVar[dict[str, Output]] = {
         "status_options": Output("console-out-status", "options"),
         "open": Output("console-out-details", "open"),
     }
     keys = ("service", "severity", "status", "customer_wording", "internal_note", "workaround",
-            "eta", "queues", "offer")  # fmt: skip
+            "eta", "queues", "offer", "offer_amount", "regions", "services",
+            "segments")  # fmt: skip
     typed_times = ("eta",)
     new_mode, new_label, save_label = "Declare an outage", "Declare", "Save update"
     cancelled, opened = "Update cancelled.", "Updating: change and save."
@@ -130,13 +152,15 @@ class OutageForm(ItemForm):
             "service": "", "severity": "major", "status": "investigating",
             "status_options": status_options(False), "customer_wording": "",
             "internal_note": "", "workaround": "", "eta": "", "queues": [], "offer": "",
-            "open": no_update,
+            "offer_amount": "", "regions": "", "services": "", "segments": "", "open": no_update,
         }  # fmt: skip
 
     def filled(self, item: Mapping[str, Any], now: float) -> dict[str, Any]:
         return {
             **{key: item[key] for key in self.keys},
             "eta": time_text(item["eta"], self.tz, now),
+            "offer_amount": "" if item["offer_amount"] is None else f"{item['offer_amount']:g}",
+            **{k: ", ".join(item[k]) for k in ("regions", "services", "segments")},
             "status_options": status_options(True),
             "mode": f"Update: {item['service']}",
             "open": True,
@@ -153,6 +177,8 @@ class OutageForm(ItemForm):
             "eta": parse_when("eta", form["eta"], self.tz, now),
             "queues": list(form["queues"] or []),
             "offer": form["offer"] or "",
+            "offer_amount": parse_amount("offer_amount", form["offer_amount"]),
+            **{k: names(form[k]) for k in ("regions", "services", "segments")},
         }
 
     def kept(self, form: Mapping[str, Any], shown: Mapping[str, str]) -> dict[str, bool]:

@@ -16,9 +16,9 @@ from dash import Dash, dcc, html
 
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import login_url
-from dashboard.pages.console import audit, delays, messages, outages
+from dashboard.pages.console import audit, delays, messages, outages, rules
 from dashboard.pages.console.common import DONE, supervisor
-from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES
+from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES, RULES
 from dashboard.pages.items import item_key_to_id
 from feeds.bus.bus import Bus
 from feeds.config import Config
@@ -54,7 +54,9 @@ def layout(config: Config) -> html.Div:
                 className="fb-grid",
                 children=[
                     messages.panel(config),
-                    outages.panel(config),
+                    html.Div(
+                        className="fb-col", children=[outages.panel(config), rules.panel(config)]
+                    ),
                     html.Div(className="fb-col", children=[delays.panel(config), audit.panel()]),
                 ],
             ),
@@ -64,6 +66,7 @@ def layout(config: Config) -> html.Div:
             dcc.Store(id=DONE),  # set by each action: re-read the audit log
             dcc.Store(id="console-msg-editing"),
             dcc.Store(id="console-out-editing"),
+            dcc.Store(id="console-rule-editing"),
         ],
     )
 
@@ -71,7 +74,7 @@ def layout(config: Config) -> html.Div:
 def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
     """The console's server callbacks (each checks the role first) and its clientside ones."""
     app.server.before_request(redirect_to_login)
-    for part in (messages, outages, delays, audit):
+    for part in (messages, outages, delays, rules, audit):
         part.register(app, config, bus)
 
 
@@ -107,6 +110,7 @@ def _view(config: Config) -> dict[str, Any]:
             MESSAGES: item(MESSAGES, "console-messages"),
             OUTAGES: item(OUTAGES, "console-outages"),
             DELAYS: item(DELAYS, "console-delays"),
+            RULES: item(RULES, "console-rules"),
         },
     }
 

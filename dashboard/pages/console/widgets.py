@@ -108,6 +108,16 @@ def register_expiry_fields(app: Dash, form: str) -> None:
     )
 
 
+def folding(prefix: str, summary: str, form: html.Div) -> html.Details:
+    """A form folded under its summary (``<prefix>-details``, ``<prefix>-mode``): opened by a
+    click or by its panel's Edit button, which also puts the item's name in the summary."""
+    return html.Details(
+        id=f"{prefix}-details",
+        className="fb-details",
+        children=[html.Summary(summary, id=f"{prefix}-mode"), form],
+    )
+
+
 def actions(*buttons: html.Button) -> html.Div:
     return html.Div(className="fb-actions", children=list(buttons))
 

@@ -1,0 +1,91 @@
+"""The windows a figure covers: the centre's day, and the rolling last 15, 30 and 60 minutes.
+
+"Today" runs from the first instant of the local date in the centre's time zone to the first
+instant of the next: 24 hours on most days, 23 on the spring daylight-saving night and 25 on
+the autumn one, computed from the zone's rules rather than by adding 86,400 seconds. A rolling
+window of W seconds holds the events whose whole second is among the last W up to the current
+one; the counters keep one bucket per second for the last hour, so any rolling window is a sum
+of buckets and an event arriving late lands in its own second, not in the second it arrived.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, tzinfo
+
+from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS
+
+HORIZON = max(WINDOW_SECONDS.values())  # seconds of buckets kept: the longest rolling window
+# What a contact counts: (time, counter index, amount) triples, flat in one tuple (one object
+# per leg rather than one per figure: the aggregator makes one for every event it takes).
+Entries = tuple[float, ...]
+
+
+def day_of(ts: float, tz: tzinfo) -> date:
+    """The centre's local date at ``ts``."""
+    return datetime.fromtimestamp(ts, tz).date()
+
+
+def day_start(day: date, tz: tzinfo) -> float:
+    """The first instant of the local ``day``: midnight, or the end of a gap that swallowed it."""
+    return datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()
+
+
+def day_bounds(ts: float, tz: tzinfo) -> tuple[float, float]:
+    """``[start, end)`` of the centre's day containing ``ts``, as epoch seconds."""
+    day = day_of(ts, tz)
+    return day_start(day, tz), day_start(day + timedelta(days=1), tz)
+
+
+class Tally:
+    """One queue's counters: today's totals, and per-second buckets for the last hour.
+
+    Entries are added and taken back (an event that arrives late can change what an earlier
+    one counted), so every figure is the sum of what the queue's contacts count *now*.
+    """
+
+    __slots__ = ("recent", "today")
+
+    def __init__(self) -> None:
+        self.today = [0.0] * len(COUNTERS)
+        self.recent: dict[int, list[float]] = {}
+
+    def add(self, entries: Entries, sign: float, start: float, floor: int) -> None:
+        """Add (``sign`` 1) or take back (-1) entries; ``start`` is today's first instant and
+        ``floor`` the newest second no rolling window holds any more."""
+        today, recent = self.today, self.recent
+        for k in range(0, len(entries), 3):
+            t, i, v = entries[k], int(entries[k + 1]), entries[k + 2]
+            if t >= start:
+                today[i] += sign * v
+            s = int(t)
+            if s > floor:
+                bucket = recent.get(s)
+                if bucket is None:
+                    bucket = recent[s] = [0.0] * len(COUNTERS)
+                bucket[i] += sign * v
+
+    def forget_before(self, floor: int) -> None:
+        """Drop the buckets at or before second ``floor``."""
+        for s in [s for s in self.recent if s <= floor]:
+            del self.recent[s]
+
+    def rolling(self, now_second: int) -> dict[str, list[float]]:
+        """Each rolling window's counters: buckets grouped by age band, each summed once."""
+        widths = sorted(WINDOW_SECONDS.values())
+        bands: list[list[list[float]]] = [[] for _ in widths]
+        for s, bucket in self.recent.items():
+            age = now_second - s
+            for band, width in enumerate(widths):
+                if age < width:
+                    bands[band].append(bucket)
+                    break
+        out: dict[str, list[float]] = {}
+        acc = [0.0] * len(COUNTERS)
+        by_width = {width: name for name, width in WINDOW_SECONDS.items()}
+        for band, width in enumerate(widths):
+            if bands[band]:
+                acc = [
+                    a + sum(col) for a, col in zip(acc, zip(*bands[band], strict=True), strict=True)
+                ]
+            out[by_width[width]] = acc
+        return out
