@@ -67,7 +67,9 @@ def login_limits(server: flask.Flask, settings: dict[str, Any], page: Page) -> C
 
     def breach(reason: str) -> Callable[[RequestLimit], flask.Response]:
         def respond(limit: RequestLimit) -> flask.Response:
-            wait = max(1, math.ceil(limit.reset_at - time.time()))
+            # (reset_at is rounded up to a whole second past the window: never say more.)
+            left = math.ceil(limit.reset_at - time.time())
+            wait = max(1, min(left, limit.limit.get_expiry()))
             response = page(f"{reason}: try again in {wait} s.", wait)
             response.headers["Retry-After"] = str(wait)
             return response
