@@ -203,6 +203,7 @@ class Hub:
         self.mirror: Mirror = {}
         self.seq = 0
         self.synced = False
+        self._first_sync = threading.Event()  # set by the first snapshot: see wait_synced
         self.status: dict[str, Any] = {
             "up": False,
             "detail": "connecting to the bus",
@@ -229,6 +230,11 @@ class Hub:
             if self.ended is not None and self._sweeper is None:
                 self._sweeper = threading.Thread(target=self._sweep, name="creds", daemon=True)
                 self._sweeper.start()
+
+    def wait_synced(self, timeout: float) -> bool:
+        """Wait (cooperatively under gevent) until the hub holds its first snapshot of the bus:
+        before it, a view's items are empty, and serving them as a snapshot would show blanks."""
+        return self._first_sync.wait(timeout)
 
     def live(self) -> dict[str, Any]:
         """The bus status as screens must be told it: the subscriber's, unless its loop has
@@ -322,6 +328,7 @@ class Hub:
             self.mirror = state
             self.seq = seq
             self.synced = True
+            self._first_sync.set()
             mono = time.monotonic()
             for view in self.views.values():
                 self._rebuild(view, now)

@@ -33,6 +33,7 @@ from dashboard.live.sse import retry_frame
 HEARTBEAT_SECONDS = 10.0
 RETRY_MS = (1000, 3000)
 SNAPSHOT_CACHE_SECONDS = 1
+SYNC_WAIT_SECONDS = 3.0  # a snapshot asked of a worker that has just booted waits this long
 VERSION = version("floorboard")  # in /healthz: which release a worker runs
 
 
@@ -160,6 +161,8 @@ def blueprint(
     def snapshot() -> Response:
         spec = view_spec()
         hub.start()
+        if not hub.wait_synced(SYNC_WAIT_SECONDS):
+            raise Refusal(503, "bus", "not synchronised with the bus yet: try again shortly")
         key = f"snapshot:{spec.key}"
         body = _cached(cache, key)
         if body is None:
