@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup run test lint bench screenshots screenshot clean
+.PHONY: setup run test lint bench reliability screenshots screenshot clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -29,6 +29,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_adapters.py
+
+reliability: $(STAMP)
+	$(BIN)/python scripts/reliability.py
 
 # Every board, the agent tab (1366x768 and 420 px) and the console, from a demo, into docs/.
 screenshots: $(STAMP)

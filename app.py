@@ -14,7 +14,7 @@ from pathlib import Path
 
 from flask_caching import Cache
 
-from dashboard import api
+from dashboard import api, policy
 from dashboard.auth import init_auth
 from dashboard.auth.credentials import ended_credentials
 from dashboard.auth.sessions import load_secret_key
@@ -51,8 +51,9 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     which the walls then follow as it changes)."""
     live = LiveConfig(None, config) if config is not None else LiveConfig.from_file()
     config = live()
+    redis_url = redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     bus = Bus.from_url(
-        redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        redis_url,
         config.redis.prefix,
         config.moments.history_days,
     )
@@ -82,7 +83,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
         trusted_user_header=config.access.trusted_user_header,
         trusted_proxies=config.access.trusted_proxies,
     )
-    login.register(server, accounts, csrf)
+    login.register(server, accounts, csrf, redis_url)
     roster = Roster(lambda: Messages(bus, config).agents(bus.client))
     history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
     crm = CrmLookup(bus, config.customers.crm) if config.customers.crm.url else None
@@ -107,6 +108,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     )
     server.register_blueprint(api.blueprint(bus, config))
     index.register(app, config, bus, live)
+    policy.install(app, config.access.frame_ancestors, api.LARGE_BODIES)
     # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh
     # worker got 500s for the JS bundles (plotly/dash#3971).
     app._setup_server()

@@ -15,6 +15,9 @@
 
     var DAY_S = 20 * 3600; // closer than this to now, a time is said without its date
     var NO_VALUE = "\u2014";
+    // An item the server could not compute or send ({broken: true}, dashboard/live/hub.py):
+    // its values are shown as NO_VALUE and it says why, so nothing looks live that is not.
+    var BROKEN = "bad data from the feed";
     var FORMATS = {
         clock: {hour: "2-digit", minute: "2-digit", second: "2-digit"},
         hhmm: {hour: "2-digit", minute: "2-digit"},
@@ -121,6 +124,16 @@
         return [el("Div", "fb-empty", text)];
     }
 
+    // A list item that came broken: its list makes way for one marked line saying so
+    // (className: the list's own, when the page sets it, e.g. to show a hidden band).
+    function brokenList(id, className) {
+        var props = {children: [el("Div", "fb-broken", NO_VALUE + " " + BROKEN)]};
+        if (className) {
+            props.className = className;
+        }
+        setProps(id, props);
+    }
+
     // "CRITICAL", "URGENT": the one badge of a severity or a priority.
     function badge(kind, value) {
         return el("Span", cls("fb-badge", kind + "-" + value), value.toUpperCase());
@@ -178,7 +191,8 @@
     }
 
     window.floorboard = {
-        el: el, setProps: setProps, cls: cls, empty: empty, line: line,
+        el: el, setProps: setProps, cls: cls, empty: empty, line: line, brokenList: brokenList,
+        NO_VALUE: NO_VALUE, BROKEN: BROKEN,
         messageEntry: messageEntry, messageStatus: messageStatus, outageEntry: outageEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,
         thresholdStatus: thresholdStatus, newPage: newPage

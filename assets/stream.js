@@ -24,8 +24,10 @@
     var RELOAD_GAP_MS = 15000; // a page reloads itself at most this often (see onVersion)
     var LOST = "Connection to the server lost \u2014 reconnecting\u2026 (showing last values)";
     var BUS_DOWN = "Data bus unavailable \u2014 showing last values since ";
+    var SIGNED_OUT = ["Signed out \u2014 ", " to see live values again (showing last values)"];
     var LINK_LABELS = {
-        live: "Live", lost: "Reconnecting", "bus-down": "Bus down", connecting: "Connecting"
+        live: "Live", lost: "Reconnecting", "bus-down": "Bus down", connecting: "Connecting",
+        "signed-out": "Signed out"
     };
 
     var S = {
@@ -35,7 +37,7 @@
         offset: 0, // server clock minus this PC's clock, seconds
         samples: [], // recent [local ms, offset] observations, see observeClock
         lastEvent: 0, // Date.now() of the last event (or of opening), for the silence watchdog
-        link: "connecting", // connecting | up | down
+        link: "connecting", // connecting | up | down | signed-out (refused: 401 or 403)
         bus: {up: true},
         items: {},
         timer: null,
@@ -69,10 +71,18 @@
 
     // -- rendering -----------------------------------------------------------------------
 
+    function signInLink() {
+        var here = window.location.pathname + window.location.search;
+        return H.el("A", "conn-link", "sign in", {href: "/login?next=" + encodeURIComponent(here)});
+    }
+
     function renderConnection() {
         var text = "";
         var state = "live";
-        if (S.link === "down") {
+        if (S.link === "signed-out") {
+            text = [SIGNED_OUT[0], signInLink(), SIGNED_OUT[1]];
+            state = "signed-out";
+        } else if (S.link === "down") {
             text = LOST;
             state = "lost";
         } else if (S.bus && S.bus.up === false) {
@@ -207,17 +217,47 @@
             // The browser retries by itself (resuming with Last-Event-ID) unless the server
             // refused the stream outright; we retry instead when it refused, or when we need a
             // snapshot rather than a resume (see open).
-            if (es.readyState === EventSource.CLOSED || S.bus.up === false) {
+            if (es.readyState === EventSource.CLOSED) {
                 es.close();
-                var span = CLOSED_RETRY_MS[1] - CLOSED_RETRY_MS[0];
-                S.retry = setTimeout(open, CLOSED_RETRY_MS[0] + Math.random() * span);
+                refused(es);
+            } else if (S.bus.up === false) {
+                es.close();
+                retryLater();
             }
             render();
         };
     }
 
+    function retryLater() {
+        var span = CLOSED_RETRY_MS[1] - CLOSED_RETRY_MS[0];
+        S.retry = setTimeout(open, CLOSED_RETRY_MS[0] + Math.random() * span);
+    }
+
+    // The server refused the stream outright. EventSource does not say why: ask the snapshot
+    // route (same access rules, answered from memory). 401 or 403 means the credential has
+    // ended (signed out elsewhere, a new password, a changed role): retrying would never work,
+    // so the band says so, with the way back. Anything else (a restart): retry.
+    function refused(es) {
+        var url = S.view.stream.replace(/^\/stream\?/, "/api/v1/snapshot?");
+        fetch(url, {credentials: "same-origin", cache: "no-store"}).then(function (r) {
+            return r.status;
+        }, function () {
+            return 0;
+        }).then(function (status) {
+            if (es !== S.source) {
+                return; // the page moved on meanwhile
+            }
+            if (status === 401 || status === 403) {
+                S.link = "signed-out";
+                render();
+            } else {
+                retryLater();
+            }
+        });
+    }
+
     function tick() {
-        if (S.view && S.source && Date.now() - S.lastEvent > SILENCE_MS) {
+        if (S.view && S.source && S.link !== "signed-out" && Date.now() - S.lastEvent > SILENCE_MS) {
             // A half-open connection never errors: reopen, resuming after the last event.
             S.link = "down";
             open();

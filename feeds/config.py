@@ -10,12 +10,21 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
@@ -161,11 +170,24 @@ class Access(_Section):
     """Who may see what without logging in; users and tokens themselves live in Redis."""
 
     walls: Literal["open", "token"] = "open"  # token: a viewer login or ?token=<viewer token>
-    session_cookie_secure: bool = False  # true when served over HTTPS
+    session_cookie_secure: StrictBool = False  # true when served over HTTPS (not "yes")
     # Single sign-on: a reverse proxy that authenticated the user names them in this header.
     # Honoured only on connections from ``trusted_proxies``; empty turns it off.
     trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
     trusted_proxies: list[str] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+    # Who may show the pages in a frame (a kiosk's): CSP frame-ancestors sources, e.g. "'self'"
+    # or "https://kiosk.example.com"; "'none'" (the default): nobody.
+    frame_ancestors: list[str] = Field(default=["'none'"], min_length=1)
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _sources(cls, v: list[str]) -> list[str]:
+        for entry in v:
+            if not re.fullmatch(r"'none'|'self'|[^\s;,']+", entry):
+                raise ValueError(f"not a frame-ancestors source: {entry!r}")
+        if "'none'" in v and len(v) > 1:
+            raise ValueError("'none' cannot be combined with other sources")
+        return v
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -6,9 +6,13 @@ readers see only what is theirs.
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import pickle
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -127,3 +131,60 @@ def test_a_session_ending_closes_its_open_streams(app, accounts, sse, change: st
     closes_within(stream, 2.0)
     again = sam.get(f"{app.base}{CONSOLE}", stream=True, timeout=5)  # the browser's reconnect
     assert again.status_code == 401
+
+
+@pytest.mark.parametrize("how", ["store", "cli"])
+def test_a_role_change_closes_the_users_open_streams(app, accounts, sse, how, redis_server) -> None:
+    """An agent made viewer, or a supervisor made agent, must not keep what the old role saw."""
+    sam = login(app.base, "sam")
+    console = sse(app.port, CONSOLE, extra_headers=cookie(sam))
+    console.next_of("snapshot")
+    if how == "store":
+        accounts.set_role("sam", "agent")
+    else:
+        env = {**os.environ, "REDIS_URL": redis_server.url, "FLOORBOARD_CONFIG": str(app.config)}
+        done = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "user", "role", "sam", "agent"],
+            env=env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    closes_within(console, 2.0)
+    again = sam.get(f"{app.base}{CONSOLE}", stream=True, timeout=5)
+    assert again.status_code == 403  # the same session, now an agent's: no console
+
+
+# -- bodies over the limit ----------------------------------------------------------------------
+
+
+def chunked_post(port: int, path: str, size: int, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST ``size`` bytes of JSON-ish text in 8 KB chunks, with no Content-Length."""
+    piece = b" " * 8192
+    chunks = [b"{"] + [piece] * (size // len(piece)) + [b"}"]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.request("POST", path, body=iter(chunks), headers=headers, encode_chunked=True)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def test_a_chunked_body_over_the_limit_is_refused_not_cut(app, accounts) -> None:
+    """Chunked bodies used to be cut at the limit and parsed; now: 413, nothing written."""
+    bus = Bus(accounts.client, accounts.prefix)
+    token = accounts.create_token("ops", "supervisor")
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    seq = bus.current_seq()
+    status, body = chunked_post(app.port, "/api/v1/messages", 200_000, headers)
+    assert status == 413 and json.loads(body)["error"]["field"] == "body", body
+    status, _ = chunked_post(app.port, "/api/v1/events", 64 * 1024 + 10, headers)
+    assert status == 413
+    status, _ = chunked_post(app.port, "/_dash-update-component", 2_000_000, headers)
+    assert status == 413  # every route has a bound, Dash's callbacks too
+    assert bus.current_seq() == seq
+    small = json.dumps({"text": "fits", "expires_at": time.time() + 60}).encode()
+    conn = http.client.HTTPConnection("127.0.0.1", app.port, timeout=10)
+    conn.request("POST", "/api/v1/messages", body=iter([small]), headers=headers,
+                 encode_chunked=True)  # fmt: skip
+    assert conn.getresponse().status == 201  # a chunked body within the limit is fine
+    conn.close()

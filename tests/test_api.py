@@ -353,6 +353,35 @@ def test_ingest_validates_everything_before_publishing_anything(api: Api, bus: B
     assert status == 200 and [p["seq"] for p in reply["published"]] == [seq + 1, seq + 2]
 
 
+def test_ingest_refuses_a_message_for_an_audience_that_does_not_exist(api: Api, bus: Bus) -> None:
+    """The notice routes' rule, on the feed's door too: no message nobody could be shown."""
+    seq = bus.current_seq()
+    until = time.time() + 600
+    for audience, reason in [
+        ({"kind": "team", "value": "Nowhere"}, "unknown team 'Nowhere'"),
+        ({"kind": "agent", "value": "a9"}, "unknown agent 'a9'"),
+        ({"kind": "queue", "value": "weather"}, "unknown queue 'weather'"),
+    ]:
+        event = {"kind": "message", "id": "m1", "data": {"text": "Hi", "expires_at": until,
+                                                         "audience": audience}}  # fmt: skip
+        status, reply = api("POST", "/events", [{"kind": "queue", "id": "q", "data": {}}, event])
+        assert (status, reply["error"]) == (
+            400,
+            {"field": "1.data.audience.value", "reason": reason},
+        )
+    strict = {"kind": "message", "id": "m1", "data": {"text": "Hi", "expires_at": until,
+                                                      "ack_required": "yes"}}  # fmt: skip
+    status, reply = api("POST", "/events", strict)
+    assert (status, field_of(reply)) == (400, "data.ack_required")
+    assert bus.current_seq() == seq
+    good = {
+        "kind": "message",
+        "id": "m1",
+        "data": {"text": "Hi", "expires_at": until, "audience": {"kind": "team", "value": "South"}},
+    }
+    assert api("POST", "/events", good)[0] == 200
+
+
 # -- live and durable -----------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from dashboard.auth.access import require_role
 from dashboard.auth.csrf import CSRF_COOKIE
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import load_secret_key
+from dashboard.pages.login import limits
 from dashboard.pages.login import views as login_views
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import connect
@@ -88,10 +89,17 @@ def form_token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def login(client: FlaskClient, name: str, password: str = PASSWORD, next_: str | None = None):
+def login(
+    client: FlaskClient,
+    name: str,
+    password: str = PASSWORD,
+    next_: str | None = None,
+    address: str = "127.0.0.1",
+):
     token = form_token(client.get("/login").get_data(as_text=True))
     url = "/login" + (f"?next={requests.utils.quote(next_, safe='')}" if next_ else "")
-    return client.post(url, data={"username": name, "password": password, "csrf_token": token})
+    data = {"username": name, "password": password, "csrf_token": token}
+    return client.post(url, data=data, environ_base={"REMOTE_ADDR": address})
 
 
 def csrf(client: FlaskClient) -> dict[str, str]:
@@ -240,28 +248,55 @@ def test_login_page_shows_user_input_as_text(client: FlaskClient) -> None:
     assert (
         "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in html
     )
-    assert "default-src 'none'" in r.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in r.headers["Content-Security-Policy"]  # and no script at all
 
 
-def test_five_failures_lock_the_username_until_it_lapses(app, client, accounts) -> None:
-    statuses = [login(client, "supervisor1", f"wrong-{n}").status_code for n in range(5)]
-    assert statuses == [401, 401, 401, 401, 429]
+def test_failed_sign_ins_lock_the_username_at_that_address(app, client, accounts) -> None:
+    n = int(limits.PER_NAME_AT_ADDRESS.split()[0])
+    statuses = [login(client, "supervisor1", f"wrong-{i}").status_code for i in range(n)]
+    assert statuses == [401] * n
     r = login(client, "supervisor1")  # even the right password, while locked
     assert r.status_code == 429
-    assert 295 <= int(r.headers["Retry-After"]) <= 300
-    assert re.search(r"try again in \d+ s", r.get_data(as_text=True))
+    assert 880 <= int(r.headers["Retry-After"]) <= 900
+    assert re.search(r"Too many failed sign-ins for this user: try again in \d+ s",
+                     r.get_data(as_text=True))  # fmt: skip
     # The count is in Redis: another worker (app) sees the lock too.
     assert login(make_app(accounts).test_client(), "supervisor1").status_code == 429
     assert client.get("/api/whoami").status_code == 401
     assert login(client, "agent1").status_code == 303  # other users are not locked
-    accounts.clear_login_failures("supervisor1")  # as the five minutes passing would
-    assert login(client, "supervisor1").status_code == 303
+    # Nor is the supervisor, from anywhere else: one address cannot lock them out.
+    assert login(app.test_client(), "supervisor1", address="10.1.2.3").status_code == 303
 
 
-def test_a_successful_login_resets_the_failure_count(client: FlaskClient) -> None:
-    assert [login(client, "viewer1", "wrong-pass").status_code for _ in range(4)] == [401] * 4
-    assert login(client, "viewer1").status_code == 303
-    assert login(client, "viewer1", "wrong-pass").status_code == 401  # a fifth: not locked
+def test_only_failed_sign_ins_count(client: FlaskClient) -> None:
+    n = int(limits.PER_NAME_AT_ADDRESS.split()[0])
+    assert [login(client, "viewer1", "wrong-pass").status_code for _ in range(n - 1)] == [401] * (
+        n - 1
+    )
+    assert [login(client, "viewer1").status_code for _ in range(3)] == [303] * 3
+    assert login(client, "viewer1", "wrong-pass").status_code == 401  # the n-th failure
+    assert login(client, "viewer1").status_code == 429
+
+
+def test_one_address_is_limited_whatever_names_it_tries(accounts, monkeypatch) -> None:
+    monkeypatch.setattr(limits, "PER_ADDRESS", "3 per minute")
+    app = make_app(accounts)
+    client = app.test_client()
+    statuses = [login(client, f"user{i}", "wrong-pass").status_code for i in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    r = login(client, "viewer1")
+    assert r.status_code == 429 and 55 <= int(r.headers["Retry-After"]) <= 60
+    assert "Too many sign-in attempts from this address" in r.get_data(as_text=True)
+    assert login(app.test_client(), "viewer1", address="10.9.9.9").status_code == 303
+
+
+def test_guessing_from_many_addresses_is_limited_per_username(accounts, monkeypatch) -> None:
+    monkeypatch.setattr(limits, "PER_NAME", "3 per hour")
+    client = make_app(accounts).test_client()
+    statuses = [
+        login(client, "admin1", "wrong-pass", address=f"10.0.0.{i}").status_code for i in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
 
 
 def test_failed_logins_are_slowed(client: FlaskClient) -> None:
@@ -274,7 +309,8 @@ def test_failed_logins_are_slowed(client: FlaskClient) -> None:
 
 def test_unknown_users_lock_like_real_ones(client: FlaskClient) -> None:
     """Otherwise the lockout itself would tell which usernames exist."""
-    assert [login(client, "nobody", "wrong-pass").status_code for _ in range(5)][-1] == 429
+    n = int(limits.PER_NAME_AT_ADDRESS.split()[0])
+    assert [login(client, "nobody", "wrong-pass").status_code for _ in range(n + 1)][-1] == 429
 
 
 # -- sessions end -----------------------------------------------------------------------------

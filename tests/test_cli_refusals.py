@@ -61,6 +61,15 @@ def wrote_nothing(bus: Bus) -> None:
          None, "event 1: nested more than 8 levels deep"),
         (["publish"], '{"kind": "queue", "id": "q", "data": {"x": ' + DEEP + "]" * 100_000 + "}}",
          "event 1: nested too deeply"),
+        (["publish", '{"kind": "message", "id": "m", "data": {"text": "x", "expires_at": 4e9, '
+          '"audience": {"kind": "team", "value": "Nowhere"}}}'], None,
+         "event 1: data.audience.value: unknown team 'Nowhere'"),
+        (["publish", '{"kind": "queue", "id": "q", "data": {}}', '{"kind": "message", "id": "m", '
+          '"data": {"text": "x", "expires_at": 4e9, "audience": {"kind": "agent", "value": "a9"}}'
+          "}"],
+         None, "event 2: data.audience.value: unknown agent 'a9'"),
+        (["publish", '{"kind": "message", "id": "m", "data": {"text": "x", "expires_at": 4e9, '
+          '"ack_required": "yes"}}'], None, "event 1: data.ack_required: Input should be a valid"),
         # message
         (["message", "post"], None, "message post: the following arguments are required: text"),
         (["message", "post", ""], None, "text: String should have at least 1 character"),
@@ -69,6 +78,8 @@ def wrote_nothing(bus: Bus) -> None:
         (["message", "post", "x", "--audience", "boss:x"], None,
          "--audience: expected all, team:NAME, queue:ID or agent:ID"),
         (["message", "post", "x", "--audience", "all:x"], None, "--audience: expected all"),
+        (["message", "post", "x", "--audience", "team:Nowhere"], None,
+         "audience.value: unknown team 'Nowhere'"),
         (["message", "post", "x", "--starts", "25:00"], None,
          "--starts: no such time of day: 25:00"),
         (["message", "post", "x", "--expires", "+soon"], None,

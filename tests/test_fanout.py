@@ -102,6 +102,11 @@ def test_a_screen_that_stops_reading_is_dropped_and_never_slows_the_others(
     while stuck.recv(65536):
         pass
     stuck.close()
+    # One line in the log for the dropped screen, not a traceback from the server's write.
+    time.sleep(0.2)
+    log = app.log_path.read_text()
+    assert "Traceback" not in log and "Error" not in log, log
+    assert log.count("stream stalled for") == 1, log
 
 
 def test_the_snapshot_route_serves_the_stream_snapshot_cached_for_a_second(

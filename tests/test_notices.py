@@ -98,7 +98,9 @@ def test_post_stores_publishes_and_audits_a_message(bus: Bus, messages: Messages
 
     assert m["id"].startswith("m-") and m["status"] == "active"
     stored = live(bus, "message")[m["id"]]
-    assert stored.data["text"] == "Storm tonight.\nExpect calls\r\nabout outages."
+    assert (
+        stored.data["text"] == "Storm tonight.\nExpect calls\nabout outages."
+    )  # one kind of break
     assert stored.data["author"] == ME and stored.data["priority"] == "info"
     assert stored.data["audience"] == {"kind": "all", "value": None}
     assert before + 3600 <= stored.data["expires_at"] <= time.time() + 3600

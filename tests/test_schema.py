@@ -93,6 +93,7 @@ def test_unknown_field_in_data_is_refused(kind: str) -> None:
     ("raw", "field", "reason_part"),
     [
         (env("weather", {}), "kind", "unknown kind 'weather'"),
+        (env({"a": 1}, {}), "kind", "unknown kind {'a': 1}"),  # was a TypeError (fuzzing)
         (env("queue", {}, ts=NOW * 1000), "ts", "less than"),  # milliseconds, not seconds
         (env("queue", {}, ts=12.0), "ts", "greater than"),
         (env("queue", {}, ts="yesterday"), "ts", "number"),
@@ -129,6 +130,66 @@ def test_defaults_are_filled_and_seq_starts_unassigned() -> None:
 def test_a_deleted_envelope_needs_no_data() -> None:
     e = parse_envelope(env("message", {}, deleted=True))
     assert e.deleted and e.data == {}
+
+
+# -- strict bools and text that reads as it is stored ------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["yes", "true", 1, 0, "", None])
+def test_bools_are_bools_not_words_or_numbers(value: object) -> None:
+    """``ack_required: "yes"`` used to be taken as true: a typo must not change behaviour."""
+    with pytest.raises(SchemaError) as err:
+        parse_envelope(env("message", {**VALID["message"], "ack_required": value}))
+    assert (err.value.field, err.value.reason) == (
+        "data.ack_required",
+        "Input should be a valid boolean",
+    )
+    with pytest.raises(SchemaError) as err:
+        parse_envelope(env("queue", {}, deleted=value))
+    assert err.value.field == "deleted"
+
+
+def test_every_text_a_person_sees_is_stripped_of_hidden_characters() -> None:
+    """U+202E would show "Refund £1000" as "Refund 0001£"; controls and bidi marks go, line
+    breaks and tabs stay, in every text field of every kind."""
+    trick = "\u202e\u2066\u200f\x07\x1b\x85\u061c"
+    outage = parse_envelope(env("outage", {
+        **VALID["outage"], "service": f"Broad{trick}band", "customer_wording": f"£1000{trick}",
+        "internal_note": trick + "x", "workaround": "a\tb\r\nc" + trick, "offer": trick + "£5",
+    })).data  # fmt: skip
+    assert (outage["service"], outage["customer_wording"], outage["offer"]) == (
+        "Broadband",
+        "£1000",
+        "£5",
+    )
+    assert (outage["internal_note"], outage["workaround"]) == ("x", "a\tb\nc")
+    message = parse_envelope(
+        env(
+            "message",
+            {
+                **VALID["message"],
+                "text": f"Refund {trick}£1000",
+                "audience": {"kind": "team", "value": f"No{trick}rth"},
+            },
+        )
+    ).data
+    assert (message["text"], message["audience"]["value"]) == ("Refund £1000", "North")
+    agent = parse_envelope(
+        env(
+            "agent",
+            {
+                **VALID["agent"],
+                "name": f"{trick}Sam",
+                "reason": f"lun{trick}ch",
+                "team": "N\u202dorth",
+            },
+        )
+    ).data
+    assert (agent["name"], agent["reason"], agent["team"]) == ("Sam", "lunch", "North")
+    assert parse_envelope(env("system", VALID["system"], source=f"ac{trick}d")).source == "acd"
+    with pytest.raises(SchemaError) as err:  # only hidden characters: as empty as it looks
+        parse_envelope(env("message", {**VALID["message"], "text": trick}))
+    assert err.value.field == "data.text"
 
 
 def test_an_event_id_is_accepted_checked_and_never_sent_on() -> None:

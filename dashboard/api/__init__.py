@@ -24,6 +24,9 @@ from feeds.config import Config
 from feeds.notices.service import Conflict, NotFound
 
 _HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}
+# Routes that take more than a JSON request's limit, for the app's body bound
+# (dashboard.policy): a customers CSV import.
+LARGE_BODIES = {"/api/v1/customers/import": customers.MAX_CSV}
 
 
 def blueprint(bus: Bus, config: Config) -> Blueprint:
@@ -36,7 +39,8 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
     @bp.errorhandler(SchemaError)
     def schema_error(exc: SchemaError) -> Response:
         status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
-        return error_response(status, exc.field, exc.reason)
+        # A refusal of the body as a whole (not an object, nested too deeply, a key "") names it.
+        return error_response(status, exc.field or "body", exc.reason)
 
     @bp.errorhandler(Refusal)
     def refusal(exc: Refusal) -> Response:
@@ -48,7 +52,17 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
         reason = f"larger than {MAX_BODY} bytes" if status == 413 else exc.description or ""
         return error_response(status, _HTTP_FIELDS.get(status, ""), reason)
 
+    @bp.app_errorhandler(404)
+    @bp.app_errorhandler(405)
+    def routing_error(exc: HTTPException) -> Response | HTTPException:
+        """A path under the API that matches no route (or not with this method) is answered
+        like every other API error, not with an HTML page; other paths keep theirs."""
+        if not request.path.startswith(f"{bp.url_prefix}/"):
+            return exc
+        field = "method" if exc.code == 405 else "path"
+        return error_response(exc.code or 404, field, exc.description or "")
+
     notices.add_routes(bp, bus, config)
     customers.add_routes(bp, bus, config)
-    events.add_routes(bp, bus)
+    events.add_routes(bp, bus, config)
     return bp

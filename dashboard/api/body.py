@@ -1,7 +1,9 @@
 """What a request to ``/api/v1`` carries: a JSON body, within the size limit.
 
 Requiring the JSON content type means a cross-site form can never post here (browsers cannot
-send it without a CORS preflight), on top of the session's CSRF check.
+send it without a CORS preflight), on top of the session's CSRF check. The limit holds whatever
+the request says of its length: a body sent in chunks (no Content-Length) is read at most one
+byte past the limit, then refused with 413, never cut and parsed.
 """
 
 from __future__ import annotations
@@ -12,14 +14,25 @@ from typing import Any
 from flask import request
 
 from dashboard.errors import Refusal
+from dashboard.policy import read_at_most
 from feeds.bus.schema import SchemaError
 
 MAX_BODY = 64 * 1024
 
 
+def read_body(limit: int = MAX_BODY) -> bytes:
+    """The request's body, or a 413 :class:`Refusal` past ``limit`` bytes."""
+    raw = b""
+    if (request.content_length or 0) <= limit:
+        raw = read_at_most(request.stream, limit)
+    if (request.content_length or 0) > limit or len(raw) > limit:
+        raise Refusal(413, "body", f"larger than {limit} bytes")
+    return raw
+
+
 def json_body(required: bool = True) -> Any:
-    """The request's JSON; ``{}`` when optional and absent. Reading past MAX_BODY is a 413."""
-    raw = request.get_data(cache=False)
+    """The request's JSON; ``{}`` when optional and absent. A body past MAX_BODY is a 413."""
+    raw = read_body()
     if not raw:
         if required:
             raise SchemaError("body", "a JSON body is required")

@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard.api.body import json_body, json_object
+from dashboard.api.body import json_body, json_object, read_body
 from dashboard.auth.access import require_role
 from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal
@@ -84,11 +84,10 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.post("/customers/import")
     @require_role("supervisor")
     def import_customers() -> Response:
-        request.max_content_length = MAX_CSV
         if request.mimetype != "text/csv":
             raise Refusal(415, "content-type", "must be text/csv")
         try:
-            text = request.get_data(cache=False).decode("utf-8-sig")
+            text = read_body(MAX_CSV).decode("utf-8-sig")
         except UnicodeDecodeError:
             raise SchemaError("csv", "must be UTF-8 text") from None
         pairs = read_profiles(text, config.tz, time.time())

@@ -59,6 +59,7 @@ class Credentials:
         else from the session cookie; ``g.auth_problem`` says why there is none."""
         g.principal = None
         g.credential = None  # what let the principal in, for the streams it opens
+        g.client_address = self._client_address()  # for rate limits
         try:
             proxied = self._proxied_user()
             if "Authorization" in request.headers:
@@ -83,20 +84,30 @@ class Credentials:
         g.credential = Credential("token", token.id)
         return Principal(token.label, token.role, "token")
 
+    def _from_trusted_proxy(self) -> bool:
+        """Whether the request's peer is a trusted proxy (whose headers may be believed)."""
+        try:
+            peer = ipaddress.ip_address(request.remote_addr or "")
+        except ValueError:
+            return False
+        peer = getattr(peer, "ipv4_mapped", None) or peer
+        return any(peer in net for net in self.trusted_proxies)
+
     def _proxied_user(self) -> str | None:
         """The user named by a trusted proxy: None when SSO is off, the header is absent, or the
         request did not come from a trusted proxy (then the header is anyone's claim)."""
         if not self.trusted_user_header:
             return None
         name = request.headers.get(self.trusted_user_header)
-        if not name:
-            return None
-        try:
-            peer = ipaddress.ip_address(request.remote_addr or "")
-        except ValueError:
-            return None
-        peer = getattr(peer, "ipv4_mapped", None) or peer
-        return name if any(peer in net for net in self.trusted_proxies) else None
+        return name if name and self._from_trusted_proxy() else None
+
+    def _client_address(self) -> str | None:
+        """Who sent the request: the peer, or the client a trusted proxy names last in
+        ``X-Forwarded-For`` (the entries before it are the client's own claims)."""
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if forwarded and self._from_trusted_proxy():
+            return forwarded.rsplit(",", 1)[-1].strip()[:64] or request.remote_addr
+        return request.remote_addr
 
     def _from_proxy(self, name: str) -> Principal | None:
         user = self.accounts.get_user(name) if NAME_RE.match(name) else None

@@ -1,9 +1,10 @@
 """``floorboard simulate`` and ``floorboard publish``: producers that feed the bus at ``REDIS_URL``.
 
 ``publish`` is the shell's door onto the bus, so it refuses exactly what the API refuses, with
-the schema's own parser: every event is parsed and validated before the first is written, and
-a bad one (not JSON, nested too deeply, or not a valid envelope) names its number, the field
-and the reason, and publishes nothing.
+the schema's own parser and the API's check of a message's audience: every event is parsed and
+validated before the first is written, and a bad one (not JSON, nested too deeply, not a valid
+envelope, or a message for a team, queue or agent that does not exist) names its number, the
+field and the reason, and publishes nothing.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import signal
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import click
 
 from dashboard.cli.context import Runtime, pass_runtime, positive, speed_option
 from feeds.errors import SchemaError
 
-if TYPE_CHECKING:
-    from feeds.bus.schema import Envelope
+T = TypeVar("T")
 
 
 @click.command()
@@ -54,25 +55,35 @@ def publish(runtime: Runtime, events: tuple[str, ...]) -> None:
 
     e.g. '{"kind":"message","id":"m1","data":{"text":"Storm tonight","expires_at":1893456000}}'
     """
-    runtime.load_config()
+    from feeds.bus.schema import loads, parse_envelope
+    from feeds.notices.messages import Messages
+
+    config = runtime.load_config()
     lines: list[str | bytes] = list(events) or [b for b in sys.stdin.buffer if b.strip()]
-    envs = [_envelope(n, raw) for n, raw in enumerate(lines, 1)]
-    bus = runtime.bus()
+    envs = [_event(n, lambda raw=raw: parse_envelope(_defaults(loads(raw)))) for n, raw in
+            enumerate(lines, 1)]  # fmt: skip
+    bus = runtime.bus()  # the schema first: bad input is refused without a Redis
+    check = Messages(bus, config).feed_check()
+    for n, env in enumerate(envs, 1):
+        _event(n, lambda env=env: check(env))
     for env, seq in zip(envs, bus.publish_many(envs), strict=True):
         print(f"published {env.kind}/{env.id} as seq {seq}")
 
 
-def _envelope(n: int, raw: str | bytes) -> Envelope:
-    """Event ``n`` parsed and validated as the API does; ``ts`` and ``source`` default to now
-    and ``cli``. A refusal names the event: ``event 2: data.waiting: …``."""
-    from feeds.bus.schema import loads, parse_envelope
+def _defaults(obj: Any) -> Any:
+    """``ts`` and ``source`` default to now and ``cli``."""
+    if isinstance(obj, dict):
+        obj.setdefault("ts", time.time())
+        obj.setdefault("source", "cli")
+    return obj
 
+
+def _event(n: int, step: Callable[[], T]) -> T:
+    """A step on event ``n`` (parsing with the schema's own reader, which never raises a
+    RecursionError nor fails on bytes that are not UTF-8; checking its references), whose
+    refusal names the event: ``event 2: data.waiting: …``."""
     try:
-        obj: Any = loads(raw)  # never a RecursionError, nor a traceback for bytes not UTF-8
-        if isinstance(obj, dict):
-            obj.setdefault("ts", time.time())
-            obj.setdefault("source", "cli")
-        return parse_envelope(obj)
+        return step()
     except SchemaError as exc:
         raise SchemaError(f"event {n}", str(exc)) from None
 

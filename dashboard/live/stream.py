@@ -62,18 +62,26 @@ def _cached(cache: Cache | None, key: str) -> str | None:
 
 
 def _socket_abort() -> Callable[[], None] | None:
-    """Shut the connection's socket: under gevent that ends a write blocked on a stalled peer.
+    """End the connection under a write blocked on a stalled peer.
 
     gunicorn hands its socket over in the environ; other servers do not, and there a dropped
-    stream ends at its writer's next wake instead.
+    stream ends at its writer's next wake instead. The socket is shut down through a second
+    handle on the same descriptor: the blocked write then fails as a plain broken pipe, which
+    the server ends quietly. (Shutting down gunicorn's own gevent socket would cancel the
+    write from another greenlet, an error the server logs with a 40-line traceback for every
+    dropped screen; the hub has already logged the drop in one line.)
     """
     sock = request.environ.get("gunicorn.socket")
     if sock is None:
         return None
 
     def abort() -> None:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError, ValueError):
+            twin = socket.socket(fileno=sock.fileno())
+            try:
+                twin.shutdown(socket.SHUT_RDWR)
+            finally:
+                twin.detach()  # the descriptor stays the server's to close
 
     return abort
 

@@ -1,14 +1,19 @@
-"""Users, API tokens, login sessions and failed-login counts, kept in Redis under the prefix.
+"""Users, API tokens and login sessions, kept in Redis under the prefix.
 
 Every app worker and host must agree on who may do what, and a revoked token or a removed user
-must stop working everywhere at once, so all of it lives in Redis, not in the app. Passwords and
-tokens are stored only as scrypt hashes with a salt each (``hashlib.scrypt``: OpenSSL, no extra
-dependency), so a copy of the Redis data gives nobody a way in. Session ids are stored hashed
-for the same reason.
+must stop working everywhere at once, so all of it lives in Redis, not in the app. A copy of the
+Redis data gives nobody a way in:
+
+* passwords are stored as salted scrypt hashes (Werkzeug's ``generate_password_hash``): people
+  choose guessable passwords, so each guess must be expensive;
+* API tokens are 256-bit random secrets, which nobody can guess, so a SHA-256 of the secret is
+  enough, and checking a token costs one hash, not a scrypt: a request with a made-up, unknown
+  or revoked token costs the same small constant as a good one (no free CPU for a flood);
+* session ids are stored hashed for the same reason.
 
 Layout: ``<prefix>users`` (hash name → JSON), ``<prefix>tokens`` (hash token id → JSON),
-``<prefix>session:<sha256 of session id>`` (JSON, expiring), ``<prefix>login-failures:<name>``
-(counter, expiring).
+``<prefix>session:<sha256 of session id>`` (JSON, expiring). Sign-in rate limits live with the
+sign-in page (:mod:`dashboard.pages.login.limits`).
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.security import check_password_hash, generate_password_hash
+
 from feeds.bus.schema import SchemaError
 
 if TYPE_CHECKING:
@@ -34,10 +41,9 @@ NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024  # hashing megabytes on every login attempt would be a free CPU burner
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+PASSWORD_METHOD = "scrypt"  # Werkzeug's default parameters (N=2^15, r=8, p=1)
 TOKEN_PREFIX = "fb"
-TOKEN_CACHE_SECONDS = 60.0
-TOKEN_CACHE_SIZE = 1024
+TOKEN_HASH = "sha256$"  # how a token's secret is stored: its SHA-256, hex
 
 
 @dataclass(frozen=True)
@@ -83,26 +89,21 @@ class Credential:
     agent_id: str | None = None
 
 
-def _hash(secret: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(secret.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
-    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${salt.hex()}${digest.hex()}"
-
-
-def _matches(secret: str, stored: str) -> bool:
-    """Whether ``secret`` hashes to ``stored`` (parameters read from it, so they can grow)."""
-    _, n, r, p, salt, digest = stored.split("$")
-    expected = bytes.fromhex(digest)
-    got = hashlib.scrypt(
-        secret.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
-    )
-    return hmac.compare_digest(got, expected)
+def _hash_password(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 @functools.cache
 def _dummy_hash() -> str:
     """A hash to check unknown users against, so an answer's timing does not reveal who exists."""
-    return _hash(secrets.token_urlsafe(16))
+    return _hash_password(secrets.token_urlsafe(16))
+
+
+def _token_digest(secret: str) -> str:
+    return TOKEN_HASH + hashlib.sha256(secret.encode()).hexdigest()
+
+
+_NO_TOKEN = _token_digest(secrets.token_urlsafe(32))  # compared against for unknown ids
 
 
 def _check_name(field: str, value: object) -> str:
@@ -156,10 +157,6 @@ class Accounts:
         self.prefix = prefix
         self.users_key = f"{prefix}users"
         self.tokens_key = f"{prefix}tokens"
-        # sha256(token) → (monotonic expiry, token id, stored hash): skips scrypt for a token
-        # seen recently; the token's record is still read on every check, so revoking works
-        # at once in every process.
-        self._verified: dict[bytes, tuple[float, str, str]] = {}
 
     # -- users ------------------------------------------------------------------------------
 
@@ -190,7 +187,7 @@ class Accounts:
             "agent_id": agent_id,
             "created": now,
             "password_set": now,
-            "password": _hash(_check_password(password)),
+            "password": _hash_password(_check_password(password)),
         }
         if not self.client.hsetnx(self.users_key, name, json.dumps(record)):
             raise SchemaError("name", f"user {name!r} already exists")
@@ -202,7 +199,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         """Replace the password; the user's open sessions end (they carry the old set time)."""
-        hashed = _hash(_check_password(password))
+        hashed = _hash_password(_check_password(password))
         self._update_user(
             name, lambda record: record.update(password=hashed, password_set=time.time())
         )
@@ -254,9 +251,9 @@ class Accounts:
         """The user if the password is theirs, else None, in about the same time either way."""
         record = self._user_record(name) if NAME_RE.match(name) else None
         if record is None:
-            _matches(password, _dummy_hash())
+            check_password_hash(_dummy_hash(), password)
             return None
-        return _user(name, record) if _matches(password, record["password"]) else None
+        return _user(name, record) if check_password_hash(record["password"], password) else None
 
     # -- API tokens -------------------------------------------------------------------------
 
@@ -265,7 +262,12 @@ class Accounts:
         _check_name("label", label)
         _check_role(role)
         secret = secrets.token_urlsafe(32)
-        record = {"label": label, "role": role, "created": time.time(), "hash": _hash(secret)}
+        record = {
+            "label": label,
+            "role": role,
+            "created": time.time(),
+            "hash": _token_digest(secret),
+        }
         while True:  # 48-bit ids: a clash is all but impossible, but must not overwrite
             token_id = secrets.token_hex(6)
             if self.client.hsetnx(self.tokens_key, token_id, json.dumps(record)):
@@ -274,7 +276,6 @@ class Accounts:
     def revoke_token(self, token_id: str) -> None:
         if not self.client.hdel(self.tokens_key, token_id):
             raise SchemaError("id", f"no token {token_id!r}")
-        self._verified = {k: v for k, v in self._verified.items() if v[1] != token_id}
 
     def get_token(self, token_id: str) -> Token | None:
         raw = self.client.hget(self.tokens_key, token_id)
@@ -286,28 +287,18 @@ class Accounts:
         return sorted(found, key=lambda t: (t.label, t.created))
 
     def verify_token(self, plaintext: str) -> Token | None:
-        """The token if ``plaintext`` is a live one. Unknown ids fail fast, without scrypt:
-        ids are not secret, and hashing every made-up token would hand out free CPU."""
+        """The token if ``plaintext`` is a live one. The record is read on every check, so
+        revoking works at once in every process; the cost is one SHA-256 and one comparison
+        whether the id is known, unknown or revoked (ids are not secret)."""
         parts = _split_token(plaintext)
         if parts is None:
             return None
         token_id, secret = parts
         raw = self.client.hget(self.tokens_key, token_id)
-        if raw is None:
-            return None
-        record = json.loads(raw)
-        key = hashlib.sha256(plaintext.encode()).digest()
-        now = time.monotonic()
-        seen = self._verified.get(key)
-        if seen is None or seen[0] < now or seen[2] != record["hash"]:
-            if not _matches(secret, record["hash"]):
-                return None
-            if len(self._verified) >= TOKEN_CACHE_SIZE:
-                self._verified = {k: v for k, v in self._verified.items() if v[0] >= now}
-                if len(self._verified) >= TOKEN_CACHE_SIZE:
-                    self._verified.clear()
-            self._verified[key] = (now + TOKEN_CACHE_SECONDS, token_id, record["hash"])
-        return _token(token_id, record)
+        record = json.loads(raw) if raw is not None else None
+        stored = record["hash"] if record is not None else _NO_TOKEN
+        same = hmac.compare_digest(_token_digest(secret).encode(), stored.encode())
+        return _token(token_id, record) if record is not None and same else None
 
     # -- credentials of open streams --------------------------------------------------------
 
@@ -354,29 +345,6 @@ class Accounts:
 
     def close_session(self, sid: str) -> None:
         self.client.delete(self.session_key(sid))
-
-    # -- failed logins ----------------------------------------------------------------------
-
-    def _failures_key(self, name: str) -> str:
-        return f"{self.prefix}login-failures:{name}"
-
-    def record_login_failure(self, name: str, window: int) -> int:
-        """Count a failed login for ``name``; the count lapses ``window`` s after the last one."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.incr(self._failures_key(name))
-        pipe.expire(self._failures_key(name), window)
-        return int(pipe.execute()[0])
-
-    def login_failures(self, name: str) -> tuple[int, int]:
-        """(recent failed logins, seconds until they lapse)."""
-        pipe = self.client.pipeline(transaction=True)
-        pipe.get(self._failures_key(name))
-        pipe.ttl(self._failures_key(name))
-        count, ttl = pipe.execute()
-        return int(count or 0), max(int(ttl), 0)
-
-    def clear_login_failures(self, name: str) -> None:
-        self.client.delete(self._failures_key(name))
 
 
 def seed_demo(accounts: Accounts, agent_teams: Mapping[str, str | None]) -> str:

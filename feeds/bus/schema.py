@@ -12,8 +12,10 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
@@ -37,7 +39,6 @@ Seconds = Annotated[float, Field(ge=0, le=7 * 86400)]  # one duration: a wait, a
 TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over a day's contacts
 Ratio = Annotated[float, Field(ge=0, le=1)]
 Money = Annotated[float, Field(ge=0, le=100_000)]  # an amount in the centre's currency
-Label = Annotated[str, Field(min_length=1, max_length=60)]  # a region, a segment, a product
 
 MAX_LEG = 99  # legs of one contact (transfers, consults); see feeds.bus.ordering
 
@@ -52,6 +53,38 @@ SlFormula = Literal[
 ]
 AbandonFormula = Literal["short_abandons_excluded", "all_abandons"]
 StaffingModel = Literal["erlang_a", "erlang_c"]
+
+# Characters that change how text around them is drawn without being seen: C0 and C1 controls
+# (newline and tab stay: messages keep their line breaks, a CRLF becoming a newline), and the
+# bidirectional embeddings, overrides, isolates and marks, with which "£1000" can be made to
+# read "0001£".
+HIDDEN_CHARACTERS = frozenset(
+    [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)  # fmt: skip
+_STRIP_HIDDEN = dict.fromkeys(HIDDEN_CHARACTERS)
+
+
+def displayable(text: str) -> str:
+    """``text`` without :data:`HIDDEN_CHARACTERS`: it reads on screen as it is stored."""
+    return text.replace("\r\n", "\n").translate(_STRIP_HIDDEN)
+
+
+def _displayable(value: Any) -> Any:
+    return displayable(value) if isinstance(value, str) else value
+
+
+def Text(max_length: int, *, min_length: int = 0) -> Any:
+    """The one type of every text in the schema that a person may see, at most ``max_length``
+    characters: stripped of :data:`HIDDEN_CHARACTERS` before its length is checked, so a text
+    made only of hidden characters is as empty as it looks."""
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), BeforeValidator(_displayable)
+    ]
+
+
+Label = Text(60, min_length=1)  # a region, a segment, a product
+
 
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
@@ -109,7 +142,7 @@ class QueueStats(_Model):
     ``agents`` are optional: an ACD that pushes its own statistics may leave them out.
     """
 
-    name: str | None = None
+    name: Text(120) | None = None
     channel: Channel | None = None
     waiting: Count = 0
     longest_wait_since: Epoch | None = None  # enqueue time of the oldest waiting contact
@@ -149,11 +182,11 @@ class AgentStats(_Model):
 
 
 class AgentState(_Model):
-    name: str = Field(min_length=1, max_length=120)
+    name: Text(120, min_length=1)
     state: AgentStateName
     since: Epoch
-    reason: str | None = Field(default=None, max_length=60)
-    team: str | None = Field(default=None, max_length=60)
+    reason: Text(60) | None = None
+    team: Text(60) | None = None
     skills: list[Ident] = []
     contact_id: Ident | None = None
     stats: AgentStats = AgentStats()
@@ -180,9 +213,9 @@ class ContactEvent(_Model):
     talk: Seconds | None = None
     hold: Seconds | None = None
     wrap: Seconds | None = None
-    tags: list[Annotated[str, Field(min_length=1, max_length=40)]] = []
-    reason: str | None = Field(default=None, max_length=120)
-    outcome: str | None = Field(default=None, max_length=120)
+    tags: list[Text(40, min_length=1)] = []
+    reason: Text(120) | None = None
+    outcome: Text(120) | None = None
 
     @field_validator("answered_at", "ended_at")
     @classmethod
@@ -193,15 +226,15 @@ class ContactEvent(_Model):
 
 
 class Outage(_Model):
-    service: str = Field(min_length=1, max_length=120)
+    service: Text(120, min_length=1)
     severity: Severity
     status: OutageStatus
-    customer_wording: str = Field(default="", max_length=1000)
-    internal_note: str = Field(default="", max_length=1000)
-    workaround: str = Field(default="", max_length=1000)
+    customer_wording: Text(1000) = ""
+    internal_note: Text(1000) = ""
+    workaround: Text(1000) = ""
     eta: Epoch | None = None
     queues: list[Ident] = []
-    offer: str = Field(default="", max_length=300)
+    offer: Text(300) = ""
     started_at: Epoch
     # Who is affected (feeds.customers.matching): none named means every caller of its queues.
     regions: list[Label] = Field(default=[], max_length=50)  # regions or postcode areas
@@ -212,7 +245,7 @@ class Outage(_Model):
 
 class Audience(_Model):
     kind: Literal["all", "team", "queue", "agent"]
-    value: str | None = Field(default=None, max_length=128)
+    value: Text(128) | None = None
 
     @model_validator(mode="after")
     def _value_matches_kind(self) -> Audience:
@@ -224,21 +257,21 @@ class Audience(_Model):
 
 
 class Message(_Model):
-    text: str = Field(min_length=1, max_length=500)
+    text: Text(500, min_length=1)
     priority: Priority = "info"
     audience: Audience = Audience(kind="all")
     starts_at: Epoch | None = None
     expires_at: Epoch
-    ack_required: bool = False
-    author: str = Field(default="", max_length=120)
+    ack_required: StrictBool = False
+    author: Text(120) = ""
 
 
 class Delay(_Model):
     queue: Ident
-    reason: str = Field(min_length=1, max_length=200)
+    reason: Text(200, min_length=1)
     expected_wait: Seconds | None = None
     expires_at: Epoch | None = None
-    author: str = Field(default="", max_length=120)
+    author: Text(120) = ""
 
 
 class Ack(_Model):
@@ -249,7 +282,7 @@ class Ack(_Model):
 
 class Case(_Model):
     id: Ident
-    reason: str = Field(min_length=1, max_length=120)
+    reason: Text(120, min_length=1)
     status: Literal["open", "pending", "closed"] = "open"
     priority: CasePriority = "normal"
     opened_at: Epoch | None = None
@@ -266,11 +299,11 @@ class Customer(_Model):
     """Who is calling: the latest profile of the customer named by the envelope's id, from the
     API, a CSV import, the CRM lookup or the simulator (docs/customers.md)."""
 
-    name: str = Field(min_length=1, max_length=120)
-    preferred_name: str = Field(default="", max_length=60)  # how to greet them: "Mrs Patel"
-    segment: str = Field(default="", max_length=60)  # tariff or tier: "Standard tariff"
-    region: str = Field(default="", max_length=60)
-    postcode_area: str = Field(default="", max_length=8)
+    name: Text(120, min_length=1)
+    preferred_name: Text(60) = ""  # how to greet them: "Mrs Patel"
+    segment: Text(60) = ""  # tariff or tier: "Standard tariff"
+    region: Text(60) = ""
+    postcode_area: Text(8) = ""
     products: list[Label] = Field(default=[], max_length=20)
     cases: list[Case] = Field(default=[], max_length=20)
     callbacks: list[Callback] = Field(default=[], max_length=20)
@@ -283,7 +316,7 @@ class Customer(_Model):
 class Rule(_Model):
     """A standing authority rule: what an agent may give on their own, and what needs more."""
 
-    title: str = Field(min_length=1, max_length=80)
+    title: Text(80, min_length=1)
     action: RuleAction
     limit: Money | None = None  # most per grant on the agent's own authority; None: no amount
     over_limit: Literal["supervisor", "refused"] = "supervisor"  # what more than that needs
@@ -293,7 +326,7 @@ class Rule(_Model):
     queues: list[Ident] = Field(default=[], max_length=50)  # none: every queue
     teams: list[Label] = Field(default=[], max_length=50)  # agents' teams or tiers; none: all
     segments: list[Label] = Field(default=[], max_length=20)  # customers' segments; none: all
-    wording: str = Field(default="", max_length=300)  # the approved way to say it
+    wording: Text(300) = ""  # the approved way to say it
 
 
 class Commitment(_Model):
@@ -307,7 +340,7 @@ class Commitment(_Model):
     rule_id: Ident | None = None  # the standing rule it was given under
     outage_id: Ident | None = None  # or the outage whose offer it was
     amount: Money | None = None
-    text: str = Field(min_length=1, max_length=300)
+    text: Text(300, min_length=1)
     due: Epoch | None = None  # a promise's deadline: the callback window's end, a case ETA
     at: Epoch
 
@@ -320,13 +353,13 @@ class Heartbeat(_Model):
     rate: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
     # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
     # An adapter that is up but cut off from its ACD sends nothing worth showing.
-    connected: bool | None = None
+    connected: StrictBool | None = None
 
 
 class System(_Model):
-    component: str = Field(min_length=1, max_length=60)
+    component: Text(60, min_length=1)
     status: Literal["up", "down", "degraded"]
-    detail: str = Field(default="", max_length=300)
+    detail: Text(300) = ""
 
 
 DATA_MODELS: dict[str, type[_Model]] = {
@@ -363,8 +396,8 @@ class Envelope(_Model):
     id: Ident
     seq: int = Field(default=0, ge=0)  # assigned by the bus at write time; 0 before
     ts: Epoch
-    source: str = Field(default="", max_length=60)
-    deleted: bool = False  # the item is gone (expired, resolved, completed): drop it
+    source: Text(60) = ""
+    deleted: StrictBool = False  # the item is gone (expired, resolved, completed): drop it
     data: dict[str, Any]
     # A producer's own id for this event: the bus writes an event id once (a retry or a
     # re-delivery is dropped). Write-path only: never stored or sent on with the item.
@@ -431,7 +464,7 @@ def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
     if depth(raw) > MAX_DEPTH:
         raise SchemaError("", f"nested more than {MAX_DEPTH} levels deep")
     kind = raw.get("kind")
-    if kind is not None and kind not in DATA_MODELS:
+    if kind is not None and (not isinstance(kind, str) or kind not in DATA_MODELS):
         raise SchemaError("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     try:
         env = Envelope.model_validate(raw)

@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 PING_EVERY = 0.5  # seconds between pings on the subscription's own connection
 DEAD_AFTER = 1.5  # seconds without any answer (message or pong) before Redis counts as gone
+YIELD_EVERY = 0.05  # seconds of a burst the loop may run before the others get a turn
 
 State = dict[str, dict[str, Envelope]]
 
@@ -120,7 +121,7 @@ class Subscriber:
                 self.connected = True
                 self.listener.on_status(True, "")
             self._resync()
-            last_heard = last_check = last_ping = time.monotonic()
+            last_heard = last_check = last_ping = last_yield = time.monotonic()
             suspect = 0
             while not self._stop.is_set():
                 msg = get_message(timeout=0.25)
@@ -129,6 +130,13 @@ class Subscriber:
                     last_heard = now
                     if msg["type"] in ("message", "smessage"):
                         self._handle(msg["data"])
+                    # A burst is read from the socket's buffer without ever waiting: let the
+                    # others run now and then (under gevent, every stream of the worker and its
+                    # health check), so a flood delays the screens, never silences them; not
+                    # after every message, so writers still take a burst as one merged frame.
+                    if now - last_yield >= YIELD_EVERY:
+                        time.sleep(0)
+                        last_yield = now
                 # Silence after a ping is a hung or dead Redis; our own read timeout is not.
                 if now - last_heard > DEAD_AFTER:
                     raise redis.ConnectionError(f"Redis has not answered for {DEAD_AFTER:g} s")

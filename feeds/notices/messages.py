@@ -10,7 +10,7 @@ the agent users of the accounts, the same way when posting, acknowledging and co
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from redis.client import Pipeline
@@ -36,6 +36,23 @@ DEFAULT_LIFETIME = 3600.0  # seconds from the start (or now) when no expiry is g
 RETAIN_EXPIRED = 7 * 86400.0  # expired messages stay listed this long, then are purged
 STATUS_ORDER = {"active": 0, "scheduled": 1, "expired": 2}
 PRIORITY_ORDER = {p: i for i, p in enumerate(reversed(PRIORITIES))}  # urgent first
+
+
+def check_audience(
+    audience: Mapping[str, Any],
+    agents: Callable[[], Mapping[str, Agent]],
+    check_queue: Callable[[str, str], None],
+    prefix: str = "",
+) -> None:
+    """The rule for every door that writes a message: its team, queue or agent exists (the
+    agents are only read when the audience names one)."""
+    kind, value, field = audience["kind"], audience["value"], f"{prefix}audience.value"
+    if kind == "queue":
+        check_queue(field, value)
+    elif kind == "agent" and value not in agents():
+        raise SchemaError(field, f"unknown agent {value!r}")
+    elif kind == "team" and value not in {a.team for a in agents().values()}:
+        raise SchemaError(field, f"unknown team {value!r}")
 
 
 def message_status(data: Mapping[str, Any], now: float) -> str:
@@ -235,17 +252,25 @@ class Messages(NoticeService):
         starts = checked["starts_at"]
         if starts is not None and checked["expires_at"] <= starts:
             raise SchemaError("expires_at", "must be after starts_at")
-        self._check_audience(pipe, checked["audience"])
+        check_audience(checked["audience"], lambda: self.agents(pipe), self.check_queue)
         return checked
 
-    def _check_audience(self, pipe: Reader, audience: Mapping[str, Any]) -> None:
-        kind, value = audience["kind"], audience["value"]
-        if kind == "queue":
-            self.check_queue("audience.value", value)
-        elif kind == "agent" and value not in self.agents(pipe):
-            raise SchemaError("audience.value", f"unknown agent {value!r}")
-        elif kind == "team" and value not in {a.team for a in self.agents(pipe).values()}:
-            raise SchemaError("audience.value", f"unknown team {value!r}")
+    def feed_check(self) -> Callable[[Envelope], None]:
+        """The check of a feed's items (``POST /api/v1/events``, ``floorboard publish``): a
+        message must name an audience that exists, as one posted by a supervisor must, so no
+        door writes a message that nobody could be shown. The agents are read once per batch."""
+        known: dict[str, Agent] = {}
+
+        def agents() -> dict[str, Agent]:
+            if not known:
+                known.update(self.agents(self.client))
+            return known
+
+        def check(env: Envelope) -> None:
+            if env.kind == "message" and not env.deleted:
+                check_audience(env.data["audience"], agents, self.check_queue, "data.")
+
+        return check
 
     def _purge(self, ids: set[str], now: float) -> None:
         """Remove long-expired messages and their acknowledgements from the live state.

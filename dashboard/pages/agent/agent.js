@@ -17,6 +17,14 @@
     // -- me --------------------------------------------------------------------------------
 
     function renderMe(spec, item, now, h) {
+        if (item.broken) { // the name stays as the page was built; every value says why not
+            h.setProps("agent-me-state", {children: h.BROKEN, className: "fb-agent-state broken"});
+            h.setProps("agent-me-time", {children: ""});
+            ["handled", "aht", "asa"].forEach(function (name) {
+                h.setProps("agent-me-" + name, {children: h.NO_VALUE});
+            });
+            return;
+        }
         h.setProps("agent-me-name", {children: item.name});
         h.setProps("agent-me-team", {children: item.team ? "Team " + item.team : ""});
         var state = item.state_text + (item.reason ? " \u00b7 " + item.reason : "");
@@ -44,6 +52,9 @@
     }
 
     function renderQueues(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var rows = (item.list || []).map(function (q) {
             var stale = q.ts != null && q.stale_after != null && now - q.ts > q.stale_after;
             var t = q.timers.longest;
@@ -90,6 +101,9 @@
     }
 
     function renderMessages(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var live = (item.list || []).filter(function (m) {
             return h.messageStatus(m, now) === "active";
         });
@@ -124,6 +138,9 @@
     // One time per outage (since when); what to say, the workaround and the offer once: an
     // outage on the current contact's card is said there (card.js), and only named here.
     function renderOutages(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var onCard = (window.floorboardAgentCard || {outages: []}).outages;
         var rows = (item.list || []).map(function (o) {
             var queues = h.line("Queues", o.queues.length ? o.queues.join(", ") : "every queue");

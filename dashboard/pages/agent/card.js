@@ -150,6 +150,12 @@
     }
 
     function renderContact(spec, item, now, h) {
+        if (item.broken) { // the card says why it shows nothing, and offers nothing to act on
+            shared.outages = [];
+            lastContact = null;
+            h.setProps(spec.id, {className: "fb-agent-card"});
+            return h.brokenList(spec.id + "-body");
+        }
         var c = item.card;
         if (!c) {
             shared.outages = [];

@@ -76,6 +76,9 @@
 
     function renderMessages(spec, item, now, h) {
         noticeChange(spec, item, h);
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var entries = (item.list || []).map(function (m, i) {
             return {m: m, status: h.messageStatus(m, now), i: i};
         });
@@ -122,6 +125,9 @@
 
     function renderOutages(spec, item, now, h) {
         noticeChange(spec, item, h);
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var rows = (item.list || []).map(function (o) {
             return h.outageEntry(o, {
                 head: [
@@ -152,6 +158,9 @@
 
     function renderDelays(spec, item, now, h) {
         noticeChange(spec, item, h);
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
         var rows = (item.list || []).map(function (d) {
             var over = d.expires_at !== null && d.expires_at <= now;
             var parts = [];

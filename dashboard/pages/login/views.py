@@ -1,9 +1,9 @@
 """``/login`` and ``/logout``: signing in with a password, and out everywhere (the page is
 :mod:`dashboard.pages.login.page`; who may do what is :mod:`dashboard.auth`).
 
-Failed logins are slowed (a fixed delay each) and counted per username in Redis, shared by all
-workers: five in a row lock that username for five minutes. ``?next=`` only ever leads to a path
-on this site (no open redirect).
+Failed logins are slowed (a fixed delay each) and rate-limited per address and per username in
+Redis, shared by all workers (:mod:`.limits`). ``?next=`` only ever leads to a path on this site
+(no open redirect).
 """
 
 from __future__ import annotations
@@ -21,13 +21,12 @@ from dashboard.auth.credentials import user_principal
 from dashboard.auth.csrf import CSRF_FIELD, Csrf, same
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import USER_IDLE_SECONDS, csrf_token, start_session
+from dashboard.pages.login.limits import FAILED, login_limits, storage
 from dashboard.pages.login.page import login_page
-from feeds.accounts.store import NAME_RE, Accounts
+from feeds.accounts.store import Accounts
 
 log = logging.getLogger(__name__)
 
-LOCKOUT_FAILURES = 5
-LOCKOUT_SECONDS = 300
 FAILED_LOGIN_DELAY = 0.2  # seconds; cooperative under gevent, so it only slows the guesser
 
 
@@ -69,21 +68,12 @@ class Login:
         if not same(request.form.get(CSRF_FIELD), session.get("csrf")):
             return self._page(error="The form had expired: please sign in again.", status=403)
         name = request.form.get("username", "")
-        countable = bool(NAME_RE.match(name))  # other names can never log in: nothing to count
         try:
-            failures, left = self.accounts.login_failures(name) if countable else (0, 0)
-            if failures >= LOCKOUT_FAILURES:
-                return self._locked(name, left, target)
             user = self.accounts.verify_password(name, request.form.get("password", ""))
             if user is None:
                 time.sleep(FAILED_LOGIN_DELAY)
-                if countable and (
-                    self.accounts.record_login_failure(name, LOCKOUT_SECONDS) >= LOCKOUT_FAILURES
-                ):
-                    return self._locked(name, LOCKOUT_SECONDS, target)
                 error = "Wrong username or password."
-                return self._page(error=error, status=401, username=name, target=target)
-            self.accounts.clear_login_failures(name)
+                return self._page(error=error, status=FAILED, username=name, target=target)
             record = {"kind": "user", "name": user.name, "since": user.password_set}
             start_session(self.accounts, record, USER_IDLE_SECONDS)
         except redis.RedisError as exc:
@@ -91,11 +81,11 @@ class Login:
             return self._page(error="Sign-in is unavailable right now.", status=503)
         return flask.redirect(target or landing(user_principal(user, "session")), 303)
 
-    def _locked(self, name: str, left: int, target: str | None) -> flask.Response:
-        error = f"Too many failed sign-ins for this user: try again in {left} s."
-        response = self._page(error=error, status=429, username=name, target=target)
-        response.headers["Retry-After"] = str(left)
-        return response
+    def limited(self, error: str, wait: int) -> flask.Response:
+        """The 429 answer of a sign-in over a rate limit (:mod:`.limits` adds Retry-After)."""
+        target = safe_next(request.values.get("next"))
+        name = request.form.get("username", "")
+        return self._page(error=error, status=429, username=name, target=target)
 
     def logout(self) -> flask.Response:
         """End the session everywhere (its Redis record goes), not only in this browser."""
@@ -111,10 +101,16 @@ class Login:
         return response
 
 
-def register(server: flask.Flask, accounts: Accounts, csrf: Csrf) -> None:
-    """Add ``/login`` (GET shows the form, POST signs in) and ``/logout`` (POST)."""
+def register(
+    server: flask.Flask, accounts: Accounts, csrf: Csrf, redis_url: str | None = None
+) -> None:
+    """Add ``/login`` (GET shows the form, POST signs in, rate-limited in the accounts' Redis;
+    ``redis_url``: that Redis's URL, needed for a cluster) and ``/logout`` (POST)."""
     views = Login(accounts, csrf)
+    limited = login_limits(
+        server, storage(accounts.client, accounts.prefix, redis_url), views.limited
+    )
     bp = flask.Blueprint("fb_auth", __name__)
-    bp.add_url_rule("/login", view_func=views.login, methods=["GET", "POST"])
+    bp.add_url_rule("/login", view_func=limited(views.login), methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=views.logout, methods=["POST"])
     server.register_blueprint(bp)

@@ -31,8 +31,11 @@
         var stale = item.ts != null && item.stale_after != null &&
             now - item.ts > item.stale_after;
         var statuses = [item.status || "ok"];
+        var broken = !!item.broken; // every value "—", marked, and the age line says why
         (spec.fields || []).forEach(function (name) {
-            var f = (item.fields || {})[name];
+            // (A delay reason is words, not a value: it just goes.)
+            var f = !broken ? (item.fields || {})[name]
+                : {text: name === "delay" ? "" : h.NO_VALUE, status: "invalid"};
             // A field with an end (a delay reason's expiry) disappears on the second.
             var text = !f || (f.until != null && now >= f.until) ? "" : f.text;
             h.setProps(spec.id + "-" + name, {
@@ -44,15 +47,15 @@
             var t = (item.timers || {})[name];
             // Stale: the wait as last known, not a guess that keeps climbing as if live.
             var waited = !t || t.since == null ? null : (stale ? item.ts : now) - t.since;
-            var status = h.thresholdStatus(waited, t && t.warn, t && t.alert);
+            var status = broken ? "invalid" : h.thresholdStatus(waited, t && t.warn, t && t.alert);
             statuses.push(status);
             h.setProps(spec.id + "-" + name, {
-                children: h.duration(waited),
+                children: broken ? h.NO_VALUE : h.duration(waited),
                 className: h.cls("value", "timer", "status-" + status)
             });
         });
         if (spec.age) {
-            var age = item.ts == null ? "waiting for data"
+            var age = broken ? h.BROKEN : item.ts == null ? "waiting for data"
                 : stale ? "no data for " + h.ago(now - item.ts)
                     : "updated " + h.ago(now - item.ts) + " ago";
             h.setProps(spec.id + "-age", {
@@ -61,7 +64,7 @@
         }
         h.setProps(spec.id, {
             className: h.cls(spec.class, "status-" + worst(statuses), stale && "stale",
-                spec.age && item.ts == null && "nodata")
+                spec.age && item.ts == null && !broken && "nodata", broken && "broken")
         });
         return stale;
     }
@@ -107,6 +110,9 @@
     }
 
     function renderBands(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id, h.cls(spec.class, "broken"));
+        }
         measureBands(spec);
         var lines = (item.list || []).filter(function (line) {
             return line.kind !== "message" || h.messageStatus(line, now) === "active";
@@ -139,6 +145,9 @@
     }
 
     function renderTicker(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id, h.cls(spec.class, "broken"));
+        }
         measureTicker(spec);
         var active = (item.list || []).filter(function (m) {
             return h.messageStatus(m, now) === "active";
