@@ -354,6 +354,9 @@ class Heartbeat(_Model):
     # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
     # An adapter that is up but cut off from its ACD sends nothing worth showing.
     connected: StrictBool | None = None
+    # The producers whose raw events this one aggregates (``floorboard aggregate``): what it
+    # publishes is only as current as they are, so a tile fed by it names them when silent.
+    follows: list[Ident] = Field(default=[], max_length=20)
 
 
 class System(_Model):
