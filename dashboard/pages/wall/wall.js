@@ -27,11 +27,20 @@
 
     // -- queue tiles, the agents strip, staffing's number ----------------------------------
 
+    // The first producer the item's figures stand on that is not live (items.py
+    // feeding_sources), or none: its figures are then as old as that silence.
+    function silentSource(item, now, h) {
+        return (item.sources || []).filter(function (s) {
+            return h.sourceStatus(s, now) !== "live";
+        })[0];
+    }
+
     function renderValues(spec, item, now, h) {
-        var stale = item.ts != null && item.stale_after != null &&
-            now - item.ts > item.stale_after;
-        var statuses = [item.status || "ok"];
         var broken = !!item.broken; // every value "—", marked, and the age line says why
+        var silent = !broken && silentSource(item, now, h);
+        var stale = !!silent || (item.ts != null && item.stale_after != null &&
+            now - item.ts > item.stale_after);
+        var statuses = [item.status || "ok"];
         (spec.fields || []).forEach(function (name) {
             // (A delay reason is words, not a value: it just goes.)
             var f = !broken ? (item.fields || {})[name]
@@ -55,7 +64,8 @@
             });
         });
         if (spec.age) {
-            var age = broken ? h.BROKEN : item.ts == null ? "waiting for data"
+            var age = broken ? h.BROKEN : silent ? h.sourceSilence(silent, now)
+                : item.ts == null ? "waiting for data"
                 : stale ? "no data for " + h.ago(now - item.ts)
                     : "updated " + h.ago(now - item.ts) + " ago";
             h.setProps(spec.id + "-age", {
