@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable
+from typing import Literal
 
 import redis
 
@@ -95,18 +96,31 @@ class Producer:
         self._failing = False
 
     def add(
-        self, envs: Iterable[Envelope], *, publish: bool = True, now: float | None = None
+        self,
+        envs: Iterable[Envelope],
+        *,
+        publish: bool | Literal["last"] = True,
+        now: float | None = None,
+        together: bool = False,
     ) -> None:
         """Take envelopes: aggregate them and (unless ``publish`` is false) queue them for the
-        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of.
+        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of;
+        ``"last"`` queues only the last (a contact's final event, which holds its story).
         ``now``: the producer's clock as the events arrive, so the aggregator refuses stamps
-        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay)."""
-        for env in envs:
-            if self.aggregator is not None:
-                self.fed |= self.aggregator.apply(env, now)
-            if publish:
-                self.pending.append(env)
-            self.events += 1
+        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay).
+        ``together``: they arrive at once (one contact's story), aggregated as one step."""
+        envs = list(envs)
+        if self.aggregator is not None:
+            if together:
+                self.fed |= self.aggregator.apply_together(envs, now)
+            else:
+                for env in envs:
+                    self.fed |= self.aggregator.apply(env, now)
+        if publish == "last":
+            self.pending += envs[-1:]
+        elif publish:
+            self.pending += envs
+        self.events += len(envs)
         if len(self.pending) > self.max_pending:
             over = len(self.pending) - self.max_pending
             self.dropped += over
