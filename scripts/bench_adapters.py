@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench_common import Server  # noqa: E402
+from bench_common import Server, cpu_seconds, proc_tree  # noqa: E402
 
 from feeds.accounts.store import Accounts  # noqa: E402
 from feeds.adapters.ami.client import AmiOptions, run_ami  # noqa: E402
@@ -233,12 +233,15 @@ def bench_ingest(redis: EmbeddedRedis, events: int, batch: int, clients: int) ->
         shares = [bodies[i::clients] for i in range(clients)]
         threads = [threading.Thread(target=post_all, args=(server.port, token, share, answers))
                    for share in shares]  # fmt: skip
+        server_cpu, redis_cpu = cpu_seconds(proc_tree(server.pid)), _redis_cpu(bus)
         start = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         took = time.perf_counter() - start
+        server_cpu = cpu_seconds(proc_tree(server.pid)) - server_cpu
+        redis_cpu = _redis_cpu(bus) - redis_cpu
     finally:
         server.stop()
     sent = sum(len(json.loads(b)) for b in bodies)
@@ -248,7 +251,9 @@ def bench_ingest(redis: EmbeddedRedis, events: int, batch: int, clients: int) ->
         print(f"HTTP  refused: {refused[0]}")
     print(f"HTTP  {sent:>8,} events in {len(bodies):,} batches of {batch} from {clients} "
           f"clients in {took:5.2f} s: {written / took:>9,.0f} events/s validated and written "
-          f"({written:,} written, {len(refused)} batches refused)")  # fmt: skip
+          f"({written:,} written, {len(refused)} batches refused); CPU: server "
+          f"{server_cpu:.2f} s ({written / server_cpu:,.0f} events per CPU-second), "
+          f"Redis {redis_cpu:.2f} s")  # fmt: skip
 
 
 def main() -> None:
