@@ -119,6 +119,13 @@ def asa(total_answer_wait: float, answered: float) -> float | None:
     return _ratio(total_answer_wait, answered)
 
 
+def handle_time(data: Mapping[str, Any]) -> float | None:
+    """Talk + hold + wrap of a contact event: the work it cost an agent; None when the feed
+    gave none of the three (an unknown handle time is not a zero one)."""
+    parts = [v for v in (data.get("talk"), data.get("hold"), data.get("wrap")) if v is not None]
+    return sum(parts) if parts else None
+
+
 def aht(total_handle_time: float, handled: float) -> float | None:
     """Average handle time (talk + hold + wrap): the work each contact costs an agent."""
     return _ratio(total_handle_time, handled)
