@@ -11,10 +11,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, AppServer, write_config
+from conftest import AppServer, write_config
 from openapi_spec_validator import validate
+from test_cli import until_sigterm
 from test_connect import AGENTS, CONTACTS, EVENING, records
 
 from feeds.accounts.store import Accounts
@@ -199,16 +196,8 @@ def test_floorboard_aggregate_runs_until_sigterm(redis_server, tmp_path) -> None
     prefix = f"g{uuid.uuid4().hex[:10]}:"
     own = Bus.from_url(redis_server.url, prefix)
     env = {"REDIS_URL": redis_server.url, "FLOORBOARD_CONFIG": str(write_config(tmp_path, prefix))}
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "aggregate"], cwd=ROOT,
-                            env={**os.environ, **env}, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 20
-        while "aggregate" not in own.snapshot(["heartbeat"])[1]["heartbeat"]:
-            assert time.monotonic() < deadline and proc.poll() is None, proc.stderr.read()
-            time.sleep(0.1)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
+    code, out, err = until_sigterm(
+        ["aggregate"], env, lambda: "aggregate" in own.snapshot(["heartbeat"])[1]["heartbeat"]
+    )
+    assert code == 0, err
     assert "events of the day at the start" in out
