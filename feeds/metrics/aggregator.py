@@ -84,9 +84,11 @@ class Aggregator:
     def _sweep(self) -> None:
         """Forget contacts finished longer ago than ``remember``, old agent history."""
         forget_before = self._clock - self._remember
-        gone = [cid for cid, c in self._contacts.items() if c.last < forget_before and c.finished()]
-        for cid in gone:
-            del self._contacts[cid]
+        if self._first < forget_before:  # else no contact is that old yet (a day's replay)
+            gone = [cid for cid, c in self._contacts.items()
+                    if c.last < forget_before and c.finished()]  # fmt: skip
+            for cid in gone:
+                del self._contacts[cid]
         self._agents.prune(min(self._start, self._clock - HORIZON), forget_before)
 
     @property
