@@ -190,6 +190,14 @@
         return now > s.late_at ? "late" : "live";
     }
 
+    // The first producer an item's figures stand on that is not live (items.py
+    // feeding_sources), or none: its figures are then as old as that silence.
+    function silentSource(item, now) {
+        return (item.sources || []).filter(function (s) {
+            return sourceStatus(s, now) !== "live";
+        })[0];
+    }
+
     // Why a producer is not live, in words: "asterisk silent for 2 min".
     function sourceSilence(s, now) {
         return s.cut_off && now <= s.down_at ? s.name + " cut off from its ACD"
@@ -212,6 +220,6 @@
         messageEntry: messageEntry, messageStatus: messageStatus, outageEntry: outageEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,
         thresholdStatus: thresholdStatus, newPage: newPage, sourceStatus: sourceStatus,
-        sourceSilence: sourceSilence
+        silentSource: silentSource, sourceSilence: sourceSilence
     };
 })();

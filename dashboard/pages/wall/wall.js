@@ -27,17 +27,9 @@
 
     // -- queue tiles, the agents strip, staffing's number ----------------------------------
 
-    // The first producer the item's figures stand on that is not live (items.py
-    // feeding_sources), or none: its figures are then as old as that silence.
-    function silentSource(item, now, h) {
-        return (item.sources || []).filter(function (s) {
-            return h.sourceStatus(s, now) !== "live";
-        })[0];
-    }
-
     function renderValues(spec, item, now, h) {
         var broken = !!item.broken; // every value "—", marked, and the age line says why
-        var silent = !broken && silentSource(item, now, h);
+        var silent = !broken && h.silentSource(item, now);
         var stale = !!silent || (item.ts != null && item.stale_after != null &&
             now - item.ts > item.stale_after);
         var statuses = [item.status || "ok"];
