@@ -26,9 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
 from feeds.bus.schema import AbandonFormula, Ident, SlFormula, Window
+from feeds.config_ops import Health, Log, MetricsAccess
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -324,6 +326,9 @@ class Config(_Section):
     ordering: Ordering = Ordering()
     wall: Wall = Wall()
     adapters: Adapters = Adapters()
+    log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py
+    metrics: MetricsAccess = MetricsAccess()
+    health: Health = Health()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)  # feeds/boards.py
 
@@ -370,8 +375,9 @@ class Config(_Section):
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def parse_config(data: dict, path: str = "<config>") -> Config:
-    """Validate a parsed TOML document."""
+def parse_config(data: dict, path: str = "<config>", env: dict[str, str] | None = None) -> Config:
+    """Validate a parsed TOML document. ``env``: dotted key → the environment variable that set
+    it (:func:`feeds.config_env.apply`), named in the error when the bad key is one of them."""
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
@@ -385,7 +391,11 @@ def parse_config(data: dict, path: str = "<config>") -> Config:
             reason = "unknown key"
         elif err["type"] == "missing":
             reason = "is required"
-        raise ConfigError(path, key, reason.removeprefix("Value error, ")) from None
+        reason = reason.removeprefix("Value error, ")
+        variable = next((v for k, v in (env or {}).items() if f"{key}.".startswith(f"{k}.")), None)
+        if variable:
+            reason = f"{reason} (set by ${variable})"
+        raise ConfigError(path, key, reason) from None
 
 
 def config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -394,7 +404,8 @@ def config_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the config from :func:`config_path`."""
+    """Load the config from :func:`config_path`, with the keys the environment sets
+    (:mod:`feeds.config_env`) over the file's."""
     path = config_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -404,4 +415,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"not valid TOML: {exc}") from None
-    return parse_config(data, str(path))
+    try:
+        env = config_env.apply(data)
+    except config_env.EnvError as exc:
+        raise ConfigError(str(path), f"${exc.variable}", exc.reason) from None
+    return parse_config(data, str(path), env)
