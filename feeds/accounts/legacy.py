@@ -5,7 +5,7 @@ Until issue 8, passwords and API tokens were both stored as ``scrypt$N$r$p$<salt
 text, so an old hash cannot be rewritten in it without the password. So:
 
 * a password in the old form is checked here once, at the user's next sign-in, and stored
-  again in the current form (:meth:`feeds.accounts.store.Accounts.verify_password`);
+  again in the current form (:meth:`feeds.accounts.users.Users.verify_password`);
 * a token in the old form cannot be checked without a scrypt per request (what the SHA-256
   scheme exists to avoid), so ``floorboard migrate`` revokes it and names it, to be issued
   again (:mod:`feeds.data.migrations`).
