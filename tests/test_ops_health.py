@@ -9,6 +9,7 @@ import threading
 import time
 
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
@@ -90,4 +91,8 @@ def test_readiness_follows_redis_and_the_hub_while_liveness_stays(
     own_redis.start()
     back = until_status(app, "/readyz", 200)
     assert all(c["ok"] for c in back["checks"].values())
+    counted = {s.name: s.value for f in text_string_to_metric_families(
+        requests.get(f"{app.base}/metrics", timeout=5).text) for s in f.samples}  # fmt: skip
+    assert counted["floorboard_bus_lost_total"] >= 1
+    assert counted["floorboard_redis_reconnects_total"] >= 1 and counted["floorboard_bus_up"] == 1
     bus.client.close()

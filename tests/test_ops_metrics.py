@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from pathlib import Path
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
@@ -16,6 +17,7 @@ from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus, connect
 from feeds.bus.schema import make_envelope
 
+GRAFANA = Path(__file__).resolve().parent.parent / "docs" / "grafana-dashboard.json"
 WALL = "/stream?view=wall&board=main"
 PASSWORD = "correct horse 17"
 METRICS_TOKEN = "scrape-me-0123456789"
@@ -132,6 +134,12 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     assert total(after, "floorboard_logins_total") == 1
     assert total(after, "floorboard_login_failures_total") == 10
     assert total(after, "floorboard_rate_limited_total", route="/login") == 1
+    # The example Grafana dashboard asks only for series that exist.
+    panels = json.loads(GRAFANA.read_text())["panels"]
+    asked = {name for p in panels for t in p.get("targets", [])
+             for name in re.findall(r"floorboard_[a-z_]+", t["expr"])}  # fmt: skip
+    assert len(asked) >= 18 and asked <= {name for name, _ in after}, asked - {
+        name for name, _ in after}  # fmt: skip
     # Every worker answers with the same sums (whichever answers the scrape).
     again = [scrape(app.base, METRICS_TOKEN) for _ in range(6)]
     assert {total(s, "floorboard_login_failures_total") for s in again} == {10}
