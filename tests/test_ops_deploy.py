@@ -1,0 +1,210 @@
+"""The deployment recipes in deploy/, checked against the real tools they configure.
+
+* Redis: Debian's ``redis-server`` 7 started with ``deploy/redis/floorboard.conf`` and
+  ``users.acl`` as shipped (only the passwords filled in). The app, the CLI's writers, a sign-in,
+  the API, a backup and a restore all work through the ``floorboard`` ACL user without one
+  denial in Redis's ACL log; that user cannot touch another prefix or run admin commands; the
+  default user is off; and the data outlives a ``kill -9`` of Redis (AOF).
+* systemd: every unit passes ``systemd-analyze verify``, and every ``floorboard`` command line
+  in them is accepted by the CLI's own parser (a renamed option fails here, not at 3 a.m.).
+* ``deploy/floorboard.env`` passes ``floorboard config check``, which masks its secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+import redis
+import requests
+
+from dashboard.cli import cli
+from feeds.bus.embedded import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "deploy"
+ADMIN, APP = "admin-pw-0123456789", "app-pw-0123456789"
+
+
+class AclRedis:
+    """Debian's redis-server with the recipe's config and ACL file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        self.port = free_port()
+        acl = (DEPLOY / "redis" / "users.acl").read_text()
+        acl = acl.replace("CHANGE-ME-admin-password", ADMIN).replace("CHANGE-ME-app-password", APP)
+        (directory / "users.acl").write_text(acl)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://floorboard:{APP}@127.0.0.1:{self.port}/0"
+
+    def admin(self) -> redis.Redis:
+        return redis.Redis(port=self.port, username="admin", password=ADMIN)
+
+    def start(self) -> AclRedis:
+        server = shutil.which("redis-server")
+        assert server, "redis-server 7 is needed (scripts/ensure-test-tools installs it)"
+        self.process = subprocess.Popen(
+            [server, str(DEPLOY / "redis" / "floorboard.conf"), "--port", str(self.port),
+             "--dir", str(self.dir), "--aclfile", str(self.dir / "users.acl")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                if self.admin().ping():
+                    return self
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(10)
+
+
+@pytest.fixture
+def acl_redis(tmp_path: Path) -> Iterator[AclRedis]:
+    server = AclRedis(tmp_path).start()
+    yield server
+    server.kill()
+
+
+def floorboard(*args: str, env: dict[str, str], stdin: str = "") -> str:
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert done.returncode == 0, f"floorboard {args[0]}: {done.stderr}"
+    return done.stdout + done.stderr
+
+
+def test_the_redis_recipe_keeps_the_app_to_its_prefix_and_its_data_through_a_crash(
+    acl_redis: AclRedis, start_app, sse, tmp_path: Path
+) -> None:
+    version = acl_redis.admin().info("server")["redis_version"]
+    assert int(version.split(".")[0]) >= 7, version  # Debian 12's is 7.0
+    assert acl_redis.admin().config_get("appendonly") == {"appendonly": "yes"}
+    app = start_app(acl_redis.url, "fb:")  # ready = Redis reached, hub synchronised
+    env = {**os.environ, "REDIS_URL": acl_redis.url, "FLOORBOARD_CONFIG": str(app.config)}
+
+    assert "done: version 1" in floorboard("migrate", env=env)
+    floorboard("user", "add", "sam", "--role", "supervisor", "--password-stdin",
+               env=env, stdin="a long password 1\n")  # fmt: skip
+    token = re.search(r"fb_\w+", floorboard("token", "create", "acd", "--role", "admin",
+                                            env=env)).group(0)  # fmt: skip
+    floorboard("message", "post", "Storm tonight", env=env)
+    event = {"kind": "queue", "id": "billing", "ts": time.time(), "data": {"waiting": 7}}
+    posted = requests.post(f"{app.base}/api/v1/events", json=event, timeout=5,
+                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert posted.status_code < 300, posted.text
+    browser = requests.Session()
+    form = browser.get(f"{app.base}/login", timeout=5).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    signed = browser.post(f"{app.base}/login", allow_redirects=False, timeout=10, data={
+        "username": "sam", "password": "a long password 1", "csrf_token": csrf})  # fmt: skip
+    assert signed.status_code == 303
+    screen = sse(app.port, "/stream?view=wall&board=main")
+    tile = screen.next_of("snapshot")["data"]["items"]["tile:billing"]
+    assert tile["fields"]["waiting"]["text"] == "7"
+    screen.close()
+    backup = tmp_path / "backup.json"
+    floorboard("backup", str(backup), env=env)
+    app.stop()
+    floorboard("restore", "--replace", str(backup), env=env)
+
+    admin = acl_redis.admin()
+    assert admin.acl_log() == [], "the app was refused something"
+    assert {k.decode().split(":")[0] for k in admin.keys("*")} == {"fb"}
+
+    own = redis.Redis.from_url(acl_redis.url)
+    for command in (("SET", "other:x", "1"), ("GET", "other:x"), ("FLUSHALL",), ("KEYS", "*"),
+                    ("CONFIG", "GET", "*"), ("ACL", "LIST"), ("SHUTDOWN",)):  # fmt: skip
+        with pytest.raises(redis.exceptions.NoPermissionError):
+            own.execute_command(*command)
+    with pytest.raises(redis.exceptions.AuthenticationError):
+        redis.Redis(port=acl_redis.port).ping()  # the default user is off
+    own.close()
+
+    time.sleep(1.5)  # appendfsync everysec: what is a second old is on disk
+    acl_redis.kill()
+    acl_redis.start()
+    assert "Storm tonight" in floorboard("message", "list", env=env)
+    assert "sam" in floorboard("user", "list", env=env)
+    admin.close()
+
+
+def _commands(unit: str) -> list[list[str]]:
+    """The ``floorboard`` argument lists of a unit's ExecStart / ExecStartPre lines."""
+    found = []
+    for line in unit.splitlines():
+        if not re.match(r"Exec(Start|StartPre|StartPost)=", line):
+            continue
+        words = shlex.split(line.split("=", 1)[1])
+        if words[:2] == ["/bin/sh", "-c"]:
+            words = shlex.split(words[2].removeprefix("exec "))
+        if words[0].endswith("/floorboard"):
+            found.append(words[1:])
+    return found
+
+
+def _parse(args: list[str]) -> None:
+    """Parse ``args`` with the CLI's own commands and options, without running them (the units
+    give no options to the groups, only to the commands)."""
+    command: click.Command = cli
+    while isinstance(command, click.Group):
+        name, *args = args
+        found = command.get_command(click.Context(command), name)
+        assert found is not None, f"no command {name!r}"
+        command = found
+    command.make_context(command.name or "", args)
+
+
+def test_the_systemd_units_verify_and_their_commands_parse(tmp_path: Path) -> None:
+    units = sorted((DEPLOY / "systemd").iterdir())
+    names = {u.name for u in units}
+    assert {"floorboard.service", "floorboard-ami.service", "floorboard-simulate.service",
+            "floorboard-replay@.service", "floorboard-backup.timer"} <= names  # fmt: skip
+    secret = tmp_path / "ami-secret"
+    secret.write_text("s3cret\n")
+    replay = ROOT / "docs" / "samples" / "contacts-day.csv"
+    assert replay.exists()
+    parsed = 0
+    for unit in units:
+        text = unit.read_text().replace("/opt/floorboard", str(ROOT))
+        (tmp_path / unit.name).write_text(text)
+        for args in _commands(unit.read_text()):
+            args = [a.replace("%d/ami-secret", str(secret)) for a in args]
+            args = [str(replay) if a.endswith("%I.csv") else a for a in args]
+            _parse(args)
+            parsed += 1
+    assert parsed == 6
+    verify = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", *(str(tmp_path / n) for n in sorted(names))],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert verify.returncode == 0 and not verify.stderr.strip(), verify.stderr
+
+
+def test_the_environment_file_passes_the_config_check_with_its_secrets_masked() -> None:
+    env = dict(os.environ)
+    for line in (DEPLOY / "floorboard.env").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.split("=", 1)
+            env[name] = value
+    checked = floorboard("config", "check", str(ROOT / "floorboard.toml"), env=env)
+    assert "REDIS_URL=redis://floorboard:***@127.0.0.1:6379/0" in checked
+    assert "FLOORBOARD_METRICS_TOKEN=(set, " in checked
+    assert "CHANGE-ME" not in checked
