@@ -8,15 +8,21 @@
 * systemd: every unit passes ``systemd-analyze verify``, and every ``floorboard`` command line
   in them is accepted by the CLI's own parser (a renamed option fails here, not at 3 a.m.).
 * ``deploy/floorboard.env`` passes ``floorboard config check``, which masks its secrets.
+* nginx (Debian's) with ``deploy/nginx/floorboard.conf``: ``nginx -t`` passes, plain HTTP is
+  sent to HTTPS, and over TLS the wall's stream gets each update within a second of its
+  publication (the app's ``X-Accel-Buffering: no`` and the recipe's ``proxy_buffering off``
+  each keep nginx from holding events back).
 """
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shlex
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -27,9 +33,12 @@ import click
 import pytest
 import redis
 import requests
+from conftest import SSEClient
 
 from dashboard.cli import cli
+from feeds.bus.bus import Bus
 from feeds.bus.embedded import free_port
+from feeds.bus.schema import make_envelope
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -208,3 +217,88 @@ def test_the_environment_file_passes_the_config_check_with_its_secrets_masked() 
     assert "REDIS_URL=redis://floorboard:***@127.0.0.1:6379/0" in checked
     assert "FLOORBOARD_METRICS_TOKEN=(set, " in checked
     assert "CHANGE-ME" not in checked
+
+
+class TlsSSE(SSEClient):
+    """The stream reader, over TLS, trusting one self-signed certificate."""
+
+    def __init__(self, port: int, path: str, cafile: Path) -> None:
+        context = ssl.create_default_context(cafile=str(cafile))
+        self.conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=context)
+        self.conn.request("GET", path, headers={"Accept": "text/event-stream"})
+        self.resp = self.conn.getresponse()
+        self.retry = None
+
+
+def _nginx(tmp_path: Path, app_port: int) -> tuple[list[str], int, int, Path]:
+    """The recipe's site, on free ports with a self-signed certificate, inside a minimal
+    nginx.conf: (the command, the HTTP port, the HTTPS port, the certificate)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=floor.test", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    http_port, tls_port = free_port(), free_port()
+    site = (DEPLOY / "nginx" / "floorboard.conf").read_text()
+    site = site.replace("server 127.0.0.1:8050;", f"server 127.0.0.1:{app_port};")
+    site = re.sub(r"^\s*listen \[::\].*\n", "", site, flags=re.M)  # no IPv6 needed here
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = site.replace("listen 443 ", f"listen 127.0.0.1:{tls_port} ")
+    site = site.replace("/etc/ssl/certs/floor.example.com.pem", str(cert))
+    site = site.replace("/etc/ssl/private/floor.example.com.key", str(key))
+    (tmp_path / "site.conf").write_text(site)
+    temp = "".join(f"{kind}_temp_path {tmp_path}/{kind};\n"
+                   for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))  # fmt: skip
+    (tmp_path / "nginx.conf").write_text(
+        ("user root;\n" if os.geteuid() == 0 else "")
+        + f"daemon off;\nworker_processes 1;\npid {tmp_path}/nginx.pid;\n"
+        f"error_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\naccess_log off;\n{temp}include {tmp_path}/site.conf;\n}}\n"
+    )
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(nginx).exists(), "nginx is needed (scripts/ensure-test-tools installs it)"
+    command = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    return command, http_port, tls_port, cert
+
+
+def test_the_nginx_recipe_serves_over_tls_and_passes_each_event_on_at_once(
+    redis_server, prefix, start_app, tmp_path: Path
+) -> None:
+    app = start_app(redis_server.url, prefix)
+    command, http_port, tls_port, cert = _nginx(tmp_path, app.port)
+    check = subprocess.run([*command, "-t"], capture_output=True, text=True, timeout=30)
+    assert check.returncode == 0, check.stderr
+    nginx = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"https://127.0.0.1:{tls_port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                ready = requests.get(f"{base}/readyz", verify=cert, timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "nginx did not start"
+                time.sleep(0.1)
+        assert ready.status_code == 200 and ready.json()["status"] == "ready"
+        plain = requests.get(f"http://127.0.0.1:{http_port}/wall/main", allow_redirects=False,
+                             timeout=5)  # fmt: skip
+        assert plain.status_code == 301 and plain.headers["Location"].startswith("https://")
+        assert requests.get(f"{base}/metrics", verify=cert, timeout=5).status_code == 200
+
+        screen = TlsSSE(tls_port, "/stream?view=wall&board=main", cert)
+        screen.next_of("snapshot")
+        bus = Bus.from_url(redis_server.url, prefix)
+        for waiting in (11, 12, 13):  # each one arrives before the next is sent
+            sent = time.monotonic()
+            bus.publish(make_envelope("queue", "billing", {"waiting": waiting}, ts=time.time()))
+            while True:
+                items = screen.next_of("update", timeout=2)["data"]["items"]
+                field = items.get("tile:billing", {}).get("fields", {}).get("waiting", {})
+                if field.get("text") == str(waiting):
+                    break
+            assert time.monotonic() - sent < 1.0, "nginx held the event back"
+        screen.close()
+        bus.client.close()
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
