@@ -101,6 +101,10 @@ def test_backup_wipe_restore_loses_nothing(bus: Bus, make_config, prefix, cli_en
     populate(bus, load_config(make_config(prefix)))
     before = contents(bus)
     assert {"contacts", "audit", "users", "tokens", "outages:resolved"} <= set(before)
+    # What the issue names: messages, outages, delay reasons, customers, authority rules, history.
+    assert {f"state:{kind}" for kind in ("message", "outage", "delay", "customer", "rule")} <= set(
+        before)  # fmt: skip
+    assert "history:billing" in before and any(k.startswith("ledger:") for k in before)
     assert any(k.startswith("timeline:") for k in before)
     assert any(k.startswith("acks:") for k in before)
     assert any(k.startswith("customer-order:") and v[2] for k, v in before.items())  # expiring
