@@ -8,11 +8,23 @@ its metrics, and when a worker stops taking traffic. docs/operations.md explains
 from __future__ import annotations
 
 import ipaddress
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 LEVELS = ("debug", "info", "warning", "error")
+
+
+def _network(entry: str) -> str:
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        raise ValueError(f"not an IP address or network: {entry!r}") from None
+    return entry
+
+
+# An address or a network (``10.0.0.0/8``): who may scrape, which proxies are believed.
+Network = Annotated[str, AfterValidator(_network)]
 
 
 class _Section(BaseModel):
@@ -32,20 +44,10 @@ class MetricsAccess(_Section):
     """Who may read ``/metrics``: a scraper from one of ``networks``, or one that sends the
     bearer token held by the environment variable ``token_env`` (empty or unset: no token)."""
 
-    networks: list[str] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+    networks: list[Network] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
     token_env: str = Field(
         default="FLOORBOARD_METRICS_TOKEN", max_length=64, pattern=r"^[A-Za-z0-9_]*$"
     )
-
-    @field_validator("networks")
-    @classmethod
-    def _networks(cls, v: list[str]) -> list[str]:
-        for entry in v:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"not an IP address or network: {entry!r}") from None
-        return v
 
 
 class Health(_Section):

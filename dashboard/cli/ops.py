@@ -29,7 +29,6 @@ SECRETS = ("FLOORBOARD_SECRET_KEY", "FLOORBOARD_AMI_SECRET")
 SETTINGS = ("FLOORBOARD_CONFIG", "FLOORBOARD_STATE_DIR", "FLOORBOARD_LOG_LEVEL",
             "FLOORBOARD_LOG_FORMAT", "FLOORBOARD_ACCESS_LOG", "FLOORBOARD_RELEASE",
             "PROMETHEUS_MULTIPROC_DIR")  # fmt: skip
-MIN_SECRET_KEY = 32  # as dashboard.auth.sessions requires
 
 
 def _masked(value: Any) -> Any:
@@ -57,6 +56,8 @@ def _environment(config: Any) -> list[str]:
 
 
 def _check_environment() -> None:
+    from dashboard.auth.sessions import MIN_SECRET_KEY
+
     key = os.environ.get("FLOORBOARD_SECRET_KEY")
     if key is not None and len(key) < MIN_SECRET_KEY:
         raise SchemaError("FLOORBOARD_SECRET_KEY", f"must be at least {MIN_SECRET_KEY} characters")
