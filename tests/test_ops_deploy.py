@@ -1,7 +1,8 @@
 """The deployment recipes in deploy/, checked against the real tools they configure.
 
-* Redis: Debian's ``redis-server`` 7 started with ``deploy/redis/floorboard.conf`` and
-  ``users.acl`` as shipped (only the passwords filled in). The app, the CLI's writers, a sign-in,
+* Redis: Debian's ``redis-server`` 7 started as deploy/README.md installs it (Debian's
+  ``redis.conf``, then ``deploy/redis/floorboard.conf`` included last, and ``users.acl`` as
+  shipped with only the passwords filled in). The app, the CLI's writers, a sign-in,
   the API, a backup and a restore all work through the ``floorboard`` ACL user without one
   denial in Redis's ACL log; that user cannot touch another prefix or run admin commands; the
   default user is off; and the data outlives a ``kill -9`` of Redis (AOF).
@@ -42,6 +43,7 @@ from feeds.bus.schema import make_envelope
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
+DEBIAN_CONF = Path("/etc/redis/redis.conf")
 ADMIN, APP = "admin-pw-0123456789", "app-pw-0123456789"
 
 
@@ -66,10 +68,15 @@ class AclRedis:
     def start(self) -> AclRedis:
         server = shutil.which("redis-server")
         assert server, "redis-server 7 is needed (scripts/ensure-test-tools installs it)"
+        assert DEBIAN_CONF.exists(), "Debian's redis-server package is needed (its redis.conf)"
+        # As installed: Debian's redis.conf, the recipe included last; then this test's port,
+        # directory and ACL file, in the foreground, logging to stdout.
         self.process = subprocess.Popen(
-            [server, str(DEPLOY / "redis" / "floorboard.conf"), "--port", str(self.port),
-             "--dir", str(self.dir), "--aclfile", str(self.dir / "users.acl")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [server, str(DEBIAN_CONF), "--include", str(DEPLOY / "redis" / "floorboard.conf"),
+             "--port", str(self.port), "--dir", str(self.dir),
+             "--aclfile", str(self.dir / "users.acl"), "--daemonize", "no", "--logfile", "",
+             "--pidfile", str(self.dir / "redis.pid")],
+            stdout=self.dir.joinpath("redis.log").open("ab"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 10
         while True:
