@@ -69,9 +69,15 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     assert requests.get(f"{app.base}/metrics", timeout=5).status_code == 403
     wrong = {"Authorization": "Bearer nope"}
     assert requests.get(f"{app.base}/metrics", headers=wrong, timeout=5).status_code == 403
-    before = scrape(app.base, METRICS_TOKEN)
-    # Each of the two workers took its first snapshot: counts are added across workers.
-    assert total(before, "floorboard_resnapshots_total") == 2
+
+    # Each of the two workers takes its first snapshot (one answered /readyz already; the other
+    # may be a moment behind): counts are added across workers.
+    def both_synced() -> dict | None:
+        samples = scrape(app.base, METRICS_TOKEN)
+        return samples if total(samples, "floorboard_resnapshots_total") == 2 else None
+
+    before = until(both_synced)
+    assert before, "the two workers' first snapshots are not both counted"
     assert total(before, "floorboard_build_info") == 1
 
     screens = [sse(app.port, WALL) for _ in range(4)]
@@ -95,6 +101,10 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     bad = {**event, "data": {"waiting": -1}}
     assert requests.post(api, json=bad, headers=auth, timeout=5).status_code == 400
     assert requests.post(api, json=event, timeout=5).status_code == 401
+    body = {"text": "Storm over Leeds tonight", "priority": "info",
+            "audience": {"kind": "all", "value": None}}  # fmt: skip
+    posted = requests.post(f"{app.base}/api/v1/messages", json=body, headers=auth, timeout=5)
+    assert posted.status_code == 201, posted.text
 
     # Sign-in: one that works, then wrong passwords until the per-user limit answers 429.
     def sign_in(password: str, browser: requests.Session | None = None) -> int:
@@ -128,6 +138,7 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     assert total(after, "floorboard_bus_up") == 1
     events = "/api/v1/events"
     assert total(after, "floorboard_api_requests_total", route=events, outcome="accepted") == 1
+    assert total(after, "floorboard_api_requests_total", route="/api/v1/messages") == 1
     assert total(after, "floorboard_api_requests_total", route=events, reason="invalid") == 1
     assert total(after, "floorboard_api_requests_total", route=events,
                  reason="unauthenticated") == 1  # fmt: skip
@@ -162,6 +173,10 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     failed = [x for x in lines if x.get("event") == "login.failed"]
     assert len(failed) == 10 and failed[0]["user"] == "sam" and "remote" in failed[0]
     assert any(x.get("event") == "login.rate_limited" for x in lines)
+    change = next(x for x in lines if x.get("event") == "message.post")
+    assert change["id"] == posted.json()["id"] and change["actor"] == "token: feeder"
+    assert change["duration_ms"] >= 0
+    assert "Storm over Leeds" not in text  # message bodies stay out of the log
     assert all({"time", "level", "logger", "message", "pid"} <= set(x) for x in lines)
     secret = feed_token.rsplit("_", 1)[1]
     redis_password = redis_server.url.split(":")[2].split("@")[0]
