@@ -94,11 +94,15 @@ def metrics_dir() -> Iterator[str]:
         return
     made = tempfile.mkdtemp(prefix="floorboard-metrics-")
     os.environ[METRICS_DIR] = made
+    owner = os.getpid()
     try:
         yield made
     finally:
-        os.environ.pop(METRICS_DIR, None)
-        shutil.rmtree(made, ignore_errors=True)
+        # A worker leaving (SystemExit unwinds the stack it was forked on, through here) must
+        # not take the directory from the master and the next workers: the master removes it.
+        if os.getpid() == owner:
+            os.environ.pop(METRICS_DIR, None)
+            shutil.rmtree(made, ignore_errors=True)
 
 
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:

@@ -6,7 +6,9 @@ none of which holds a secret. One app for the whole module's story (an app start
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -160,6 +162,23 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
         screen.close()
     closed = until(lambda: total(scrape(app.base, METRICS_TOKEN), "floorboard_streams_open") == 0)
     assert closed, "closed streams still counted as open"
+
+    # A worker that leaves (gunicorn replaces it) keeps its counts counted, and the new one
+    # counts too: the metrics directory outlives any one worker.
+    master = app.process.pid
+    workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    os.kill(int(workers[0]), signal.SIGTERM)
+
+    def replaced() -> dict | None:
+        now = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        if workers[0] in now or len(now) != 2:
+            return None
+        samples = scrape(app.base, METRICS_TOKEN)
+        return samples if total(samples, "floorboard_resnapshots_total") == 3 else None
+
+    renewed = until(replaced, timeout=30)
+    assert renewed, f"no new worker counted:\n{app.log()}"
+    assert total(renewed, "floorboard_login_failures_total") == 10
 
     # The log: JSON lines, with the events' facts, and no secret anywhere in it.
     text = app.log_path.read_text()
