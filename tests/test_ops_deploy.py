@@ -119,7 +119,7 @@ def test_the_redis_recipe_keeps_the_app_to_its_prefix_and_its_data_through_a_cra
     assert "done: version 1" in floorboard("migrate", env=env)
     floorboard("user", "add", "sam", "--role", "supervisor", "--password-stdin",
                env=env, stdin="a long password 1\n")  # fmt: skip
-    token = re.search(r"fb_\w+", floorboard("token", "create", "acd", "--role", "admin",
+    token = re.search(r"fb_[\w-]+", floorboard("token", "create", "acd", "--role", "admin",
                                             env=env)).group(0)  # fmt: skip
     floorboard("message", "post", "Storm tonight", env=env)
     event = {"kind": "queue", "id": "billing", "ts": time.time(), "data": {"waiting": 7}}
