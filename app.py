@@ -22,6 +22,7 @@ from dashboard.limits import RateLimits
 from dashboard.live.hub import Hub
 from dashboard.live.stream import VERSION
 from dashboard.live.stream import blueprint as stream_blueprint
+from dashboard.ops import health, traffic
 from dashboard.pages import index
 from dashboard.pages.assets import PagesDash, release
 from dashboard.pages.login import views as login
@@ -99,15 +100,18 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
             "CACHE_KEY_PREFIX": f"{config.redis.prefix}cache:",
         },
     )
+    pages_release = release(index.ASSETS, VERSION)
     server.register_blueprint(
         stream_blueprint(
             hub,
             view_factory(config, roster, history, customers, live),
             coalesce_ms=config.stream.coalesce_ms,
             cache=snapshot_cache,
-            release=release(index.ASSETS, VERSION),
+            release=pages_release,
         )
     )
+    server.register_blueprint(health.blueprint(hub, pages_release, config.health, config.metrics))
+    traffic.install(server)
     server.register_blueprint(api.blueprint(bus, config, limits))
     index.register(app, config, bus, live)
     policy.install(app, config.access.frame_ancestors, api.LARGE_BODIES)

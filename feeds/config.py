@@ -7,7 +7,6 @@ a wall screen whose thresholds silently fell back to defaults.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -27,9 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
 from feeds.bus.schema import AbandonFormula, Ident, SlFormula, Window
+from feeds.config_ops import Health, Log, MetricsAccess, Network
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -175,7 +176,7 @@ class Access(_Section):
     # Single sign-on: a reverse proxy that authenticated the user names them in this header.
     # Honoured only on connections from ``trusted_proxies``; empty turns it off.
     trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
-    trusted_proxies: list[str] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+    trusted_proxies: list[Network] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
     # Who may show the pages in a frame (a kiosk's): CSP frame-ancestors sources, e.g. "'self'"
     # or "https://kiosk.example.com"; "'none'" (the default): nobody.
     frame_ancestors: list[str] = Field(default=["'none'"], min_length=1)
@@ -188,16 +189,6 @@ class Access(_Section):
                 raise ValueError(f"not a frame-ancestors source: {entry!r}")
         if "'none'" in v and len(v) > 1:
             raise ValueError("'none' cannot be combined with other sources")
-        return v
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, v: list[str]) -> list[str]:
-        for entry in v:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"not an IP address or network: {entry!r}") from None
         return v
 
 
@@ -354,6 +345,9 @@ class Config(_Section):
     wall: Wall = Wall()
     adapters: Adapters = Adapters()
     api: Api = Api()
+    log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py
+    metrics: MetricsAccess = MetricsAccess()
+    health: Health = Health()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)  # feeds/boards.py
 
@@ -400,8 +394,9 @@ class Config(_Section):
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def parse_config(data: dict, path: str = "<config>") -> Config:
-    """Validate a parsed TOML document."""
+def parse_config(data: dict, path: str = "<config>", env: dict[str, str] | None = None) -> Config:
+    """Validate a parsed TOML document. ``env``: dotted key → the environment variable that set
+    it (:func:`feeds.config_env.apply`), named in the error when the bad key is one of them."""
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
@@ -415,7 +410,11 @@ def parse_config(data: dict, path: str = "<config>") -> Config:
             reason = "unknown key"
         elif err["type"] == "missing":
             reason = "is required"
-        raise ConfigError(path, key, reason.removeprefix("Value error, ")) from None
+        reason = reason.removeprefix("Value error, ")
+        variable = next((v for k, v in (env or {}).items() if f"{key}.".startswith(f"{k}.")), None)
+        if variable:
+            reason = f"{reason} (set by ${variable})"
+        raise ConfigError(path, key, reason) from None
 
 
 def config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -424,7 +423,8 @@ def config_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the config from :func:`config_path`."""
+    """Load the config from :func:`config_path`, with the keys the environment sets
+    (:mod:`feeds.config_env`) over the file's."""
     path = config_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -434,4 +434,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"not valid TOML: {exc}") from None
-    return parse_config(data, str(path))
+    try:
+        env = config_env.apply(data)
+    except config_env.EnvError as exc:
+        raise ConfigError(str(path), f"${exc.variable}", exc.reason) from None
+    return parse_config(data, str(path), env)

@@ -126,6 +126,7 @@ Runtime(None).load_config()
 with redis_for_serving(None):
     cli.main(["serve", "--help"], standalone_mode=False)
 print("redis modules:", sorted(m for m in sys.modules if m.split(".")[0] == "redis"))
+print("prometheus modules:", sorted(m for m in sys.modules if m.startswith("prometheus")))
 """
     env = {**os.environ, "FLOORBOARD_CONFIG": str(make_config(prefix)),
            "FLOORBOARD_STATE_DIR": str(tmp_path)}  # fmt: skip
@@ -134,6 +135,9 @@ print("redis modules:", sorted(m for m in sys.modules if m.split(".")[0] == "red
                        text=True, timeout=60)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "redis modules: []" in r.stdout
+    # Nor prometheus-client: imported before PROMETHEUS_MULTIPROC_DIR is set, it would count
+    # each worker's metrics in memory, and /metrics would show one worker's share.
+    assert "prometheus modules: []" in r.stdout
 
 
 def test_python_dash_m_and_the_console_script_are_the_same_command() -> None:
