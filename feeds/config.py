@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -299,10 +300,38 @@ class Csv(_Section):
         return v
 
 
+class Aggregate(_Section):
+    """``floorboard aggregate``: the one process that turns raw events on the bus (those of
+    the ``follow`` producers, e.g. Connect records posted over HTTP) into queue statistics."""
+
+    source: Source = "aggregate"  # its name on the bus: the statistics' source, its heartbeat
+    follow: list[Source] = Field(default=["connect"], min_length=1, max_length=20)
+
+
 class Adapters(_Section):
     ami: Ami = Ami()
     connect: Connect = Connect()
     csv: Csv = Csv()
+    aggregate: Aggregate = Aggregate()
+
+
+class Api(_Section):
+    """The feed API: how much one credential may ingest, and when a quiet one is late."""
+
+    # Batches per token (or signed-in user) on the ingest routes, in Flask-Limiter's notation
+    # ("100/second" or "100 per second", several joined by ";"); over it: 429, Retry-After.
+    ingest_limit: str = Field(default="100/second", min_length=1, max_length=200)
+    # Each ingest batch is its credential's heartbeat: one quiet for 2 × this is late, 5 × down.
+    heartbeat_seconds: float = Field(default=60, gt=0, le=86400)
+
+    @field_validator("ingest_limit")
+    @classmethod
+    def _limit(cls, v: str) -> str:
+        try:  # Flask-Limiter's own parser: what it would refuse is refused here
+            limits.parse_many(v)
+        except ValueError:
+            raise ValueError(f"not a rate limit: {v!r} (e.g. '100 per second')") from None
+        return v
 
 
 class Config(_Section):
@@ -315,6 +344,7 @@ class Config(_Section):
     ordering: Ordering = Ordering()
     wall: Wall = Wall()
     adapters: Adapters = Adapters()
+    api: Api = Api()
     log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py
     metrics: MetricsAccess = MetricsAccess()
     health: Health = Health()
