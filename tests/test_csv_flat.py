@@ -34,7 +34,13 @@ def config() -> Config:
 
 def messy_day(tmp_path: Path) -> Path:
     """The sample day's first rows, plus a contact given twice (a re-export), a row out of
-    time order (a later contact given early, and again in its place), a bad row and a contact with no id (named after its line)."""
+    time order (a later contact given early, and again in its place), a bad row and a
+    contact with no id (named after its line).
+
+    Not here: a repeat *later* than the replay clock has gone past it. Paced, the replay's
+    clock then reads earlier than the contact's remembered end, the bus takes that stamp as
+    from a clock that ran ahead (feeds.bus.ordering) and the repeat reopens the contact; flat
+    out, it does not. A paced-replay quirk, not the fast path's."""
     lines = SAMPLE.read_text().splitlines()
     rows = lines[1 : ROWS + 1]
     rows.insert(11, rows[10])  # the same contact again
@@ -78,6 +84,10 @@ def dump(bus: Bus) -> dict[str, object]:
     return out
 
 
+def event_ids(bus: Bus) -> set[str]:
+    return {k.decode().removeprefix(bus.prefix) for k in bus.client.keys(bus.prefix + "event:*")}
+
+
 def final_events(stream: list[dict]) -> list[dict]:
     return [e for e in stream if e["data"].get("event") in TERMINAL_CONTACT_EVENTS]
 
@@ -106,9 +116,6 @@ def test_flat_out_ends_with_the_redis_of_a_paced_replay(
     assert a["state:queue"] and a["order:contact"]
     assert any(k.startswith("customer:") for k in a)
     if rebase == "none":  # every event id written once; flat out, the final events' ids
-        ids = {k.decode().removeprefix(flat.prefix) for k in flat.client.keys(flat.prefix + "event:*")}
-        paced_ids = {k.decode().removeprefix(paced.prefix)
-                     for k in paced.client.keys(paced.prefix + "event:*")}  # fmt: skip
+        ids, paced_ids = event_ids(flat), event_ids(paced)
         assert ids == {i for i in paced_ids if i.endswith(TERMINAL_CONTACT_EVENTS)}
         assert flat_report.duplicates == 2
-

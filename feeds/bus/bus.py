@@ -140,7 +140,7 @@ end
 return out
 """
 )
-BULK = 250  # writes per script call: a call holds Redis for a few milliseconds at most
+BULK = 100  # writes per script call: larger calls cost Redis more per write, not less
 # Two days: a re-delivery the next morning is still recognised (the aggregator's counters are
 # per day, so a repeat from yesterday must not land in today's).
 EVENT_ID_SECONDS = 2 * 86400
