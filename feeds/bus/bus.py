@@ -337,7 +337,8 @@ class Bus:
         self._script(env)(keys=keys, args=args, client=pipe)
 
     def publish_many(self, envs: Iterable[Envelope], now: float | None = None) -> list[int]:
-        """Write several envelopes in one round trip; each write is atomic on its own.
+        """Write several envelopes in one round trip, in order; each write is atomic on its own
+        (a bulk call of :data:`BULK` writes is atomic as a whole too, which readers never need).
 
         Every envelope is checked before any is written: one stamped too far ahead refuses the
         batch (:class:`FutureEvent`, field ``<index>.ts``). The results are as :meth:`publish`.
