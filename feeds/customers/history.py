@@ -28,6 +28,8 @@ from typing import Any
 
 import redis
 
+from feeds.metrics.formulas import handle_time
+
 log = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 7.0  # the config's default repeat window, and so the default retention
@@ -49,8 +51,7 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
     ``reason`` and ``outcome`` come last, always in that order: :data:`CARRY_LUA` relies on it
     to keep those of the event a later one replaces when the later one does not say them.
     """
-    times = [data[k] for k in ("talk", "hold", "wrap") if data.get(k) is not None]
-    handle = sum(times) if data["event"] == "completed" and times else None
+    handle = handle_time(data) if data["event"] == "completed" else None
     return json.dumps(
         {
             "id": contact_id,

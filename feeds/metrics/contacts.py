@@ -36,6 +36,7 @@ from feeds.metrics.formulas import (
     OFFERED,
     SHORT_ABANDONED,
     TRANSFERRED,
+    handle_time,
 )
 from feeds.metrics.windows import Entries
 
@@ -47,9 +48,8 @@ Event = tuple[float, str, float, float | None, float | None, float]
 
 def event(at: float, data: Mapping[str, Any]) -> Event:
     """The :data:`Event` of a validated contact event's data received at trusted time ``at``."""
-    handle = (data.get("talk") or 0.0) + (data.get("hold") or 0.0) + (data.get("wrap") or 0.0)
     return (at, data["queue"], data["enqueued_at"], data.get("answered_at"),
-            data.get("ended_at"), handle)  # fmt: skip
+            data.get("ended_at"), handle_time(data) or 0.0)  # fmt: skip
 
 
 Limits = Mapping[str, tuple[float, float]]  # queue id -> (SL threshold, short abandon), seconds

@@ -119,6 +119,13 @@ def asa(total_answer_wait: float, answered: float) -> float | None:
     return _ratio(total_answer_wait, answered)
 
 
+def handle_time(data: Mapping[str, Any]) -> float | None:
+    """Talk + hold + wrap of a contact event: the work it cost an agent; None when the feed
+    gave none of the three (an unknown handle time is not a zero one)."""
+    parts = [v for v in (data.get("talk"), data.get("hold"), data.get("wrap")) if v is not None]
+    return sum(parts) if parts else None
+
+
 def aht(total_handle_time: float, handled: float) -> float | None:
     """Average handle time (talk + hold + wrap): the work each contact costs an agent."""
     return _ratio(total_handle_time, handled)
@@ -227,6 +234,11 @@ def rollup(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         "abandon_rate": _ratio(*ab),
         "occupancy": occupancy(total.busy_time, total.available_time),
     }
+
+
+def definition(window: str, sl_formula: str) -> str:
+    """The window and the service-level formula in words: "today · short abandons excluded"."""
+    return f"{WINDOW_LABELS[window]} · {SL_LABELS[sl_formula]}"
 
 
 def basis(window: str, sl_formula: str, sl_threshold: float) -> str:
