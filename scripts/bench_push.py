@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
+import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -114,11 +115,14 @@ async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float
     connect_s = time.monotonic() - t_connect
     await asyncio.sleep(1)
     rss1 = rss_bytes(proc_tree(push.pid))
+    counted = await asyncio.to_thread(merged_by_server, push)
     with Meter(push, redis_pid) as m:
         published = await publish_at(
             bus, rate, int(rate * seconds), lambda i: {"waiting": i % 9, "offered": i}
         )
         await asyncio.sleep(2)  # let the last updates arrive
+    if counted is not None:
+        counted = await asyncio.to_thread(merged_by_server, push) - counted
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
@@ -136,7 +140,9 @@ async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float
     dups = sum(len(c.received) - len({s for s, _ in c.received}) for c in clients)
     deliveries = max(1, received)
     return {
-        "clients": n, "published": len(published), "connect_s": connect_s,
+        "server": push.label, "clients": n, "published": len(published), "connect_s": connect_s,
+        "delivered": 100 * received / max(1, n * len(published)),
+        "deliv_s": received / seconds, "srv_merged": "-" if counted is None else counted,
         "p50": pct(latencies, 50), "p95": pct(latencies, 95), "p99": pct(latencies, 99),
         "max": max(latencies, default=float("nan")), "missed": missed, "dups": dups,
         "behind": behind,
@@ -146,7 +152,14 @@ async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float
     }  # fmt: skip
 
 
-# --- the polling side: what N browsers with dcc.Interval do -----------------------------------
+def merged_by_server(server: Server) -> int | None:
+    """Updates the product's hub says it folded into merged frames (its ``/healthz`` push
+    counters), when the server is the product with one worker; else None."""
+    if server.health != "/healthz" or server.workers != 1:
+        return None
+    url = f"http://127.0.0.1:{server.port}/healthz"
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return int(json.load(r)["push"]["merged"])
 
 
 async def storm(push: Server, bus: Bus, n: int) -> dict[str, Any]:

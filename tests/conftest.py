@@ -121,8 +121,10 @@ class AppServer:
             ),
         }
         self._log = self.log_path.open("ab")
+        # One worker: a test knows which process holds its streams and its counters.
+        serve = ["serve", "--port", str(self.port), "--workers", "1"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "dashboard.cli", *serve],
             cwd=ROOT,
             env=env,
             stdout=self._log,
