@@ -196,8 +196,12 @@ def scale(
     row(results[n]["product"], LOAD_COLUMNS)
     r = asyncio.run(push_round(many, redis_pid, bus, n, args.rate, args.seconds))
     row(r, LOAD_COLUMNS)
-    base = results[n]["product"]["deliv_s"]
-    print(f"{'':11} deliveries/s ×{r['deliv_s'] / base:.2f} with {args.workers} workers")
+    one_r = results[n]["product"]
+    print(
+        f"{'':11} with {args.workers} workers: p50 ×{r['p50'] / one_r['p50']:.2f}, p99 "
+        f"×{r['p99'] / one_r['p99']:.2f}, deliveries/s ×{r['deliv_s'] / one_r['deliv_s']:.2f} "
+        f"(at most N × R: what the load client offers, not the server's ceiling)"
+    )
     many.stop()
     one.start()
 
