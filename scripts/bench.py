@@ -8,13 +8,14 @@ read per poll, no cache). With an asyncio load client on the same machine it pri
 1. push: for each N, the product and the reference, one worker each, interleaved: N SSE
    clients, queue-tile updates published at R/s for D s; time from publish until each client
    holds that value or a newer one (p50/p95/p99/max), share of values delivered as themselves,
-   values merged away (as the clients saw it, and as the product's hub counted it), clients not
-   on the last value at the end ("behind"), deliveries per second, server / Redis / load-client
+   values never received as themselves ("unseen": merged away, or still on their way when the
+   round ended) and those the product's hub says it merged, clients not on the last value 2 s
+   after the last publish ("behind"), deliveries per second, server / Redis / load-client
    CPU, server CPU-seconds per 1,000 deliveries, memory per open stream;
 2. workers: the product with one worker per core (``floorboard serve``'s default) at the
    largest N, beside its one-worker figures: how throughput scales from 1 to N workers;
 3. poll: the same for N pollers posting what the Dash renderer posts every second (jittered
-   phase); "merged" are values superseded before any poll saw them; and ratios product ÷ poll;
+   phase); "unseen" are values superseded before any poll saw them; and ratios product ÷ poll;
 4. event → DOM latency in headless Chromium (MutationObserver) for the wall, for a page that
    sets the text directly from an EventSource, and for the polling baseline;
 5. reconnect storm: N clients that reconnect like browsers (``retry:``, Last-Event-ID) while the
@@ -58,7 +59,7 @@ Columns = list[tuple[str, str, int, str]]  # title, result key, width, format
 LOAD_COLUMNS: Columns = [
     ("server", "server", 11, ""), ("N", "clients", 5, ""), ("p50 ms", "p50", 7, ".1f"),
     ("p95 ms", "p95", 7, ".1f"), ("p99 ms", "p99", 7, ".1f"), ("max ms", "max", 7, ".1f"),
-    ("deliv %", "delivered", 7, ".1f"), ("merged", "missed", 7, ""),
+    ("deliv %", "delivered", 7, ".1f"), ("unseen", "missed", 7, ""),
     ("hub merged", "srv_merged", 10, ""), ("behind", "behind", 6, ""),
     ("deliv/s", "deliv_s", 8, ".0f"), ("cores", "cores", 5, ".2f"),
     ("redis", "redis_cores", 5, ".2f"), ("load", "load_cores", 5, ".2f"),
@@ -216,7 +217,7 @@ def scale(
 def polling(poll: Server, redis_pid: int, bus: Bus, args: Any, results: dict[int, dict]) -> None:
     """Part 3: N pollers against the poll baseline, and the product's ratios to them."""
     header("3. poll: publish → first 1 s dcc.Interval poll showing it or newer; "
-           "merged = superseded before any poll saw it", LOAD_COLUMNS)  # fmt: skip
+           "unseen = superseded before any poll saw it", LOAD_COLUMNS)  # fmt: skip
     for n in args.clients:
         r = asyncio.run(poll_round(poll, redis_pid, bus, n, args.rate, args.seconds))
         row(r, LOAD_COLUMNS)
