@@ -1,10 +1,10 @@
 """The ``floorboard`` command: run the app, feed the bus, act as a supervisor, manage accounts.
 
 One click group; each module holds the commands for one job (:mod:`.serve`, :mod:`.feed`,
-:mod:`.adapters`, :mod:`.notices`, :mod:`.accounts`, :mod:`.customers`) and :mod:`.context`
-what they all stand on: the config, Redis, and the one-line refusal. ``REDIS_URL`` unset means
-the embedded Redis: ``serve`` and ``demo`` start it (data under ``.state/``); the other
-commands need a server to talk to and say so.
+:mod:`.adapters`, :mod:`.notices`, :mod:`.accounts`, :mod:`.customers`, :mod:`.history`) and
+:mod:`.context` what they all stand on: the config, Redis, and the one-line refusal.
+``REDIS_URL`` unset means the embedded Redis: ``serve`` and ``demo`` start it (data under
+``.state/``); the other commands need a server to talk to and say so.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from dashboard.cli import accounts, adapters, customers, feed, notices, serve
+from dashboard.cli import accounts, adapters, customers, feed, history, notices, serve
 from dashboard.cli.context import Runtime, run
 
 
@@ -29,7 +29,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
     ctx.obj = Runtime(config)
 
 
-for module in (serve, feed, adapters, notices, accounts, customers):
+for module in (serve, feed, adapters, notices, accounts, customers, history):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -20,6 +20,8 @@ from feeds.bus import ordering
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
+from feeds.intraday.feed import IntradayFeed
+from feeds.intraday.store import stream_range
 from feeds.metrics.aggregator import Aggregator
 from feeds.metrics.windows import day_bounds
 
@@ -28,7 +30,6 @@ log = logging.getLogger(__name__)
 HEARTBEAT_EVERY = 5.0  # real seconds
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
 BATCH = 2000  # envelopes per round trip
-WARM_PAGE = 5000  # stream entries read per round trip when rebuilding the day
 
 
 def day_start(ts: float, config: Config) -> float:
@@ -69,6 +70,8 @@ class Producer:
     ) -> None:
         self.bus, self.config, self.source = bus, config, source
         self.aggregator = Aggregator(config) if aggregate else None
+        # The intraday charts' intervals, hours and forecasts (docs/history.md).
+        self.intraday = IntradayFeed(bus, config, self.aggregator, source) if aggregate else None
         self.fed = {q for q in queues if config.queue(q) is not None}
         self.stats_every, self.heartbeat_every = stats_every, heartbeat_every
         self.max_pending, self.clock = max_pending, clock
@@ -89,6 +92,7 @@ class Producer:
         for env in envs:
             if self.aggregator is not None:
                 self.fed |= self.aggregator.apply(env, now)
+                self.intraday.take(env, now)
             if publish:
                 self.pending.append(env)
             self.events += 1
@@ -117,6 +121,9 @@ class Producer:
         extra: list[Envelope] = []
         if stats_due and self.fed:
             extra += self.aggregator.envelopes(now, source=self.source, queues=sorted(self.fed))
+            extra = self.intraday.with_intervals(extra, now) + self.intraday.envelopes(
+                now, self.fed
+            )
         if beat_due:
             extra.append(self._heartbeat(real))
         self.pending = self._not_ahead(self.pending, max(now, real))
@@ -132,6 +139,8 @@ class Producer:
                 done = min(len(self.pending), i + BATCH)
                 # events not written again (statistics and heartbeats are the producer's own)
                 self.duplicates += seqs[: max(0, len(self.pending) - i)].count(0)
+            if stats_due and self.fed:
+                self.intraday.save(now, self.fed)
         except redis.RedisError as exc:
             del self.pending[:done]  # those went out; retrying them would only be deduplicated
             self.published += done
@@ -182,15 +191,12 @@ class Producer:
         if self.aggregator is None:
             return 0
         now = self.clock() if now is None else now
-        start = f"{int(day_start(now, self.config) * 1000)}-0"
+        self.intraday.restore(now, self.fed)
         taken = 0
-        while True:
-            page = self.bus.client.xrange(self.bus.contacts_key, min=start, count=WARM_PAGE)
-            for _, fields in page:
-                taken += self._warm(fields.get(b"e"))
-            if len(page) < WARM_PAGE:
-                break
-            start = "(" + page[-1][0].decode()
+        for _, raw in stream_range(
+            self.bus.client, self.bus.contacts_key, day_start(now, self.config)
+        ):
+            taken += self._warm(raw)
         for raw in self.bus.client.hvals(self.bus.state_key("agent")):
             taken += self._warm(raw)
         return taken
@@ -203,4 +209,5 @@ class Producer:
         if env.source != self.source:
             return 0
         self.fed |= self.aggregator.apply(env)
+        self.intraday.take(env, None)
         return 1
