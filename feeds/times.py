@@ -141,3 +141,17 @@ def fmt_duration(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60}:{s % 60:02d}"
     return f"{s // 3600}h{(s % 3600) // 60:02d}"
+
+
+def fmt_span(seconds: float) -> str:
+    """A span as people say it: "20 s", "2 min", "4 h", "1 h 30 min" (a threshold, a limit);
+    a number never parted from its unit at a line's end (no-break spaces)."""
+    s = max(0, round(seconds))
+    if s < 60:
+        parts = [f"{s}\u00a0s"]
+    elif s < 3600:
+        parts = [f"{s // 60}\u00a0min"] + ([f"{s % 60}\u00a0s"] if s % 60 else [])
+    else:
+        h, m = divmod(s // 60, 60)
+        parts = [f"{h}\u00a0h"] + ([f"{m}\u00a0min"] if m else [])
+    return " ".join(parts)

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from test_cli import floorboard
 
-from feeds.accounts.store import Accounts, seed_demo
+from feeds.accounts.store import Accounts
+from feeds.accounts.users import seed_demo
 from feeds.bus.bus import connect
 from feeds.bus.schema import SchemaError
 from feeds.times import time_text

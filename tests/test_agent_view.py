@@ -487,3 +487,12 @@ def test_my_view_holds_nothing_of_another_agent() -> None:
         assert secret not in text
     assert "for-all" in text
     assert reads == []  # nobody's history is read for a card that is not mine
+
+
+def test_the_agent_quotes_the_published_estimated_wait_when_there_is_one() -> None:
+    # The aggregator's figure counts callers who give up and blended agents' shares: an agent
+    # resets a caller's expectation with it, not with a simpler sum of their own.
+    entry = queue_entry(
+        CONFIG.queue("billing"), queue_stats("billing", estimated_wait=95.0), None, 30
+    )
+    assert entry["fields"]["ewt"]["text"] == "1:35"

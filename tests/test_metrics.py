@@ -134,3 +134,11 @@ def test_estimated_wait_shortens_with_abandonment_and_lengthens_with_blending():
     assert impatient < plain
     blended = metrics.estimated_wait(9, 0, 2.5, 300.0, None)  # five agents, half their time
     assert blended == pytest.approx(2 * plain)
+
+
+def test_a_boards_definitions_read_in_words() -> None:
+    from feeds.metrics.formulas import basis, definition
+
+    assert definition("today", "short_abandons_excluded") == "today · short abandons excluded"
+    assert definition("30m", "abandons_ignored") == "last 30 min · abandons ignored"
+    assert basis("today", "abandons_ignored", 20) == "today · SL 20 s, abandons ignored"

@@ -114,3 +114,16 @@ def test_a_time_that_is_no_real_time_shows_as_no_value(bad: float) -> None:
 @pytest.mark.parametrize("bad", [math.inf, -math.inf, math.nan, 1e308, -1e308, 101 * 86400])
 def test_a_duration_no_contact_centre_has_shows_as_no_value(bad: float) -> None:
     assert fmt_duration(bad) == NO_VALUE
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(20, "20 s"), (60, "1 min"), (90, "1 min 30 s"), (14400, "4 h"), (5400, "1 h 30 min")],
+)
+def test_spans_read_as_people_say_them_and_never_break_inside_a_figure(seconds, text) -> None:
+    from feeds.times import fmt_span
+
+    words = fmt_span(seconds).split(" ")  # only between figures, never inside one
+    assert [w.replace("\u00a0", " ") for w in words] == [
+        " ".join(pair) for pair in zip(text.split(" ")[::2], text.split(" ")[1::2], strict=True)
+    ]

@@ -22,7 +22,9 @@ from flask import g, request, session
 from dashboard.auth.access import UNAVAILABLE
 from dashboard.auth.principal import Principal
 from dashboard.auth.sessions import USER_IDLE_SECONDS, csrf_token
-from feeds.accounts.store import NAME_RE, Accounts, Credential, User
+from feeds.accounts.sessions import Credential
+from feeds.accounts.store import Accounts
+from feeds.accounts.users import NAME_RE, User
 
 log = logging.getLogger(__name__)
 

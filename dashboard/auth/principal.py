@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask import g
 
-from feeds.accounts.store import ROLES
+from feeds.accounts.users import ROLES
 
 # Each role may do what the roles below it may: admin > supervisor > agent > viewer.
 RANK = {role: len(ROLES) - 1 - i for i, role in enumerate(ROLES)}

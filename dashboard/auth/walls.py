@@ -18,7 +18,8 @@ from dashboard.auth.access import UNAVAILABLE, unauthenticated
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import WALL_IDLE_SECONDS, login_url, start_session
 from dashboard.errors import error_response
-from feeds.accounts.store import Accounts, Credential
+from feeds.accounts.sessions import Credential
+from feeds.accounts.store import Accounts
 
 log = logging.getLogger(__name__)
 

@@ -114,7 +114,7 @@ def user_list(runtime: Runtime) -> None:
 @pass_runtime
 def user_seed_demo(runtime: Runtime, seed: int, agents: int) -> None:
     """Used by `floorboard demo`: demo users with new random passwords."""
-    from feeds.accounts.store import seed_demo
+    from feeds.accounts.users import seed_demo
     from feeds.simulator.simulation import Simulation
 
     # The simulator's roster for this seed: its first report is every agent, with their team.

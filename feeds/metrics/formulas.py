@@ -236,6 +236,11 @@ def rollup(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     }
 
 
+def definition(window: str, sl_formula: str) -> str:
+    """The window and the service-level formula in words: "today · short abandons excluded"."""
+    return f"{WINDOW_LABELS[window]} · {SL_LABELS[sl_formula]}"
+
+
 def basis(window: str, sl_formula: str, sl_threshold: float) -> str:
     """What a tile's figures are, in a few words: "today · SL 20 s, short abandons excluded"."""
     return f"{WINDOW_LABELS[window]} · SL {sl_threshold:g} s, {SL_LABELS[sl_formula]}"

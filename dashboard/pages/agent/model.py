@@ -114,14 +114,18 @@ def me_item(agent: Agent, state: Envelope | None) -> Item:
 def queue_entry(
     queue: Queue, stats: Envelope | None, delay: Envelope | None, stale_after: float
 ) -> dict[str, Any]:
-    """A queue as the agent sees it: the wall's tile, plus the estimated wait."""
+    """A queue as the agent sees it: the wall's tile, plus the estimated wait: the one the
+    aggregator publishes (abandonment and blended agents counted, docs/metrics.md), or, from a
+    feed that sends its own statistics without one, the same formula on what it does send."""
     tile = queue_tile(queue, stats, delay, stale_after)
     ewt = None
     if stats is not None:
         d = stats.data
-        a = d["agents"]
-        working = a["available"] + a["on_contact"] + a["wrap"]
-        ewt = metrics.estimated_wait(d["waiting"], a["available"], working, d["aht"], d["asa"])
+        ewt = d.get("estimated_wait")
+        if ewt is None:
+            a = d["agents"]
+            working = a["available"] + a["on_contact"] + a["wrap"]
+            ewt = metrics.estimated_wait(d["waiting"], a["available"], working, d["aht"], d["asa"])
     tile["fields"]["ewt"] = duration_field(ewt, queue.thresholds.longest_wait)
     return {"id": queue.id, "name": queue.name, "channel": queue.channel, **tile}
 

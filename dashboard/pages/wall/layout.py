@@ -27,6 +27,7 @@ from dashboard.pages.wall import tiles
 from dashboard.pages.wall.model import BANDS, MODELS
 from feeds.boards import Board, Tile
 from feeds.config import Config
+from feeds.metrics.formulas import definition
 
 MAX_COLUMNS = 6  # more tiles than this in a row wrap onto rows of equal width
 THEMES = ("dark", "light")
@@ -129,6 +130,14 @@ def _stores(view: dict[str, Any] | None) -> list[dcc.Store]:
     return [dcc.Store(id="fb-view", data=view), dcc.Store(id="fb-conn")]
 
 
+def _definitions(config: Config, board: Board) -> str:
+    """What the board's figures are: their window and service-level formula, said once for the
+    board (each tile gives its own target and threshold); several, when queues differ."""
+    queues = [q for q in (config.queue(qid) for qid in board.queues) if q]
+    found = dict.fromkeys(definition(q.metrics.window, q.metrics.service_level) for q in queues)
+    return "; ".join(found)
+
+
 def _header(config: Config, board: Board) -> html.Header:
     logo = config.wall.logo
     mark = [html.Img(src=logo, alt="", className="header-logo")] if logo else []
@@ -141,6 +150,7 @@ def _header(config: Config, board: Board) -> html.Header:
                 children=[
                     html.H1(board.title, className="board"),
                     html.Div(config.centre.name, className="centre"),
+                    html.Div(_definitions(config, board), className="definitions"),
                 ],
             ),
             html.Div(

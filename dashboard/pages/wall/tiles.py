@@ -23,6 +23,7 @@ from dashboard.pages.items import AGENT_LABELS, NO_VALUE, fmt_percent, item_key_
 from feeds.boards import Board, Tile
 from feeds.bus.schema import AGENT_STATES
 from feeds.config import Config, Queue
+from feeds.times import fmt_span
 
 NO_DATA_YET = "waiting for data"
 CHANNELS = {"voice": "Voice", "chat": "Chat", "email": "Email"}
@@ -84,7 +85,10 @@ def _queue(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spe
     queue = config.queue(tile.arg)
     assert queue is not None  # config validation
     hero = [_metric(cid, "waiting", "Waiting"), _metric(cid, "longest", "Longest wait")]
-    target = html.Div(f"target {fmt_percent(queue.sl_target)}", className="target")
+    # The target and its threshold: with the board's definitions (in its header), what the
+    # service level on this tile means (docs/metrics.md).
+    target_text = f"target {fmt_percent(queue.sl_target)} in {fmt_span(queue.sl_threshold)}"
+    target = html.Div(target_text, className="target")
     pair = [_metric(cid, "asa", "Avg answer"), _metric(cid, "abandon", "Abandoned")]
     stats = [_metric(cid, "sl", "Service level", target), html.Div(className="pair", children=pair)]
     foot = [
