@@ -268,7 +268,8 @@ class FlakyBus:
     Its ``client`` (a real Redis) keeps the intervals and forecasts of the day."""
 
     def __init__(self, stop, calls, client):
-        self.stop, self.calls, self.batches, self.client = stop, calls, [], client
+        self.stop, self.calls, self.batches = stop, calls, []
+        self.client, self.prefix = client.client, client.prefix
 
     def publish_many(self, envs, now=None):
         self.batches.append(list(envs))
@@ -283,7 +284,7 @@ def test_run_publishes_the_floor_and_survives_a_redis_error(config, bus):
     stop = threading.Event()
     config = config.model_copy(update={"redis": config.redis.model_copy(
         update={"prefix": bus.prefix})})  # fmt: skip
-    bus = FlakyBus(stop, calls=40, client=bus.client)
+    bus = FlakyBus(stop, calls=40, client=bus)
     ticks = itertools.count()
     clock = lambda: START + next(ticks) * 0.5  # noqa: E731 — half a second per tick
     run(bus, config, seed=1, speed=10, stop=stop, tick=0.001, clock=clock)

@@ -86,7 +86,7 @@ def history_export(runtime: Runtime, day: str, scope: str, contacts: bool) -> No
     from feeds.intraday.store import IntradayStore
 
     config, bus = runtime.load_config(), runtime.bus()
-    store = IntradayStore(bus.client, config)
+    store = IntradayStore(bus, config)
     on = store.day(parse_day(day, config.tz, time.time(), "--day"))
     if contacts:
         table = export.contacts_table(store, config, bus.contacts_key, on)
@@ -105,7 +105,7 @@ def history_rebuild(runtime: Runtime, day: str) -> None:
     from feeds.intraday.store import IntradayStore
 
     config, bus, now = runtime.load_config(), runtime.bus(), time.time()
-    store = IntradayStore(bus.client, config)
+    store = IntradayStore(bus, config)
     on = store.day(parse_day(day, config.tz, now, "--day"))
     count = rebuild(store, config, bus.contacts_key, on, now)
     print(f"rebuilt {count} intervals from the contacts stream")
@@ -118,7 +118,7 @@ def history_days(runtime: Runtime) -> None:
     from feeds.intraday.store import IntradayStore
 
     config = runtime.load_config()
-    store = IntradayStore(runtime.bus().client, config)
+    store = IntradayStore(runtime.bus(), config)
     for d in store.days([q.id for q in config.queues], store.day(time.time())):
         print(d.isoformat())
 

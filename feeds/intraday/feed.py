@@ -40,7 +40,7 @@ class IntradayFeed:
     def __init__(self, bus: Bus, config: Config, aggregator: Aggregator, source: str) -> None:
         self.intraday = Intraday(config, aggregator)
         self.hours = Hours(config)
-        self.store = IntradayStore(bus.client, config)
+        self.store = IntradayStore(bus, config)
         self.source = source
         self.max_skew = config.ordering.max_skew
         self._forecast_day = ""  # the day whose forecasts were last published
@@ -93,7 +93,7 @@ def load_forecast(bus: Bus, config: Config, forecast: Forecast, source: str, now
     """Store a checked forecast (whole, or not at all) and, if its day is today, publish it
     at once: the charts show the plan within a second (the producers publish it again at
     midnight for the day that starts)."""
-    store = IntradayStore(bus.client, config)
+    store = IntradayStore(bus, config)
     store.put_forecast(forecast.day, forecast.by_queue)
     if forecast.day.start <= now < forecast.day.end:
         bus.publish_many([forecast_envelope(store, q, now, source) for q in forecast.by_queue])

@@ -203,11 +203,13 @@ class Intraday:
         return [self.row(qid, day.bounds(s)[0], now) for s in (current - 1, current) if s >= 0]
 
     def take_changed(self, now: float, queues: Iterable[str]) -> dict[Key, dict[str, Any]]:
-        """The rows of ``queues`` changed since the last call, and their running ones."""
+        """The rows of ``queues`` changed since the last call, their running ones, and those
+        with a contact still waiting (its wait, the interval's longest, grows as time passes)."""
         day, queues = self.advance(now), set(queues)
         keys = {k for k in self.changed if k[0] in queues}
         self.changed -= keys
         keys |= {(q, day.interval(now)) for q in queues}
+        keys |= {k for k, waiting in self._open.items() if waiting and k[0] in queues}
         return {k: self.row(k[0], k[1], now) for k in keys}
 
     def envelopes(self, now: float, queues: Iterable[str], source: str) -> list[Envelope]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import redis
 
+from feeds.bus.bus import Bus
 from feeds.config import Config
 from feeds.intraday.grid import Day
 from feeds.intraday.live import Key
@@ -48,8 +49,8 @@ def stream_range(
 class IntradayStore:
     """Reads and writes a centre's days of intervals and forecasts."""
 
-    def __init__(self, client: redis.Redis, config: Config) -> None:
-        self.client, self.prefix = client, config.redis.prefix
+    def __init__(self, bus: Bus, config: Config) -> None:
+        self.client, self.prefix = bus.client, bus.prefix
         self.tz, self.step = config.tz, config.history.step
         self.retention = config.history.retention_days
 
