@@ -71,7 +71,7 @@ def scope(config: Config, key: str, queues: Iterable[str] | None = None) -> Scop
 def point(s: Scope, actual: Mapping[str, Data], plan: Mapping[str, Data]) -> dict[str, Any]:
     """One interval of the scope from its queues' rows (``actual``, ``plan``: by queue)."""
     by_id = {q.id: q for q in s.queues}
-    mine = [(by_id[q], {**plan.get(q, {}), **actual.get(q, {})}) for q in by_id
+    mine = [(by_id[q], {**plan.get(q, {}), **_given(actual.get(q, {}))}) for q in by_id
             if q in actual or q in plan]  # fmt: skip
     if not mine:
         return {}
@@ -84,6 +84,12 @@ def point(s: Scope, actual: Mapping[str, Data], plan: Mapping[str, Data]) -> dic
         if value is not None:
             out[name] = round(value, digits) if digits else round(value)
     return out
+
+
+def _given(row: Data) -> dict[str, Any]:
+    """A row's values without its blanks: a row read back through the schema has every field,
+    and an actual row's empty forecast must not hide the plan's."""
+    return {k: v for k, v in row.items() if v is not None}
 
 
 class Series:

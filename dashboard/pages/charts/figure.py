@@ -1,0 +1,80 @@
+"""The Plotly figure of an intraday chart: built once with the page, then only patched.
+
+The figure holds the traces of its kind (:data:`dashboard.pages.charts.model.KINDS`, in that
+order), empty, on the day's axis of intervals (slot numbers, labelled every three hours of the
+clock). ``charts.js`` (next to this file) fills and extends them from the stream. For the
+wall: large type, few colours (bars muted, the figure that matters bright, targets and
+forecasts dashed), nothing only on hover, no mode bar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import dcc
+
+from dashboard.pages.charts.model import KINDS
+from feeds.intraday.grid import Day
+
+PALETTES = {
+    "dark": {"text": "#e8edf2", "grid": "#33404d", "bars": "#3f5f86", "line": "#4fe0a8",
+             "target": "#f5b942", "plan": "#b8c2cc"},
+    "light": {"text": "#1d2630", "grid": "#d5dbe1", "bars": "#9db7d6", "line": "#0b7a53",
+              "target": "#b36b00", "plan": "#5b6770"},
+}  # fmt: skip
+
+
+def _traces(kind: str, c: dict[str, str]) -> list[dict[str, Any]]:
+    line = {"type": "scatter", "mode": "lines", "x": [], "y": [], "connectgaps": False}
+    if kind == "sl":
+        return [
+            {"type": "bar", "name": "Offered", "x": [], "y": [], "yaxis": "y2",
+             "marker": {"color": c["bars"]}},
+            {**line, "name": "Forecast", "yaxis": "y2", "line": {"color": c["plan"], "width": 3,
+             "dash": "dot", "shape": "hv"}},
+            {**line, "name": "Service level", "mode": "lines+markers",
+             "line": {"color": c["line"], "width": 5}, "marker": {"size": 8}},
+            {**line, "name": "Target", "line": {"color": c["target"], "width": 3,
+             "dash": "dash", "shape": "hv"}},
+        ]  # fmt: skip
+    return [
+        {"type": "bar", "name": "Staffed", "x": [], "y": [], "marker": {"color": c["bars"]}},
+        {**line, "name": "Required", "line": {"color": c["line"], "width": 5, "shape": "hv"}},
+        {**line, "name": "Forecast need", "line": {"color": c["plan"], "width": 3,
+         "dash": "dot", "shape": "hv"}},
+    ]  # fmt: skip
+
+
+def figure(kind: str, day: Day, theme: str = "dark", font: int = 22) -> dict[str, Any]:
+    """The empty figure of a ``kind`` chart on ``day``'s axis, for a ``theme`` screen."""
+    c = PALETTES.get(theme, PALETTES["dark"])
+    ticks = day.ticks()
+    axis = {"gridcolor": c["grid"], "zeroline": False, "color": c["text"], "fixedrange": True}
+    layout: dict[str, Any] = {
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        "font": {"size": font, "color": c["text"]}, "showlegend": True,
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "margin": {"l": 70, "r": 70, "t": 10, "b": 40}, "bargap": 0.15,
+        "xaxis": {**axis, "range": [-0.5, day.slots - 0.5], "tickvals": ticks["vals"],
+                  "ticktext": ticks["text"], "showgrid": False},
+        "uirevision": "live", "hovermode": False,
+    }  # fmt: skip
+    if kind == "sl":
+        layout["yaxis"] = {**axis, "range": [0, 1.05], "tickformat": ".0%", "nticks": 5}
+        layout["yaxis2"] = {**axis, "overlaying": "y", "side": "right", "rangemode": "tozero",
+                            "showgrid": False}  # fmt: skip
+    else:
+        layout["yaxis"] = {**axis, "rangemode": "tozero"}
+    assert len(_traces(kind, c)) == len(KINDS[kind].fields)
+    return {"data": _traces(kind, c), "layout": layout}
+
+
+def graph(cid: str, kind: str, day: Day, theme: str = "dark", font: int = 22) -> dcc.Graph:
+    """The chart's component (id ``<cid>-graph``): static on a wall, nothing to click."""
+    return dcc.Graph(
+        id=f"{cid}-graph",
+        className="chart-graph",
+        figure=figure(kind, day, theme, font),
+        config={"displayModeBar": False, "staticPlot": True, "responsive": True},
+        style={"height": "100%", "width": "100%"},
+    )
