@@ -6,7 +6,8 @@ credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the 
 (expiring an expired message), 413 body over 64 KB, 415 a body that is not
 ``application/json``. Roles are checked by :mod:`dashboard.auth.access` (admin > supervisor >
 agent > viewer). The routes: :mod:`.notices` (messages, outages, delays, audit),
-:mod:`.customers` (customer profiles, standing authority rules) and :mod:`.events` (ingest);
+:mod:`.customers` (customer profiles, standing authority rules), :mod:`.history` (forecasts,
+a day's intervals and exports) and :mod:`.events` (ingest);
 what a request carries: :mod:`.body`.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import customers, events, notices
+from dashboard.api import customers, events, history, notices
 from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
 from feeds.bus.bus import Bus
@@ -25,8 +26,11 @@ from feeds.notices.service import Conflict, NotFound
 
 _HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}
 # Routes that take more than a JSON request's limit, for the app's body bound
-# (dashboard.policy): a customers CSV import.
-LARGE_BODIES = {"/api/v1/customers/import": customers.MAX_CSV}
+# (dashboard.policy): a customers CSV import, a forecast.
+LARGE_BODIES = {
+    "/api/v1/customers/import": customers.MAX_CSV,
+    history.FORECAST_PATH: history.MAX_FORECAST,
+}
 
 
 def blueprint(bus: Bus, config: Config) -> Blueprint:
@@ -40,7 +44,9 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
     def schema_error(exc: SchemaError) -> Response:
         status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
         # A refusal of the body as a whole (not an object, nested too deeply, a key "") names it.
-        return error_response(status, exc.field or "body", exc.reason)
+        problems = getattr(exc, "errors", None)  # a forecast lists every row it refused
+        listed = [{"field": e.field, "reason": e.reason} for e in problems or ()]
+        return error_response(status, exc.field or "body", exc.reason, listed)
 
     @bp.errorhandler(Refusal)
     def refusal(exc: Refusal) -> Response:
@@ -65,4 +71,5 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
     notices.add_routes(bp, bus, config)
     customers.add_routes(bp, bus, config)
     events.add_routes(bp, bus, config)
+    history.add_routes(bp, bus, config)
     return bp
