@@ -9,6 +9,7 @@ forecasts dashed), nothing only on hover, no mode bar.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import dcc
@@ -45,8 +46,15 @@ def _traces(kind: str, c: dict[str, str]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
-def figure(kind: str, day: Day, theme: str = "dark", font: int = 22) -> dict[str, Any]:
-    """The empty figure of a ``kind`` chart on ``day``'s axis, for a ``theme`` screen."""
+def figure(
+    kind: str,
+    day: Day,
+    theme: str = "dark",
+    font: int = 22,
+    points: Mapping[int, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The figure of a ``kind`` chart on ``day``'s axis, for a ``theme`` screen: empty for
+    the stream to fill, or holding ``points`` (by slot: a past day, which no longer moves)."""
     c = PALETTES.get(theme, PALETTES["dark"])
     ticks = day.ticks()
     axis = {"gridcolor": c["grid"], "zeroline": False, "color": c["text"], "fixedrange": True}
@@ -65,16 +73,28 @@ def figure(kind: str, day: Day, theme: str = "dark", font: int = 22) -> dict[str
                             "showgrid": False}  # fmt: skip
     else:
         layout["yaxis"] = {**axis, "rangemode": "tozero"}
-    assert len(_traces(kind, c)) == len(KINDS[kind].fields)
-    return {"data": _traces(kind, c), "layout": layout}
+    traces = _traces(kind, c)
+    if points:
+        x = list(range(max(points) + 1))
+        for trace, name in zip(traces, KINDS[kind].fields, strict=True):
+            trace["x"], trace["y"] = x, [points.get(s, {}).get(name) for s in x]
+    return {"data": traces, "layout": layout}
 
 
-def graph(cid: str, kind: str, day: Day, theme: str = "dark", font: int = 22) -> dcc.Graph:
-    """The chart's component (id ``<cid>-graph``): static on a wall, nothing to click."""
+def graph(
+    cid: str,
+    kind: str,
+    day: Day,
+    theme: str = "dark",
+    font: int = 22,
+    points: Mapping[int, Mapping[str, Any]] | None = None,
+) -> dcc.Graph:
+    """The chart's component (id ``<cid>-graph``): static, nothing to click or hover (a wall,
+    a page read at a glance)."""
     return dcc.Graph(
         id=f"{cid}-graph",
         className="chart-graph",
-        figure=figure(kind, day, theme, font),
+        figure=figure(kind, day, theme, font, points),
         config={"displayModeBar": False, "staticPlot": True, "responsive": True},
         style={"height": "100%", "width": "100%"},
     )

@@ -52,6 +52,16 @@ KINDS: dict[str, ChartKind] = {
 }
 
 
+def split(config: Config, series: Series, mirror: Mirror, now: float) -> tuple[Day, dict, dict]:
+    """Today, and its points of ``series``' scope (closed, recent) from the mirrored items."""
+    day = Day.of(now, config.tz, config.history.step)
+    ids, intraday = series.scope.ids, mirror.get("intraday", {})
+    days = {q: intraday[f"queue:{q}"] for q in ids if f"queue:{q}" in intraday}
+    plans = {q: intraday[f"forecast:{q}"] for q in ids if f"forecast:{q}" in intraday}
+    closed, recent = series.split(day, days, mirror.get("queue", {}), plans)
+    return day, closed, recent
+
+
 class Chart:
     """One chart of a scope on a view: computes its day and now items (see the module doc)."""
 
@@ -68,13 +78,7 @@ class Chart:
         return env.kind == "queue" and env.id in self._queue_ids
 
     def _split(self, mirror: Mirror, now: float) -> tuple[Day, dict, dict]:
-        day = Day.of(now, self.config.tz, self.config.history.step)
-        intraday = mirror.get("intraday", {})
-        days = {q: intraday[f"queue:{q}"] for q in self.scope.ids if f"queue:{q}" in intraday}
-        plans = {q: intraday[f"forecast:{q}"] for q in self.scope.ids
-                 if f"forecast:{q}" in intraday}  # fmt: skip
-        closed, recent = self.series.split(day, days, mirror.get("queue", {}), plans)
-        return day, closed, recent
+        return split(self.config, self.series, mirror, now)
 
     def _points(self, found: Mapping[int, Mapping[str, Any]]) -> list[list[Any]]:
         """``[[slot, {field: value}], ...]`` with only this chart's fields (JSON keys are text:
