@@ -38,6 +38,14 @@ def _traces(kind: str, c: dict[str, str]) -> list[dict[str, Any]]:
             {**line, "name": "Target", "line": {"color": c["target"], "width": 3,
              "dash": "dash", "shape": "hv"}},
         ]  # fmt: skip
+    if kind == "agent":
+        return [
+            {"type": "bar", "name": "Handled", "x": [], "y": [], "marker": {"color": c["bars"]}},
+            {**line, "name": "My AHT", "mode": "lines+markers", "yaxis": "y2",
+             "line": {"color": c["line"], "width": 4}},
+            {**line, "name": "Team AHT", "yaxis": "y2", "line": {"color": c["target"],
+             "width": 3, "dash": "dash"}},
+        ]  # fmt: skip
     return [
         {"type": "bar", "name": "Staffed", "x": [], "y": [], "marker": {"color": c["bars"]}},
         {**line, "name": "Required", "line": {"color": c["line"], "width": 5, "shape": "hv"}},
@@ -71,6 +79,10 @@ def figure(
         layout["yaxis"] = {**axis, "range": [0, 1.05], "tickformat": ".0%", "nticks": 5}
         layout["yaxis2"] = {**axis, "overlaying": "y", "side": "right", "rangemode": "tozero",
                             "showgrid": False}  # fmt: skip
+    elif kind == "agent":  # contacts on the left, AHT in minutes on the right
+        layout["yaxis"] = {**axis, "rangemode": "tozero", "title": {"text": "handled"}}
+        layout["yaxis2"] = {**axis, "overlaying": "y", "side": "right", "rangemode": "tozero",
+                            "showgrid": False, "title": {"text": "AHT, min"}}  # fmt: skip
     else:
         layout["yaxis"] = {**axis, "rangemode": "tozero"}
     traces = _traces(kind, c)

@@ -26,6 +26,7 @@ from dashboard.pages.items import Item, item
 from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.intraday.grid import Day
+from feeds.intraday.hours import HOUR, team_id
 from feeds.intraday.series import Scope, Series
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -49,6 +50,8 @@ KINDS: dict[str, ChartKind] = {
     "staffing": ChartKind(
         "Agents required and staffed", ("staffed", "required", "forecast_required")
     ),
+    # an agent's own day by the hour: contacts handled, their AHT against their team's (min)
+    "agent": ChartKind("My day", ("handled", "aht", "team_aht")),
 }
 
 
@@ -105,3 +108,36 @@ class Chart:
         newest = max((stats[q].ts for q in self.scope.ids if q in stats), default=None)
         return item(newest, self.config.centre.stale_after, day=day.text,
                     points=self._points(recent))  # fmt: skip
+
+
+def agent_day_item(config: Config, agent_id: str, mirror: Mirror, now: float) -> Item:
+    """An agent's own day (the ``agent`` chart, one item): per hour the contacts they handled
+    and their AHT, and their team's AHT (``intraday`` ``agent:<id>`` and ``team:<name>``, from
+    the producer's :class:`feeds.intraday.hours.Hours`). It has no age: an agent between
+    contacts changes nothing, and nothing has gone stale."""
+    day = Day.of(now, config.tz, HOUR)
+    intraday = mirror.get("intraday", {})
+    state = mirror.get("agent", {}).get(agent_id)
+    team = state.data.get("team") if state is not None else None
+    points: dict[int, dict[str, Any]] = {}
+    for key, fields in ((f"agent:{agent_id}", ("handled", "aht")),
+                        (team_id(team) if team else "", ("team_aht",))):  # fmt: skip
+        env = intraday.get(key)
+        if env is None or env.data.get("day") != day.text:
+            continue
+        for row in env.data["rows"]:
+            slot = day.slot(row["start"])
+            if slot is not None:
+                aht = None if row.get("aht") is None else round(row["aht"] / 60, 1)  # minutes
+                got = {"handled": row.get("handled"), "aht": aht, "team_aht": aht}
+                points.setdefault(slot, {}).update(
+                    {f: got[f] for f in fields if got[f] is not None}
+                )
+    out = [[s, p] for s, p in sorted(points.items())]
+    return item(None, day=day.text, slots=day.slots, ticks=day.ticks(), points=out)
+
+
+def watches_agent_day(agent_id: str, env: Envelope) -> bool:
+    """Whether ``env`` can change the agent's day: their hours, or any team's (the item says
+    which team is theirs when it is computed)."""
+    return env.kind == "intraday" and (env.id == f"agent:{agent_id}" or env.id.startswith("team:"))
