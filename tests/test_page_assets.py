@@ -106,8 +106,8 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     agent.reload()
     expect(agent.locator("#agent-me-name")).to_have_text("Ann Lee", timeout=15_000)
     expect(agent.locator("#conn-indicator")).to_have_text("Live")
-    assert set(loaded) == SHARED | own("agent", "agent.css", "agent.js", "card.js")
-    assert all(name.startswith("agent-") for name in renderers(agent))
+    assert set(loaded) == SHARED | own("agent", "agent.css", "agent.js", "card.js") | charts
+    assert all(name.startswith(("agent-", "chart-")) for name in renderers(agent))
 
     console = new_page(1366, 768)
     sign_in(console, app.base, "sam", "/supervisor")

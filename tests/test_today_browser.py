@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import Page, expect
 from test_charts_browser import offered
+from test_page_assets import PASSWORD, sign_in
 
 from feeds.accounts.store import Accounts
 from feeds.adapters.producer import Producer
@@ -19,15 +20,6 @@ from feeds.config import load_config
 from feeds.intraday.store import IntradayStore
 
 pytestmark = pytest.mark.browser
-PASSWORD = "correct horse battery"
-
-
-def sign_in(page: Page, base: str, name: str, path: str) -> None:
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
 
 
 def first_row(page: Page):

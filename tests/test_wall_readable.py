@@ -21,7 +21,7 @@ from feeds.bus.schema import make_envelope
 pytestmark = pytest.mark.browser
 
 SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]
-BOARDS = ["main", "north", "status"]
+BOARDS = ["main", "north", "day", "status"]
 MIN_TEXT, MIN_NUMBER, MIN_TILES = 0.022, 0.08, 0.60
 
 # Every visible text on the wall (text nodes, and the text of ::before / ::after), with its
@@ -169,6 +169,9 @@ def measured(page: Page, url: str) -> dict:
     expect(page.locator("#bands .band").first).to_be_visible()
     if page.locator("#staffing").count():  # issue 10's figures, through the bus's own schema
         expect(page.locator("#staffing-short")).to_have_text("5")
+    size = round(page.viewport_size["height"] * 0.025)  # a chart's type, sized to the screen
+    page.wait_for_function(f"""() => [...document.querySelectorAll('.chart-graph .js-plotly-plot')]
+        .every(g => g._fullLayout && g._fullLayout.font.size === {size})""")  # fmt: skip
     page.wait_for_timeout(1500)  # the ticker and the bands measure themselves once drawn
     return page.evaluate(MEASURE)
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import time
 
+import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard.api.body import json_object, read_body
+from dashboard.api.body import json_object, read_body, source
 from dashboard.auth.access import require_role
-from dashboard.auth.principal import current_principal
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
@@ -61,20 +61,22 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.post("/forecast")
     @require_role("supervisor")
     def post_forecast() -> Response:
-        principal = current_principal()
-        assert principal is not None  # require_role let the request through
         day = _day(config, request.args.get("day"))
         forecast = read_forecast(config, day)
-        load_forecast(bus, config, forecast, f"api:{principal.name}"[:60], time.time())
+        load_forecast(bus, config, forecast, source(), time.time())
         return jsonify(day=day.text, intervals=forecast.intervals,
                        queues=sorted(forecast.by_queue), skipped=forecast.skipped)  # fmt: skip
+
+    def intervals(day: str) -> tuple[Day, series.Scope, pd.DataFrame]:
+        """The day asked for, the scope (``?scope=``, default all) and its intervals."""
+        on = _day(config, day)
+        s = series.scope(config, request.args.get("scope", "all"))
+        return on, s, export.interval_table(store, config, on, s)
 
     @bp.get("/history/<day>")
     @require_role("supervisor")
     def day_intervals(day: str) -> Response:
-        on = _day(config, day)
-        s = series.scope(config, request.args.get("scope", "all"))
-        table = export.interval_table(store, config, on, s)
+        on, s, table = intervals(day)
         return jsonify(day=on.text, scope=s.key, step=on.step,
                        intervals=table.astype(object).where(table.notna(), None)
                        .to_dict("records"))  # fmt: skip
@@ -82,9 +84,7 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.get("/history/<day>/intervals.csv")
     @require_role("supervisor")
     def intervals_csv(day: str) -> Response:
-        on = _day(config, day)
-        s = series.scope(config, request.args.get("scope", "all"))
-        table = export.interval_table(store, config, on, s)
+        on, s, table = intervals(day)
         return _csv(export.to_csv(table), f"intervals-{s.key.replace(':', '-')}-{on.text}.csv")
 
     @bp.get("/history/<day>/contacts.csv")

@@ -141,10 +141,12 @@ def release(declared: Iterable[PageAssets], version: str) -> str:
 
 
 def _with_used(declared: Iterable[PageAssets]) -> list[PageAssets]:
-    """The pages' assets and those of the components they use, each once."""
-    found = {}
+    """The pages' assets and those of the components they use, each once (a page's own
+    declaration first: another page may use only part of it, e.g. its stylesheet)."""
+    declared = list(declared)
+    found = {a.page: a for a in declared}
     for a in declared:
-        for b in (*a.uses, a):
+        for b in a.uses:
             found.setdefault(b.page, b)
     return list(found.values())
 

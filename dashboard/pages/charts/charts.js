@@ -6,7 +6,7 @@
  * (the intervals still moving, sent with every queue update). Both renderers keep their item
  * and patch the figure the page built once (figure.py): Plotly.extendTraces when intervals are
  * added, Plotly.restyle of the traces whose points changed (the running interval), a relayout
- * of the axis when the day turns. The figure is never replaced or redrawn and nothing is
+ * of the axis when the day turns (and of the type size on a wall, to the screen's height). The figure is never replaced or redrawn and nothing is
  * polled: stream.js calls these on every update and once a second, and an unchanged chart
  * costs a comparison. A chart whose queue figures have gone quiet past their limit is greyed,
  * like every tile ("no data for 2 min").
@@ -16,7 +16,8 @@
 
     var charts = {}; // chart id -> {day: item, now: item, shown: day text on the axis}
     // What was done to the figures: tests and the benchmark read it.
-    var counts = window.floorboardCharts = {extend: 0, restyle: 0, relayout: 0, patched: 0};
+    var counts = window.floorboardCharts = {extend: 0, restyle: 0, relayout: 0, font: 0,
+        patched: 0};
 
     function state(spec) {
         return charts[spec.id] || (charts[spec.id] = {day: null, now: null, shown: null});
@@ -71,6 +72,15 @@
             return; // the figure is still loading: the next second tries again
         }
         var P = window.Plotly;
+        // A wall's chart reads from across the room at any screen size: its type is a share
+        // of the screen's height, set once (and again if the window is resized).
+        // (Read back from the figure, not remembered: Dash may plot its figure once more
+        // while Plotly loads, and this puts the size back a second later.)
+        var font = spec.font ? Math.round(window.innerHeight * spec.font) : 0;
+        if (font && gd._fullLayout.font.size !== font) {
+            P.relayout(gd, {"font.size": font});
+            counts.font++;
+        }
         if (st.shown !== st.day.day) { // a new day: its axis, and empty traces to fill
             P.relayout(gd, {"xaxis.range": [-0.5, st.day.slots - 0.5],
                 "xaxis.tickvals": st.day.ticks.vals, "xaxis.ticktext": st.day.ticks.text});

@@ -65,24 +65,27 @@ def figure(
     the stream to fill, or holding ``points`` (by slot: a past day, which no longer moves)."""
     c = PALETTES.get(theme, PALETTES["dark"])
     ticks = day.ticks()
-    axis = {"gridcolor": c["grid"], "zeroline": False, "color": c["text"], "fixedrange": True}
+    axis = {"gridcolor": c["grid"], "zeroline": False, "color": c["text"], "fixedrange": True,
+            "automargin": True, "nticks": 4}  # fmt: skip
     layout: dict[str, Any] = {
         "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"size": font, "color": c["text"]}, "showlegend": True,
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "margin": {"l": 70, "r": 70, "t": 10, "b": 40}, "bargap": 0.15,
+        "margin": {"l": 10, "r": 10, "t": 4, "b": 10, "pad": 4}, "bargap": 0.15,
         "xaxis": {**axis, "range": [-0.5, day.slots - 0.5], "tickvals": ticks["vals"],
                   "ticktext": ticks["text"], "showgrid": False},
         "uirevision": "live", "hovermode": False,
     }  # fmt: skip
     if kind == "sl":
-        layout["yaxis"] = {**axis, "range": [0, 1.05], "tickformat": ".0%", "nticks": 5}
+        layout["yaxis"] = {**axis, "range": [0, 1.05], "tickformat": ".0%"}
+        # (tickmode auto: an overlaying axis would otherwise take the left axis's grid, 20.45)
         layout["yaxis2"] = {**axis, "overlaying": "y", "side": "right", "rangemode": "tozero",
-                            "showgrid": False}  # fmt: skip
+                            "showgrid": False, "tickmode": "auto"}  # fmt: skip
     elif kind == "agent":  # contacts on the left, AHT in minutes on the right
         layout["yaxis"] = {**axis, "rangemode": "tozero", "title": {"text": "handled"}}
         layout["yaxis2"] = {**axis, "overlaying": "y", "side": "right", "rangemode": "tozero",
-                            "showgrid": False, "title": {"text": "AHT, min"}}  # fmt: skip
+                            "showgrid": False, "tickmode": "auto",
+                            "title": {"text": "AHT, min"}}  # fmt: skip
     else:
         layout["yaxis"] = {**axis, "rangemode": "tozero"}
     traces = _traces(kind, c)

@@ -30,6 +30,7 @@ from feeds.intraday.grid import Day
 from feeds.times import fmt_span
 
 NO_DATA_YET = "waiting for data"
+CHART_FONT = 0.025  # a chart's type, as a share of the screen's height (at least 2.2 %)
 CHANNELS = {"voice": "Voice", "chat": "Chat", "email": "Email"}
 Spec = dict[str, Any]
 
@@ -227,18 +228,16 @@ def _chart(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spe
     title = f"{KINDS[kind].title} · {queue.name if queue else board.title}"
     today = Day.of(time.time(), config.tz, config.history.step)
     theme = board.theme or config.wall.theme
+    age = html.Div(NO_DATA_YET, id=f"{cid}-age", className="age")  # beside the title
     section = _tile(
         cid,
         "chart-tile nodata",
-        _head(title),
+        _head(title, age),
         html.Div(className="chart-body", children=graph(cid, kind, today, theme)),
-        html.Div(className="tile-foot", children=html.Div(NO_DATA_YET, id=f"{cid}-age",
-                                                          className="age")),
-    )  # fmt: skip
-    fields = list(KINDS[kind].fields)
-    spec = _spec(cid, "chart-day", "tile chart-tile", graph=f"{cid}-graph", fields=fields,
-                 now=_spec(cid, "chart-now", "tile chart-tile", graph=f"{cid}-graph",
-                           fields=fields))  # fmt: skip
+    )
+    part = {"graph": f"{cid}-graph", "fields": list(KINDS[kind].fields), "font": CHART_FONT}
+    spec = _spec(cid, "chart-day", "tile chart-tile", **part,
+                 now=_spec(cid, "chart-now", "tile chart-tile", **part))  # fmt: skip
     return section, spec
 
 
