@@ -33,17 +33,25 @@ def _local(ts: pd.Series, config: Config) -> pd.Series:
     return local.map(lambda t: t.isoformat(timespec="seconds"), na_action="ignore")
 
 
-def interval_table(store: IntradayStore, config: Config, day: Day, s: Scope) -> pd.DataFrame:
-    """The day's intervals of ``s``, as stored."""
+def day_points(store: IntradayStore, day: Day, s: Scope) -> dict[int, dict[str, Any]]:
+    """The day's points of ``s`` by slot (:func:`feeds.intraday.series.point`), as stored:
+    a past day's chart and table, and the exports."""
     actual = {q: {r["start"]: r for r in store.rows(q, day)} for q in s.ids}
     plan = {q: {r["start"]: r for r in store.rows(q, day, forecast=True)} for q in s.ids}
-    records: list[dict[str, Any]] = []
+    out = {}
     for slot, start in enumerate(day.starts()):
         here = {q: r[start] for q, r in actual.items() if start in r}
         planned = {q: r[start] for q, r in plan.items() if start in r}
         p = point(s, here, planned)
         if p:
-            records.append({"interval": day.label(slot), "start": start, **p})
+            out[slot] = p
+    return out
+
+
+def interval_table(store: IntradayStore, config: Config, day: Day, s: Scope) -> pd.DataFrame:
+    """The day's intervals of ``s``, as stored."""
+    records = [{"interval": day.label(slot), "start": day.bounds(slot)[0], **p}
+               for slot, p in day_points(store, day, s).items()]  # fmt: skip
     table = pd.DataFrame(records, columns=INTERVAL_COLUMNS)
     table["start"] = _local(table["start"], config)
     return table
