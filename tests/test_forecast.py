@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import time
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from feeds.config import load_config
 from feeds.errors import SchemaError
 from feeds.intraday.forecast import ForecastError, read_csv, read_rows
 from feeds.intraday.grid import Day
+from feeds.intraday.store import IntradayStore
 from feeds.simulator.plan import forecast_csv
 
 cli_env = test_cli.cli_env  # the fixture: REDIS_URL and the config for this test's prefix
@@ -159,3 +161,19 @@ def test_the_cli_refuses_a_bad_file_line_by_line(cli_env, tmp_path, bus: Bus) ->
     bad.write_text(HEAD + "billing,08:00,3,300\n")
     done = floorboard("forecast", "load", str(bad), "--day", "2026-11-24", env=cli_env)
     assert done.returncode == 0 and "stored 1 intervals for 1 queues on 2026-11-24" in done.stdout
+
+
+def test_the_cli_exports_lists_and_rebuilds_days(cli_env, bus: Bus, config) -> None:
+    store = IntradayStore(bus, config)
+    on = store.day(time.time())  # today, on the centre's clock
+    store.save({("billing", on.start + 8 * 3600): {"start": on.start + 8 * 3600, "offered": 7}})
+    done = floorboard("history", "days", env=cli_env)
+    assert done.returncode == 0 and done.stdout.split() == [on.text]
+    done = floorboard("history", "export", "--scope", "queue:billing", env=cli_env)
+    assert done.returncode == 0 and done.stdout.splitlines()[1].startswith("08:00,")
+    done = floorboard("history", "export", "--scope", "queue:nope", env=cli_env)
+    assert done.returncode != 0 and "scope: unknown scope 'queue:nope'" in done.stderr
+    done = floorboard("history", "export", "--day", "someday", env=cli_env)
+    assert done.returncode != 0 and "--day: must be a date" in done.stderr
+    done = floorboard("history", "rebuild", env=cli_env)
+    assert done.returncode == 0 and done.stdout == "rebuilt 0 intervals from the contacts stream\n"
