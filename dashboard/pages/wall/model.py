@@ -25,6 +25,7 @@ from dashboard.pages.items import (
     AGENT_LABELS,
     Item,
     agents_summary,
+    feeding_sources,
     fmt_percent,
     item,
     message_ticker,
@@ -134,7 +135,8 @@ def _queue(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
     queue = view.config.queue(tile.arg)
     assert queue is not None  # boards only name configured queues (config validation)
     stats, delay = mirror.get("queue", {}).get(tile.arg), mirror.get("delay", {}).get(tile.arg)
-    return queue_tile(queue, stats, delay, view.config.centre.stale_after)
+    sources = feeding_sources(stats, mirror.get("heartbeat", {}))
+    return queue_tile(queue, stats, delay, view.config.centre.stale_after, sources)
 
 
 def _agent_states(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
@@ -242,8 +244,11 @@ def _chart_model() -> TileModel:
 
 
 MODELS: dict[str, TileModel] = {
-    "queue": TileModel(
-        _queue, lambda view, tile, env: env.kind in ("queue", "delay") and env.id == tile.arg
+    "queue": TileModel(  # a heartbeat: its producer may be the one feeding the tile
+        _queue,
+        lambda view, tile, env: (
+            env.kind == "heartbeat" or (env.kind in ("queue", "delay") and env.id == tile.arg)
+        ),
     ),
     "agent_states": TileModel(
         _agent_states,
