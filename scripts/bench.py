@@ -110,9 +110,9 @@ def servers(tmp: Path, env: dict[str, str], workers: int) -> dict[str, Server]:
         ]  # fmt: skip
 
     return {
-        "product": Server("floorboard serve", [*product, "1"], env, "/healthz", signal.SIGINT,
+        "product": Server("floorboard serve", [*product, "1"], env, "/readyz", signal.SIGINT,
                           label="product"),
-        "productN": Server("floorboard serve", [*product, str(workers)], env, "/healthz",
+        "productN": Server("floorboard serve", [*product, str(workers)], env, "/readyz",
                            signal.SIGINT, label=f"product×{workers}", workers=workers),
         "reference": Server("SSE reference", gunicorn("sse_reference:server"), env, "/",
                             signal.SIGTERM, tmp / "reference.log", label="reference"),

@@ -158,7 +158,7 @@ async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float
 def merged_by_server(server: Server) -> int | None:
     """Updates the product's hub says it folded into merged frames (its ``/healthz`` push
     counters), when the server is the product with one worker; else None."""
-    if server.health != "/healthz" or server.workers != 1:
+    if server.name != "floorboard serve" or server.workers != 1:
         return None
     url = f"http://127.0.0.1:{server.port}/healthz"
     with urllib.request.urlopen(url, timeout=5) as r:

@@ -29,6 +29,7 @@ from dashboard.live.client import Client
 from dashboard.live.spec import Mirror, ViewSpec
 from dashboard.live.sse import frame, json_text
 from dashboard.live.view import Frame, PushStats, View
+from dashboard.ops import metrics
 from feeds.bus.bus import Bus, is_retained
 from feeds.bus.schema import REFERENCE_KINDS, Envelope
 from feeds.bus.subscriber import Subscriber
@@ -150,6 +151,7 @@ class Hub:
                 client.view.clients.discard(client)
                 client.drop()
                 self.stats.dropped += 1
+                metrics.dropped()
         return len(stalled)
 
     def close_ended_streams(self) -> int:
@@ -184,6 +186,7 @@ class Hub:
             return view.spec.compute(key, self.mirror, now)
         except Exception:
             self.stats.faults += 1
+            metrics.broken()
             log.exception("%s: cannot compute %s; sent as broken", view.spec.key, key)
             return BROKEN
 
@@ -201,6 +204,7 @@ class Hub:
                 fixed[key] = item
             except (ValueError, TypeError):
                 self.stats.faults += 1
+                metrics.broken()
                 log.error("%s: %s cannot be serialised (a non-finite number?); sent as broken",
                           view.spec.key, key)  # fmt: skip
                 fixed[key] = BROKEN
@@ -214,6 +218,7 @@ class Hub:
 
     def on_snapshot(self, seq: int, state: Mirror) -> None:
         now = self.clock()
+        metrics.resnapshot()
         with self.lock:
             self.mirror = state
             self.seq = seq
@@ -224,6 +229,7 @@ class Hub:
 
     def on_update(self, env: Envelope) -> None:
         now = self.clock()
+        metrics.bus_update(env.ts, now)
         with self.lock:
             if env.kind not in REFERENCE_KINDS:  # customers: read by id, never mirrored
                 bucket = self.mirror.setdefault(env.kind, {})
@@ -243,10 +249,12 @@ class Hub:
                 changed = self._servable(view, changed)
                 view.items.update(changed)
                 chunk = frame("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
+                metrics.view_updated(view.spec.key)
                 view.add(Frame(env.seq, now, changed, chunk))
 
     def on_status(self, up: bool, detail: str) -> None:
         now = self.clock()
+        metrics.bus_status(up)
         with self.lock:
             self.status = {"up": up, "detail": detail, "since": now}
             if up:
@@ -325,9 +333,11 @@ class Hub:
             else:
                 first = [view.snapshot()]
             view.clients.add(client)
+            metrics.stream_opened(spec.key)
             return client, first
 
     def detach(self, spec: ViewSpec, client: Client) -> None:
+        metrics.stream_closed(spec.key)
         with self.lock:
             view = self.views.get(spec.key)
             client.dropped = True  # the fan-out never writes to a connection being closed

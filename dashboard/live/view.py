@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from dashboard.live.spec import ViewSpec
 from dashboard.live.sse import frame, json_text, raw_frame
+from dashboard.ops import metrics
 
 FRAME_BUFFER = 512  # frames kept per view: Last-Event-ID resume, and screens catching up
 CLIENT_BACKLOG = 256  # a screen further behind than this gets a snapshot instead of a merge
@@ -150,7 +151,9 @@ class View:
                 out.append(self.merge(run))
                 self.stats.merges += 1
                 self.stats.merged += len(run) - 1
-            self.stats.deliveries += bool(run)
+            if run:
+                self.stats.deliveries += 1
+                metrics.sent(len(run), len(run) - 1, run[0].now)
             run = []
             if item is not None:
                 out.append(item.chunk)
@@ -207,7 +210,10 @@ class View:
                 n = -1
             if n != size:
                 short.append((screen, n))
-        self.stats.deliveries += len(self.live) - sum(1 for _, n in short if n < 0)
+        if item.items is not None:  # an update, not a status frame
+            written = len(self.live) - sum(1 for _, n in short if n < 0)
+            self.stats.deliveries += written
+            metrics.sent(written, 0, item.now)
         for screen, n in short:
             del self.live[screen]
             screen.fell_behind(self.gen, wire[n:] if n >= 0 else None)

@@ -24,11 +24,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Protocol
 
 from dashboard.pages.agent.card import Desk, contact_item, current_contact
+from dashboard.pages.charts.model import agent_day_item, watches_agent_day
 from dashboard.pages.items import (
     AGENT_LABELS,
     NO_VALUE,
     Item,
     duration_field,
+    feeding_sources,
     item,
     outage_entry,
     outage_list,
@@ -45,7 +47,8 @@ from feeds.notices.outages import outage_order, outage_touches
 from feeds.times import fmt_duration
 
 ME, QUEUES, MESSAGES, OUTAGES, CONTACT = "me", "queues", "messages", "outages", "contact"
-KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT)
+MY_DAY = "my_day"  # the agent's own day chart (dashboard.pages.charts.model.agent_day_item)
+KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT, MY_DAY)
 
 History = Callable[[str, str], list[PastContact] | None]
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -112,12 +115,17 @@ def me_item(agent: Agent, state: Envelope | None) -> Item:
 
 
 def queue_entry(
-    queue: Queue, stats: Envelope | None, delay: Envelope | None, stale_after: float
+    queue: Queue,
+    stats: Envelope | None,
+    delay: Envelope | None,
+    stale_after: float,
+    sources: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """A queue as the agent sees it: the wall's tile, plus the estimated wait: the one the
-    aggregator publishes (abandonment and blended agents counted, docs/metrics.md), or, from a
-    feed that sends its own statistics without one, the same formula on what it does send."""
-    tile = queue_tile(queue, stats, delay, stale_after)
+    """A queue as the agent sees it: the wall's tile (greyed, naming a silent source, as there),
+    plus the estimated wait: the one the aggregator publishes (abandonment and blended agents
+    counted, docs/metrics.md), or, from a feed that sends its own statistics without one, the
+    same formula on what it does send."""
+    tile = queue_tile(queue, stats, delay, stale_after, sources)
     ewt = None
     if stats is not None:
         d = stats.data
@@ -131,8 +139,9 @@ def queue_entry(
 
 
 def queues_item(queues: Iterable[Queue], mirror: Mirror, stale_after: float) -> Item:
-    stats, delays = mirror.get("queue", {}), mirror.get("delay", {})
-    entries = [queue_entry(q, stats.get(q.id), delays.get(q.id), stale_after) for q in queues]
+    stats, delays, beats = (mirror.get(k, {}) for k in ("queue", "delay", "heartbeat"))
+    entries = [queue_entry(q, stats.get(q.id), delays.get(q.id), stale_after,
+                           feeding_sources(stats.get(q.id), beats)) for q in queues]  # fmt: skip
     return item(list=entries)
 
 
@@ -226,6 +235,8 @@ class AgentView:
             if env.id != self.agent_id:
                 return set()
             return {ME, QUEUES, MESSAGES, OUTAGES} | ({CONTACT} if carded else set())
+        if kind == "heartbeat":  # its producer may feed my queues
+            return {QUEUES} if self.queue_ids else set()
         if kind in ("queue", "delay"):
             keys = {QUEUES} if env.id in self.queue_ids else set()
             return keys | ({CONTACT} if kind == "delay" and env.id == self.contact_queue else set())
@@ -240,6 +251,8 @@ class AgentView:
             return {CONTACT} if mine else set()
         if kind == "rule":
             return {CONTACT} if carded else set()
+        if watches_agent_day(self.agent_id, env):
+            return {MY_DAY}
         customer = {"customer": env.id, "commitment": env.data.get("customer_id")}.get(kind)
         crm = kind == "system" and env.id == "crm" and self.waiting_for_crm
         if self.customer_id is not None and (customer == self.customer_id or crm):
@@ -270,6 +283,8 @@ class AgentView:
             return outages_item(mirror.get("outage", {}).values(), queue_ids, self.queue_names)
         if key == CONTACT:
             return self._contact(mirror, now)
+        if key == MY_DAY:
+            return agent_day_item(self.config, self.agent_id, mirror, now)
         raise KeyError(key)
 
     def _contact(self, mirror: Mirror, now: float) -> Item:

@@ -213,7 +213,7 @@ class _Session:
             elif msg.event is not None:
                 _collect(snap, msg)
         now = self.aclock.now()
-        self.producer.add(self.mapper.resync(snap, now))
+        self.producer.add(self.mapper.resync(snap, now), now=now)
         self.producer.connected, self.synced = True, True
         for msg in self.buffered:
             self._event(msg)
@@ -224,7 +224,8 @@ class _Session:
 
     def _event(self, msg: Message) -> None:
         self.report.events += 1
-        self.producer.add(self.mapper.handle(msg, self.aclock.of(msg)))
+        at = self.aclock.of(msg)  # (moves Asterisk's clock on, never back)
+        self.producer.add(self.mapper.handle(msg, at), now=self.aclock.now())
 
     def _follow(self) -> None:
         ping: str | None = None
@@ -243,7 +244,7 @@ class _Session:
                     self.aclock.learn(item)
                     ping = None
             now = self.aclock.now()
-            self.producer.add(self.mapper.expire(now))
+            self.producer.add(self.mapper.expire(now), now=now)
             self.producer.flush(now)
             mono = time.monotonic()
             if ping is None and mono - quiet_since >= self.options.ping_seconds:
