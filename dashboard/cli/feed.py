@@ -30,9 +30,16 @@ T = TypeVar("T")
 @click.option("--agents", type=int, default=24, show_default=True, callback=positive)
 @click.option("--outage", is_flag=True, help="declare an outage a minute in")
 @click.option("--featured", metavar="AGENT", help="keep this agent on the floor, on contacts")
+@click.option("--forecast", is_flag=True, help="load the simulated centre's forecast for today")
 @pass_runtime
 def simulate(
-    runtime: Runtime, seed: int, speed: float, agents: int, outage: bool, featured: str | None
+    runtime: Runtime,
+    seed: int,
+    speed: float,
+    agents: int,
+    outage: bool,
+    featured: str | None,
+    forecast: bool,
 ) -> None:
     """Run the contact-centre simulator against REDIS_URL (until Ctrl-C or SIGTERM)."""
     from feeds.simulator.playback import run
@@ -42,7 +49,7 @@ def simulate(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         run(bus, runtime.load_config(), seed=seed, speed=speed, outage=outage, agents=agents,
-            featured=featured, stop=stop)  # fmt: skip
+            featured=featured, forecast=forecast, stop=stop)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
 

@@ -15,11 +15,14 @@ from dashboard.auth.principal import Principal, has_role
 from dashboard.live.spec import ViewFactory, ViewSpec
 from dashboard.pages.agent.model import AgentView, Customers, History
 from dashboard.pages.console.model import ConsoleView
+from dashboard.pages.today.model import TodayView
 from dashboard.pages.wall.model import WallView
 from feeds.config import Config
+from feeds.errors import SchemaError
+from feeds.intraday.series import scope
 from feeds.notices.audience import Agent
 
-VIEWS = ("wall", "console", "agent")
+VIEWS = ("wall", "console", "today", "agent")
 
 
 def view_factory(
@@ -57,6 +60,11 @@ def view_factory(
             return wall(params.get("board", ""))
         if view == "console":
             return ConsoleView(config, roster)
+        if view == "today":
+            try:
+                return TodayView(config, scope(config, params.get("scope") or "all"))
+            except SchemaError as exc:
+                raise LookupError(str(exc)) from None
         if view == "agent":
             agent_id = params.get("agent", "")
             if not agent_id:
