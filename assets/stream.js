@@ -313,6 +313,12 @@
 
     var RENDERERS = window.floorboardRenderers = window.floorboardRenderers || {};
 
+    // Every item the stream holds, for a renderer that lays items over another (the floor's
+    // cells: one item per agent changed since the view was built, over the full list).
+    H.items = function () {
+        return S.items;
+    };
+
     // Added to, not replaced: the Dash renderer keeps set_props on the same object.
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.floorboard = {connect: connect};

@@ -29,6 +29,7 @@ from pydantic import (
 from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
 from feeds.bus.schema import AbandonFormula, Ident, SlFormula, Window
+from feeds.floor import Floor
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -323,6 +324,7 @@ class Config(_Section):
     customers: Customers = Customers()
     ordering: Ordering = Ordering()
     wall: Wall = Wall()
+    floor: Floor = Floor()
     adapters: Adapters = Adapters()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)  # feeds/boards.py

@@ -19,12 +19,14 @@ from dashboard.pages.agent import ASSETS as AGENT_ASSETS
 from dashboard.pages.agent import layout as agent
 from dashboard.pages.console import ASSETS as CONSOLE_ASSETS
 from dashboard.pages.console import page as console
+from dashboard.pages.floor import ASSETS as FLOOR_ASSETS
+from dashboard.pages.floor import layout as floor
 from dashboard.pages.wall import ASSETS as WALL_ASSETS
 from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config
 
-ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, login.ASSETS)
+ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, FLOOR_ASSETS, login.ASSETS)
 
 
 def _text(value: object) -> str:
@@ -44,7 +46,12 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
                 html.H2("Wall screens"),
                 html.Ul([html.Li(html.A(b.title, href=f"/wall/{b.id}")) for b in boards]),
                 html.H2("Supervisors"),
-                html.Ul([html.Li(html.A("Supervisor console", href=console.PATH))]),
+                html.Ul(
+                    [
+                        html.Li(html.A("Supervisor console", href=console.PATH)),
+                        html.Li(html.A("Floor", href=floor.PATH)),
+                    ]
+                ),
             ],
         )
 
@@ -76,6 +83,14 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
         page_assets=CONSOLE_ASSETS,
     )
     console.register_callbacks(app, config, bus)
+    dash.register_page(
+        "floor",
+        path=floor.PATH,
+        layout=lambda **_: floor.layout(config),
+        title=f"{config.centre.name} · floor",
+        page_assets=FLOOR_ASSETS,
+    )
+    floor.register_callbacks(app)
     dash.register_page(
         "agent",
         path_template="/agent/<agent_id>",

@@ -15,11 +15,12 @@ from dashboard.auth.principal import Principal, has_role
 from dashboard.live.spec import ViewFactory, ViewSpec
 from dashboard.pages.agent.model import AgentView, Customers, History
 from dashboard.pages.console.model import ConsoleView
+from dashboard.pages.floor.model import FloorView
 from dashboard.pages.wall.model import WallView
 from feeds.config import Config
 from feeds.notices.audience import Agent
 
-VIEWS = ("wall", "console", "agent")
+VIEWS = ("wall", "console", "floor", "agent")
 
 
 def view_factory(
@@ -57,6 +58,8 @@ def view_factory(
             return wall(params.get("board", ""))
         if view == "console":
             return ConsoleView(config, roster)
+        if view == "floor":
+            return FloorView(config, roster)
         if view == "agent":
             agent_id = params.get("agent", "")
             if not agent_id:

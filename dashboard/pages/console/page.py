@@ -130,7 +130,14 @@ def _header(config: Config, principal: Principal) -> html.Header:
                     html.Span(config.centre.name, className="fb-centre"),
                 ],
             ),
-            html.Nav(className="fb-boards", children=[html.Span("Walls:"), *boards]),
+            html.Nav(
+                className="fb-boards",
+                children=[
+                    html.A("Floor", href="/supervisor/floor", className="fb-link fb-floor-link"),
+                    html.Span("Walls:"),
+                    *boards,
+                ],
+            ),
             html.Div(
                 className="fb-who",
                 children=[

@@ -1,0 +1,213 @@
+/*
+ * The supervisor's floor (this package: layout.py, model.py): every agent as a cell, grouped by
+ * team, sorted and filtered as the supervisor chooses, collapsed to counts per state when more
+ * agents are shown than the floor's collapse_at.
+ *
+ * assets/stream.js owns the stream and calls the renderer here on every update and once a
+ * second, so time in state ticks and a cell turns amber or red on the second (its limits come
+ * in the cell). The cells are floor:agents (every agent when the view was built) with each
+ * floor:agent:<id> item laid over it (an agent changed since). Sorting, filtering and
+ * expanding a collapsed team are this page's own state: they redraw at once, no server trip.
+ * User text (names, teams, reasons) is only ever children text, which React escapes.
+ */
+(function () {
+    "use strict";
+
+    var PREFIX = "floor:agent:";
+    var STATES = ["available", "on_contact", "wrap", "away", "offline"];
+    var choice = {sort: "longest", teams: [], queue: null};
+    var expanded = {}; // team -> true: shown as cells although the floor is collapsed
+    var last = null; // the renderer's last arguments, to redraw when a choice changes
+    var teamsShown = "";
+
+    function cells(item, h) {
+        var byId = {};
+        (item.list || []).forEach(function (c) {
+            byId[c.id] = c;
+        });
+        var all = h.items();
+        Object.keys(all).forEach(function (key) {
+            if (key.indexOf(PREFIX) === 0) {
+                var it = all[key];
+                if (it.cell) {
+                    byId[it.cell.id] = it.cell;
+                } else if (it.id) {
+                    delete byId[it.id];
+                }
+            }
+        });
+        return Object.keys(byId).map(function (id) {
+            return byId[id];
+        });
+    }
+
+    function wanted(c) {
+        if (choice.teams.length && choice.teams.indexOf(c.team) < 0) {
+            return false;
+        }
+        if (choice.queue) {
+            var onIt = c.contact && c.contact.queue === choice.queue;
+            return onIt || c.queues.indexOf(choice.queue) >= 0;
+        }
+        return true;
+    }
+
+    var ORDERS = {
+        longest: function (a, b) {
+            return a.since - b.since || a.rank - b.rank;
+        },
+        away: function (a, b) {
+            return a.rank - b.rank || a.since - b.since;
+        },
+        name: function (a, b) {
+            return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+        }
+    };
+
+    function status(c, now, h) {
+        return c.warn === null ? "ok" : h.thresholdStatus(now - c.since, c.warn, c.alert);
+    }
+
+    function cell(c, now, backlog, h) {
+        var detail = c.contact ?
+            c.contact.icon + " " + c.contact.queue_name + (c.contact.ringing ? " (ringing)" : "") :
+            c.reason;
+        var owed = backlog[c.id] || 0;
+        return h.el("A", h.cls("floor-cell", "state-" + c.state, "status-" + status(c, now, h)), [
+            h.el("Span", "floor-icon", c.icon, {title: c.label}),
+            h.el("Span", "floor-name", c.name),
+            h.el("Span", "floor-time", h.duration(now - c.since)),
+            h.el("Span", "floor-detail", detail || c.label),
+            owed ? h.el("Span", "floor-owed", "\u2691 " + owed, {title: owed +
+                " message(s) to acknowledge"}) : null
+        ], {key: c.id, href: "/agent/" + encodeURIComponent(c.id), target: "_blank",
+            "data-agent": c.id});
+    }
+
+    // Counts per state and the longest in each: the summary, and a collapsed team.
+    function tally(list) {
+        var t = {};
+        STATES.forEach(function (s) {
+            t[s] = {n: 0, since: null, label: "", icon: ""};
+        });
+        list.forEach(function (c) {
+            var s = t[c.state];
+            s.n += 1;
+            s.label = c.label;
+            s.icon = c.icon;
+            if (s.since === null || c.since < s.since) {
+                s.since = c.since;
+            }
+        });
+        return t;
+    }
+
+    function counts(list, now, h, className) {
+        var t = tally(list);
+        return STATES.filter(function (s) {
+            return t[s].n > 0;
+        }).map(function (s) {
+            return h.el("Span", h.cls(className, "state-" + s), [
+                h.el("Span", "floor-icon", t[s].icon),
+                h.el("Span", "floor-count", String(t[s].n)),
+                h.el("Span", "floor-state", t[s].label),
+                h.el("Span", "floor-longest", "longest " + h.duration(now - t[s].since))
+            ], {key: s, "data-state": s});
+        });
+    }
+
+    // A collapsed team still says how many of its agents are past their state's limit.
+    function over(list, now, h) {
+        var warn = 0, alert = 0;
+        list.forEach(function (c) {
+            var s = status(c, now, h);
+            warn += s === "warn" ? 1 : 0;
+            alert += s === "alert" ? 1 : 0;
+        });
+        if (!warn && !alert) {
+            return [];
+        }
+        return [h.el("Span", h.cls("floor-over", alert && "status-alert"),
+            (alert ? "\u26A0\uFE0E " : "\u25B2 ") + (warn + alert) + " over limit", {key: "over"})];
+    }
+
+    function draw() {
+        if (!last) {
+            return;
+        }
+        var spec = last.spec, item = last.item, h = last.h;
+        var now = last.now;
+        if (item.broken) {
+            h.brokenList(spec.id);
+            return;
+        }
+        var backlog = (h.items()[spec.backlog] || {}).counts || {};
+        var all = cells(item, h);
+        var teams = {};
+        all.forEach(function (c) {
+            teams[c.team] = true;
+        });
+        var names = Object.keys(teams).sort();
+        if (names.join("\n") !== teamsShown) {
+            teamsShown = names.join("\n");
+            h.setProps("floor-team", {options: names.map(function (t) {
+                return {label: t, value: t};
+            })});
+        }
+        var shown = all.filter(wanted).sort(ORDERS[choice.sort] || ORDERS.longest);
+        var collapsed = shown.length > (item.collapse_at || 200);
+        var groups = {};
+        shown.forEach(function (c) {
+            (groups[c.team] = groups[c.team] || []).push(c);
+        });
+        var children = Object.keys(groups).sort().map(function (team) {
+            var list = groups[team];
+            var open = !collapsed || expanded[team];
+            var head = h.el("Button", "floor-team-head", [
+                h.el("Span", "floor-team-name", team),
+                h.el("Span", "floor-team-n", list.length + " agents"),
+                collapsed ? h.el("Span", "floor-team-toggle", open ? "show counts" : "show agents") :
+                    null
+            ], {"data-team": team, type: "button"});
+            var body = open ? list.map(function (c) {
+                return cell(c, now, backlog, h);
+            }) : over(list, now, h).concat(counts(list, now, h, "floor-chip"));
+            return h.el("Section", h.cls("floor-team", open ? "floor-open" : "floor-collapsed"),
+                [head, h.el("Div", open ? "floor-cells" : "floor-chips", body)], {key: team});
+        });
+        if (!children.length) {
+            children = h.empty(all.length ? "No agent matches." : "No agent on the floor yet.");
+        }
+        h.setProps(spec.id, {children: children, className: h.cls("floor-grid",
+            collapsed && "floor-grid-collapsed")});
+        h.setProps("floor-summary", {children: [
+            h.el("Span", "floor-total", shown.length + " of " + all.length + " agents")
+        ].concat(counts(shown, now, h, "floor-sum"))});
+    }
+
+    window.floorboardRenderers = window.floorboardRenderers || {};
+    window.floorboardRenderers["floor-agents"] = function (spec, item, now, h) {
+        last = {spec: spec, item: item, now: now, h: h};
+        draw();
+    };
+
+    // A collapsed team's head shows or hides its agents.
+    document.addEventListener("click", function (e) {
+        var head = e.target.closest && e.target.closest("[data-team]");
+        if (head) {
+            var team = head.getAttribute("data-team");
+            expanded[team] = !expanded[team];
+            draw();
+        }
+    });
+
+    // The controls' clientside callback (layout.py): keep the choice, redraw now.
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside.floorboard_floor = {
+        choose: function (sort, teams, queue) {
+            choice = {sort: sort || "longest", teams: teams || [], queue: queue || null};
+            draw();
+            return choice;
+        }
+    };
+})();
