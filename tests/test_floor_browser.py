@@ -145,3 +145,35 @@ def test_five_hundred_agents_collapse_and_fit_full_hd(
     publish_agent(bus, "a003", "available", ago=0, team="Team 03")
     expect(page.locator("[data-agent=a003]")).to_have_class(re.compile("state-available"),
                                                             timeout=1000)  # fmt: skip
+
+
+def test_queue_cards_live_and_one_click_to_the_console_forms(
+    app, bus: Bus, new_page: Callable[..., Page]
+) -> None:
+    publish_agent(bus, "a1", "available")
+    publish_agent(bus, "a2", "on_contact")
+    page = new_page(1920, 1080)
+    sign_in(page, app.base)
+    billing = page.locator("[data-queue=billing]")
+    expect(billing).to_contain_text("1 / 2")  # available / logged in with the skill
+    now = time.time()
+    stats = {"waiting": 7, "longest_wait_since": now - 200, "offered": 20, "answered": 18,
+             "answered_in_threshold": 15, "service_level": 0.83, "service_level_30m": 0.5,
+             "staffing": {"model": "erlang_c", "window": "30m", "gap": 3}}  # fmt: skip
+    bus.publish(make_envelope("queue", "billing", stats, ts=now, source="test"))
+    delay = {"queue": "billing", "reason": "Storm damage: high volume"}
+    bus.publish(make_envelope("delay", "billing", delay, ts=now, source="test"))
+    expect(billing).to_contain_text("Storm damage", timeout=1000)
+    expect(billing).to_contain_text("50%")
+    expect(billing).to_contain_text("+3")
+    expect(billing).to_have_class(re.compile("status-alert"))
+    expect(billing.locator(".value").nth(1)).to_have_text(re.compile(r"3:2\d"))  # ticking
+    expect(page.locator("[data-channel=voice]")).to_contain_text("7")
+
+    billing.get_by_text("Message…").click()
+    expect(page).to_have_url(re.compile(r"/supervisor\?queue=billing"))
+    expect(page.locator("#console-msg-target")).to_contain_text("Billing", timeout=15_000)
+    expect(page.locator("#console-delay-queue")).to_contain_text("Billing")
+    page.fill("#console-msg-text", "Billing callers: storm, offer callbacks")
+    page.click("#console-msg-submit")
+    expect(page.locator("#console-messages")).to_contain_text("Queue Billing", timeout=10_000)

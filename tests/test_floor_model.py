@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.pages.floor.card import gap_field, queue_cards
 from dashboard.pages.floor.model import (
     AGENTS,
     BACKLOG,
+    QUEUES,
     FloorView,
     ack_backlog,
     agent_cell,
@@ -107,7 +109,8 @@ def test_backlog_counts_active_messages_owed_by_each_agent() -> None:
 
 def test_the_view_recomputes_one_cell_per_agent_change() -> None:
     view = FloorView(CONFIG, dict)
-    assert view.affected(agent("a1")) == {agent_key("a1"), BACKLOG}
+    assert view.affected(agent("a1")) == {agent_key("a1"), BACKLOG, QUEUES}
+    assert view.affected(queue_stats("billing")) == {QUEUES}
     assert view.affected(contact("c-1", "a1")) == {agent_key("a1")}
     assert view.affected(contact("c-2", None, "offered")) == set()
     mirror = {"agent": {"a1": agent("a1", "on_contact")}, "contact": {"c-1": contact("c-1", "a1")}}
@@ -122,3 +125,46 @@ def test_only_supervisors_open_the_floor_view() -> None:
 
     assert VIEW_ROLES["floor"] == "supervisor"
     assert view_factory(CONFIG)("floor", {}, None).key == "floor"
+
+
+def queue_stats(queue_id: str, ts: float = NOW, **data: object):
+    base = {"waiting": 3, "longest_wait_since": NOW - 70, "offered": 10, "answered": 9,
+            "answered_in_threshold": 6, "service_level": 0.66, "service_level_30m": 0.4,
+            "sl_formula": "abandons_ignored", "window": "today",
+            "staffing": {"model": "erlang_c", "window": "30m", "gap": 2}}  # fmt: skip
+    return make_envelope("queue", queue_id, {**base, **data}, ts=ts)
+
+
+def test_a_queue_card_says_what_a_supervisor_acts_on() -> None:
+    mirror = {
+        "queue": {"billing": queue_stats("billing")},
+        "agent": {"a1": agent("a1"), "a2": agent("a2", "on_contact"), "a3": agent("a3", "offline"),
+                  "a4": agent("a4", skills=["chat"])},
+        "delay": {"billing": make_envelope("delay", "billing", {"queue": "billing",
+                  "reason": "Storm damage", "expected_wait": 480}, ts=NOW)},
+        "outage": {"o1": make_envelope("outage", "o1", {"service": "Payments", "severity":
+                   "major", "status": "identified", "queues": ["billing"], "started_at": NOW},
+                   ts=NOW)},
+    }  # fmt: skip
+    cards = queue_cards(CONFIG, mirror)
+    billing = next(c for c in cards["list"] if c["id"] == "billing")
+    assert [c["id"] for c in cards["list"]] == [q.id for q in CONFIG.queues]  # config order
+    assert billing["agents"] == {"logged_in": 2, "available": 1}  # a3 offline, a4 not skilled
+    assert billing["fields"]["waiting"]["text"] == "3"
+    assert billing["timers"]["longest"]["since"] == NOW - 70
+    assert billing["fields"]["sl"]["text"] == "66%" and billing["fields"]["sl_30m"]["text"] == "40%"
+    assert billing["fields"]["sl_30m"]["status"] == "alert"  # under 65 %: the queue's alert
+    assert billing["fields"]["gap"] == {"text": "+2", "status": "alert"}
+    assert billing["delay"] == "Storm damage" and billing["outages"][0]["service"] == "Payments"
+    assert billing["status"] == "alert" and cards["status"] == "alert"
+    faults = next(c for c in cards["list"] if c["id"] == "faults")
+    assert faults["fields"]["gap"]["text"] == "—" and faults["outages"] == []  # no data yet
+    voice = next(c for c in cards["channels"] if c["id"] == "voice")
+    assert voice["waiting"] == 3 and voice["sl"] == "67%"  # 6 of 9 answered, re-derived
+    assert voice["gap"] == "+2" and voice["longest_since"] == NOW - 70
+
+
+def test_gap_reads_short_or_spare() -> None:
+    assert gap_field(None)["text"] == "—"
+    assert gap_field({"staffing": {"gap": -1}}) == {"text": "-1", "status": "ok"}
+    assert gap_field({"staffing": {"gap": 1}}) == {"text": "+1", "status": "warn"}

@@ -78,7 +78,7 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
     dash.register_page(
         "supervisor",
         path=console.PATH,
-        layout=lambda **_: console.layout(config),
+        layout=lambda queue="", **_: console.layout(config, _text(queue)),
         title=f"{config.centre.name} · supervisor console",
         page_assets=CONSOLE_ASSETS,
     )

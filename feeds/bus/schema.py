@@ -152,6 +152,7 @@ class QueueStats(_Model):
     abandoned: Count = 0
     short_abandoned: Count = 0
     service_level: Ratio | None = None
+    service_level_30m: Ratio | None = None  # the last 30 minutes, by the same formula
     asa: Seconds | None = None
     aht: Seconds | None = None
     abandon_rate: Ratio | None = None

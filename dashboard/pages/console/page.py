@@ -39,8 +39,13 @@ def redirect_to_login() -> flask.Response | None:
     return None
 
 
-def layout(config: Config) -> html.Div:
-    """The console for a supervisor; for anyone else only what it takes to sign in."""
+def layout(config: Config, queue: str = "") -> html.Div:
+    """The console for a supervisor; for anyone else only what it takes to sign in.
+
+    ``queue`` (``/supervisor?queue=billing``, the floor's queue cards link so): the message
+    form aimed at that queue and the delay form set to it, so posting to a queue the floor
+    shows in trouble is one step, through the console's own forms."""
+    queue = queue if config.queue(queue) else ""
     principal = supervisor()
     if principal is None:
         return _denied(current_principal())
@@ -53,11 +58,13 @@ def layout(config: Config) -> html.Div:
             html.Main(
                 className="fb-grid",
                 children=[
-                    messages.panel(config),
+                    messages.panel(config, queue),
                     html.Div(
                         className="fb-col", children=[outages.panel(config), rules.panel(config)]
                     ),
-                    html.Div(className="fb-col", children=[delays.panel(config), audit.panel()]),
+                    html.Div(
+                        className="fb-col", children=[delays.panel(config, queue), audit.panel()]
+                    ),
                 ],
             ),
             dcc.Store(id="fb-view", data=_view(config)),

@@ -17,7 +17,7 @@ from markupsafe import escape
 from dashboard.auth.access import landing
 from dashboard.auth.principal import current_principal, has_role
 from dashboard.auth.sessions import login_url
-from dashboard.pages.floor.model import AGENTS, BACKLOG
+from dashboard.pages.floor.model import AGENTS, BACKLOG, QUEUES
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.config import Config
@@ -78,6 +78,13 @@ def layout(config: Config) -> html.Div:
             _header(config),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
             _controls(config),
+            html.Section(
+                className="floor-queues",
+                children=[
+                    html.H2("Queues", className="floor-h2"),
+                    html.Div(id="floor-queue-cards", className="floor-queue-cards"),
+                ],
+            ),
             html.Div(id="floor-summary", className="floor-summary", role="status"),
             html.Main(id="floor-grid", className="floor-grid"),
             dcc.Store(id="fb-view", data=_view(config)),
@@ -107,6 +114,7 @@ def _view(config: Config) -> dict[str, Any]:
         "now": time.time(),
         "root": "floor",
         "items": {
+            QUEUES: {"id": "floor-queue-cards", "render": "floor-queues"},
             AGENTS: {"id": "floor-grid", "render": "floor-agents", "backlog": BACKLOG},
         },
     }

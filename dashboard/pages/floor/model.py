@@ -12,7 +12,8 @@ Items, and why they are split so:
   With 500 agents and 50 state changes a second, one agent's change costs one cell, not five
   hundred; the browser lays the newer cell over the one in ``floor:agents``.
 * ``floor:backlog``: each agent's count of messages still to acknowledge (a message or an
-  acknowledgement moves many agents at once, so it is one item of its own).
+  acknowledgement moves many agents at once, so it is one item of its own);
+* ``floor:queues``: each queue's and each channel's card (:mod:`.card`).
 
 Time in state ticks in the browser from ``since``; each cell carries its state's limits
 (:class:`feeds.floor.Floor`), so the browser colours it on the second. Sorting, filtering and
@@ -25,6 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dashboard.pages.agent.card import current_contact
+from dashboard.pages.floor.card import CHANNEL_ICONS, queue_cards
 from dashboard.pages.items import AGENT_LABELS, Item, item
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Config
@@ -32,14 +34,13 @@ from feeds.floor import Floor
 from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.messages import message_status
 
-AGENTS, BACKLOG = "floor:agents", "floor:backlog"
+AGENTS, BACKLOG, QUEUES = "floor:agents", "floor:backlog", "floor:queues"
 AGENT_PREFIX = "floor:agent:"
 # "Away first": who is not taking contacts, then who is about to, then the rest.
 AWAY_FIRST = {"away": 0, "wrap": 1, "on_contact": 2, "available": 3, "offline": 4}
 assert set(AWAY_FIRST) == set(AGENT_STATES)
 STATE_ICONS = {"available": "✓", "on_contact": "☎\ufe0e", "wrap": "✎", "away": "‖", "offline": "○"}
 assert set(STATE_ICONS) == set(AGENT_STATES)
-CHANNEL_ICONS = {"voice": "☎\ufe0e", "chat": "✉\ufe0e", "email": "@"}
 NO_TEAM = "No team"
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -137,16 +138,18 @@ class FloorView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [AGENTS, BACKLOG]
+        return [AGENTS, BACKLOG, QUEUES]
 
     def affected(self, env: Envelope) -> set[str]:
         if env.kind == "agent":
-            return {agent_key(env.id), BACKLOG}  # team and skills move audiences
+            return {agent_key(env.id), BACKLOG, QUEUES}  # team and skills move audiences
         if env.kind == "contact":
             agent = env.data.get("agent_id")
             return {agent_key(agent)} if agent else set()
         if env.kind in ("message", "ack"):
             return {BACKLOG}
+        if env.kind in ("queue", "delay", "outage"):
+            return {QUEUES}
         return set()
 
     def compute(self, key: str, mirror: Mirror, now: float) -> Item:
@@ -166,4 +169,6 @@ class FloorView:
             known = agents_known(agents.values(), self.roster())
             messages, acks = mirror.get("message", {}).values(), mirror.get("ack", {}).values()
             return item(counts=ack_backlog(messages, acks, known, now))
+        if key == QUEUES:
+            return queue_cards(self.config, mirror)
         raise KeyError(key)
