@@ -177,3 +177,39 @@ def test_queue_cards_live_and_one_click_to_the_console_forms(
     page.fill("#console-msg-text", "Billing callers: storm, offer callbacks")
     page.click("#console-msg-submit")
     expect(page.locator("#console-messages")).to_contain_text("Queue Billing", timeout=10_000)
+
+
+def offer(bus: Bus, contact_id: str, queue: str, channel: str, ago: float, **data: object) -> None:
+    now = time.time()
+    body = {"event": "offered", "queue": queue, "channel": channel, "customer_id": "c1",
+            "enqueued_at": now - ago, **data}  # fmt: skip
+    bus.publish(make_envelope("contact", contact_id, body, ts=now, source="test"))
+
+
+def test_the_blended_queue_lists_every_waiting_contact_in_arrival_order(
+    app, bus: Bus, new_page: Callable[..., Page]
+) -> None:
+    publish_agent(bus, "a1", "available", name="Ann Lee", skills=["email"])
+    offer(bus, "call-1", "billing", "voice", 50)
+    offer(bus, "mail-1", "email", "email", 30, tags=["VIP"])
+    page = new_page(1920, 1080)
+    sign_in(page, app.base)
+    waiting = page.locator(".floor-waiting")
+    expect(waiting).to_have_count(2)
+    expect(page.locator("#floor-blended-count")).to_have_text("· 2 waiting")
+    expect(waiting.nth(1)).to_contain_text("VIP")
+    offer(bus, "fax-1", "billing", "fax", 40)  # arrived between the call and the email
+    expect(waiting).to_have_count(3, timeout=1000)
+    ids = waiting.evaluate_all("els => els.map(e => e.dataset.contact)")
+    assert ids == ["call-1", "fax-1", "mail-1"]
+    expect(waiting.nth(0).locator(".floor-waited")).to_have_text(re.compile(r"0:5\d"))
+    # Ann works email only: her next items are the email's.
+    page.locator("#floor-next-for").click()
+    page.get_by_role("option", name="Ann Lee (North)").click()
+    expect(waiting).to_have_count(1)
+    expect(page.locator("#floor-blended-count")).to_contain_text("1 for Ann Lee")
+    now = time.time()
+    answered = {"event": "answered", "queue": "email", "channel": "email", "customer_id": "c1",
+                "enqueued_at": now - 30, "answered_at": now, "agent_id": "a1"}  # fmt: skip
+    bus.publish(make_envelope("contact", "mail-1", answered, ts=now, source="test"))
+    expect(page.get_by_text("Nothing waiting for Ann Lee.")).to_be_visible(timeout=1000)

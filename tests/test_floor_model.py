@@ -10,6 +10,7 @@ from dashboard.pages.floor.card import gap_field, queue_cards
 from dashboard.pages.floor.model import (
     AGENTS,
     BACKLOG,
+    BLENDED,
     QUEUES,
     FloorView,
     ack_backlog,
@@ -111,8 +112,8 @@ def test_the_view_recomputes_one_cell_per_agent_change() -> None:
     view = FloorView(CONFIG, dict)
     assert view.affected(agent("a1")) == {agent_key("a1"), BACKLOG, QUEUES}
     assert view.affected(queue_stats("billing")) == {QUEUES}
-    assert view.affected(contact("c-1", "a1")) == {agent_key("a1")}
-    assert view.affected(contact("c-2", None, "offered")) == set()
+    assert view.affected(contact("c-1", "a1")) == {agent_key("a1"), BLENDED}
+    assert view.affected(contact("c-2", None, "offered")) == {BLENDED}
     mirror = {"agent": {"a1": agent("a1", "on_contact")}, "contact": {"c-1": contact("c-1", "a1")}}
     one = view.compute(agent_key("a1"), mirror, NOW)
     assert one["cell"]["contact"]["id"] == "c-1"

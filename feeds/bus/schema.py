@@ -88,7 +88,9 @@ Label = Text(60, min_length=1)  # a region, a segment, a product
 
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
-Channel = Literal["voice", "chat", "email"]
+# Every channel a contact may come by; each reads with a word and an icon (feeds/routing.py).
+Channel = Literal["voice", "chat", "email", "social", "sms", "callback", "web_form", "fax"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 # The enumerations of the notices, each listed once: forms, commands and sort orders use these.
 Severity = Literal["critical", "major", "minor"]  # most severe first
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -215,6 +217,7 @@ class ContactEvent(_Model):
     hold: Seconds | None = None
     wrap: Seconds | None = None
     tags: list[Text(40, min_length=1)] = []
+    priority: Annotated[int, Field(ge=0, le=100)] = 0  # higher is routed first (feeds/routing.py)
     reason: Text(120) | None = None
     outcome: Text(120) | None = None
 

@@ -18,8 +18,7 @@ from feeds.bus.schema import Envelope
 from feeds.config import Config, Queue
 from feeds.metrics.formulas import rollup
 from feeds.notices.outages import outage_order, outage_touches
-
-CHANNEL_ICONS = {"voice": "☎\ufe0e", "chat": "✉\ufe0e", "email": "@"}
+from feeds.routing import channel_icon
 
 
 def skilled(agents: Iterable[Envelope], queue_ids: Iterable[str]) -> dict[str, int]:
@@ -70,7 +69,7 @@ def queue_card(
         "id": queue.id,
         "name": queue.name,
         "channel": queue.channel,
-        "icon": CHANNEL_ICONS.get(queue.channel, "•"),
+        "icon": channel_icon(queue.channel),
         "agents": skilled(agents, [queue.id]),
         "delay": delay.data["reason"] if delay else "",
         "outages": [outage_entry(o) for o in touching],
@@ -87,7 +86,7 @@ def channel_card(
     return {
         "id": channel,
         "name": channel.capitalize(),
-        "icon": CHANNEL_ICONS.get(channel, "•"),
+        "icon": channel_icon(channel),
         "queues": [q.id for q in queues],
         "waiting": total["waiting"],
         "longest_since": total["longest_wait_since"],

@@ -15,10 +15,12 @@
 
     var PREFIX = "floor:agent:";
     var STATES = ["available", "on_contact", "wrap", "away", "offline"];
-    var choice = {sort: "longest", teams: [], queue: null};
+    var choice = {sort: "longest", teams: [], queue: null, agent: null};
+    var known = {}; // agent id -> their cell, for the blended list's "next for"
     var expanded = {}; // team -> true: shown as cells although the floor is collapsed
     var last = null; // the renderer's last arguments, to redraw when a choice changes
     var teamsShown = "";
+    var peopleShown = "";
 
     function cells(item, h) {
         var byId = {};
@@ -144,8 +146,10 @@
         var backlog = (h.items()[spec.backlog] || {}).counts || {};
         var all = cells(item, h);
         var teams = {};
+        known = {};
         all.forEach(function (c) {
             teams[c.team] = true;
+            known[c.id] = c;
         });
         var names = Object.keys(teams).sort();
         if (names.join("\n") !== teamsShown) {
@@ -153,6 +157,14 @@
             h.setProps("floor-team", {options: names.map(function (t) {
                 return {label: t, value: t};
             })});
+        }
+        var people = all.slice().sort(ORDERS.name).map(function (c) {
+            return {label: c.name + " (" + c.team + ")", value: c.id};
+        });
+        var peopleNow = JSON.stringify(people);
+        if (peopleNow !== peopleShown) { // names and teams change seldom: compare once
+            peopleShown = peopleNow;
+            h.setProps("floor-next-for", {options: people});
         }
         var shown = all.filter(wanted).sort(ORDERS[choice.sort] || ORDERS.longest);
         var collapsed = shown.length > (item.collapse_at || 200);
@@ -262,7 +274,52 @@
         h.setProps(spec.id, {children: rows});
     }
 
+    // -- the blended queue (model.py's floor:blended, in feeds/routing.py's order) ---------
+
+    var FLAG_LABELS = {callback: "\u21A9 callback", vip: "\u2605 VIP"};
+    var lastBlended = null;
+
+    function renderBlended(spec, item, now, h) {
+        lastBlended = {spec: spec, item: item, now: now, h: h};
+        if (item.broken) {
+            h.brokenList(spec.id);
+            return;
+        }
+        // One agent's next items: the waiting contacts of the queues they have the skill for,
+        // in the same order (an agent with no cell yet has none).
+        var agent = choice.agent && known[choice.agent];
+        var list = agent ? item.list.filter(function (e) {
+            return agent.queues.indexOf(e.queue) >= 0;
+        }) : item.list;
+        var rows = list.map(function (e, i) {
+            return h.el("Li", h.cls("floor-waiting", "channel-" + e.channel), [
+                h.el("Span", "floor-pos", String(i + 1)),
+                h.el("Span", "floor-icon", e.icon, {title: e.channel}),
+                h.el("Span", "floor-wq", e.queue_name),
+                h.el("Span", "floor-waited", h.duration(now - e.since)),
+                e.priority ? h.el("Span", "floor-prio", "P" + e.priority) : null
+            ].concat(e.flags.map(function (f) {
+                return h.el("Span", h.cls("floor-flag", "flag-" + f), FLAG_LABELS[f] || f,
+                    {key: f});
+            })), {key: e.id, "data-contact": e.id});
+        });
+        var more = item.total - item.list.length;
+        h.setProps("floor-blended-count", {children: "\u00B7 " + item.total + " waiting" +
+            (agent ? " \u00B7 " + list.length + " for " + agent.name : "")});
+        h.setProps(spec.id, {children: rows.length ? rows.concat(more > 0 ?
+            [h.el("Li", "floor-more", "and " + more + " more", {key: "more"})] : []) :
+            h.empty(agent ? "Nothing waiting for " + agent.name + "." : "Nobody waiting.")});
+    }
+
+    function redraw() {
+        draw();
+        if (lastBlended) {
+            renderBlended(lastBlended.spec, lastBlended.item, lastBlended.now, lastBlended.h);
+        }
+    }
+
     window.floorboardRenderers = window.floorboardRenderers || {};
+    window.floorboardRenderers["floor-blended"] = renderBlended;
     window.floorboardRenderers["floor-queues"] = renderQueues;
     window.floorboardRenderers["floor-agents"] = function (spec, item, now, h) {
         last = {spec: spec, item: item, now: now, h: h};
@@ -275,16 +332,17 @@
         if (head) {
             var team = head.getAttribute("data-team");
             expanded[team] = !expanded[team];
-            draw();
+            redraw();
         }
     });
 
     // The controls' clientside callback (layout.py): keep the choice, redraw now.
     window.dash_clientside = window.dash_clientside || {};
     window.dash_clientside.floorboard_floor = {
-        choose: function (sort, teams, queue) {
-            choice = {sort: sort || "longest", teams: teams || [], queue: queue || null};
-            draw();
+        choose: function (sort, teams, queue, agent) {
+            choice = {sort: sort || "longest", teams: teams || [], queue: queue || null,
+                agent: agent || null};
+            redraw();
             return choice;
         }
     };

@@ -17,7 +17,7 @@ from markupsafe import escape
 from dashboard.auth.access import landing
 from dashboard.auth.principal import current_principal, has_role
 from dashboard.auth.sessions import login_url
-from dashboard.pages.floor.model import AGENTS, BACKLOG, QUEUES
+from dashboard.pages.floor.model import AGENTS, BACKLOG, BLENDED, QUEUES
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.config import Config
@@ -78,15 +78,26 @@ def layout(config: Config) -> html.Div:
             _header(config),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
             _controls(config),
-            html.Section(
-                className="floor-queues",
+            html.Div(
+                className="floor-body",
                 children=[
-                    html.H2("Queues", className="floor-h2"),
-                    html.Div(id="floor-queue-cards", className="floor-queue-cards"),
+                    html.Main(
+                        className="floor-main",
+                        children=[
+                            html.Section(
+                                className="floor-queues",
+                                children=[
+                                    html.H2("Queues", className="floor-h2"),
+                                    html.Div(id="floor-queue-cards", className="floor-queue-cards"),
+                                ],
+                            ),
+                            html.Div(id="floor-summary", className="floor-summary", role="status"),
+                            html.Div(id="floor-grid", className="floor-grid"),
+                        ],
+                    ),
+                    _blended(),
                 ],
             ),
-            html.Div(id="floor-summary", className="floor-summary", role="status"),
-            html.Main(id="floor-grid", className="floor-grid"),
             dcc.Store(id="fb-view", data=_view(config)),
             dcc.Store(id="fb-conn"),
             dcc.Store(id="floor-choice"),
@@ -103,6 +114,7 @@ def register_callbacks(app: Dash) -> None:
         Input("floor-sort", "value"),
         Input("floor-team", "value"),
         Input("floor-queue", "value"),
+        Input("floor-next-for", "value"),
     )
 
 
@@ -116,8 +128,28 @@ def _view(config: Config) -> dict[str, Any]:
         "items": {
             QUEUES: {"id": "floor-queue-cards", "render": "floor-queues"},
             AGENTS: {"id": "floor-grid", "render": "floor-agents", "backlog": BACKLOG},
+            BLENDED: {"id": "floor-blended", "render": "floor-blended"},
         },
     }
+
+
+def _blended() -> html.Aside:
+    """Every waiting contact in the order the blended queue works them; or one agent's next."""
+    return html.Aside(
+        className="floor-blended-panel",
+        children=[
+            html.H2(
+                ["Blended queue ", html.Span("", id="floor-blended-count")], className="floor-h2"
+            ),
+            dcc.Dropdown(
+                id="floor-next-for",
+                placeholder="everyone's: in arrival order",
+                options=[],
+                className="floor-select floor-next-for",
+            ),
+            html.Ol(id="floor-blended", className="floor-blended"),
+        ],
+    )
 
 
 def _controls(config: Config) -> html.Div:

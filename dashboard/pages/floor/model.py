@@ -13,7 +13,9 @@ Items, and why they are split so:
   hundred; the browser lays the newer cell over the one in ``floor:agents``.
 * ``floor:backlog``: each agent's count of messages still to acknowledge (a message or an
   acknowledgement moves many agents at once, so it is one item of its own);
-* ``floor:queues``: each queue's and each channel's card (:mod:`.card`).
+* ``floor:queues``: each queue's and each channel's card (:mod:`.card`);
+* ``floor:blended``: every waiting contact across channels and queues, in the order the
+  blended queue works them (:mod:`feeds.routing`).
 
 Time in state ticks in the browser from ``since``; each cell carries its state's limits
 (:class:`feeds.floor.Floor`), so the browser colours it on the second. Sorting, filtering and
@@ -26,15 +28,18 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from dashboard.pages.agent.card import current_contact
-from dashboard.pages.floor.card import CHANNEL_ICONS, queue_cards
+from dashboard.pages.floor.card import queue_cards
 from dashboard.pages.items import AGENT_LABELS, Item, item
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Config
 from feeds.floor import Floor
 from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.messages import message_status
+from feeds.routing import FLAGS, channel_icon, waiting_contacts
 
 AGENTS, BACKLOG, QUEUES = "floor:agents", "floor:backlog", "floor:queues"
+BLENDED = "floor:blended"
+BLENDED_SHOWN = 300  # waiting contacts listed; the rest are counted
 AGENT_PREFIX = "floor:agent:"
 # "Away first": who is not taking contacts, then who is about to, then the rest.
 AWAY_FIRST = {"away": 0, "wrap": 1, "on_contact": 2, "available": 3, "offline": 4}
@@ -58,7 +63,7 @@ def contact_entry(contact: Envelope | None, queue_names: Mapping[str, str]) -> d
     return {
         "id": contact.id,
         "channel": d["channel"],
-        "icon": CHANNEL_ICONS.get(d["channel"], "•"),
+        "icon": channel_icon(d["channel"]),
         "queue": d["queue"],
         "queue_name": queue_names.get(d["queue"], d["queue"]),
         "ringing": d["event"] == "offered",
@@ -127,6 +132,31 @@ def ack_backlog(
     return backlog
 
 
+def blended_entry(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]:
+    """One waiting contact as the blended list shows it: channel, queue, since when (the wait
+    ticks in the browser), priority, and its callback or VIP flags."""
+    d = c.data
+    tags = {t.strip().lower() for t in d["tags"]}
+    flags = [f for f in FLAGS if f in tags or (f == "callback" and d["channel"] == "callback")]
+    return {
+        "id": c.id,
+        "channel": d["channel"],
+        "icon": channel_icon(d["channel"]),
+        "queue": d["queue"],
+        "queue_name": queue_names.get(d["queue"], d["queue"]),
+        "since": d["enqueued_at"],
+        "priority": d.get("priority", 0),
+        "flags": flags,
+    }
+
+
+def blended_list(contacts: Iterable[Envelope], queue_names: Mapping[str, str]) -> Item:
+    """Every waiting contact in blended order: the first :data:`BLENDED_SHOWN`, and how many."""
+    waiting = waiting_contacts(contacts)
+    entries = [blended_entry(c, queue_names) for c in waiting[:BLENDED_SHOWN]]
+    return item(list=entries, total=len(waiting))
+
+
 class FloorView:
     """The floor for supervisors; every supervisor's screen shares the one view."""
 
@@ -138,14 +168,14 @@ class FloorView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [AGENTS, BACKLOG, QUEUES]
+        return [AGENTS, BACKLOG, QUEUES, BLENDED]
 
     def affected(self, env: Envelope) -> set[str]:
         if env.kind == "agent":
             return {agent_key(env.id), BACKLOG, QUEUES}  # team and skills move audiences
         if env.kind == "contact":
             agent = env.data.get("agent_id")
-            return {agent_key(agent)} if agent else set()
+            return {agent_key(agent), BLENDED} if agent else {BLENDED}
         if env.kind in ("message", "ack"):
             return {BACKLOG}
         if env.kind in ("queue", "delay", "outage"):
@@ -171,4 +201,6 @@ class FloorView:
             return item(counts=ack_backlog(messages, acks, known, now))
         if key == QUEUES:
             return queue_cards(self.config, mirror)
+        if key == BLENDED:
+            return blended_list(mirror.get("contact", {}).values(), self.queue_names)
         raise KeyError(key)
