@@ -55,6 +55,8 @@ TILES: dict[str, TileType] = {
     "ticker": TileType(strip=True, about="the key-message ticker"),
     "clock": TileType(about="a big clock and the date, in the centre's time zone"),
     "logo": TileType(about="the centre's logo ([wall] logo) or its name"),
+    "floor": TileType(about="the floor by team: agents in each state, the longest in it"),
+    "blended": TileType(about="every contact waiting for the board's queues, in arrival order"),
 }
 DEFAULT_ROWS = ("queues", "agent_states", "ticker")  # the classic wallboard
 MAX_ROWS = 6

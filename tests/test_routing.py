@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dashboard.pages.floor.model import BLENDED_SHOWN, blended_list
+from dashboard.pages.floor.model import BLENDED_SHOWN
+from dashboard.pages.items import blended_list
 from feeds.bus.schema import CHANNELS, make_envelope
 from feeds.routing import (
     CHANNEL_KINDS,
@@ -61,12 +62,12 @@ def test_every_channel_reads_with_a_word_and_an_icon() -> None:
 def test_the_floors_blended_list_flags_callbacks_and_vips_and_counts_the_rest() -> None:
     contacts = [*ARRIVALS, offered("cb", "billing", "callback", 5),
                 offered("vip", "email", "email", 1, priority=50, tags=[" vip "])]  # fmt: skip
-    listed = blended_list(contacts, {"billing": "Billing"})
+    listed = blended_list(contacts, {"billing": "Billing"}, BLENDED_SHOWN)
     first = listed["list"][0]
     assert (first["id"], first["flags"], first["priority"]) == ("vip", ["vip"], 50)
     assert first["since"] == NOW - 1 and first["queue_name"] == "email"  # unknown: its id
     cb = next(e for e in listed["list"] if e["id"] == "cb")
     assert cb["flags"] == ["callback"] and cb["icon"] == "↩" and cb["queue_name"] == "Billing"
     many = [offered(f"c{i}", "billing", "voice", i) for i in range(BLENDED_SHOWN + 5)]
-    crowded = blended_list(many, {})
+    crowded = blended_list(many, {}, BLENDED_SHOWN)
     assert len(crowded["list"]) == BLENDED_SHOWN and crowded["total"] == BLENDED_SHOWN + 5

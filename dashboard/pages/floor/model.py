@@ -29,13 +29,13 @@ from typing import Any
 
 from dashboard.pages.agent.card import current_contact
 from dashboard.pages.floor.card import queue_cards
-from dashboard.pages.items import AGENT_LABELS, Item, item
+from dashboard.pages.items import AGENT_LABELS, Item, blended_list, item
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Config
 from feeds.floor import Floor
 from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.messages import message_status
-from feeds.routing import FLAGS, channel_icon, waiting_contacts
+from feeds.routing import channel_icon
 
 AGENTS, BACKLOG, QUEUES = "floor:agents", "floor:backlog", "floor:queues"
 BLENDED = "floor:blended"
@@ -132,31 +132,6 @@ def ack_backlog(
     return backlog
 
 
-def blended_entry(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]:
-    """One waiting contact as the blended list shows it: channel, queue, since when (the wait
-    ticks in the browser), priority, and its callback or VIP flags."""
-    d = c.data
-    tags = {t.strip().lower() for t in d["tags"]}
-    flags = [f for f in FLAGS if f in tags or (f == "callback" and d["channel"] == "callback")]
-    return {
-        "id": c.id,
-        "channel": d["channel"],
-        "icon": channel_icon(d["channel"]),
-        "queue": d["queue"],
-        "queue_name": queue_names.get(d["queue"], d["queue"]),
-        "since": d["enqueued_at"],
-        "priority": d.get("priority", 0),
-        "flags": flags,
-    }
-
-
-def blended_list(contacts: Iterable[Envelope], queue_names: Mapping[str, str]) -> Item:
-    """Every waiting contact in blended order: the first :data:`BLENDED_SHOWN`, and how many."""
-    waiting = waiting_contacts(contacts)
-    entries = [blended_entry(c, queue_names) for c in waiting[:BLENDED_SHOWN]]
-    return item(list=entries, total=len(waiting))
-
-
 class FloorView:
     """The floor for supervisors; every supervisor's screen shares the one view."""
 
@@ -202,5 +177,6 @@ class FloorView:
         if key == QUEUES:
             return queue_cards(self.config, mirror)
         if key == BLENDED:
-            return blended_list(mirror.get("contact", {}).values(), self.queue_names)
+            contacts = mirror.get("contact", {}).values()
+            return blended_list(contacts, self.queue_names, BLENDED_SHOWN)
         raise KeyError(key)
