@@ -20,6 +20,7 @@ import click
 
 from dashboard.cli.context import Runtime, pass_runtime, positive, speed_option
 from feeds.errors import SchemaError
+from feeds.simulator.simulation import ROUTINGS
 
 T = TypeVar("T")
 
@@ -30,9 +31,23 @@ T = TypeVar("T")
 @click.option("--agents", type=int, default=24, show_default=True, callback=positive)
 @click.option("--outage", is_flag=True, help="declare an outage a minute in")
 @click.option("--featured", metavar="AGENT", help="keep this agent on the floor, on contacts")
+@click.option(
+    "--routing",
+    type=click.Choice(ROUTINGS),
+    default="overdue",
+    show_default=True,
+    help="which waiting contact a freed agent takes: the most overdue against its queue's "
+    "target, the first to arrive whatever its channel (blended), or queue by queue",
+)
 @pass_runtime
 def simulate(
-    runtime: Runtime, seed: int, speed: float, agents: int, outage: bool, featured: str | None
+    runtime: Runtime,
+    seed: int,
+    speed: float,
+    agents: int,
+    outage: bool,
+    featured: str | None,
+    routing: str,
 ) -> None:
     """Run the contact-centre simulator against REDIS_URL (until Ctrl-C or SIGTERM)."""
     from feeds.simulator.playback import run
@@ -42,7 +57,7 @@ def simulate(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         run(bus, runtime.load_config(), seed=seed, speed=speed, outage=outage, agents=agents,
-            featured=featured, stop=stop)  # fmt: skip
+            featured=featured, stop=stop, routing=routing)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
 
