@@ -10,6 +10,7 @@ are the centre's, so they live in the config::
     states.on_contact = { warn = 900, alert = 1800 }
     breaks = { break = 900, lunch = 1800 }  # the plan of each away reason, seconds
     overrun = 300                           # a break this far past its plan is an alert
+    alerts.longest_wait = 300               # the console's alerts (feeds/alerts.py)
 
 An away agent whose reason has a plan warns at the plan and alerts ``overrun`` seconds later;
 an away agent with another reason (or none) follows ``states.away``. Pure rules, no I/O: the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from feeds.bus.schema import AGENT_STATES
 
@@ -43,10 +44,22 @@ DEFAULT_STATES = {
 }
 
 
+class Alerts(_Section):
+    """``[floor.alerts]``: what the console alerts supervisors to (:mod:`feeds.alerts`)."""
+
+    longest_wait: float | None = Field(default=None, gt=0)  # None: each queue's alert level
+    service_level: StrictBool = True  # under target for the last two quarter hours
+    agent_state: StrictBool = True  # an agent past their state's alert limit
+    sound: StrictBool = (
+        True  # the console's sound, until a supervisor turns it off in their browser
+    )
+
+
 class Floor(_Section):
     """``[floor]``: the time-in-state limits of the floor view, and when it collapses."""
 
     collapse_at: int = Field(default=200, ge=1, le=100_000)
+    alerts: Alerts = Alerts()
     states: dict[str, Limit] = Field(default_factory=lambda: dict(DEFAULT_STATES))
     breaks: dict[str, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: {"break": 900.0, "lunch": 1800.0}

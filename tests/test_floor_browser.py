@@ -213,3 +213,31 @@ def test_the_blended_queue_lists_every_waiting_contact_in_arrival_order(
                 "enqueued_at": now - 30, "answered_at": now, "agent_id": "a1"}  # fmt: skip
     bus.publish(make_envelope("contact", "mail-1", answered, ts=now, source="test"))
     expect(page.get_by_text("Nothing waiting for Ann Lee.")).to_be_visible(timeout=1000)
+
+
+def test_console_alerts_fire_on_the_second_and_sound_until_turned_off(
+    app, bus: Bus, new_page: Callable[..., Page]
+) -> None:
+    page = new_page(1366, 768)
+    page.goto(f"{app.base}/supervisor")
+    page.fill("#username", "sam")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+    alerts = page.locator("#console-alerts")
+    expect(alerts).to_contain_text("Nothing needs you now.")
+    now = time.time()
+    # Billing's longest wait alerts at 150 s: this one crosses it two seconds from now.
+    stats = {"waiting": 1, "longest_wait_since": now - 148}
+    bus.publish(make_envelope("queue", "billing", stats, ts=now, source="test"))
+    page.wait_for_timeout(800)
+    expect(alerts).to_contain_text("Nothing needs you now.")  # not yet: a watch, not an alert
+    expect(alerts).to_contain_text("Billing: longest wait over 2:30", timeout=3000)
+    assert page.evaluate("window.floorboardAlerts.beeps") == 1
+    page.click("#console-alert-sound")
+    expect(page.locator("#console-alert-sound")).to_have_text("Sound off")
+    publish_agent(bus, "a1", "wrap", ago=301, name="Ann Lee")
+    expect(alerts).to_contain_text("Ann Lee: wrap over 5:00", timeout=2000)
+    assert page.evaluate("window.floorboardAlerts.beeps") == 1  # silent: turned off
+    page.reload()  # the choice is this browser's, kept
+    expect(page.locator("#console-alert-sound")).to_have_text("Sound off", timeout=15_000)

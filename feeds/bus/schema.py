@@ -155,6 +155,8 @@ class QueueStats(_Model):
     short_abandoned: Count = 0
     service_level: Ratio | None = None
     service_level_30m: Ratio | None = None  # the last 30 minutes, by the same formula
+    service_level_15m: Ratio | None = None  # the last quarter hour …
+    service_level_prev_15m: Ratio | None = None  # … and the quarter hour before it
     asa: Seconds | None = None
     aht: Seconds | None = None
     abandon_rate: Ratio | None = None

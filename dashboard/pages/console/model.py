@@ -1,4 +1,5 @@
-"""The supervisor console's live items: key messages with their acknowledgements, outages, delays.
+"""The supervisor console's live items: key messages with their acknowledgements, outages, delays,
+the standing authority rules, and the floor's alerts (:mod:`feeds.alerts`).
 
 A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to move within a
 second of the agent's click, on every supervisor's console at once. So these lists are items of
@@ -25,6 +26,7 @@ from datetime import tzinfo
 from typing import Any
 
 from dashboard.pages.items import NO_VALUE, Item, item
+from feeds.alerts import watches
 from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.customers.authority import fmt_money
@@ -36,7 +38,7 @@ from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
-RULES = "console:rules"
+RULES, ALERTS = "console:rules", "console:alerts"
 
 
 def ack_summary(
@@ -169,13 +171,16 @@ class ConsoleView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [MESSAGES, OUTAGES, DELAYS, RULES]
+        return [MESSAGES, OUTAGES, DELAYS, RULES, ALERTS]
 
     def affected(self, env: Envelope) -> set[str]:
         # An agent's change can move them in or out of an audience (team, skills).
-        if env.kind in ("message", "ack", "agent"):
+        if env.kind == "agent":
+            return {MESSAGES, ALERTS}
+        if env.kind in ("message", "ack"):
             return {MESSAGES}
-        return {"outage": {OUTAGES}, "delay": {DELAYS}, "rule": {RULES}}.get(env.kind, set())
+        kinds = {"outage": {OUTAGES}, "delay": {DELAYS}, "rule": {RULES}, "queue": {ALERTS}}
+        return kinds.get(env.kind, set())
 
     def compute(self, key: str, mirror: Mapping[str, Mapping[str, Envelope]], now: float) -> Item:
         if key == MESSAGES:
@@ -194,6 +199,9 @@ class ConsoleView:
         if key == RULES:
             currency = self.config.customers.currency
             return rule_list(mirror.get("rule", {}).values(), self.queue_names, currency)
+        if key == ALERTS:
+            agents = mirror.get("agent", {}).values()
+            return item(**watches(self.config, mirror.get("queue", {}), agents))
         raise KeyError(key)
 
 

@@ -18,7 +18,7 @@ from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import login_url
 from dashboard.pages.console import audit, delays, messages, outages, rules
 from dashboard.pages.console.common import DONE, supervisor
-from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES, RULES
+from dashboard.pages.console.model import ALERTS, DELAYS, MESSAGES, OUTAGES, RULES
 from dashboard.pages.items import item_key_to_id
 from feeds.bus.bus import Bus
 from feeds.config import Config
@@ -55,6 +55,7 @@ def layout(config: Config, queue: str = "") -> html.Div:
         children=[
             _header(config, principal),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
+            _alerts(),
             html.Main(
                 className="fb-grid",
                 children=[
@@ -118,8 +119,27 @@ def _view(config: Config) -> dict[str, Any]:
             OUTAGES: item(OUTAGES, "console-outages"),
             DELAYS: item(DELAYS, "console-delays"),
             RULES: item(RULES, "console-rules"),
+            ALERTS: item(ALERTS, "console-alerts"),
         },
     }
+
+
+def _alerts() -> html.Section:
+    """The floor's alerts (drawn by ``alerts.js``), with the sound's switch."""
+    return html.Section(
+        className="fb-alerts",
+        children=[
+            html.Span("Alerts", className="fb-alerts-title"),
+            html.Div(id="console-alerts", className="fb-alerts-list", role="alert"),
+            html.Button(
+                "Sound on",
+                id="console-alert-sound",
+                className="fb-button fb-small",
+                type="button",
+                **{"aria-pressed": "true"},
+            ),
+        ],
+    )
 
 
 def _header(config: Config, principal: Principal) -> html.Header:
