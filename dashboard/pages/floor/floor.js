@@ -8,16 +8,111 @@
  * in the cell). The cells are floor:agents (every agent when the view was built) with each
  * floor:agent:<id> item laid over it (an agent changed since). Sorting, filtering and
  * expanding a collapsed team are this page's own state: they redraw at once, no server trip.
- * User text (names, teams, reasons) is only ever children text, which React escapes.
+ *
+ * Why the floor draws its three lists itself: set_props hands Dash a component tree, and Dash
+ * walks and re-renders all of it; measured with 168 cells open, each second's redraw was a
+ * 1.6-6.5 s long task in Chromium, the page frozen. So the lists' containers are Dash
+ * components with no children of their own, and draw() lays the same h.el trees into them with
+ * a small keyed patch (patch below): only what changed is touched (a class, a text), a few
+ * milliseconds for 500 cells. Controls (dropdowns, radios) stay Dash's, set with set_props.
+ * User text (names, teams, reasons) only ever becomes text nodes: it can never be HTML.
  */
 (function () {
     "use strict";
 
     var PREFIX = "floor:agent:";
+    var TAGS = {A: "a", Div: "div", Span: "span", Section: "section", Button: "button", Li: "li"};
+
+    // -- a keyed patch of h.el trees into the DOM (see above) -------------------------------
+
+    function flat(children) {
+        var out = [];
+        (Array.isArray(children) ? children : [children]).forEach(function (c) {
+            if (Array.isArray(c)) {
+                out = out.concat(flat(c));
+            } else if (c !== null && c !== undefined && c !== false) {
+                out.push(c);
+            }
+        });
+        return out;
+    }
+
+    function attributes(node, props) {
+        var before = node.__props || {};
+        if (before.className !== props.className) {
+            node.className = props.className || "";
+        }
+        Object.keys(props).forEach(function (k) {
+            if (k !== "children" && k !== "className" && k !== "key" && before[k] !== props[k]) {
+                node.setAttribute(k, props[k]);
+            }
+        });
+        Object.keys(before).forEach(function (k) {
+            if (!(k in props) && k !== "children" && k !== "className" && k !== "key") {
+                node.removeAttribute(k);
+            }
+        });
+        node.__props = props;
+    }
+
+    function patch(parent, children) {
+        var list = children === null || children === undefined ? [] : flat(children);
+        var keyed = {};
+        Array.prototype.forEach.call(parent.childNodes, function (n) {
+            if (n.__key !== undefined) {
+                keyed[n.__key] = n;
+            }
+        });
+        list.forEach(function (spec, i) {
+            var here = parent.childNodes[i] || null;
+            var node;
+            if (typeof spec === "object") {
+                var key = spec.props.key;
+                node = key !== undefined ? keyed[key] : here;
+                if (!node || node.__tag !== spec.type) {
+                    node = document.createElement(TAGS[spec.type] || "div");
+                    node.__tag = spec.type;
+                    node.__key = key;
+                }
+                attributes(node, spec.props);
+                patch(node, spec.props.children);
+            } else {
+                var text = String(spec);
+                node = here && here.nodeType === 3 ? here : document.createTextNode(text);
+                if (node.nodeValue !== text) {
+                    node.nodeValue = text;
+                }
+            }
+            if (node !== here) {
+                parent.insertBefore(node, here);
+            }
+        });
+        while (parent.childNodes.length > list.length) {
+            parent.removeChild(parent.lastChild);
+        }
+    }
+
+    // Lay children into a container of the layout (by id); a broken item says so instead.
+    function fill(id, children, className) {
+        var box = document.getElementById(id);
+        if (!box) {
+            return;
+        }
+        if (className !== undefined && box.className !== className) {
+            box.className = className;
+        }
+        patch(box, children);
+    }
+
+    function broken(id, h) {
+        fill(id, [h.el("Div", "fb-broken", h.NO_VALUE + " " + h.BROKEN, {key: "broken"})]);
+    }
     var STATES = ["available", "on_contact", "wrap", "away", "offline"];
     var choice = {sort: "longest", teams: [], queue: null, agent: null};
     var known = {}; // agent id -> their cell, for the blended list's "next for"
-    var expanded = {}; // team -> true: shown as cells although the floor is collapsed
+    // Teams shown as cells although the floor is collapsed, in the order they were opened; the
+    // earliest close again when those open would hold more than collapse_at agents.
+    var opened = [];
     var last = null; // the renderer's last arguments, to redraw when a choice changes
     var teamsShown = "";
     var peopleShown = "";
@@ -140,7 +235,7 @@
         var spec = last.spec, item = last.item, h = last.h;
         var now = last.now;
         if (item.broken) {
-            h.brokenList(spec.id);
+            broken(spec.id, h);
             return;
         }
         var backlog = (h.items()[spec.backlog] || {}).counts || {};
@@ -168,13 +263,22 @@
         }
         var shown = all.filter(wanted).sort(ORDERS[choice.sort] || ORDERS.longest);
         var collapsed = shown.length > (item.collapse_at || 200);
+        if (!collapsed) {
+            opened = [];
+        }
         var groups = {};
         shown.forEach(function (c) {
             (groups[c.team] = groups[c.team] || []).push(c);
         });
+        var room = item.collapse_at || 200;
+        while (collapsed && opened.reduce(function (n, t) {
+            return n + (groups[t] || []).length;
+        }, 0) > room && opened.length > 1) {
+            opened.shift();
+        }
         var children = Object.keys(groups).sort().map(function (team) {
             var list = groups[team];
-            var open = !collapsed || expanded[team];
+            var open = !collapsed || opened.indexOf(team) >= 0;
             var head = h.el("Button", "floor-team-head", [
                 h.el("Span", "floor-team-name", team),
                 h.el("Span", "floor-team-n", list.length + " agents"),
@@ -190,11 +294,10 @@
         if (!children.length) {
             children = h.empty(all.length ? "No agent matches." : "No agent on the floor yet.");
         }
-        h.setProps(spec.id, {children: children, className: h.cls("floor-grid",
-            collapsed && "floor-grid-collapsed")});
-        h.setProps("floor-summary", {children: [
+        fill(spec.id, children, h.cls("floor-grid", collapsed && "floor-grid-collapsed"));
+        fill("floor-summary", [
             h.el("Span", "floor-total", shown.length + " of " + all.length + " agents")
-        ].concat(counts(shown, now, h, "floor-sum"))});
+        ].concat(counts(shown, now, h, "floor-sum")));
     }
 
     // -- the queue cards (card.py): one row per queue, then one per channel ----------------
@@ -260,7 +363,7 @@
 
     function renderQueues(spec, item, now, h) {
         if (item.broken) {
-            h.brokenList(spec.id);
+            broken(spec.id, h);
             return;
         }
         var head = h.el("Div", "floor-qrow floor-qhead", QUEUE_COLUMNS.map(function (c, i) {
@@ -271,7 +374,7 @@
         }), item.channels.map(function (c) {
             return channelRow(c, now, h);
         }));
-        h.setProps(spec.id, {children: rows});
+        fill(spec.id, rows);
     }
 
     // -- the blended queue (model.py's floor:blended, in feeds/routing.py's order) ---------
@@ -282,7 +385,7 @@
     function renderBlended(spec, item, now, h) {
         lastBlended = {spec: spec, item: item, now: now, h: h};
         if (item.broken) {
-            h.brokenList(spec.id);
+            broken(spec.id, h);
             return;
         }
         // One agent's next items: the waiting contacts of the queues they have the skill for,
@@ -304,11 +407,11 @@
             })), {key: e.id, "data-contact": e.id});
         });
         var more = item.total - item.list.length;
-        h.setProps("floor-blended-count", {children: "\u00B7 " + item.total + " waiting" +
-            (agent ? " \u00B7 " + list.length + " for " + agent.name : "")});
-        h.setProps(spec.id, {children: rows.length ? rows.concat(more > 0 ?
+        fill("floor-blended-count", "\u00B7 " + item.total + " waiting" +
+            (agent ? " \u00B7 " + list.length + " for " + agent.name : ""));
+        fill(spec.id, rows.length ? rows.concat(more > 0 ?
             [h.el("Li", "floor-more", "and " + more + " more", {key: "more"})] : []) :
-            h.empty(agent ? "Nothing waiting for " + agent.name + "." : "Nobody waiting.")});
+            h.empty(agent ? "Nothing waiting for " + agent.name + "." : "Nobody waiting."));
     }
 
     function redraw() {
@@ -318,12 +421,42 @@
         }
     }
 
+    // stream.js calls every renderer on each update: fifty a second on a busy floor. Each
+    // call only keeps its arguments; the lists are drawn once per animation frame, with the
+    // latest of everything (so a burst costs one draw, and nothing is drawn twice a frame).
+    var pending = {};
+    var frame = null;
+
+    function later(name, args) {
+        pending[name] = args;
+        if (frame === null) {
+            frame = window.requestAnimationFrame(function () {
+                frame = null;
+                var todo = pending;
+                pending = {};
+                if (todo.agents) {
+                    last = todo.agents;
+                    draw();
+                }
+                if (todo.queues) {
+                    renderQueues.apply(null, todo.queues);
+                }
+                if (todo.blended) {
+                    renderBlended.apply(null, todo.blended);
+                }
+            });
+        }
+    }
+
     window.floorboardRenderers = window.floorboardRenderers || {};
-    window.floorboardRenderers["floor-blended"] = renderBlended;
-    window.floorboardRenderers["floor-queues"] = renderQueues;
+    window.floorboardRenderers["floor-blended"] = function (spec, item, now, h) {
+        later("blended", [spec, item, now, h]);
+    };
+    window.floorboardRenderers["floor-queues"] = function (spec, item, now, h) {
+        later("queues", [spec, item, now, h]);
+    };
     window.floorboardRenderers["floor-agents"] = function (spec, item, now, h) {
-        last = {spec: spec, item: item, now: now, h: h};
-        draw();
+        later("agents", {spec: spec, item: item, now: now, h: h});
     };
 
     // A collapsed team's head shows or hides its agents.
@@ -331,7 +464,12 @@
         var head = e.target.closest && e.target.closest("[data-team]");
         if (head) {
             var team = head.getAttribute("data-team");
-            expanded[team] = !expanded[team];
+            var at = opened.indexOf(team);
+            if (at >= 0) {
+                opened.splice(at, 1);
+            } else {
+                opened.push(team);
+            }
             redraw();
         }
     });
