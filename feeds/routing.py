@@ -41,7 +41,7 @@ CHANNEL_KINDS: dict[str, ChannelKind] = {
     "sms": ChannelKind("SMS", "✆"),
     "callback": ChannelKind("Callback", "↩"),
     "web_form": ChannelKind("Web form", "▤"),
-    "fax": ChannelKind("Fax", "⎙"),
+    "fax": ChannelKind("Fax", "▦"),
 }
 assert tuple(CHANNEL_KINDS) == CHANNELS  # a word and an icon for every channel, in order
 

@@ -321,7 +321,7 @@
     function queueRow(q, now, h) {
         var f = q.fields, timer = q.timers.longest;
         var stale = q.ts === null || now - q.ts > q.stale_after;
-        var told = [q.delay ? h.el("Span", "floor-delay", "\u23F2\uFE0E " + q.delay) : null]
+        var told = [q.delay ? h.el("Span", "floor-delay", "\u25F7 " + q.delay) : null]
             .concat(q.outages.map(function (o) {
                 return h.el("Span", "floor-outage", [h.badge("sev", o.severity), " " + o.service],
                     {key: o.id});

@@ -279,7 +279,8 @@
                     h.el("Span", "blended-waited", h.duration(now - e.since))
                 ], {key: e.id});
             }).concat(more > 0 ? [h.el("Li", "blended-more", "and " + more + " more",
-                {key: "more"})] : [])
+                {key: "more"})] : item.total ? [] : [h.el("Li", "blended-more", "Nobody waiting",
+                {key: "none"})])
         });
     }
 
