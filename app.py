@@ -18,9 +18,11 @@ from dashboard import api, policy
 from dashboard.auth import init_auth
 from dashboard.auth.credentials import ended_credentials
 from dashboard.auth.sessions import load_secret_key
+from dashboard.limits import RateLimits
 from dashboard.live.hub import Hub
 from dashboard.live.stream import VERSION
 from dashboard.live.stream import blueprint as stream_blueprint
+from dashboard.ops import health, traffic
 from dashboard.pages import index
 from dashboard.pages.assets import PagesDash, release
 from dashboard.pages.login import views as login
@@ -83,7 +85,8 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
         trusted_user_header=config.access.trusted_user_header,
         trusted_proxies=config.access.trusted_proxies,
     )
-    login.register(server, accounts, csrf, redis_url)
+    limits = RateLimits(server, bus.client, config.redis.prefix, redis_url)  # after auth
+    login.register(server, accounts, csrf, redis_url, limits)
     roster = Roster(lambda: Messages(bus, config).agents(bus.client))
     history = HistoryCache(CustomerHistory(bus.client, config.redis.prefix))
     crm = CrmLookup(bus, config.customers.crm) if config.customers.crm.url else None
@@ -97,16 +100,19 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
             "CACHE_KEY_PREFIX": f"{config.redis.prefix}cache:",
         },
     )
+    pages_release = release(index.ASSETS, VERSION)
     server.register_blueprint(
         stream_blueprint(
             hub,
             view_factory(config, roster, history, customers, live),
             coalesce_ms=config.stream.coalesce_ms,
             cache=snapshot_cache,
-            release=release(index.ASSETS, VERSION),
+            release=pages_release,
         )
     )
-    server.register_blueprint(api.blueprint(bus, config))
+    server.register_blueprint(health.blueprint(hub, pages_release, config.health, config.metrics))
+    traffic.install(server)
+    server.register_blueprint(api.blueprint(bus, config, limits))
     index.register(app, config, bus, live)
     policy.install(app, config.access.frame_ancestors, api.LARGE_BODIES)
     # Finish Dash's lazy server setup now, before any request: requests racing it on a fresh

@@ -180,6 +180,30 @@
                 .concat(parts.head || []), parts.lines, parts.foot);
     }
 
+    // Where a producer is at `now`, from its entry (dashboard/pages/items.py source_entry:
+    // the times feeds/adapters/health.py gives), so a source goes late and down on time with
+    // nothing sent: "live", "late" or "down" (also when it said it is cut off upstream).
+    function sourceStatus(s, now) {
+        if (s.cut_off || now > s.down_at) {
+            return "down";
+        }
+        return now > s.late_at ? "late" : "live";
+    }
+
+    // The first producer an item's figures stand on that is not live (items.py
+    // feeding_sources), or none: its figures are then as old as that silence.
+    function silentSource(item, now) {
+        return (item.sources || []).filter(function (s) {
+            return sourceStatus(s, now) !== "live";
+        })[0];
+    }
+
+    // Why a producer is not live, in words: "asterisk silent for 2 min".
+    function sourceSilence(s, now) {
+        return s.cut_off && now <= s.down_at ? s.name + " cut off from its ACD"
+            : s.name + " silent for " + ago(now - s.seen);
+    }
+
     function etaText(eta, now) {
         return eta ? "ETA " + when(eta, now) : "no ETA yet";
     }
@@ -196,6 +220,7 @@
         NO_VALUE: NO_VALUE, BROKEN: BROKEN,
         messageEntry: messageEntry, messageStatus: messageStatus, outageEntry: outageEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,
-        thresholdStatus: thresholdStatus, newPage: newPage
+        thresholdStatus: thresholdStatus, newPage: newPage, sourceStatus: sourceStatus,
+        silentSource: silentSource, sourceSilence: sourceSilence
     };
 })();

@@ -4,15 +4,29 @@ The embedded Redis (when ``REDIS_URL`` is unset) is started here, in the master,
 workers fork; its stop handler only acts in the process that started it, so a worker exiting
 never takes the shared server down. The graceful timeout is short because SSE streams never
 end on their own: browsers reconnect by themselves (``retry:``) and resynchronise.
+
+Metrics of several workers (:mod:`dashboard.ops.metrics`): the master gives them a fresh
+``PROMETHEUS_MULTIPROC_DIR`` before they fork (its own temporary one, removed when it stops,
+or the one the environment names, emptied first), and clears a dead worker's open-stream
+counts. gunicorn's own log lines take the app's format (:mod:`dashboard.ops.logs`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from gunicorn import util
+from gunicorn import glogging, util
 from gunicorn.app.base import BaseApplication
+
+from dashboard.ops import logs
+
+METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 APP = "app:create_app()"
 
@@ -49,6 +63,48 @@ def _start_hub(worker: Any) -> None:
     worker.wsgi.extensions["floorboard"].hub.start()
 
 
+def _worker_gone(server: Any, worker: Any) -> None:
+    """A worker has exited: its open streams are no longer open (its counters stay counted)."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+class Logger(glogging.Logger):
+    """gunicorn's error and access logs in the app's format (text or JSON, secrets masked)."""
+
+    def setup(self, cfg: Any) -> None:
+        super().setup(cfg)
+        formatter = logs.formatter(logs.active()[1])
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(formatter)
+
+
+@contextlib.contextmanager
+def metrics_dir() -> Iterator[str]:
+    """A ``PROMETHEUS_MULTIPROC_DIR`` for the workers, set in the environment they inherit."""
+    given = os.environ.get(METRICS_DIR)
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for stale in path.glob("*.db"):  # a previous run's: they must not be counted again
+            stale.unlink()
+        yield given
+        return
+    made = tempfile.mkdtemp(prefix="floorboard-metrics-")
+    os.environ[METRICS_DIR] = made
+    owner = os.getpid()
+    try:
+        yield made
+    finally:
+        # A worker leaving (SystemExit unwinds the stack it was forked on, through here) must
+        # not take the directory from the master and the next workers: the master removes it.
+        if os.getpid() == owner:
+            os.environ.pop(METRICS_DIR, None)
+            shutil.rmtree(made, ignore_errors=True)
+
+
 def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
     return {
         "bind": f"{host}:{port}",
@@ -61,14 +117,17 @@ def gunicorn_options(host: str, port: int, workers: int) -> dict[str, Any]:
         "preload_app": False,  # each worker imports the app after gevent has patched it
         "accesslog": os.environ.get("FLOORBOARD_ACCESS_LOG"),
         "errorlog": "-",
-        "loglevel": os.environ.get("FLOORBOARD_LOG_LEVEL", "info"),
+        "loglevel": logs.active()[0],
+        "logger_class": Logger,
         "proc_name": "floorboard",
         "worker_int": _quit_now,
         "post_worker_init": _start_hub,
+        "child_exit": _worker_gone,
         "control_socket_disable": True,  # several servers per machine (tests, scale-out)
     }
 
 
 def serve(host: str, port: int, workers: int) -> None:
     """Block serving until stopped (SIGINT / SIGTERM)."""
-    FloorboardServer(gunicorn_options(host, port, workers)).run()
+    with metrics_dir():
+        FloorboardServer(gunicorn_options(host, port, workers)).run()

@@ -7,7 +7,6 @@ a wall screen whose thresholds silently fell back to defaults.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,9 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
 from feeds.bus.schema import AbandonFormula, Channel, Ident, SlFormula, Window
+from feeds.config_ops import Health, Log, MetricsAccess, Network
 from feeds.floor import Floor
 
 DEFAULT_PATH = "floorboard.toml"
@@ -175,7 +177,7 @@ class Access(_Section):
     # Single sign-on: a reverse proxy that authenticated the user names them in this header.
     # Honoured only on connections from ``trusted_proxies``; empty turns it off.
     trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
-    trusted_proxies: list[str] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+    trusted_proxies: list[Network] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
     # Who may show the pages in a frame (a kiosk's): CSP frame-ancestors sources, e.g. "'self'"
     # or "https://kiosk.example.com"; "'none'" (the default): nobody.
     frame_ancestors: list[str] = Field(default=["'none'"], min_length=1)
@@ -188,16 +190,6 @@ class Access(_Section):
                 raise ValueError(f"not a frame-ancestors source: {entry!r}")
         if "'none'" in v and len(v) > 1:
             raise ValueError("'none' cannot be combined with other sources")
-        return v
-
-    @field_validator("trusted_proxies")
-    @classmethod
-    def _networks(cls, v: list[str]) -> list[str]:
-        for entry in v:
-            try:
-                ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                raise ValueError(f"not an IP address or network: {entry!r}") from None
         return v
 
 
@@ -309,10 +301,38 @@ class Csv(_Section):
         return v
 
 
+class Aggregate(_Section):
+    """``floorboard aggregate``: the one process that turns raw events on the bus (those of
+    the ``follow`` producers, e.g. Connect records posted over HTTP) into queue statistics."""
+
+    source: Source = "aggregate"  # its name on the bus: the statistics' source, its heartbeat
+    follow: list[Source] = Field(default=["connect"], min_length=1, max_length=20)
+
+
 class Adapters(_Section):
     ami: Ami = Ami()
     connect: Connect = Connect()
     csv: Csv = Csv()
+    aggregate: Aggregate = Aggregate()
+
+
+class Api(_Section):
+    """The feed API: how much one credential may ingest, and when a quiet one is late."""
+
+    # Batches per token (or signed-in user) on the ingest routes, in Flask-Limiter's notation
+    # ("100/second" or "100 per second", several joined by ";"); over it: 429, Retry-After.
+    ingest_limit: str = Field(default="100/second", min_length=1, max_length=200)
+    # Each ingest batch is its credential's heartbeat: one quiet for 2 × this is late, 5 × down.
+    heartbeat_seconds: float = Field(default=60, gt=0, le=86400)
+
+    @field_validator("ingest_limit")
+    @classmethod
+    def _limit(cls, v: str) -> str:
+        try:  # Flask-Limiter's own parser: what it would refuse is refused here
+            limits.parse_many(v)
+        except ValueError:
+            raise ValueError(f"not a rate limit: {v!r} (e.g. '100 per second')") from None
+        return v
 
 
 class Config(_Section):
@@ -326,6 +346,10 @@ class Config(_Section):
     wall: Wall = Wall()
     floor: Floor = Floor()
     adapters: Adapters = Adapters()
+    api: Api = Api()
+    log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py
+    metrics: MetricsAccess = MetricsAccess()
+    health: Health = Health()
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)  # feeds/boards.py
 
@@ -372,8 +396,9 @@ class Config(_Section):
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def parse_config(data: dict, path: str = "<config>") -> Config:
-    """Validate a parsed TOML document."""
+def parse_config(data: dict, path: str = "<config>", env: dict[str, str] | None = None) -> Config:
+    """Validate a parsed TOML document. ``env``: dotted key → the environment variable that set
+    it (:func:`feeds.config_env.apply`), named in the error when the bad key is one of them."""
     try:
         return Config.model_validate(data)
     except ValidationError as exc:
@@ -387,7 +412,11 @@ def parse_config(data: dict, path: str = "<config>") -> Config:
             reason = "unknown key"
         elif err["type"] == "missing":
             reason = "is required"
-        raise ConfigError(path, key, reason.removeprefix("Value error, ")) from None
+        reason = reason.removeprefix("Value error, ")
+        variable = next((v for k, v in (env or {}).items() if f"{key}.".startswith(f"{k}.")), None)
+        if variable:
+            reason = f"{reason} (set by ${variable})"
+        raise ConfigError(path, key, reason) from None
 
 
 def config_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -396,7 +425,8 @@ def config_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Load the config from :func:`config_path`."""
+    """Load the config from :func:`config_path`, with the keys the environment sets
+    (:mod:`feeds.config_env`) over the file's."""
     path = config_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -406,4 +436,8 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"not valid TOML: {exc}") from None
-    return parse_config(data, str(path))
+    try:
+        env = config_env.apply(data)
+    except config_env.EnvError as exc:
+        raise ConfigError(str(path), f"${exc.variable}", exc.reason) from None
+    return parse_config(data, str(path), env)

@@ -116,7 +116,7 @@ def main() -> None:
             "FLOORBOARD_STATE_DIR": str(Path(tmp) / "state"),
         }  # fmt: skip
         push = Server("floorboard serve", [sys.executable, "-m", "dashboard.cli", "serve",
-                      "--port", "{port}"], env, "/healthz", signal.SIGINT)  # fmt: skip
+                      "--port", "{port}"], env, "/readyz", signal.SIGINT)  # fmt: skip
         poll = Server("poll baseline", [
             sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
             "--worker-connections", "10000", "--keep-alive", "75", "--backlog", "2048",

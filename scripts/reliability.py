@@ -88,7 +88,7 @@ class Campaign:
             "--workers",
             "2",
         ]
-        self.server = Server("floorboard", argv, env, "/healthz", signal.SIGINT, tmp / "app.log")
+        self.server = Server("floorboard", argv, env, "/readyz", signal.SIGINT, tmp / "app.log")
         self.server.start()
         self.port = self.server.port
         self.values = itertools.count(100)

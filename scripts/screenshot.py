@@ -80,7 +80,7 @@ def demo(port: int, options: Sequence[str] = ()) -> Iterator[Demo]:
         running = Demo(f"http://127.0.0.1:{port}", dict(env))
         threading.Thread(target=_read, args=(proc, running), daemon=True).start()
         try:
-            _wait(lambda: _get(running.base + "/healthz") is not None, 60, "the demo to start")
+            _wait(lambda: _get(running.base + "/readyz") is not None, 60, "the demo to start")
             yield running
         finally:
             os.killpg(proc.pid, signal.SIGINT)

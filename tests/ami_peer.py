@@ -62,6 +62,24 @@ def load(name: str) -> list[list[Step]]:
     return scripts
 
 
+# The fields of a transcript that are times (Uniqueid and Linkedid look like times but are ids).
+_TIMES = re.compile(r"^((?:Timestamp|LoginTime|LastCall|LastPause): )([0-9.]+)$", re.M)
+
+
+def shifted(scripts: list[list[Step]], now: float) -> list[list[Step]]:
+    """The scripts with their clock and times moved so the transcript starts at ``now``: a
+    morning recorded long ago, played by hand, is then a morning of today on the wall."""
+    first = next(float(st.arg) for script in scripts for st in script if st.verb == "clock")
+    offset = round(now - first)
+
+    def move(m: re.Match[str]) -> str:
+        return f"{m[1]}{float(m[2]) + offset:.6f}" if "." in m[2] else f"{m[1]}{int(m[2]) + offset}"
+
+    return [[Step(st.verb, str(float(st.arg) + offset) if st.verb == "clock" else st.arg,
+                  _TIMES.sub(move, st.text.replace("\r\n", "\n")).replace("\n", "\r\n"))
+             for st in script] for script in scripts]  # fmt: skip
+
+
 class AmiPeer:
     """Serves a transcript on a free port of 127.0.0.1, in threads of its own."""
 
@@ -178,8 +196,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="play an AMI transcript on a local port")
     parser.add_argument("transcript", help="a file of tests/data/ami, e.g. floor.ami")
     parser.add_argument("--port", type=int, default=5038)
+    parser.add_argument("--now", action="store_true", help="move its times to start now")
     args = parser.parse_args()
-    peer = AmiPeer(load(Path(args.transcript).name), timeout=3600)
+    scripts = load(Path(args.transcript).name)
+    peer = AmiPeer(shifted(scripts, time.time()) if args.now else scripts, timeout=3600)
     peer.server.close()
     peer.server = socket.create_server(("127.0.0.1", args.port))
     peer.port = args.port

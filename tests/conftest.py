@@ -97,13 +97,19 @@ def make_config(tmp_path: Path):
 
 
 class AppServer:
-    """``floorboard serve`` in a subprocess against a given Redis URL."""
+    """``floorboard serve`` in a subprocess against a given Redis URL (``workers`` gunicorn
+    workers; ``env``: more environment variables). Started means ready: ``/readyz`` says 200
+    (Redis reachable, the hub synchronised)."""
 
-    def __init__(self, redis_url: str, config: Path, log: Path) -> None:
+    def __init__(
+        self, redis_url: str, config: Path, log: Path, workers: int = 1, env: dict | None = None
+    ) -> None:
         self.port = free_port()
         self.redis_url = redis_url
         self.config = config
         self.log_path = log
+        self.workers = workers
+        self.env = env or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -119,10 +125,12 @@ class AppServer:
             "FLOORBOARD_STATE_DIR": os.environ.get(
                 "FLOORBOARD_STATE_DIR", str(self.log_path.parent / "state")
             ),
+            **self.env,
         }
         self._log = self.log_path.open("ab")
+        argv = ["serve", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dashboard.cli", "serve", "--port", str(self.port)],
+            [sys.executable, "-m", "dashboard.cli", *argv],
             cwd=ROOT,
             env=env,
             stdout=self._log,
@@ -134,13 +142,13 @@ class AppServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"app server exited:\n{self.log()}")
             try:
-                status, _ = self.get("/healthz")
+                status, _ = self.get("/readyz")
                 if status == 200:
                     return self
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"app server not healthy in {timeout}s:\n{self.log()}")
+        raise RuntimeError(f"app server not ready in {timeout}s:\n{self.log()}")
 
     def get(self, path: str, timeout: float = 5) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
@@ -168,16 +176,22 @@ class AppServer:
 
 @pytest.fixture
 def start_app(tmp_path: Path) -> Iterator:
-    """Factory: ``start_app(redis_url, prefix, stale_after=30, settings=None)`` → a running
-    AppServer (``settings`` as for :func:`write_config`)."""
+    """Factory: ``start_app(redis_url, prefix, stale_after=30, settings=None, workers=1,
+    env=None)`` → a running AppServer (``settings`` as for :func:`write_config`)."""
     servers: list[AppServer] = []
 
     def start(
-        redis_url: str, prefix: str, stale_after: float = 30, settings: dict | None = None
+        redis_url: str,
+        prefix: str,
+        stale_after: float = 30,
+        settings: dict | None = None,
+        workers: int = 1,
+        env: dict | None = None,
     ) -> AppServer:
         n = len(servers)
         config = write_config(tmp_path, prefix, stale_after, settings)
-        server = AppServer(redis_url, config, tmp_path / f"app{n}.log").start()
+        log = tmp_path / f"app{n}.log"
+        server = AppServer(redis_url, config, log, workers, env).start()
         servers.append(server)
         return server
 

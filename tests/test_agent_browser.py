@@ -20,6 +20,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from feeds.accounts.store import Accounts
+from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
@@ -265,3 +266,20 @@ def test_the_tab_is_usable_full_screen_and_as_a_side_panel(
         assert messages is not None and messages["y"] < box["y"]
         expect(ack).to_be_in_viewport(ratio=1)
     expect(card.locator(".fb-agent-greet")).to_be_visible()
+
+
+def test_my_queue_greys_and_names_its_silent_source(new_page, centre: Centre) -> None:
+    page = new_page()
+    sign_in(page, centre, "a01", "/agent/a01")
+    now = time.time()
+    publish(centre.bus, "agent", "a01", name="Ann Lee", team="North", skills=["billing"],
+            state="available", since=now)  # fmt: skip
+    centre.bus.publish(heartbeat("pbx", now, 1.0, 2.0))  # late 2 s after its last beat
+    stats = {"waiting": 3, "agents": {"available": 1, "on_contact": 2, "wrap": 0}}
+    centre.bus.publish(make_envelope("queue", "billing", stats, ts=now, source="pbx"))
+    billing = page.locator("#agent-queues .fb-agent-queue").first
+    expect(billing).to_contain_text("Billing", timeout=15_000)
+    expect(billing).to_have_class(re.compile(r"\bstale\b"), timeout=6_000)  # nothing sent
+    expect(billing.locator(".fb-agent-age")).to_have_text(re.compile(r"^pbx silent for \d+ s$"))
+    centre.bus.publish(heartbeat("pbx", time.time(), 1.0, 2.0))
+    expect(billing).not_to_have_class(re.compile(r"\bstale\b"))

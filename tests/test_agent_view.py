@@ -27,6 +27,7 @@ from dashboard.pages.agent.model import (
     queue_entry,
 )
 from dashboard.pages.streams import view_factory
+from feeds.adapters.producer import heartbeat
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.customers.history import PastContact
@@ -407,6 +408,19 @@ def test_other_agents_changes_never_touch_my_view() -> None:
     assert v.affected(env("ack", "m1:a01", message_id="m1", agent_id="a01", at=T0)) == {MESSAGES}
     assert v.affected(answered("c1", "a01")) == {CONTACT}
     assert v.affected(outage("o1", ["chat"])) == {OUTAGES, CONTACT}
+    assert v.affected(heartbeat("pbx", T0, 5.0, 1.0)) == {QUEUES}  # it may feed my queues
+
+
+def test_my_queues_stand_on_the_producers_of_their_figures_as_the_walls_do() -> None:
+    v = view()
+    stats = make_envelope("queue", "billing", queue_stats("billing").data, ts=T0, source="pbx")
+    state = mirror(agent_env("a01", "Ann", "North", ["billing"]), stats,
+                   heartbeat("pbx", T0 - 60, 5.0, 3.0, connected=True))  # fmt: skip
+    (billing,) = v.compute(QUEUES, state, T0)["list"]
+    assert [(s["name"], s["late_at"], s["down_at"]) for s in billing["sources"]] == [
+        ("pbx", T0 - 50, T0 - 35)
+    ]  # the browser says "pbx silent for 1 min" by then (render.js sourceSilence)
+    assert view("a09").affected(heartbeat("pbx", T0, 5.0, 1.0)) == set()  # no queues yet
 
 
 class Customers:

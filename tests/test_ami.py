@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from ami_peer import AmiPeer, load
+from ami_peer import AmiPeer, load, shifted
 from conftest import with_adapters, write_config
 
 from feeds.adapters.ami.client import AmiAuthError, AmiOptions, AmiReport, ami_secret, run_ami
@@ -176,3 +176,15 @@ def test_lists_ended_the_older_way_are_read_too(config, bus) -> None:
     report, _ = play("legacy_lists.ami", config, bus, lambda b: "billing" in tiles(b))
     assert report.errors == [] and tiles(bus)["billing"]["waiting"] == 1  # caller 6
     assert agents(bus)["a02"] == ("available", ["billing"])
+
+
+def test_the_peer_played_by_hand_can_start_its_transcript_now() -> None:
+    """``tests/ami_peer.py --now`` (the README's example): times move, ids do not."""
+    scripts = load("floor.ami")
+    moved = shifted(scripts, 1_800_000_000.0)
+    text = "".join(step.text for script in moved for step in script)
+    before = "".join(step.text for script in scripts for step in script)
+    assert "Timestamp: 1800000005.000000\r\n" in text and "LoginTime: 1799996400\r\n" in text
+    assert "Uniqueid: 1741687101.1\r\n" in text  # an id, however much it looks like a time
+    assert text.count("\r\n") == before.count("\r\n")
+    assert next(s.arg for script in moved for s in script if s.verb == "clock") == "1800000000.0"

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +25,28 @@ def floorboard(*args: str, env: dict[str, str] | None = None, stdin: str | None 
         [sys.executable, "-m", "dashboard.cli", *args],
         cwd=ROOT, env=full_env, input=stdin, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
+
+
+def until_sigterm(
+    args: list[str], env: dict[str, str], ready: Callable[[], bool], timeout: float = 20
+) -> tuple[int, str, str]:
+    """``floorboard ARGS`` left running until ``ready()`` (polled; it must not exit first),
+    then stopped as a service manager stops it (SIGTERM): (exit code, stdout, stderr)."""
+    full_env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FLOORBOARD_CONFIG")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", *args], cwd=ROOT, env={**full_env, **env},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + timeout
+        while not ready():
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, f"floorboard {args[0]}: not ready in {timeout} s"
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    return proc.returncode, out, err
 
 
 @pytest.fixture
@@ -101,6 +126,7 @@ Runtime(None).load_config()
 with redis_for_serving(None):
     cli.main(["serve", "--help"], standalone_mode=False)
 print("redis modules:", sorted(m for m in sys.modules if m.split(".")[0] == "redis"))
+print("prometheus modules:", sorted(m for m in sys.modules if m.startswith("prometheus")))
 """
     env = {**os.environ, "FLOORBOARD_CONFIG": str(make_config(prefix)),
            "FLOORBOARD_STATE_DIR": str(tmp_path)}  # fmt: skip
@@ -109,6 +135,9 @@ print("redis modules:", sorted(m for m in sys.modules if m.split(".")[0] == "red
                        text=True, timeout=60)  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert "redis modules: []" in r.stdout
+    # Nor prometheus-client: imported before PROMETHEUS_MULTIPROC_DIR is set, it would count
+    # each worker's metrics in memory, and /metrics would show one worker's share.
+    assert "prometheus modules: []" in r.stdout
 
 
 def test_python_dash_m_and_the_console_script_are_the_same_command() -> None:

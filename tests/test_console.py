@@ -19,6 +19,7 @@ from dashboard.pages.console.model import (
     OUTAGES,
     PENDING_SHOWN,
     RULES,
+    SOURCES,
     ConsoleView,
     ack_summary,
     audit_changes,
@@ -26,9 +27,11 @@ from dashboard.pages.console.model import (
     delay_list,
     message_list,
     outage_list,
+    source_list,
 )
 from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
+from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError, make_envelope
 from feeds.config import load_config
@@ -176,7 +179,7 @@ def test_delays_in_the_config_queue_order_with_names() -> None:
 def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
     view = view_factory(CONFIG, lambda: AGENTS)("console", {}, None)
     assert isinstance(view, ConsoleView) and view.key == "console"
-    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES, ALERTS]
+    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS]
     assert view.affected(message("m1")) == {MESSAGES}
     assert view.affected(ack("m1", "a1")) == {MESSAGES}
     assert view.affected(agent_env("a9", "Ed Ng", "North", ["faults"])) == {MESSAGES, ALERTS}
@@ -189,6 +192,32 @@ def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
     assert [(r["id"], r["title"], r["queues"]) for r in listed] == [("r1", "Credit", [])]
     customer = make_envelope("customer", "AC1", {"name": "Asha Patel"}, ts=NOW)
     assert view.affected(customer) == set()  # customers never reach the console's stream
+    beat = heartbeat("pbx", NOW, 5.0, 3.0)
+    assert view.affected(beat) == {SOURCES}
+    assert view.compute(SOURCES, {"heartbeat": {"pbx": beat}}, NOW)["list"][0]["name"] == "pbx"
+
+
+def test_sources_worst_first_with_rate_interval_and_whom_they_aggregate() -> None:
+    beats = {
+        "simulator": heartbeat("simulator", NOW - 1, 5.0, 31.5),
+        "asterisk": heartbeat("asterisk", NOW - 60, 5.0, 2.0, connected=True),
+        "csv-replay": heartbeat("csv-replay", NOW - 12, 5.0, 500.0),
+        "ami-b": heartbeat("ami-b", NOW, 5.0, 0.0, connected=False),
+        "aggregate": heartbeat("aggregate", NOW, 5.0, None, follows=["connect"]),
+    }
+    listed = source_list(beats, NOW)["list"]
+    assert [s["name"] for s in listed] == [
+        "ami-b",
+        "asterisk",
+        "csv-replay",
+        "aggregate",
+        "simulator",
+    ]  # fmt: skip  (down: cut off, silent; late; live)
+    sim = listed[-1]
+    assert (sim["seen"], sim["late_at"], sim["down_at"]) == (NOW - 1, NOW + 9, NOW + 24)
+    assert (sim["rate"], sim["interval"], sim["follows"]) == (31.5, 5.0, [])
+    assert listed[0]["cut_off"] and listed[3]["follows"] == ["connect"]
+    assert source_list({}, NOW)["list"] == []
 
 
 def test_console_view_counts_agents_from_the_bus_and_the_roster() -> None:

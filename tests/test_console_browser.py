@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from feeds.accounts.store import Accounts
+from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
@@ -349,3 +350,29 @@ def test_a_refused_post_names_the_field_and_changes_nothing(new_page, centre: Ce
     expect(console.locator("#console-msg-form")).to_have_attribute("data-invalid", "expires_at")
     expect(console.locator("#console-msg-text")).to_have_value("Too late")  # kept to fix
     assert centre.messages.list() == []
+
+
+def test_the_sources_panel_moves_a_silent_producer_to_late_and_down(new_page, centre: Centre):
+    console = open_console(new_page, centre)
+    expect(console.locator("#console-sources")).to_contain_text("No producer has sent")
+    now = time.time()
+    centre.bus.publish_many([
+        heartbeat("simulator", now, 1.0, 31.5),  # late 2 s after its last beat, down after 5
+        heartbeat("asterisk", now, 5.0, 0.0, connected=True),
+        heartbeat("ami-b", now, 5.0, 0.0, connected=False),
+        heartbeat("aggregate", now, 5.0, 2.0, follows=["simulator"]),
+    ])  # fmt: skip
+    sim = console.locator("#source-simulator")
+    expect(sim).to_contain_text("31.5 events/s")
+    expect(console.locator("#source-aggregate")).to_contain_text("Aggregates: simulator")
+    cut = console.locator("#source-ami-b")
+    expect(cut.locator(".fb-status")).to_have_text("down")
+    expect(cut).to_contain_text("ami-b cut off from its ACD")
+    expect(console.locator("#console-sources .fb-source").first).to_have_id("source-ami-b")
+    expect(sim.locator(".fb-status")).to_have_text("late", timeout=5000)  # with nothing sent
+    expect(sim).to_contain_text("simulator silent for")
+    expect(sim.locator(".fb-status")).to_have_text("down", timeout=6000)
+    expect(console.locator("#source-asterisk .fb-status")).to_have_text("live")
+    centre.bus.publish(heartbeat("simulator", time.time(), 1.0, 120.0))
+    expect(sim.locator(".fb-status")).to_have_text("live")
+    expect(sim).to_contain_text("120 events/s")

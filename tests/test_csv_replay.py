@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +34,17 @@ c5,2025-03-11T10:02:00+00:00,chat,chat,50,300,,20,answered,a03,C5,
 """
 
 
+NOON = 1741694400.0  # 2025-03-11 12:00 in London, the files' day
+
+
+def noon() -> Callable[[], float]:
+    """A clock that reads noon on the files' day and runs on with real time: a replay "from
+    now" then never crosses the centre's midnight (which starts a new day of figures),
+    whenever the tests run."""
+    start = time.monotonic()
+    return lambda: NOON + time.monotonic() - start
+
+
 @pytest.fixture(scope="module")
 def config() -> Config:
     return load_config(ROOT / "floorboard.toml")
@@ -53,8 +65,9 @@ def stream(bus: Bus) -> list[dict]:
 
 
 def test_a_small_day_flat_out_gives_the_tiles_worked_out_by_hand(config, bus, tmp_path):
-    report = replay_csv(write(tmp_path, SMALL), config, bus, speed=0)
+    report = replay_csv(write(tmp_path, SMALL), config, bus, speed=0, clock=noon())
     assert (report.rows, report.events, report.bad) == (5, 13, [])
+    assert NOON <= report.first < NOON + 60  # rebased to the clock's "now"
     billing = tiles(bus)["billing"]
     assert (billing["offered"], billing["answered"], billing["abandoned"]) == (4, 2, 2)
     assert (billing["answered_in_threshold"], billing["short_abandoned"]) == (1, 1)  # 12 s; 3 s

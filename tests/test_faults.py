@@ -2,7 +2,8 @@
 processes (the embedded Redis, the real ``floorboard serve``).
 
 Each test here reproduces a way the live path used to stop for good, silently: walls kept
-saying LIVE and ``/healthz`` answered 200 with a frozen sequence number.
+saying LIVE and the health check answered 200 with a frozen sequence number (now ``/readyz``
+answers 503 while the path is down; ``/healthz`` only says the process answers).
 """
 
 from __future__ import annotations
@@ -116,14 +117,15 @@ def test_a_hung_redis_shows_on_every_screen_within_two_seconds_and_comes_back(
                 break
         noticed = time.monotonic() - stopped
         assert noticed <= 2.0, f"the band took {noticed:.2f} s"
-        assert app.get("/healthz")[0] == 503
+        assert app.get("/readyz")[0] == 503  # no traffic for it; yet alive, nothing to restart
+        assert app.get("/healthz")[0] == 200
     finally:
         os.kill(own_redis.process.pid, signal.SIGCONT)
     snap = stream.next_of("snapshot", 15)  # back: a fresh snapshot says the bus is up
     assert snap["data"]["bus"]["up"]
     bus.publish(queue("billing", 2))
     until_waiting(stream, "2")
-    assert app.get("/healthz")[0] == 200
+    assert app.get("/readyz")[0] == 200
 
 
 # -- Redis killed, a worker killed, a flood of producers -----------------------------------------
@@ -158,7 +160,7 @@ def test_redis_killed_and_restarted_with_or_without_its_data(
     stream.next_of("snapshot")
     own_redis.kill()  # kill -9: no save, no goodbye
     band_within(stream, 2.0)
-    assert app.get("/healthz")[0] == 503
+    assert app.get("/readyz")[0] == 503
     if data == "lost":
         for leftover in own_redis.data_dir.glob("*.aof"):
             leftover.unlink()
@@ -170,7 +172,7 @@ def test_redis_killed_and_restarted_with_or_without_its_data(
     assert wall_messages(snap) == (["Storm tonight"] if data == "kept" else [])
     bus.publish(queue("billing", 5))  # with the data lost, sequence numbers start again
     until_waiting(stream, "5")
-    assert app.get("/healthz")[0] == 200
+    assert app.get("/readyz")[0] == 200
     bus.client.close()
 
 
@@ -210,7 +212,7 @@ def test_a_killed_worker_is_replaced_and_its_screens_resync(wall) -> None:
         until_waiting(again, "4")
     finally:
         again.close()
-    assert app.get("/healthz")[0] == 200
+    assert app.get("/readyz")[0] == 200
 
 
 def test_a_producer_flood_leaves_walls_live_and_ends_on_the_last_values(wall) -> None:

@@ -30,7 +30,7 @@ ROUTES = [
     ("POST", "/messages/{m}/expire"), ("POST", "/outages"), ("PATCH", "/outages/{o}"),
     ("POST", "/outages/{o}/resolve"), ("PUT", "/delays/billing"), ("PUT", "/delays/{q}"),
     ("POST", "/events"), ("PUT", "/customers/{q}"), ("POST", "/customers"), ("POST", "/rules"),
-    ("PATCH", "/rules/{r}"),
+    ("PATCH", "/rules/{r}"), ("POST", "/connect/records"),
 ]  # fmt: skip
 request = st.tuples(
     st.sampled_from(ROUTES),

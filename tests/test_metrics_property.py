@@ -197,3 +197,33 @@ def test_the_aggregator_equals_a_from_scratch_computation_on_any_feed(seeds) -> 
     if events.empty:
         return
     compare(results, reference(events, queries, LIMITS, TZ, MAX_SKEW))
+
+
+@settings(max_examples=30, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow])  # fmt: skip
+@given(st.lists(st.integers(0, 2**32 - 1), min_size=20, max_size=20))
+def test_events_taken_together_give_the_figures_of_events_taken_one_by_one(seeds) -> None:
+    """A flat-out replay hands a contact's story over at once (Aggregator.apply_together):
+    any grouping of a messy feed, on its clock or trusting the stamps, ends with the figures
+    of the same events applied one at a time."""
+    for seed in seeds:
+        rng = random.Random(seed)
+        delivered, end = feed(rng)
+        for trust in (False, True):
+            alone, together = Aggregator(CONFIG), Aggregator(CONFIG)
+            for arrived, env in delivered:
+                alone.apply(env, None if trust else arrived)
+            i = 0
+            while i < len(delivered):
+                group = [delivered[i]]  # those that arrived at the same moment, 1 to 4 of them
+                while (
+                    len(group) < rng.randint(1, 4)
+                    and i + len(group) < len(delivered)
+                    and (delivered[i + len(group)][0] == group[0][0] or trust)
+                ):
+                    group.append(delivered[i + len(group)])
+                together.apply_together([e for _, e in group], None if trust else group[0][0])
+                i += len(group)
+            now = max(end, alone._clock)
+            assert figures(together, now) == figures(alone, now)
+            assert together.refused == alone.refused

@@ -110,8 +110,8 @@ def test_bus_loss_and_return_reach_the_stream(own_redis: EmbeddedRedis, prefix, 
     down = s.next_of("system", timeout=15)
     assert down["data"]["bus"]["up"] is False
     assert "Redis" in down["data"]["bus"]["detail"]
-    status, body = app.get("/healthz")
-    assert status == 503 and json.loads(body)["status"] == "degraded"
+    status, body = app.get("/readyz")
+    assert status == 503 and json.loads(body)["status"] == "not ready"
     # A page opened while the bus is down is told so in its snapshot.
     late = sse(app.port, WALL)
     assert late.next_of("snapshot")["data"]["bus"]["up"] is False
@@ -121,7 +121,7 @@ def test_bus_loss_and_return_reach_the_stream(own_redis: EmbeddedRedis, prefix, 
     assert back["data"]["items"]["tile:billing"]["fields"]["waiting"]["text"] == "4"
     seq = bus.publish(q("billing", 6))
     assert s.next_of("update")["id"] == seq
-    assert app.get("/healthz")[0] == 200
+    assert app.get("/readyz")[0] == 200
 
 
 def test_two_app_processes_serve_the_same_view(bus, redis_server, prefix, start_app, sse):

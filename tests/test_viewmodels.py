@@ -8,13 +8,16 @@ import pytest
 
 from dashboard.pages.items import (
     agents_summary,
+    feeding_sources,
     fmt_percent,
     message_ticker,
     outage_band,
     queue_tile,
+    source_entry,
 )
 from dashboard.pages.streams import view_factory
 from dashboard.pages.wall.model import WallView
+from feeds.adapters.producer import heartbeat
 from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 
@@ -149,6 +152,8 @@ def test_wall_view_routes_changes_to_the_items_they_touch() -> None:
     assert view.affected(agent("a1", "available", [])) == {"agents"}
     assert view.affected(message("m", "info", {"kind": "all"}, NOW)) == {"messages", "bands"}
     assert view.affected(outage("o", "major", [], NOW)) == {"bands"}  # no outage tile: the band
+    beat = heartbeat("pbx", NOW, 5.0, 1.0)  # its producer may feed any queue tile
+    assert view.affected(beat) == {"tile:billing", "tile:faults", "tile:moving"}
     assert view.keys() == ["tile:billing", "tile:faults", "tile:moving", "agents", "messages",
                            "bands"]  # fmt: skip
 
@@ -162,3 +167,29 @@ def test_unknown_views_are_refused_naming_the_parameter(
 ) -> None:
     with pytest.raises(LookupError, match=error):
         view_factory(CONFIG)(view, params, None)
+
+
+def test_a_source_entry_carries_when_it_goes_late_and_down_and_whether_it_is_cut_off() -> None:
+    entry = source_entry(heartbeat("asterisk", NOW, 5.0, 12.0, connected=True))
+    assert entry == {"name": "asterisk", "seen": NOW, "late_at": NOW + 10, "down_at": NOW + 25,
+                     "cut_off": False}  # fmt: skip
+    assert source_entry(heartbeat("asterisk", NOW, 5.0, 0.0, connected=False))["cut_off"]
+    assert not source_entry(heartbeat("csv-replay", NOW, 5.0, 0.0))["cut_off"]  # no upstream
+
+
+def test_a_tile_stands_on_its_publisher_and_the_producers_it_aggregates() -> None:
+    beats = {
+        "aggregate": heartbeat("aggregate", NOW, 5.0, 2.0, follows=["connect", "gone"]),
+        "connect": heartbeat("connect", NOW - 100, 60.0, 40.0),
+        "simulator": heartbeat("simulator", NOW, 5.0, 9.0),
+    }
+    published = make_envelope("queue", "billing", {"waiting": 2}, ts=NOW, source="aggregate")
+    chain = feeding_sources(published, beats)
+    assert [s["name"] for s in chain] == ["aggregate", "connect"]  # "gone" never heartbeat
+    assert chain[1]["late_at"] == NOW - 100 + 120
+    tile = queue_tile(BILLING, published, None, 60, chain)
+    assert [s["name"] for s in tile["sources"]] == ["aggregate", "connect"]
+    by_test = make_envelope("queue", "billing", {"waiting": 2}, ts=NOW, source="test")
+    assert feeding_sources(by_test, beats) == []  # a publisher with no heartbeat: none
+    assert feeding_sources(None, beats) == []
+    assert queue_tile(BILLING, None, None, 60)["sources"] == []

@@ -8,6 +8,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
+from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
 
@@ -50,6 +51,28 @@ def test_a_tile_whose_feed_goes_quiet_is_shown_stale(
     expect(page.locator("#tile-faults-age")).to_contain_text("no data")
     bus.publish(q("faults", waiting=4))
     expect(page.locator("#tile-faults")).not_to_have_class(re.compile(r"\bstale\b"))
+
+
+def test_a_tile_fed_by_a_silent_source_greys_and_names_it(
+    page: Page, bus: Bus, redis_server, prefix, start_app
+) -> None:
+    app = start_app(redis_server.url, prefix)
+    page.goto(f"{app.base}/wall/main")
+    tile, age = page.locator("#tile-billing"), page.locator("#tile-billing-age")
+    expect(page.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
+    bus.publish(heartbeat("pbx", time.time(), 1.0, 4.0))  # late 2 s after its last beat
+    bus.publish(make_envelope("queue", "billing", {"waiting": 5}, ts=time.time(), source="pbx"))
+    expect(page.locator("#tile-billing-waiting")).to_have_text("5")
+    expect(age).to_contain_text("updated")
+    expect(tile).to_have_class(re.compile(r"\bstale\b"), timeout=6000)  # nothing sent
+    expect(age).to_have_text(re.compile(r"^pbx silent for \d+ s$"))
+    expect(page.locator("#tile-billing-waiting")).to_have_text("5")  # last value kept, greyed
+    bus.publish(heartbeat("pbx", time.time(), 1.0, 4.0))
+    expect(tile).not_to_have_class(re.compile(r"\bstale\b"))
+    expect(age).to_contain_text("updated")
+    bus.publish(heartbeat("pbx", time.time(), 5.0, 0.0, connected=False))
+    expect(age).to_have_text("pbx cut off from its ACD")
+    expect(tile).to_have_class(re.compile(r"\bstale\b"))
 
 
 def test_connection_band_when_redis_stops_and_fresh_values_after_restart(

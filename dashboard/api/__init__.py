@@ -5,9 +5,10 @@ is :mod:`dashboard.errors`' ``{"error": {"field": ..., "reason": ...}}``: 400 ba
 credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the action
 (expiring an expired message), 413 body over 64 KB, 415 a body that is not
 ``application/json``. Roles are checked by :mod:`dashboard.auth.access` (admin > supervisor >
-agent > viewer). The routes: :mod:`.notices` (messages, outages, delays, audit),
-:mod:`.customers` (customer profiles, standing authority rules) and :mod:`.events` (ingest);
-what a request carries: :mod:`.body`.
+agent > viewer), 429 over a rate limit (with ``Retry-After``). The routes: :mod:`.notices`
+(messages, outages, delays, audit), :mod:`.customers` (customer profiles, standing authority
+rules), :mod:`.events` (ingest), :mod:`.connect` (Amazon Connect records) and :mod:`.openapi`
+(this API's description, ``/api/v1/openapi.json``); what a request carries: :mod:`.body`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import customers, events, notices
+from dashboard.api import connect, customers, events, notices, openapi
 from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
+from dashboard.limits import RateLimits
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
@@ -29,7 +31,8 @@ _HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}
 LARGE_BODIES = {"/api/v1/customers/import": customers.MAX_CSV}
 
 
-def blueprint(bus: Bus, config: Config) -> Blueprint:
+def blueprint(bus: Bus, config: Config, limits: RateLimits) -> Blueprint:
+    """The API's routes; ``limits``: the app's rate limits (ingest's is per credential)."""
     bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
     @bp.before_request
@@ -48,6 +51,8 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
+        if exc.response is not None:  # answered already (a rate limit's 429, Retry-After)
+            return exc.response
         status = exc.code or 500
         reason = f"larger than {MAX_BODY} bytes" if status == 413 else exc.description or ""
         return error_response(status, _HTTP_FIELDS.get(status, ""), reason)
@@ -64,5 +69,8 @@ def blueprint(bus: Bus, config: Config) -> Blueprint:
 
     notices.add_routes(bp, bus, config)
     customers.add_routes(bp, bus, config)
-    events.add_routes(bp, bus, config)
+    ingest = events.Ingest(bus, config, limits)
+    events.add_routes(bp, bus, config, ingest)
+    connect.add_routes(bp, bus, config, ingest)
+    openapi.add_routes(bp, config.centre.name)
     return bp

@@ -6,19 +6,31 @@ audience must exist here too (:meth:`feeds.notices.messages.Messages.feed_check`
 routes' rule). Ingest needs a ``supervisor`` or ``admin`` token: feeds are trusted
 producers that can change what the whole floor sees, so there is no weaker "feed" role. A batch
 is validated whole before any of it is published.
+
+What every ingest route shares lives here too (:class:`Ingest`): one rate limit per token
+across the ingest routes (``[api] ingest_limit``, 429 with ``Retry-After``; the batches taken
+count, a refused one costs nothing and writes nothing), the answer that
+says which events were written and which were duplicates (an event whose ``event_id`` the bus
+has seen is never counted twice: a producer retries safely), and each batch counted as its
+producer's heartbeat (:mod:`feeds.adapters.beats`), so a feed over HTTP shows among the
+console's sources like any other.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
 from dashboard.api.body import json_body
 from dashboard.auth.access import require_role
-from dashboard.auth.principal import current_principal
+from dashboard.auth.principal import Principal, current_principal
+from dashboard.errors import error_response
+from dashboard.limits import RateLimits
+from feeds.adapters.beats import BatchBeats
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, SchemaError, parse_envelope
 from feeds.config import Config
@@ -46,17 +58,59 @@ def envelopes(body: Any, source: str, check: Callable[[Envelope], None]) -> list
     return envs
 
 
-def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
+def principal() -> Principal:
+    who = current_principal()
+    assert who is not None  # require_role let the request through
+    return who
+
+
+def token_source() -> str:
+    """The producer name of the credential posting: ``api:<token or user>``."""
+    return f"api:{principal().name}"[:60]
+
+
+class Ingest:
+    """The ingest routes' rate limit, their publishing and their answer."""
+
+    def __init__(self, bus: Bus, config: Config, limits: RateLimits) -> None:
+        self.bus = bus
+        self.beats = BatchBeats(bus, config.api.heartbeat_seconds)
+        self.limited = limits.limit(
+            "ingest", config.api.ingest_limit, lambda: principal().actor,
+            f"Over the ingest limit of {config.api.ingest_limit} for this credential",
+            lambda text, wait: error_response(429, "rate", text), shared=True,
+            exempt_when=lambda: current_principal() is None,  # refused as unknown, uncounted
+            deduct_when=lambda response: response.status_code < 400,  # batches taken count
+        )  # fmt: skip
+
+    def publish(
+        self, envs: list[Envelope], producers: Mapping[str, int] | None = None
+    ) -> dict[str, Any]:
+        """Publish a validated batch; answer with each event's sequence number, 0 and
+        ``duplicate`` for one not written (its event id was on the bus already, or its item
+        holds this or a later event: feeds.bus.ordering). The batch is a heartbeat of each
+        producer it names (bar those that sent their own), or of ``producers`` (source ->
+        events) when the caller knows better (a batch of records that mapped to nothing)."""
+        now = time.time()
+        seqs = self.bus.publish_many(envs, now=now)
+        if producers is None:
+            own = {e.id for e in envs if e.kind == "heartbeat"}
+            producers = Counter(e.source for e in envs if e.source and e.source not in own)
+        self.beats.batch(producers, now)
+        published = [
+            {"kind": e.kind, "id": e.id, "seq": s, **({"duplicate": True} if not s else {})}
+            for e, s in zip(envs, seqs, strict=True)
+        ]
+        return {"published": published, "duplicates": seqs.count(0)}
+
+
+def add_routes(bp: Blueprint, bus: Bus, config: Config, ingest: Ingest) -> None:
     messages = Messages(bus, config)
 
     @bp.post("/events")
+    @ingest.limited
     @require_role("supervisor")
-    def ingest() -> Response:
-        principal = current_principal()
-        assert principal is not None  # require_role let the request through
-        envs = envelopes(json_body(), f"api:{principal.name}"[:60], messages.feed_check())
-        seqs = bus.publish_many(envs)
-        published = [
-            {"kind": e.kind, "id": e.id, "seq": s} for e, s in zip(envs, seqs, strict=True)
-        ]
-        return jsonify(published=published)
+    def ingest_events() -> Response:
+        """Publish events (one envelope or a list), validated whole first."""
+        envs = envelopes(json_body(), token_source(), messages.feed_check())
+        return jsonify(ingest.publish(envs))

@@ -1,5 +1,6 @@
 """``floorboard ami``, ``floorboard replay`` and ``floorboard connect-import``: the adapters that
-put a centre's own systems on the bus at ``REDIS_URL`` (docs/adapters.md).
+put a centre's own systems on the bus at ``REDIS_URL`` (docs/adapters.md); and ``floorboard
+aggregate``, the one process that turns raw events posted over HTTP into queue statistics.
 
 Each command is a thin door onto its adapter's entry point in ``feeds/adapters/``; what the
 adapter refuses (a bad row, a bad record, a refused login) ends here as one line naming what
@@ -144,4 +145,23 @@ def connect_import(runtime: Runtime, files: tuple[str, ...], fatal: bool) -> Non
                f"the bus), {len(report.bad)} bad records skipped")  # fmt: skip
 
 
-COMMANDS = (ami, replay, connect_import)
+@click.command()
+@pass_runtime
+def aggregate(runtime: Runtime) -> None:
+    """Publish queue statistics from the raw events on the bus of the producers in
+    [adapters.aggregate] follow (Connect over HTTP); one per centre (until Ctrl-C or SIGTERM)."""
+    from feeds.adapters.follow import run_aggregate
+
+    config = runtime.load_config()
+    bus = runtime.bus()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        report = run_aggregate(config, bus, stop)
+    except KeyboardInterrupt:
+        return
+    click.echo(f"aggregate: {report.warm} events of the day at the start, {report.events} "
+               f"since, {report.failures} Redis failures ridden out")  # fmt: skip
+
+
+COMMANDS = (ami, replay, connect_import, aggregate)

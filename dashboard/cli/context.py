@@ -45,10 +45,12 @@ class Runtime:
         """The loaded config (a bad one raises ConfigError naming file, key and reason); its
         path is pinned in the environment so child processes (the demo's) read the same."""
         if self._config is None:
+            from dashboard.ops import logs
             from feeds.config import load_config
 
             os.environ["FLOORBOARD_CONFIG"] = str(self.path)
             self._config = load_config(self.path)
+            logs.setup(self._config.log.level, self._config.log.format)
         return self._config
 
     def bus(self) -> Bus:

@@ -8,6 +8,7 @@ before gevent patches the workers (see :mod:`dashboard.cli.context`).
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from dashboard.cli.context import (
     redis_for_serving,
     speed_option,
 )
+
+log = logging.getLogger("floorboard")
 
 FEATURED = "a01"  # the agent the demo suggests: kept on the floor and on contacts
 
@@ -43,7 +46,8 @@ def serve(runtime: Runtime, host: str, port: int, workers: int, redis_port: int 
 
     runtime.load_config()  # a bad config is refused before anything starts
     with redis_for_serving(redis_port):
-        print(f"Floorboard on http://{host}:{port}/", flush=True)
+        log.info("Floorboard on http://%s:%d/", host, port, extra={"event": "serve.start",
+                                                                   "workers": workers})  # fmt: skip
         serve_app(host, port, workers)
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from dashboard.live.spec import Mirror, ViewSpec
 from dashboard.live.sse import frame, json_text, raw_frame
+from dashboard.ops import metrics
 from feeds.bus.bus import Bus, is_retained
 from feeds.bus.schema import REFERENCE_KINDS, Envelope
 from feeds.bus.subscriber import Subscriber
@@ -102,6 +103,7 @@ class Client:
     def take(self) -> list[bytes]:
         """Everything pending, runs of updates merged; the stall clock stops until the next."""
         pending, self.pending = self.pending, []
+        metrics.sent(pending)
         self.stalled_since = None
         out: list[bytes] = []
         run: list[Update] = []
@@ -295,6 +297,7 @@ class Hub:
             return view.spec.compute(key, self.mirror, now)
         except Exception:
             self.faults += 1
+            metrics.broken()
             log.exception("%s: cannot compute %s; sent as broken", view.spec.key, key)
             return BROKEN
 
@@ -312,6 +315,7 @@ class Hub:
                 fixed[key] = item
             except (ValueError, TypeError):
                 self.faults += 1
+                metrics.broken()
                 log.error("%s: %s cannot be serialised (a non-finite number?); sent as broken",
                           view.spec.key, key)  # fmt: skip
                 fixed[key] = BROKEN
@@ -325,6 +329,7 @@ class Hub:
 
     def on_snapshot(self, seq: int, state: Mirror) -> None:
         now = self.clock()
+        metrics.resnapshot()
         with self.lock:
             self.mirror = state
             self.seq = seq
@@ -339,6 +344,7 @@ class Hub:
 
     def on_update(self, env: Envelope) -> None:
         now = self.clock()
+        metrics.bus_update(env.ts, now)
         with self.lock:
             if env.kind not in REFERENCE_KINDS:  # customers: read by id, never mirrored
                 bucket = self.mirror.setdefault(env.kind, {})
@@ -363,6 +369,7 @@ class Hub:
 
     def on_status(self, up: bool, detail: str) -> None:
         now = self.clock()
+        metrics.bus_status(up)
         with self.lock:
             self.status = {"up": up, "detail": detail, "since": now}
             if up:
@@ -385,12 +392,14 @@ class Hub:
     def _fan_out(self, view: View, update: Update, now: float) -> None:
         """Hand one shared frame to every client; drop those that stopped reading."""
         mono = time.monotonic()
+        metrics.view_updated(view.spec.key)
         stalled = [c for c in view.clients if c.stalled(mono, self.stall_seconds)]
         for client in stalled:
             log.info("dropping a %s stream stalled for %.0fs", view.spec.key, self.stall_seconds)
             view.clients.discard(client)
             client.drop()
             self.dropped += 1
+            metrics.dropped()
         for client in view.clients:
             if not client.offer(update, mono):
                 client.reset(view.snapshot(self.seq, now, dict(self.status)), mono)
@@ -451,9 +460,11 @@ class Hub:
             else:
                 first = [view.snapshot(self.seq, now, dict(self.status))]
             view.clients.add(client)
+            metrics.stream_opened(spec.key)
             return client, first
 
     def detach(self, spec: ViewSpec, client: Client) -> None:
+        metrics.stream_closed(spec.key)
         with self.lock:
             view = self.views.get(spec.key)
             if view is not None:

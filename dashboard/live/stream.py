@@ -25,7 +25,7 @@ from collections.abc import Callable, Hashable, Iterator
 from importlib.metadata import version
 
 import redis
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, g, request
 from flask_caching import Cache
 
 from dashboard.auth.access import VIEW_ROLES, refusal
@@ -40,7 +40,7 @@ RECHECK_SECONDS = 2.0  # how often a stream asks whether its view's layout is st
 RETRY_MS = (1000, 3000)
 SNAPSHOT_CACHE_SECONDS = 1
 SYNC_WAIT_SECONDS = 3.0  # a snapshot asked of a worker that has just booted waits this long
-VERSION = version("floorboard")  # in /healthz: which release a worker runs
+VERSION = version("floorboard")  # in /healthz and /readyz: which release a worker runs
 
 
 def _last_event_id() -> int | None:
@@ -135,10 +135,11 @@ def blueprint(
     cache: Cache | None = None,
     release: str = VERSION,
 ) -> Blueprint:
-    """The stream, snapshot and health routes. ``cache``: shares each view's snapshot for
-    ``SNAPSHOT_CACHE_SECONDS`` between the app's processes (a reconnect storm asks the same
-    thing thousands of times). ``release``: what this app's pages are built from (the package
-    version and its scripts' fingerprint, :func:`dashboard.pages.assets.release`)."""
+    """The stream and snapshot routes (health: :mod:`dashboard.ops.health`). ``cache``: shares
+    each view's snapshot for ``SNAPSHOT_CACHE_SECONDS`` between the app's processes (a
+    reconnect storm asks the same thing thousands of times). ``release``: what this app's
+    pages are built from (the package version and its scripts' fingerprint,
+    :func:`dashboard.pages.assets.release`)."""
     bp = Blueprint("stream", __name__)
 
     def guarded(route: Callable[[], Response]) -> Callable[[], Response]:
@@ -211,19 +212,5 @@ def blueprint(
                 with contextlib.suppress(redis.RedisError):
                     cache.set(key, body, timeout=SNAPSHOT_CACHE_SECONDS)
         return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
-
-    @bp.get("/healthz")
-    def healthz() -> Response:
-        hub.start()
-        live = hub.live()
-        body = {
-            "status": "ok" if live["up"] else "degraded",
-            "bus": live,
-            "seq": hub.seq,
-            "streams": hub.client_count(),
-            "dropped": hub.dropped,
-            "version": release,
-        }
-        return jsonify(body), 200 if live["up"] else 503
 
     return bp

@@ -20,6 +20,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from feeds.adapters.health import deadlines
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Queue, Threshold
 from feeds.notices.audience import Reader, reaches
@@ -81,13 +82,35 @@ def item_key_to_id(key: str) -> str:
     return key.replace(":", "-")
 
 
+def source_entry(beat: Envelope) -> dict[str, Any]:
+    """A producer as screens show it, from its latest heartbeat: when it was last heard, when
+    it becomes late and down if no heartbeat follows (feeds.adapters.health), and whether it
+    said it is cut off from its upstream. Screens move it on by their own clock."""
+    late_at, down_at = deadlines(beat)
+    return {"name": beat.id, "seen": beat.ts, "late_at": late_at, "down_at": down_at,
+            "cut_off": beat.data.get("connected") is False}  # fmt: skip
+
+
+def feeding_sources(stats: Envelope | None, heartbeats: Mapping[str, Envelope]) -> list[Any]:
+    """The producers a queue's figures stand on: the one that published them and those whose
+    events it aggregates (its heartbeat's ``follows``), each that has a heartbeat. A tile
+    greys and names the first that falls silent."""
+    beat = heartbeats.get(stats.source) if stats is not None else None
+    if beat is None:
+        return []
+    chain = [beat, *(heartbeats[f] for f in beat.data.get("follows", ()) if f in heartbeats)]
+    return [source_entry(b) for b in chain]
+
+
 def queue_tile(
     queue: Queue,
     stats: Envelope | None,
     delay: Envelope | None,
     stale_after: float,
+    sources: list[Any] | None = None,
 ) -> Item:
-    """One queue's tile: waiting, longest wait, service level against target, ASA, abandons."""
+    """One queue's tile: waiting, longest wait, service level against target, ASA, abandons;
+    ``sources``: the producers its figures stand on (:func:`feeding_sources`)."""
     t = queue.thresholds
     fields: dict[str, dict[str, Any]] = {}
     since: float | None = None
@@ -114,8 +137,9 @@ def queue_tile(
     fields["delay"] = delay_field(delay)
     longest = {"since": since, "warn": t.longest_wait.warn, "alert": t.longest_wait.alert}
     return item(
-        stats.ts if stats else None, stale_after, status, fields=fields, timers={"longest": longest}
-    )
+        stats.ts if stats else None, stale_after, status, fields=fields,
+        timers={"longest": longest}, sources=sources or [],
+    )  # fmt: skip
 
 
 def delay_field(delay: Envelope | None) -> dict[str, Any]:

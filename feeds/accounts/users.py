@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from feeds.accounts import legacy
 from feeds.errors import SchemaError
 
 if TYPE_CHECKING:
@@ -182,6 +183,11 @@ class Users:
         if record is None:
             check_password_hash(_dummy_hash(), password)
             return None
+        if legacy.is_legacy(record["password"]):  # written before schema 1: stored anew
+            if not legacy.matches(password, record["password"]):
+                return None
+            self._update_user(name, lambda r: r.update(password=_hash_password(password)))
+            return _user(name, record)
         return _user(name, record) if check_password_hash(record["password"], password) else None
 
 

@@ -39,18 +39,32 @@ def source_health(
     A producer that heartbeats but says it is cut off from its upstream (an AMI adapter
     whose Asterisk is unreachable) is down: nothing it feeds can be trusted to be current.
     """
-    interval = float(beat.data.get("interval") or 0) or 5.0
+    interval = _interval(beat)
     rate, connected = beat.data.get("rate"), beat.data.get("connected")
     age = max(0.0, now - beat.ts)
+    late_at, down_at = deadlines(beat, late_after, down_after)
     status: Status = "live"
     detail = f"heartbeat {age:.0f} s ago"
-    if age > down_after * interval:
+    if now > down_at:
         status, detail = "down", f"no heartbeat for {age:.0f} s"
     elif connected is False:
         status, detail = "down", "running but cut off from its upstream"
-    elif age > late_after * interval:
+    elif now > late_at:
         status, detail = "late", f"no heartbeat for {age:.0f} s"
     return SourceHealth(beat.id, status, age, rate, interval, connected, detail)
+
+
+def deadlines(
+    beat: Envelope, late_after: float = LATE_AFTER, down_after: float = DOWN_AFTER
+) -> tuple[float, float]:
+    """When the producer of ``beat`` becomes late and when down, if no heartbeat follows: a
+    screen is sent these times and moves a source on by its own clock, with nothing sent."""
+    interval = _interval(beat)
+    return beat.ts + late_after * interval, beat.ts + down_after * interval
+
+
+def _interval(beat: Envelope) -> float:
+    return float(beat.data.get("interval") or 0) or 5.0
 
 
 def producer_health(

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
+from typing import Literal
 
 import redis
 
@@ -36,13 +37,27 @@ def day_start(ts: float, config: Config) -> float:
     return day_bounds(ts, config.tz)[0]
 
 
+def day_entry(ts: float, config: Config) -> str:
+    """The first contact stream entry id of the centre's day containing ``ts``: stream ids are
+    the server's clock in milliseconds, so the day's entries are those from here on."""
+    return f"{int(day_start(ts, config) * 1000)}-0"
+
+
 def heartbeat(
-    source: str, ts: float, interval: float, rate: float | None, connected: bool | None = None
+    source: str,
+    ts: float,
+    interval: float,
+    rate: float | None,
+    connected: bool | None = None,
+    follows: Iterable[str] = (),
 ) -> Envelope:
-    """The ``heartbeat`` envelope of a producer: its id and source are the producer's name."""
+    """The ``heartbeat`` envelope of a producer: its id and source are the producer's name;
+    ``follows``: the producers whose events it aggregates (``floorboard aggregate``)."""
     data = {"interval": interval, "rate": None if rate is None else round(rate, 2)}
     if connected is not None:
         data["connected"] = connected
+    if follows:
+        data["follows"] = list(follows)
     return make_envelope("heartbeat", source, data, ts=ts, source=source)
 
 
@@ -74,24 +89,38 @@ class Producer:
         self.max_pending, self.clock = max_pending, clock
         self.pending: list[Envelope] = []
         self.connected: bool | None = None  # set by adapters that have an upstream
+        self.follows: tuple[str, ...] = ()  # producers whose events it aggregates
         self.events = self.published = self.duplicates = self.dropped = self.refused = 0
         self._last_stats = self._last_beat = -float("inf")
         self._beat_events, self._beat_at = 0, clock()
         self._failing = False
 
     def add(
-        self, envs: Iterable[Envelope], *, publish: bool = True, now: float | None = None
+        self,
+        envs: Iterable[Envelope],
+        *,
+        publish: bool | Literal["last"] = True,
+        now: float | None = None,
+        together: bool = False,
     ) -> None:
         """Take envelopes: aggregate them and (unless ``publish`` is false) queue them for the
-        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of.
+        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of;
+        ``"last"`` queues only the last (a contact's final event, which holds its story).
         ``now``: the producer's clock as the events arrive, so the aggregator refuses stamps
-        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay)."""
-        for env in envs:
-            if self.aggregator is not None:
-                self.fed |= self.aggregator.apply(env, now)
-            if publish:
-                self.pending.append(env)
-            self.events += 1
+        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay).
+        ``together``: they arrive at once (one contact's story), aggregated as one step."""
+        envs = list(envs)
+        if self.aggregator is not None:
+            if together:
+                self.fed |= self.aggregator.apply_together(envs, now)
+            else:
+                for env in envs:
+                    self.fed |= self.aggregator.apply(env, now)
+        if publish == "last":
+            self.pending += envs[-1:]
+        elif publish:
+            self.pending += envs
+        self.events += len(envs)
         if len(self.pending) > self.max_pending:
             over = len(self.pending) - self.max_pending
             self.dropped += over
@@ -168,10 +197,13 @@ class Producer:
         elapsed = real - self._beat_at
         rate = (self.events - self._beat_events) / elapsed if elapsed > 0 else None
         self._beat_events, self._beat_at = self.events, real
-        return heartbeat(self.source, real, self.heartbeat_every, rate, self.connected)
+        return heartbeat(
+            self.source, real, self.heartbeat_every, rate, self.connected, self.follows
+        )
 
-    def warm_start(self, now: float | None = None) -> int:
-        """Rebuild today's statistics from what this source already wrote to the bus today.
+    def warm_start(self, now: float | None = None, sources: Collection[str] = ()) -> int:
+        """Rebuild today's statistics from what this source (or ``sources``) already wrote to
+        the bus today.
 
         A restarted adapter (or a second import of the day's records) then publishes the
         day's totals, not a cold start from zero; the aggregator takes each contact once, so
@@ -182,25 +214,38 @@ class Producer:
         if self.aggregator is None:
             return 0
         now = self.clock() if now is None else now
-        start = f"{int(day_start(now, self.config) * 1000)}-0"
-        taken = 0
+        sources = set(sources) or {self.source}
+        taken, _ = self.take_contacts(day_entry(now, self.config), sources)
+        for raw in self.bus.client.hvals(self.bus.state_key("agent")):
+            taken += self.take(raw, sources)
+        return taken
+
+    def take_contacts(
+        self, start: str, sources: Collection[str], now: float | None = None
+    ) -> tuple[int, str | None]:
+        """Aggregate (not publish) the contact stream's events of ``sources`` from entry id
+        ``start`` (``(<id>`` after it) to the end; returns how many were taken and the last
+        entry id read (None: none). ``now``: the clock as they arrive (None trusts stamps)."""
+        taken, last = 0, None
         while True:
             page = self.bus.client.xrange(self.bus.contacts_key, min=start, count=WARM_PAGE)
             for _, fields in page:
-                taken += self._warm(fields.get(b"e"))
+                taken += self.take(fields.get(b"e"), sources, now)
+            if page:
+                last = page[-1][0].decode()
+                start = "(" + last
             if len(page) < WARM_PAGE:
-                break
-            start = "(" + page[-1][0].decode()
-        for raw in self.bus.client.hvals(self.bus.state_key("agent")):
-            taken += self._warm(raw)
-        return taken
+                return taken, last
 
-    def _warm(self, raw: bytes | None) -> int:
+    def take(self, raw: bytes | None, sources: Collection[str], now: float | None = None) -> int:
+        """Aggregate (not publish) one envelope read from the bus if a producer of ``sources``
+        wrote it; returns 1 if taken. ``now``: the clock as it arrives (None trusts stamps)."""
         try:
             env = parse_envelope(raw or b"")
         except ValueError:
             return 0
-        if env.source != self.source:
+        if env.source not in sources:
             return 0
-        self.fed |= self.aggregator.apply(env)
+        self.fed |= self.aggregator.apply(env, now)
+        self.events += now is not None  # live events make the rate; a warm start's do not
         return 1

@@ -360,6 +360,9 @@ class Heartbeat(_Model):
     # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
     # An adapter that is up but cut off from its ACD sends nothing worth showing.
     connected: StrictBool | None = None
+    # The producers whose raw events this one aggregates (``floorboard aggregate``): what it
+    # publishes is only as current as they are, so a tile fed by it names them when silent.
+    follows: list[Ident] = Field(default=[], max_length=20)
 
 
 class System(_Model):
@@ -441,13 +444,15 @@ def parse_data(kind: str, data: Any) -> dict[str, Any]:
 
 def depth(value: Any) -> int:
     """How deeply lists and objects nest in ``value`` (a scalar is 0), without recursion."""
-    deepest, todo = 0, [(value, 0)]
+    # Only containers are queued: an envelope is mostly scalars, and every producer's event
+    # passes here (a CSV replay's rows by the hundred thousand).
+    deepest, todo = 0, [(value, 1)] if isinstance(value, dict | list) else []
     while todo:
         item, level = todo.pop()
-        if isinstance(item, dict | list):
-            level += 1
-            deepest = max(deepest, level)
-            todo.extend((v, level) for v in (item.values() if isinstance(item, dict) else item))
+        if level > deepest:
+            deepest = level
+        values = item.values() if isinstance(item, dict) else item
+        todo.extend((v, level + 1) for v in values if isinstance(v, dict | list))
     return deepest
 
 

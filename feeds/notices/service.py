@@ -15,13 +15,19 @@ We chose this over "bus.publish, then a follow-up write" because a follow-up can
 resolved outage would vanish from the live state without reaching its history, or a message
 would change with no trace in the audit log. There is still exactly one copy of the bus write
 (the bus's script), queued on our transaction rather than run on its own.
+
+Each committed change is also logged, once, after its transaction (a retried one is not logged
+twice): ``"<kind>.<action>"`` with the actor, the id and how long the change took; never the
+values (a message's text stays in the audit log, out of log files).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import redis
@@ -37,6 +43,10 @@ Record = dict[str, Any]
 Reader = redis.Redis | Pipeline  # a client, or a transaction's pipeline while it watches
 
 SOURCE = "console"  # the envelope source of supervisor actions (the actor is in the audit log)
+
+log = logging.getLogger("floorboard.notices")
+# The changes queued by the transaction running in this thread or greenlet (see ``atomic``).
+_CHANGES: ContextVar[list[Record] | None] = ContextVar("floorboard_changes", default=None)
 
 
 class NotFound(SchemaError):
@@ -94,7 +104,24 @@ class NoticeService:
         watched keys are the state hashes of supervisor kinds, written a few times a minute at
         most, so a retry is rare.
         """
-        return self.client.transaction(change, *watch, value_from_callable=True)
+        changes: list[Record] = []
+
+        def attempt(pipe: Pipeline) -> T:
+            changes.clear()  # a retried transaction queues its changes again
+            return change(pipe)
+
+        started = time.perf_counter()
+        token = _CHANGES.set(changes)
+        try:
+            result = self.client.transaction(attempt, *watch, value_from_callable=True)
+        finally:
+            _CHANGES.reset(token)
+        took = round((time.perf_counter() - started) * 1000, 1)
+        for facts in changes:
+            log.info("%(kind)s %(id)s: %(action)s by %(actor)s", facts,
+                     extra={"event": f"{facts['kind']}.{facts['action']}", **facts,
+                            "duration_ms": took})  # fmt: skip
+        return result
 
     def publish(self, pipe: Pipeline, env: Envelope) -> None:
         """Queue the bus's atomic write of ``env`` on a transaction."""
@@ -122,6 +149,9 @@ class NoticeService:
         changes without its entry. The entry's kind, id, time and new value are the envelope's
         (nothing for a deletion) unless ``after`` says otherwise."""
         self.publish(pipe, env)
+        changes = _CHANGES.get()
+        if changes is not None:
+            changes.append({"kind": env.kind, "id": env.id, "action": action, "actor": actor})
         if after is None and not env.deleted:
             after = env.data
         self.audit_log.append(

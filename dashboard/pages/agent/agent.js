@@ -56,13 +56,15 @@
             return h.brokenList(spec.id);
         }
         var rows = (item.list || []).map(function (q) {
-            var stale = q.ts != null && q.stale_after != null && now - q.ts > q.stale_after;
+            var silent = h.silentSource(q, now); // a producer its figures stand on is silent
+            var stale = !!silent || (q.ts != null && q.stale_after != null &&
+                now - q.ts > q.stale_after);
             var t = q.timers.longest;
             // Stale: the wait as last known, not a guess that keeps climbing as if live.
             var waited = t.since == null ? null : (stale ? q.ts : now) - t.since;
             var f = q.fields;
             var delay = f.delay.text && (f.delay.until == null || now < f.delay.until);
-            var age = q.ts == null ? "no data yet"
+            var age = silent ? h.sourceSilence(silent, now) : q.ts == null ? "no data yet"
                 : stale ? "no data for " + h.ago(now - q.ts) : "";
             return h.el("Div", h.cls("fb-agent-queue", stale && "stale", q.ts == null && "nodata"), [
                 h.el("Div", "fb-agent-queue-head", [

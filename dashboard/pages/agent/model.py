@@ -29,6 +29,7 @@ from dashboard.pages.items import (
     NO_VALUE,
     Item,
     duration_field,
+    feeding_sources,
     item,
     outage_entry,
     outage_list,
@@ -112,12 +113,17 @@ def me_item(agent: Agent, state: Envelope | None) -> Item:
 
 
 def queue_entry(
-    queue: Queue, stats: Envelope | None, delay: Envelope | None, stale_after: float
+    queue: Queue,
+    stats: Envelope | None,
+    delay: Envelope | None,
+    stale_after: float,
+    sources: list[Any] | None = None,
 ) -> dict[str, Any]:
-    """A queue as the agent sees it: the wall's tile, plus the estimated wait: the one the
-    aggregator publishes (abandonment and blended agents counted, docs/metrics.md), or, from a
-    feed that sends its own statistics without one, the same formula on what it does send."""
-    tile = queue_tile(queue, stats, delay, stale_after)
+    """A queue as the agent sees it: the wall's tile (greyed, naming a silent source, as there),
+    plus the estimated wait: the one the aggregator publishes (abandonment and blended agents
+    counted, docs/metrics.md), or, from a feed that sends its own statistics without one, the
+    same formula on what it does send."""
+    tile = queue_tile(queue, stats, delay, stale_after, sources)
     ewt = None
     if stats is not None:
         d = stats.data
@@ -131,8 +137,9 @@ def queue_entry(
 
 
 def queues_item(queues: Iterable[Queue], mirror: Mirror, stale_after: float) -> Item:
-    stats, delays = mirror.get("queue", {}), mirror.get("delay", {})
-    entries = [queue_entry(q, stats.get(q.id), delays.get(q.id), stale_after) for q in queues]
+    stats, delays, beats = (mirror.get(k, {}) for k in ("queue", "delay", "heartbeat"))
+    entries = [queue_entry(q, stats.get(q.id), delays.get(q.id), stale_after,
+                           feeding_sources(stats.get(q.id), beats)) for q in queues]  # fmt: skip
     return item(list=entries)
 
 
@@ -226,6 +233,8 @@ class AgentView:
             if env.id != self.agent_id:
                 return set()
             return {ME, QUEUES, MESSAGES, OUTAGES} | ({CONTACT} if carded else set())
+        if kind == "heartbeat":  # its producer may feed my queues
+            return {QUEUES} if self.queue_ids else set()
         if kind in ("queue", "delay"):
             keys = {QUEUES} if env.id in self.queue_ids else set()
             return keys | ({CONTACT} if kind == "delay" and env.id == self.contact_queue else set())

@@ -1,6 +1,7 @@
 /*
  * The supervisor console's live lists (this package: page.py and the panels): key messages
- * with their acknowledgements, active outages, delay reasons, what agents may give.
+ * with their acknowledgements, active outages, delay reasons, what agents may give, and the
+ * producers feeding the board (sources).
  *
  * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
  * connection band; it calls the renderers registered here with each console item (see
@@ -215,11 +216,50 @@
             : h.empty("No standing rules: agents ask a supervisor before giving anything.")});
     }
 
+    // -- the producers feeding the board --------------------------------------------------
+
+    var SOURCE_RANK = {down: 0, late: 1, live: 2};
+
+    // Worst first, then by name; each moves from live to late to down by this browser's
+    // clock (render.js sourceStatus), so a source that stops sending is shown with nothing sent.
+    function renderSources(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
+        var entries = (item.list || []).map(function (s) {
+            return {s: s, status: h.sourceStatus(s, now)};
+        });
+        entries.sort(function (a, b) {
+            return SOURCE_RANK[a.status] - SOURCE_RANK[b.status] ||
+                (a.s.name < b.s.name ? -1 : a.s.name > b.s.name ? 1 : 0);
+        });
+        var rows = entries.map(function (e) {
+            var s = e.s;
+            var parts = ["last heard " + h.ago(now - s.seen) + " ago",
+                "every " + h.ago(s.interval)];
+            parts.push(s.rate === null || s.rate === undefined ? "no rate yet"
+                : s.rate.toFixed(s.rate < 100 ? 1 : 0) + " events/s");
+            var detail = e.status === "live" ? null : h.sourceSilence(s, now);
+            return h.el("Div", h.cls("fb-item", "fb-source", "src-" + e.status), [
+                h.el("Div", "fb-item-head", [
+                    h.el("Span", h.cls("fb-status", "src-" + e.status), e.status),
+                    h.el("Span", "fb-strong", s.name),
+                    h.el("Span", "fb-meta", parts.join(" \u00b7 "))
+                ]),
+                detail ? h.line("", detail) : null,
+                s.follows.length ? h.line("Aggregates: ", s.follows.join(", ")) : null
+            ], {key: s.name, id: "source-" + s.name});
+        });
+        h.setProps(spec.id, {children: rows.length ? rows
+            : h.empty("No producer has sent a heartbeat yet.")});
+    }
+
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
     renderers["console-rules"] = renderRules;
     renderers["console-messages"] = renderMessages;
     renderers["console-outages"] = renderOutages;
     renderers["console-delays"] = renderDelays;
+    renderers["console-sources"] = renderSources;
 
     // The typed expiry time is shown only when "At a time…" is chosen.
     window.dash_clientside = window.dash_clientside || {};

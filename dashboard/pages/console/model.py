@@ -1,5 +1,6 @@
 """The supervisor console's live items: key messages with their acknowledgements, outages, delays,
-the standing authority rules, and the floor's alerts (:mod:`feeds.alerts`).
+standing rules, the producers feeding the board (the sources panel), and the floor's alerts
+(:mod:`feeds.alerts`).
 
 A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to move within a
 second of the agent's click, on every supervisor's console at once. So these lists are items of
@@ -25,7 +26,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import tzinfo
 from typing import Any
 
-from dashboard.pages.items import NO_VALUE, Item, item
+from dashboard.pages.items import NO_VALUE, Item, item, source_entry
+from feeds.adapters.health import producer_health
 from feeds.alerts import watches
 from feeds.bus.schema import Envelope
 from feeds.config import Config
@@ -39,6 +41,7 @@ from feeds.times import fmt_duration, fmt_time
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
 RULES, ALERTS = "console:rules", "console:alerts"
+SOURCES = "console:sources"
 
 
 def ack_summary(
@@ -160,6 +163,19 @@ def rule_list(rules: Iterable[Envelope], queue_names: Mapping[str, str], currenc
     return item(list=entries)
 
 
+def source_list(heartbeats: Mapping[str, Envelope], now: float) -> Item:
+    """Every producer with a heartbeat (simulator, adapters, API tokens, the aggregator),
+    worst first as of ``now`` (feeds.adapters.health): when each was last heard, when it goes
+    late and down (the browser moves it on by itself), its event rate, and whose events it
+    aggregates."""
+    entries = [
+        {**source_entry(heartbeats[h.source]), "rate": h.rate, "interval": h.interval,
+         "follows": heartbeats[h.source].data.get("follows", [])}
+        for h in producer_health(heartbeats, now)
+    ]  # fmt: skip
+    return item(list=entries)
+
+
 class ConsoleView:
     """The console's lists; every supervisor's console shares the one view."""
 
@@ -171,7 +187,7 @@ class ConsoleView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [MESSAGES, OUTAGES, DELAYS, RULES, ALERTS]
+        return [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS]
 
     def affected(self, env: Envelope) -> set[str]:
         # An agent's change can move them in or out of an audience (team, skills).
@@ -179,8 +195,9 @@ class ConsoleView:
             return {MESSAGES, ALERTS}
         if env.kind in ("message", "ack"):
             return {MESSAGES}
-        kinds = {"outage": {OUTAGES}, "delay": {DELAYS}, "rule": {RULES}, "queue": {ALERTS}}
-        return kinds.get(env.kind, set())
+        kinds = {"outage": OUTAGES, "delay": DELAYS, "rule": RULES, "heartbeat": SOURCES,
+                 "queue": ALERTS}  # fmt: skip
+        return {kinds[env.kind]} if env.kind in kinds else set()
 
     def compute(self, key: str, mirror: Mapping[str, Mapping[str, Envelope]], now: float) -> Item:
         if key == MESSAGES:
@@ -199,6 +216,8 @@ class ConsoleView:
         if key == RULES:
             currency = self.config.customers.currency
             return rule_list(mirror.get("rule", {}).values(), self.queue_names, currency)
+        if key == SOURCES:
+            return source_list(mirror.get("heartbeat", {}), now)
         if key == ALERTS:
             agents = mirror.get("agent", {}).values()
             return item(**watches(self.config, mirror.get("queue", {}), agents))

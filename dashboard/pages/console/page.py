@@ -16,9 +16,9 @@ from dash import Dash, dcc, html
 
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import login_url
-from dashboard.pages.console import audit, delays, messages, outages, rules
+from dashboard.pages.console import audit, delays, messages, outages, rules, sources
 from dashboard.pages.console.common import DONE, supervisor
-from dashboard.pages.console.model import ALERTS, DELAYS, MESSAGES, OUTAGES, RULES
+from dashboard.pages.console.model import ALERTS, DELAYS, MESSAGES, OUTAGES, RULES, SOURCES
 from dashboard.pages.items import item_key_to_id
 from feeds.bus.bus import Bus
 from feeds.config import Config
@@ -64,7 +64,8 @@ def layout(config: Config, queue: str = "") -> html.Div:
                         className="fb-col", children=[outages.panel(config), rules.panel(config)]
                     ),
                     html.Div(
-                        className="fb-col", children=[delays.panel(config, queue), audit.panel()]
+                        className="fb-col",
+                        children=[sources.panel(), delays.panel(config, queue), audit.panel()],
                     ),
                 ],
             ),
@@ -119,6 +120,7 @@ def _view(config: Config) -> dict[str, Any]:
             OUTAGES: item(OUTAGES, "console-outages"),
             DELAYS: item(DELAYS, "console-delays"),
             RULES: item(RULES, "console-rules"),
+            SOURCES: item(SOURCES, "console-sources"),
             ALERTS: item(ALERTS, "console-alerts"),
         },
     }

@@ -13,84 +13,48 @@ The limits, all moving windows (no burst allowed at a window's edge):
   and with parallel attempts at most ``PER_ADDRESS`` a minute, far below it per hour: so no one
   address can lock a supervisor out, however long it tries.
 
-The address is the peer's, or, from a trusted proxy (``[access] trusted_proxies``), the client
-the proxy names (:attr:`flask.g.client_address`, set by :mod:`dashboard.auth.credentials`).
-If Redis cannot be asked, sign-in is not limited: it cannot succeed without Redis anyway.
+The limiter, the address and the 429 answer's ``Retry-After`` are the app's one home for rate
+limits, :mod:`dashboard.limits`.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable
-from typing import Any
 
 import flask
-import redis
-from flask import g, request
-from flask_limiter import Limiter, RequestLimit
+from flask import request
 
-from feeds.bus.bus import CLUSTER_SCHEME
+from dashboard.limits import RateLimits, Respond, address
 
 PER_ADDRESS = "30 per minute"
 PER_NAME_AT_ADDRESS = "10 per 15 minutes"
 PER_NAME = "200 per hour"
 FAILED = 401  # the sign-in page's status for a wrong username or password
 
-Page = Callable[[str, int], flask.Response]  # (error text, seconds to wait) → the 429 page
-
-
-def storage(client: redis.Redis, prefix: str, url: str | None = None) -> dict[str, Any]:
-    """Limiter settings for the app's Redis: the bus client's own connection pool (a direct,
-    TLS or Sentinel connection, with its password), or for a cluster its URL."""
-    options: dict[str, Any] = {"key_prefix": f"{prefix}limits"}
-    if url is not None and url.startswith(CLUSTER_SCHEME):
-        return {"storage_uri": url, "storage_options": options}
-    options["connection_pool"] = client.connection_pool
-    return {"storage_uri": "redis://", "storage_options": options}
-
-
-def address() -> str:
-    return g.get("client_address") or request.remote_addr or "-"
-
 
 def username() -> str:
     return request.form.get("username", "")[:64] or "-"
 
 
-def login_limits(server: flask.Flask, settings: dict[str, Any], page: Page) -> Callable:
-    """The limiter for ``server``; returns the decorator for the sign-in view. ``page``
-    renders the 429 answer, with ``Retry-After``."""
-    limiter = Limiter(
-        address, app=server, strategy="moving-window", swallow_errors=True, **settings
-    )
-
-    def breach(reason: str) -> Callable[[RequestLimit], flask.Response]:
-        def respond(limit: RequestLimit) -> flask.Response:
-            # (reset_at is rounded up to a whole second past the window: never say more.)
-            left = math.ceil(limit.reset_at - time.time())
-            wait = max(1, min(left, limit.limit.get_expiry()))
-            response = page(f"{reason}: try again in {wait} s.", wait)
-            response.headers["Retry-After"] = str(wait)
-            return response
-
-        return respond
+def login_limits(limits: RateLimits, page: Respond) -> Callable:
+    """The decorator for the sign-in view; ``page`` renders the 429 answer."""
 
     def failed(response: flask.Response) -> bool:
         return response.status_code == FAILED
 
     per_user = "Too many failed sign-ins for this user"
-    limits = [
-        limiter.limit(PER_ADDRESS, methods=["POST"], key_func=address,
-                      on_breach=breach("Too many sign-in attempts from this address")),
-        limiter.limit(PER_NAME_AT_ADDRESS, methods=["POST"], deduct_when=failed,
-                      key_func=lambda: f"{username()}@{address()}", on_breach=breach(per_user)),
-        limiter.limit(PER_NAME, methods=["POST"], deduct_when=failed, key_func=username,
-                      on_breach=breach(per_user)),
+    applied = [
+        limits.limit("sign-in address", PER_ADDRESS, address,
+                     "Too many sign-in attempts from this address", page, methods=["POST"]),
+        limits.limit("sign-in user at address", PER_NAME_AT_ADDRESS,
+                     lambda: f"{username()}@{address()}", per_user, page, methods=["POST"],
+                     deduct_when=failed),
+        limits.limit("sign-in user", PER_NAME, username, per_user, page, methods=["POST"],
+                     deduct_when=failed),
     ]  # fmt: skip
 
     def decorate(view: Callable) -> Callable:
-        for limit in limits:
+        for limit in applied:
             view = limit(view)
         return view
 

@@ -21,7 +21,8 @@ from dashboard.auth.credentials import user_principal
 from dashboard.auth.csrf import CSRF_FIELD, Csrf, same
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import USER_IDLE_SECONDS, csrf_token, start_session
-from dashboard.pages.login.limits import FAILED, login_limits, storage
+from dashboard.limits import RateLimits
+from dashboard.pages.login.limits import FAILED, login_limits
 from dashboard.pages.login.page import login_page
 from feeds.accounts.store import Accounts
 
@@ -102,14 +103,19 @@ class Login:
 
 
 def register(
-    server: flask.Flask, accounts: Accounts, csrf: Csrf, redis_url: str | None = None
+    server: flask.Flask,
+    accounts: Accounts,
+    csrf: Csrf,
+    redis_url: str | None = None,
+    limits: RateLimits | None = None,
 ) -> None:
-    """Add ``/login`` (GET shows the form, POST signs in, rate-limited in the accounts' Redis;
-    ``redis_url``: that Redis's URL, needed for a cluster) and ``/logout`` (POST)."""
+    """Add ``/login`` (GET shows the form, POST signs in, rate-limited by the app's ``limits``,
+    else by a limiter of its own in the accounts' Redis; ``redis_url``: that Redis's URL,
+    needed for a cluster) and ``/logout`` (POST)."""
     views = Login(accounts, csrf)
-    limited = login_limits(
-        server, storage(accounts.client, accounts.prefix, redis_url), views.limited
-    )
+    if limits is None:
+        limits = RateLimits(server, accounts.client, accounts.prefix, redis_url)
+    limited = login_limits(limits, views.limited)
     bp = flask.Blueprint("fb_auth", __name__)
     bp.add_url_rule("/login", view_func=limited(views.login), methods=["GET", "POST"])
     bp.add_url_rule("/logout", view_func=views.logout, methods=["POST"])

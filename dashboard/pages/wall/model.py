@@ -24,6 +24,7 @@ from dashboard.pages.items import (
     Item,
     agents_summary,
     blended_list,
+    feeding_sources,
     fmt_percent,
     item,
     message_ticker,
@@ -118,7 +119,8 @@ def _queue(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
     queue = view.config.queue(tile.arg)
     assert queue is not None  # boards only name configured queues (config validation)
     stats, delay = mirror.get("queue", {}).get(tile.arg), mirror.get("delay", {}).get(tile.arg)
-    return queue_tile(queue, stats, delay, view.config.centre.stale_after)
+    sources = feeding_sources(stats, mirror.get("heartbeat", {}))
+    return queue_tile(queue, stats, delay, view.config.centre.stale_after, sources)
 
 
 def _agent_states(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
@@ -247,8 +249,11 @@ def _board_queue(view: WallView, tile: Tile, env: Envelope) -> bool:
 
 
 MODELS: dict[str, TileModel] = {
-    "queue": TileModel(
-        _queue, lambda view, tile, env: env.kind in ("queue", "delay") and env.id == tile.arg
+    "queue": TileModel(  # a heartbeat: its producer may be the one feeding the tile
+        _queue,
+        lambda view, tile, env: (
+            env.kind == "heartbeat" or (env.kind in ("queue", "delay") and env.id == tile.arg)
+        ),
     ),
     "agent_states": TileModel(
         _agent_states,

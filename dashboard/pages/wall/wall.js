@@ -28,10 +28,11 @@
     // -- queue tiles, the agents strip, staffing's number ----------------------------------
 
     function renderValues(spec, item, now, h) {
-        var stale = item.ts != null && item.stale_after != null &&
-            now - item.ts > item.stale_after;
-        var statuses = [item.status || "ok"];
         var broken = !!item.broken; // every value "—", marked, and the age line says why
+        var silent = !broken && h.silentSource(item, now);
+        var stale = !!silent || (item.ts != null && item.stale_after != null &&
+            now - item.ts > item.stale_after);
+        var statuses = [item.status || "ok"];
         (spec.fields || []).forEach(function (name) {
             // (A delay reason is words, not a value: it just goes.)
             var f = !broken ? (item.fields || {})[name]
@@ -55,7 +56,8 @@
             });
         });
         if (spec.age) {
-            var age = broken ? h.BROKEN : item.ts == null ? "waiting for data"
+            var age = broken ? h.BROKEN : silent ? h.sourceSilence(silent, now)
+                : item.ts == null ? "waiting for data"
                 : stale ? "no data for " + h.ago(now - item.ts)
                     : "updated " + h.ago(now - item.ts) + " ago";
             h.setProps(spec.id + "-age", {

@@ -17,130 +17,37 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import random
 import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import redis
 
 from feeds.adapters.ami.mapper import AmiMapper
+from feeds.adapters.ami.options import (
+    AmiAuthError,
+    AmiError,
+    AmiOptions,
+    AmiReport,
+    AsteriskClock,
+    ami_secret,
+)
 from feeds.adapters.ami.protocol import Banner, Malformed, Message, Parser, format_action
 from feeds.adapters.ami.resync import Snapshot
 from feeds.adapters.ids import ident
 from feeds.adapters.producer import Producer
 from feeds.bus.bus import Bus
-from feeds.bus.schema import MAX_TS, MIN_TS
 from feeds.config import Config
 
 log = logging.getLogger(__name__)
 
 SYNC_ACTIONS = ("QueueStatus", "QueueSummary", "Status")
 
-
-class AmiAuthError(RuntimeError):
-    """Asterisk refused the login: the message is Asterisk's."""
-
-
-class AmiError(ConnectionError):
-    """The connection cannot go on (no banner, no answer in time): reconnect."""
-
-
-@dataclass(frozen=True)
-class AmiOptions:
-    """Where and how to connect; the rest comes from ``[adapters.ami]``."""
-
-    host: str
-    port: int
-    username: str
-    secret: str
-    source: str
-    ping_seconds: float = 20.0
-    connect_timeout: float = 5.0
-    answer_timeout: float = 15.0  # for Login, Ping and the resync lists
-    backoff_min: float = 0.5
-    backoff_max: float = 30.0
-    tick: float = 0.05  # seconds between publishing turns
-
-    @classmethod
-    def from_config(cls, config: Config, secret: str, **overrides: object) -> AmiOptions:
-        """Options from the config's ``[adapters.ami]``; ``overrides`` (the command line's
-        ``host``, ``port``, ``username``...) win where given."""
-        s = config.adapters.ami
-        base = {"host": s.host, "port": s.port, "username": s.username, "source": s.source,
-                "ping_seconds": s.ping_seconds}  # fmt: skip
-        given = {k: v for k, v in overrides.items() if v is not None}
-        return cls(secret=secret, **{**base, **given})
-
-
-def ami_secret(secret_file: str | None = None) -> str:
-    """The AMI secret: the first line of ``secret_file``, else ``$FLOORBOARD_AMI_SECRET``.
-    Never a command-line argument, which any user of the machine can read in ``ps``."""
-    if secret_file:
-        try:
-            secret = Path(secret_file).read_text(encoding="utf-8").splitlines()[:1]
-        except OSError as exc:
-            raise ValueError(f"--secret-file {secret_file}: cannot read: {exc.strerror}") from None
-        if not secret or not secret[0].strip():
-            raise ValueError(f"--secret-file {secret_file}: the file is empty")
-        return secret[0].strip()
-    secret_env = os.environ.get("FLOORBOARD_AMI_SECRET", "")
-    if not secret_env:
-        raise ValueError("no AMI secret: give --secret-file or set FLOORBOARD_AMI_SECRET")
-    return secret_env
-
-
-@dataclass
-class AmiReport:
-    """What a run did, for the log and the tests."""
-
-    connections: int = 0
-    disconnects: int = 0
-    events: int = 0
-    malformed: int = 0  # blocks that were not AMI
-    unknown: dict[str, int] = field(default_factory=dict)  # events skipped, by name
-    rejected: int = 0  # events skipped because a field could not be read
-    mismatches: list[str] = field(default_factory=list)  # QueueSummary disagreements
-    errors: list[str] = field(default_factory=list)  # why each connection ended
-
-
-class AsteriskClock:
-    """Asterisk's clock as seen from here.
-
-    A Ping answer's Timestamp sets it; an event's Timestamp can only move it on (events may
-    have waited in buffers, so they are never taken to put it back).
-    """
-
-    def __init__(self, clock: Callable[[], float]) -> None:
-        self.clock, self.offset = clock, 0.0
-
-    def now(self) -> float:
-        return self.clock() + self.offset
-
-    def learn(self, msg: Message) -> None:
-        if (ts := _timestamp(msg)) is not None:
-            self.offset = ts - self.clock()
-
-    def of(self, msg: Message) -> float:
-        """An event's time: its own Timestamp if it has one, else now."""
-        ts = _timestamp(msg)
-        if ts is None:
-            return self.now()
-        self.offset = max(self.offset, ts - self.clock())
-        return ts
-
-
-def _timestamp(msg: Message) -> float | None:
-    try:
-        ts = float(msg.get("timestamp"))
-    except ValueError:
-        return None
-    return ts if MIN_TS <= ts <= MAX_TS else None
+# The names the command line and the tests use, from where they live.
+__all__ = ["AmiAuthError", "AmiError", "AmiOptions", "AmiReport", "ami_secret", "run_ami"]
 
 
 def run_ami(
@@ -306,7 +213,7 @@ class _Session:
             elif msg.event is not None:
                 _collect(snap, msg)
         now = self.aclock.now()
-        self.producer.add(self.mapper.resync(snap, now))
+        self.producer.add(self.mapper.resync(snap, now), now=now)
         self.producer.connected, self.synced = True, True
         for msg in self.buffered:
             self._event(msg)
@@ -317,7 +224,8 @@ class _Session:
 
     def _event(self, msg: Message) -> None:
         self.report.events += 1
-        self.producer.add(self.mapper.handle(msg, self.aclock.of(msg)))
+        at = self.aclock.of(msg)  # (moves Asterisk's clock on, never back)
+        self.producer.add(self.mapper.handle(msg, at), now=self.aclock.now())
 
     def _follow(self) -> None:
         ping: str | None = None
@@ -336,7 +244,7 @@ class _Session:
                     self.aclock.learn(item)
                     ping = None
             now = self.aclock.now()
-            self.producer.add(self.mapper.expire(now))
+            self.producer.add(self.mapper.expire(now), now=now)
             self.producer.flush(now)
             mono = time.monotonic()
             if ping is None and mono - quiet_since >= self.options.ping_seconds:

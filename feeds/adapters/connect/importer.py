@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -95,9 +96,13 @@ def import_connect_records(
     *,
     on_bad_record: Literal["skip", "fatal"] = "skip",
     source: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> ImportReport:
     """Map and publish the records of ``paths`` with queue statistics and a heartbeat.
 
+    The statistics are today's as of ``clock`` (the centre's day, as every producer's): the
+    aggregator takes it as the receiver's clock, so a record stamped too far ahead of it is
+    refused (``feeds.bus.ordering``) and an old file's contacts are history, not today's.
     Raises :class:`ConnectImportError` for the first bad record when ``on_bad_record`` is
     ``"fatal"`` (then nothing is published).
     """
@@ -119,11 +124,11 @@ def import_connect_records(
                 continue
             report.not_the_boards += not mapped
             envs += mapped
-    producer = Producer(bus, config, source)
+    producer = Producer(bus, config, source, clock=clock)
     producer.warm_start()
     envs.sort(key=_order)
-    producer.add(envs)
-    now = max((e.ts for e in envs), default=None)
+    now = clock()
+    producer.add(envs, now=now)
     if not producer.flush(now, final=True):
         raise ConnectionError("Redis refused the import; nothing was lost: run it again")
     report.envelopes, report.published = len(envs), producer.published
