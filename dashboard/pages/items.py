@@ -231,6 +231,19 @@ def message_ticker(
     return item(list=entries)
 
 
+def contact_where(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]:
+    """A contact by its channel (word and icon) and queue, as the floor's cells and the
+    blended list name it."""
+    d = c.data
+    return {
+        "id": c.id,
+        "channel": d["channel"],
+        "icon": channel_icon(d["channel"]),
+        "queue": d["queue"],
+        "queue_name": queue_names.get(d["queue"], d["queue"]),
+    }
+
+
 def blended_entry(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]:
     """One waiting contact as the blended list shows it: channel, queue, since when (the wait
     ticks in the browser), priority, and its callback or VIP flags."""
@@ -238,11 +251,7 @@ def blended_entry(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]
     tags = {t.strip().lower() for t in d["tags"]}
     flags = [f for f in FLAGS if f in tags or (f == "callback" and d["channel"] == "callback")]
     return {
-        "id": c.id,
-        "channel": d["channel"],
-        "icon": channel_icon(d["channel"]),
-        "queue": d["queue"],
-        "queue_name": queue_names.get(d["queue"], d["queue"]),
+        **contact_where(c, queue_names),
         "since": d["enqueued_at"],
         "priority": d.get("priority", 0),
         "flags": flags,

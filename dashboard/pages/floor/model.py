@@ -29,13 +29,12 @@ from typing import Any
 
 from dashboard.pages.agent.card import current_contact
 from dashboard.pages.floor.card import queue_cards
-from dashboard.pages.items import AGENT_LABELS, Item, blended_list, item
+from dashboard.pages.items import AGENT_LABELS, Item, blended_list, contact_where, item
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Config
 from feeds.floor import Floor
 from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.messages import message_status
-from feeds.routing import channel_icon
 
 AGENTS, BACKLOG, QUEUES = "floor:agents", "floor:backlog", "floor:queues"
 BLENDED = "floor:blended"
@@ -59,15 +58,7 @@ def contact_entry(contact: Envelope | None, queue_names: Mapping[str, str]) -> d
     """The agent's current contact as a cell shows it: its channel (and icon) and queue."""
     if contact is None:
         return None
-    d = contact.data
-    return {
-        "id": contact.id,
-        "channel": d["channel"],
-        "icon": channel_icon(d["channel"]),
-        "queue": d["queue"],
-        "queue_name": queue_names.get(d["queue"], d["queue"]),
-        "ringing": d["event"] == "offered",
-    }
+    return {**contact_where(contact, queue_names), "ringing": contact.data["event"] == "offered"}
 
 
 def agent_cell(
