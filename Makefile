@@ -29,6 +29,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_adapters.py
+	$(BIN)/python scripts/bench_history.py
 	$(BIN)/python scripts/bench_redis_memory.py
 	$(BIN)/python scripts/bench_floor.py
 

@@ -18,7 +18,12 @@ class Refusal(Exception):
         self.status, self.field, self.reason = status, field, reason
 
 
-def error_response(status: int, field: str, reason: str) -> flask.Response:
-    response = flask.jsonify(error={"field": field, "reason": reason})
+def error_response(
+    status: int, field: str, reason: str, problems: list[dict[str, str]] | None = None
+) -> flask.Response:
+    """``problems``: every problem found, when there can be several (a forecast's rows), each
+    ``{"field", "reason"}``; the first is also the error's own."""
+    body = {"field": field, "reason": reason, **({"problems": problems} if problems else {})}
+    response = flask.jsonify(error=body)
     response.status_code = status
     return response

@@ -41,6 +41,7 @@ class TileType:
     argument: Literal["", "queue"] = ""  # "queue": names one of the board's queues
     strip: bool = False  # as tall as its text (a row of strips takes no share of the height)
     about: str = ""
+    optional: bool = False  # the argument may be left out (a chart: the board's queues)
 
 
 # The config names of the tile types. A new type is one name here, one view-model function
@@ -55,6 +56,16 @@ TILES: dict[str, TileType] = {
     "ticker": TileType(strip=True, about="the key-message ticker"),
     "clock": TileType(about="a big clock and the date, in the centre's time zone"),
     "logo": TileType(about="the centre's logo ([wall] logo) or its name"),
+    "sl_chart": TileType(
+        "queue",
+        optional=True,
+        about="service level per interval against target, offered as bars: sl_chart[:<id>]",
+    ),
+    "staffing_chart": TileType(
+        "queue",
+        optional=True,
+        about="agents required against agents staffed per interval: staffing_chart[:<id>]",
+    ),
     "floor": TileType(about="the floor by team: agents in each state, the longest in it"),
     "blended": TileType(about="every contact waiting for the board's queues, in arrival order"),
 }
@@ -73,8 +84,11 @@ class Tile:
 
     @property
     def key(self) -> str:
-        """``tile:billing`` for a queue tile (its item key), else the type's name."""
-        return f"tile:{self.arg}" if self.type == "queue" else self.type
+        """``tile:billing`` for a queue tile (its item key), ``sl_chart:billing`` for another
+        type's argument, else the type's name."""
+        if self.type == "queue":
+            return f"tile:{self.arg}"
+        return f"{self.type}:{self.arg}" if self.arg else self.type
 
     @property
     def strip(self) -> bool:
@@ -119,11 +133,11 @@ class Board(_Section):
                 if kind is None:
                     known = ", ".join(sorted(TILES))
                     raise KeyedError(f"rows.{i}", f"unknown tile {name!r}; expected one of {known}")
-                if bool(arg) != bool(kind.argument):
+                if bool(arg) != bool(kind.argument) and not (kind.optional and not arg):
                     what = f"needs {name}:<id>" if kind.argument else "takes no argument"
                     raise KeyedError(f"rows.{i}", f"tile {name!r} {what}")
             for tile in self._row_tiles(row):
-                if tile.type == "queue" and tile.arg not in self.queues:
+                if tile.arg and tile.arg not in self.queues:
                     reason = f"queue {tile.arg!r} is not one of the board's queues"
                     raise KeyedError(f"rows.{i}", reason)
                 if tile.key in seen:

@@ -154,6 +154,19 @@ class Ordering(_Section):
         return self.remember_hours * 3600
 
 
+class History(_Section):
+    """Intraday history (docs/history.md): the length of an interval, and how many days of
+    intervals and forecasts Redis keeps."""
+
+    interval_minutes: Literal[15, 30, 60] = 15
+    retention_days: int = Field(default=35, ge=1, le=400)
+
+    @property
+    def step(self) -> int:
+        """Seconds per interval."""
+        return self.interval_minutes * 60
+
+
 class Redis(_Section):
     prefix: str = Field(default="fb:", min_length=1, max_length=32)
 
@@ -343,6 +356,7 @@ class Config(_Section):
     moments: Moments = Moments()
     customers: Customers = Customers()
     ordering: Ordering = Ordering()
+    history: History = History()
     wall: Wall = Wall()
     floor: Floor = Floor()
     adapters: Adapters = Adapters()

@@ -7,7 +7,8 @@ starts a demo of its own (embedded Redis, simulator, app), waits for its outage 
 featured agent's card, posts an urgent and an important message and a delay reason as a
 supervisor would (the ``floorboard`` command), and writes into ``docs/``: every board of the
 config at 1920x1080, the main board in the light theme and at 1366x768, the agent tab at
-1366x768 and 420 px wide, the supervisor console, the floor and its blended queue::
+1366x768 and 420 px wide, the supervisor console, the Today page, the floor and its blended
+queue::
 
     python scripts/screenshot.py --all                  # everything, into docs/
     python scripts/screenshot.py --url http://127.0.0.1:8050/wall/main --out wall.png \\
@@ -151,7 +152,8 @@ def _shoot(
 
 
 def everything(port: int, docs: Path, chromium: str) -> None:
-    """Every board, the agent tab and the console, from a demo of our own, into ``docs``."""
+    """Every board, the agent tab, the console and the Today page, from a demo of our own,
+    into ``docs``."""
     from feeds.config import load_config
 
     boards = [b.id for b in load_config(ROOT / "floorboard.toml").boards]
@@ -189,6 +191,8 @@ def everything(port: int, docs: Path, chromium: str) -> None:
                        agent, card)  # fmt: skip
                 _shoot(browser, f"{d.base}/supervisor", docs / "console.png", (1920, 1080),
                        supervisor)  # fmt: skip
+                _shoot(browser, f"{d.base}/supervisor/today", docs / "today.png", (1600, 1000),
+                       supervisor, "#table-rows tr")  # fmt: skip
                 # A few contacts waiting on other channels, as an ACD would publish them, so
                 # the blended queue shows its kinds and flags whatever the demo's queues do.
                 now = time.time()

@@ -128,7 +128,7 @@ def test_each_agent_streams_only_their_own_items(
     b = sse(app.port, stream("a02"), extra_headers=cookie(bo))
     snap_a, snap_b = a.next_of("snapshot"), b.next_of("snapshot")
     items = snap_a["data"]["items"]
-    assert set(items) == {"me", "queues", "messages", "outages", "contact"}
+    assert set(items) == {"me", "queues", "messages", "outages", "contact", "my_day"}
     assert items["me"]["name"] == "Ann Lee"
     assert [q["id"] for q in items["queues"]["list"]] == ["billing", "faults"]
     assert ids(items["outages"]) == {"o-bill"}

@@ -83,9 +83,11 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     wall.get_by_role("link", name="Contact floor").click()
     expect(wall.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
     wall_files = ("wall.css", "queue.css", "tiles.css", "wall.js", "unattended.js")
-    assert set(loaded) == SHARED | own("wall", *wall_files)
+    charts = own("charts", "charts.js", "charts.css")  # the chart tiles' (dashboard/pages/charts)
+    assert set(loaded) == SHARED | own("wall", *wall_files) | charts
     assert renderers(wall) == [
-        "wall-agent-grid", "wall-bands", "wall-blended", "wall-clock", "wall-floor",
+        "chart-day", "chart-now", "wall-agent-grid", "wall-bands", "wall-blended", "wall-clock",
+        "wall-floor",
         "wall-outages", "wall-staffing", "wall-ticker", "wall-values",
     ]  # fmt: skip
     bus.publish(make_envelope("queue", "billing", {"waiting": 7}, ts=time.time()))
@@ -105,8 +107,8 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     agent.reload()
     expect(agent.locator("#agent-me-name")).to_have_text("Ann Lee", timeout=15_000)
     expect(agent.locator("#conn-indicator")).to_have_text("Live")
-    assert set(loaded) == SHARED | own("agent", "agent.css", "agent.js", "card.js")
-    assert all(name.startswith("agent-") for name in renderers(agent))
+    assert set(loaded) == SHARED | own("agent", "agent.css", "agent.js", "card.js") | charts
+    assert all(name.startswith(("agent-", "chart-")) for name in renderers(agent))
 
     console = new_page(1366, 768)
     sign_in(console, app.base, "sam", "/supervisor")

@@ -35,6 +35,9 @@ VALID = {
     "commitment": {"customer_id": "AC1", "contact_id": "c1", "agent_id": "a01",
                    "type": "promised", "text": "Call back by 17:00", "due": NOW + 3600,
                    "at": NOW},
+    "intraday": {"day": "2025-11-23", "step": 900,
+                 "rows": [{"start": NOW, "offered": 12, "answered": 11, "service_level": 0.9,
+                           "staffed": 4.5, "required": 5, "forecast_volume": 13.5}]},
 }  # fmt: skip
 
 INVALID = {
@@ -57,6 +60,8 @@ INVALID = {
     "rule": ({"title": "Credit", "action": "credit", "limit": -5}, "data.limit"),
     "commitment": ({"customer_id": "AC1", "agent_id": "a01", "type": "gave", "text": "",
                     "at": NOW}, "data.text"),
+    "intraday": ({"day": "2025-11-23", "step": 900, "rows": [{"start": NOW, "offered": -3}]},
+                 "data.rows.0.offered"),
 }  # fmt: skip
 
 

@@ -229,9 +229,10 @@ def test_voice_handle_times_are_minutes_not_seconds(day):
 
 
 def test_the_morning_is_busier_than_the_small_hours(config, day):
+    """The day has its shape (quiet nights, the lunch peak), but a night is never dead."""
     night = simulate(config, start=datetime(2025, 3, 11, 3, 0, tzinfo=LONDON).timestamp())
-    assert len(contacts(night, "offered")) < 0.75 * len(contacts(day, "offered"))
-    assert len(contacts(night, "offered")) > 0.35 * len(contacts(day, "offered"))
+    assert len(contacts(night, "offered")) < 0.45 * len(contacts(day, "offered"))
+    assert len(contacts(night, "offered")) > 0.15 * len(contacts(day, "offered"))
 
 
 def test_an_outage_is_declared_and_floods_its_queues(day, outage_day):
@@ -263,10 +264,12 @@ def test_the_aggregator_sees_the_same_queue_as_the_simulator(config, day):
 
 
 class FlakyBus:
-    """Refuses the first publish like a restarting Redis, then records; stops the run later."""
+    """Refuses the first publish like a restarting Redis, then records; stops the run later.
+    Its ``client`` (a real Redis) keeps the intervals and forecasts of the day."""
 
-    def __init__(self, stop, calls):
+    def __init__(self, stop, calls, client):
         self.stop, self.calls, self.batches = stop, calls, []
+        self.client, self.prefix = client.client, client.prefix
 
     def publish_many(self, envs, now=None):
         self.batches.append(list(envs))
@@ -277,9 +280,11 @@ class FlakyBus:
         return list(range(len(self.batches[-1])))
 
 
-def test_run_publishes_the_floor_and_survives_a_redis_error(config):
+def test_run_publishes_the_floor_and_survives_a_redis_error(config, bus):
     stop = threading.Event()
-    bus = FlakyBus(stop, calls=40)
+    config = config.model_copy(update={"redis": config.redis.model_copy(
+        update={"prefix": bus.prefix})})  # fmt: skip
+    bus = FlakyBus(stop, calls=40, client=bus)
     ticks = itertools.count()
     clock = lambda: START + next(ticks) * 0.5  # noqa: E731 — half a second per tick
     run(bus, config, seed=1, speed=10, stop=stop, tick=0.001, clock=clock)
@@ -401,9 +406,9 @@ def test_blended_routing_answers_email_sooner_than_queue_by_queue(config) -> Non
     """The same arrivals, routed two ways: in arrival order with skills, an email waits only
     for what came before it; queue by queue, it waits for every call and chat."""
     morning = datetime(2025, 3, 11, 8, 0, tzinfo=LONDON).timestamp()
-    day = {"start": morning, "agents": 40, "seconds": 6 * 3600}
+    day = {"start": morning, "agents": 40, "seconds": 12 * 3600}
     blended = simulate(config, **day, routing="blended")
     by_queue = simulate(config, **day, routing="queue_priority")
-    assert email_waits(blended) < email_waits(by_queue) / 2
+    assert email_waits(blended) < email_waits(by_queue) * 0.8
     with pytest.raises(ValueError, match="routing must be one of overdue, blended"):
         Simulation(config, start=START, routing="random")

@@ -23,8 +23,9 @@ NOW = time.time()
 
 def test_every_tile_type_has_a_config_name_a_view_model_and_a_renderer() -> None:
     assert set(TILES) - {"queues"} == set(MODELS) == set(VIEWS)  # "queues" expands to "queue"
-    registered = set(re.findall(r'renderers\["([\w-]+)"\]', (ROOT / "dashboard/pages/wall/wall.js")
-                                .read_text()))  # fmt: skip
+    scripts = ("dashboard/pages/wall/wall.js", "dashboard/pages/charts/charts.js")
+    found = [re.findall(r'renderers\["([\w-]+)"\]', (ROOT / p).read_text()) for p in scripts]
+    registered = {name for names in found for name in names}
     drawn = {v.renderer for v in VIEWS.values() if v.renderer}
     assert drawn <= registered and "wall-bands" in registered
     assert {name for name, m in MODELS.items() if m.compute is None} == {
@@ -200,7 +201,7 @@ def test_the_blended_tile_lists_the_boards_waiting_contacts_oldest_first() -> No
 
     board = next(b for b in CONFIG.boards if b.id == "floor")
     view = WallView(CONFIG, board)
-    key = next(k for k, t in view.tiles.items() if t.type == "blended")
+    key = next(k for k, (t, _) in view.tiles.items() if t.type == "blended")
     mirror = {"contact": {c.id: c for c in [waiting("new", "billing", 5),
               waiting("old", "email", 60), waiting("elsewhere", "moving", 99)]}}  # fmt: skip
     tile = view.compute(key, mirror, NOW)

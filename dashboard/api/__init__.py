@@ -7,8 +7,9 @@ credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the 
 ``application/json``. Roles are checked by :mod:`dashboard.auth.access` (admin > supervisor >
 agent > viewer), 429 over a rate limit (with ``Retry-After``). The routes: :mod:`.notices`
 (messages, outages, delays, audit), :mod:`.customers` (customer profiles, standing authority
-rules), :mod:`.events` (ingest), :mod:`.connect` (Amazon Connect records) and :mod:`.openapi`
-(this API's description, ``/api/v1/openapi.json``); what a request carries: :mod:`.body`.
+rules), :mod:`.events` (ingest), :mod:`.connect` (Amazon Connect records), :mod:`.history`
+(forecasts, a day's intervals and exports) and :mod:`.openapi` (this API's description,
+``/api/v1/openapi.json``); what a request carries: :mod:`.body`.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import connect, customers, events, notices, openapi
+from dashboard.api import connect, customers, events, history, notices, openapi
 from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
 from dashboard.limits import RateLimits
@@ -27,8 +28,11 @@ from feeds.notices.service import Conflict, NotFound
 
 _HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}
 # Routes that take more than a JSON request's limit, for the app's body bound
-# (dashboard.policy): a customers CSV import.
-LARGE_BODIES = {"/api/v1/customers/import": customers.MAX_CSV}
+# (dashboard.policy): a customers CSV import, a forecast.
+LARGE_BODIES = {
+    "/api/v1/customers/import": customers.MAX_CSV,
+    history.FORECAST_PATH: history.MAX_FORECAST,
+}
 
 
 def blueprint(bus: Bus, config: Config, limits: RateLimits) -> Blueprint:
@@ -43,7 +47,9 @@ def blueprint(bus: Bus, config: Config, limits: RateLimits) -> Blueprint:
     def schema_error(exc: SchemaError) -> Response:
         status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
         # A refusal of the body as a whole (not an object, nested too deeply, a key "") names it.
-        return error_response(status, exc.field or "body", exc.reason)
+        problems = getattr(exc, "errors", None)  # a forecast lists every row it refused
+        listed = [{"field": e.field, "reason": e.reason} for e in problems or ()]
+        return error_response(status, exc.field or "body", exc.reason, listed)
 
     @bp.errorhandler(Refusal)
     def refusal(exc: Refusal) -> Response:
@@ -73,4 +79,5 @@ def blueprint(bus: Bus, config: Config, limits: RateLimits) -> Blueprint:
     events.add_routes(bp, bus, config, ingest)
     connect.add_routes(bp, bus, config, ingest)
     openapi.add_routes(bp, config.centre.name)
+    history.add_routes(bp, bus, config)
     return bp

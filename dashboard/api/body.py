@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 
+from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal
 from dashboard.policy import read_at_most
 from feeds.bus.schema import SchemaError
@@ -50,3 +51,11 @@ def json_object(required: bool = True) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise SchemaError("body", "must be a JSON object")
     return body
+
+
+def source() -> str:
+    """Whose request this is, as an item's ``source``: ``api:<principal>`` (routes that take
+    one are behind ``require_role``, so there is a principal)."""
+    principal = current_principal()
+    assert principal is not None  # require_role let the request through
+    return f"api:{principal.name}"[:60]

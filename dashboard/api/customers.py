@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from dashboard.api.body import json_body, json_object, read_body
+from dashboard.api.body import json_body, json_object, read_body, source
 from dashboard.auth.access import require_role
 from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal
@@ -33,12 +33,6 @@ from feeds.customers.rules import Rules
 from feeds.notices.service import NotFound
 
 MAX_CSV = 16 * 1024 * 1024  # a CSV import may be larger than a JSON request
-
-
-def _source() -> str:
-    principal = current_principal()
-    assert principal is not None  # require_role let the request through
-    return f"api:{principal.name}"[:60]
 
 
 def _actor() -> str:
@@ -71,14 +65,14 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.put("/customers/<customer_id>")
     @require_role("supervisor")
     def put_customer(customer_id: str) -> Response:
-        (seq,) = profiles.put([(customer_id, json_object())], _source())
+        (seq,) = profiles.put([(customer_id, json_object())], source())
         return jsonify(id=customer_id, seq=seq)
 
     @bp.post("/customers")
     @require_role("supervisor")
     def put_customers() -> Response:
         pairs = _pairs(json_body())
-        profiles.put(pairs, _source())
+        profiles.put(pairs, source())
         return jsonify(stored=len(pairs))
 
     @bp.post("/customers/import")
@@ -91,7 +85,7 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
         except UnicodeDecodeError:
             raise SchemaError("csv", "must be UTF-8 text") from None
         pairs = read_profiles(text, config.tz, time.time())
-        profiles.put(pairs, _source())
+        profiles.put(pairs, source())
         return jsonify(stored=len(pairs))
 
     @bp.get("/customers/<customer_id>")
@@ -106,7 +100,7 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:
     @bp.delete("/customers/<customer_id>")
     @require_role("supervisor")
     def delete_customer(customer_id: str) -> tuple[str, int]:
-        if not profiles.delete(customer_id, _source()):
+        if not profiles.delete(customer_id, source()):
             raise NotFound("id", f"no customer {customer_id!r}")
         return "", 204
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify
 
-from dashboard.api.body import json_body
+from dashboard.api.body import json_body, source
 from dashboard.auth.access import require_role
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.errors import error_response
@@ -62,11 +62,6 @@ def principal() -> Principal:
     who = current_principal()
     assert who is not None  # require_role let the request through
     return who
-
-
-def token_source() -> str:
-    """The producer name of the credential posting: ``api:<token or user>``."""
-    return f"api:{principal().name}"[:60]
 
 
 class Ingest:
@@ -112,5 +107,5 @@ def add_routes(bp: Blueprint, bus: Bus, config: Config, ingest: Ingest) -> None:
     @require_role("supervisor")
     def ingest_events() -> Response:
         """Publish events (one envelope or a list), validated whole first."""
-        envs = envelopes(json_body(), token_source(), messages.feed_check())
+        envs = envelopes(json_body(), source(), messages.feed_check())
         return jsonify(ingest.publish(envs))

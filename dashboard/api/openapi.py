@@ -141,6 +141,30 @@ BODIES: dict[str, Body | None] = {
         {"type": "string", "description": "CSV, a header line first (docs/customers.md)"},
         media="text/csv",
     ),
+    "post_forecast": Body(
+        {
+            "type": "object",
+            "required": ["rows"],
+            "description": "a day's forecast (?day=YYYY-MM-DD, default today); or the same as "
+            "a CSV file (text/csv, header queue,interval,volume,aht): docs/history.md",
+            "properties": {
+                "rows": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["queue", "interval", "volume"],
+                        "properties": {
+                            "queue": IDENT,
+                            "interval": {"type": "string", "pattern": r"^\d\d:\d\d$"},
+                            "volume": {"type": "number"},
+                            "aht": {"type": "number"},
+                        },
+                    },
+                }
+            },
+        }
+    ),
     "create_rule": Body(fields("Rule", RULE_FIELDS)),
     "update_rule": Body(fields("Rule", RULE_FIELDS, partial=True)),
 }

@@ -2,11 +2,11 @@
 look after an installation.
 
 One click group; each module holds the commands for one job (:mod:`.serve`, :mod:`.feed`,
-:mod:`.adapters`, :mod:`.notices`, :mod:`.accounts`, :mod:`.customers`, :mod:`.ops`: config
-check, migrate, backup, restore) and :mod:`.context` what they all stand on: the config,
-Redis, and the one-line refusal. ``REDIS_URL`` unset means the embedded Redis: ``serve`` and
-``demo`` start it (data under ``.state/``); the other commands need a server to talk to and
-say so.
+:mod:`.adapters`, :mod:`.notices`, :mod:`.accounts`, :mod:`.customers`, :mod:`.history`,
+:mod:`.ops`: config check, migrate, backup, restore) and :mod:`.context` what they all
+stand on: the config, Redis, and the one-line refusal. ``REDIS_URL`` unset means the
+embedded Redis: ``serve`` and ``demo`` start it (data under ``.state/``); the other
+commands need a server to talk to and say so.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from dashboard.cli import accounts, adapters, customers, feed, notices, ops, serve
+from dashboard.cli import accounts, adapters, customers, feed, history, notices, ops, serve
 from dashboard.cli.context import Runtime, run
 from dashboard.ops import logs
 
@@ -30,7 +30,7 @@ def cli(ctx: click.Context, config: str | None) -> None:
     ctx.obj = Runtime(config)
 
 
-for module in (serve, feed, adapters, notices, accounts, customers, ops):
+for module in (serve, feed, adapters, notices, accounts, customers, history, ops):
     for command in module.COMMANDS:
         cli.add_command(command)
 

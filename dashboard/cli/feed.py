@@ -39,6 +39,7 @@ T = TypeVar("T")
     help="which waiting contact a freed agent takes: the most overdue against its queue's "
     "target, the first to arrive whatever its channel (blended), or queue by queue",
 )
+@click.option("--forecast", is_flag=True, help="load the simulated centre's forecast for today")
 @pass_runtime
 def simulate(
     runtime: Runtime,
@@ -47,6 +48,7 @@ def simulate(
     agents: int,
     outage: bool,
     featured: str | None,
+    forecast: bool,
     routing: str,
 ) -> None:
     """Run the contact-centre simulator against REDIS_URL (until Ctrl-C or SIGTERM)."""
@@ -57,7 +59,7 @@ def simulate(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         run(bus, runtime.load_config(), seed=seed, speed=speed, outage=outage, agents=agents,
-            featured=featured, stop=stop, routing=routing)  # fmt: skip
+            featured=featured, forecast=forecast, stop=stop, routing=routing)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
 

@@ -86,7 +86,7 @@ def demo(
             raise click.ClickException(f"demo rules: {rules.stderr.strip()}")
         sim = subprocess.Popen(
             [sys.executable, "-m", "dashboard.cli", "simulate", "--seed", str(seed),
-             "--speed", str(speed), "--outage", "--featured", FEATURED],
+             "--speed", str(speed), "--outage", "--featured", FEATURED, "--forecast"],
         )  # fmt: skip
         try:
             print(

@@ -43,6 +43,9 @@ class PageAssets:
     module: str
     scripts: tuple[str, ...] = ()
     styles: tuple[str, ...] = ()
+    # Components the page shows, with their own assets (the charts: dashboard/pages/charts),
+    # linked before the page's own.
+    uses: tuple[PageAssets, ...] = ()
 
     @property
     def page(self) -> str:
@@ -62,7 +65,7 @@ class PageAssets:
     def styles_html(self, *, shared: bool = False) -> str:
         """``<link>`` tags; with ``shared``, ``base.css`` first."""
         hrefs = [f"{SHARED_URL}base.css?v={_version(SHARED / 'base.css')}"] if shared else []
-        hrefs += [self.url(name) for name in self.styles]
+        hrefs += [a.url(name) for a in (*self.uses, self) for name in a.styles]
         return "\n".join(f'<link rel="stylesheet" href="{escape(href)}">' for href in hrefs)
 
     def scripts_html(self) -> str:
@@ -71,7 +74,9 @@ class PageAssets:
         nothing of the shared scripts at load (``stream.js`` looks them up each time it
         renders, and hands them ``render.js``'s helpers)."""
         return "\n".join(
-            f'<script src="{escape(self.url(name))}"></script>' for name in self.scripts
+            f'<script src="{escape(a.url(name))}"></script>'
+            for a in (*self.uses, self)
+            for name in a.scripts
         )
 
     def head(self) -> Markup:
@@ -103,7 +108,7 @@ def register(app: Dash, declared: Iterable[PageAssets]) -> None:
     The client's entry point runs whenever a page's ``fb-view`` store (its stream URL and
     manifest) is rendered; a page without a stream gives it ``None``.
     """
-    pages = {a.page: a for a in declared}
+    pages = {a.page: a for a in _with_used(declared)}
 
     @app.server.route(f"{PAGES_URL}<page>/<name>", endpoint="fb_page_asset")
     def page_asset(page: str, name: str) -> flask.Response:
@@ -130,9 +135,20 @@ def release(declared: Iterable[PageAssets], version: str) -> str:
     if given:
         return given
     files = sorted(SHARED.glob("*.js")) + sorted(SHARED.glob("*.css"))
-    files += [a.folder / name for a in declared for name in (*a.scripts, *a.styles)]
+    files += [a.folder / name for a in _with_used(declared) for name in (*a.scripts, *a.styles)]
     digest = hashlib.sha256("".join(_version(path) for path in files).encode())
     return f"{version}+{digest.hexdigest()[:8]}"
+
+
+def _with_used(declared: Iterable[PageAssets]) -> list[PageAssets]:
+    """The pages' assets and those of the components they use, each once (a page's own
+    declaration first: another page may use only part of it, e.g. its stylesheet)."""
+    declared = list(declared)
+    found = {a.page: a for a in declared}
+    for a in declared:
+        for b in a.uses:
+            found.setdefault(b.page, b)
+    return list(found.values())
 
 
 def _version(path: Path) -> str:

@@ -21,12 +21,14 @@ from dashboard.pages.console import ASSETS as CONSOLE_ASSETS
 from dashboard.pages.console import page as console
 from dashboard.pages.floor import ASSETS as FLOOR_ASSETS
 from dashboard.pages.floor import layout as floor
+from dashboard.pages.today import ASSETS as TODAY_ASSETS
+from dashboard.pages.today import layout as today
 from dashboard.pages.wall import ASSETS as WALL_ASSETS
 from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config
 
-ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, FLOOR_ASSETS, login.ASSETS)
+ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, FLOOR_ASSETS, TODAY_ASSETS, login.ASSETS)
 
 
 def _text(value: object) -> str:
@@ -50,6 +52,7 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
                     [
                         html.Li(html.A("Supervisor console", href=console.PATH)),
                         html.Li(html.A("Floor", href=floor.PATH)),
+                        html.Li(html.A("Today: the day by interval", href=today.PATH)),
                     ]
                 ),
             ],
@@ -91,6 +94,14 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
         page_assets=FLOOR_ASSETS,
     )
     floor.register_callbacks(app)
+    dash.register_page(
+        "today",
+        path=today.PATH,
+        layout=lambda scope="", day="", **_: today.layout(config, bus, _text(scope), _text(day)),
+        title=f"{config.centre.name} · today",
+        page_assets=TODAY_ASSETS,
+    )
+    today.register_callbacks(app)
     dash.register_page(
         "agent",
         path_template="/agent/<agent_id>",

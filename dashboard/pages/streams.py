@@ -16,11 +16,14 @@ from dashboard.live.spec import ViewFactory, ViewSpec
 from dashboard.pages.agent.model import AgentView, Customers, History
 from dashboard.pages.console.model import ConsoleView
 from dashboard.pages.floor.model import FloorView
+from dashboard.pages.today.model import TodayView
 from dashboard.pages.wall.model import WallView
 from feeds.config import Config
+from feeds.errors import SchemaError
+from feeds.intraday.series import scope
 from feeds.notices.audience import Agent
 
-VIEWS = ("wall", "console", "floor", "agent")
+VIEWS = ("wall", "console", "floor", "today", "agent")
 
 
 def view_factory(
@@ -60,6 +63,11 @@ def view_factory(
             return ConsoleView(config, roster)
         if view == "floor":
             return FloorView(config, roster)
+        if view == "today":
+            try:
+                return TodayView(config, scope(config, params.get("scope") or "all"))
+            except SchemaError as exc:
+                raise LookupError(str(exc)) from None
         if view == "agent":
             agent_id = params.get("agent", "")
             if not agent_id:

@@ -21,6 +21,7 @@ from feeds.bus import ordering
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
+from feeds.intraday.feed import IntradayFeed
 from feeds.metrics.aggregator import Aggregator
 from feeds.metrics.windows import day_bounds
 
@@ -84,6 +85,8 @@ class Producer:
     ) -> None:
         self.bus, self.config, self.source = bus, config, source
         self.aggregator = Aggregator(config) if aggregate else None
+        # The intraday charts' intervals, hours and forecasts (docs/history.md).
+        self.intraday = IntradayFeed(bus, config, self.aggregator, source) if aggregate else None
         self.fed = {q for q in queues if config.queue(q) is not None}
         self.stats_every, self.heartbeat_every = stats_every, heartbeat_every
         self.max_pending, self.clock = max_pending, clock
@@ -116,6 +119,8 @@ class Producer:
             else:
                 for env in envs:
                     self.fed |= self.aggregator.apply(env, now)
+            for env in envs:
+                self.intraday.take(env, now)
         if publish == "last":
             self.pending += envs[-1:]
         elif publish:
@@ -146,6 +151,9 @@ class Producer:
         extra: list[Envelope] = []
         if stats_due and self.fed:
             extra += self.aggregator.envelopes(now, source=self.source, queues=sorted(self.fed))
+            extra = self.intraday.with_intervals(extra, now) + self.intraday.envelopes(
+                now, self.fed
+            )
         if beat_due:
             extra.append(self._heartbeat(real))
         self.pending = self._not_ahead(self.pending, max(now, real))
@@ -161,6 +169,8 @@ class Producer:
                 done = min(len(self.pending), i + BATCH)
                 # events not written again (statistics and heartbeats are the producer's own)
                 self.duplicates += seqs[: max(0, len(self.pending) - i)].count(0)
+            if stats_due and self.fed:
+                self.intraday.save(now, self.fed)
         except redis.RedisError as exc:
             del self.pending[:done]  # those went out; retrying them would only be deduplicated
             self.published += done
@@ -215,6 +225,7 @@ class Producer:
             return 0
         now = self.clock() if now is None else now
         sources = set(sources) or {self.source}
+        self.intraday.restore(now, self.fed)
         taken, _ = self.take_contacts(day_entry(now, self.config), sources)
         for raw in self.bus.client.hvals(self.bus.state_key("agent")):
             taken += self.take(raw, sources)
@@ -247,5 +258,6 @@ class Producer:
         if env.source not in sources:
             return 0
         self.fed |= self.aggregator.apply(env, now)
+        self.intraday.take(env, now)
         self.events += now is not None  # live events make the rate; a warm start's do not
         return 1

@@ -136,6 +136,52 @@ class Staffing(_Model):
     gap: int | None = None  # required − effective agents (rounded): > 0 needs more
 
 
+class IntervalRow(_Model):
+    """One interval of a queue's day (docs/history.md): contacts counted in the interval they
+    were offered in, agent time inside it, and the figures they give by the queue's own
+    definitions; a forecast's plan for it; or an agent's or a team's hour (handled only).
+    Fields left at their defaults are omitted on the wire: a quiet night costs a few bytes."""
+
+    start: Epoch
+    offered: Count = 0
+    answered: Count = 0
+    answered_in_threshold: Count = 0
+    abandoned: Count = 0
+    short_abandoned: Count = 0
+    abandoned_in_threshold: Count = 0
+    answer_wait: TotalSeconds = 0.0
+    abandon_wait: TotalSeconds = 0.0
+    handled: Count = 0
+    handle_time: TotalSeconds = 0.0
+    longest_wait: Seconds | None = None  # of the contacts offered in it (still waiting: so far)
+    busy_time: TotalSeconds = 0.0  # agent-seconds on contact or in wrap, agents of the queue
+    available_time: TotalSeconds = 0.0
+    staffed_time: TotalSeconds = 0.0  # agent-seconds working it, blended agents by share
+    service_level: Ratio | None = None
+    asa: Seconds | None = None
+    aht: Seconds | None = None
+    abandon_rate: Ratio | None = None
+    occupancy: Ratio | None = None
+    staffed: Annotated[float, Field(ge=0, le=1_000_000)] | None = None  # mean agents working
+    required: Count | None = None  # agents its traffic needed for the target (staffing model)
+    forecast_volume: Annotated[float, Field(ge=0, le=1_000_000)] | None = None
+    forecast_aht: Seconds | None = None
+    forecast_required: Count | None = None
+
+
+MAX_DAY_INTERVALS = 100  # 15-minute intervals in the longest day (25 h, the clocks going back)
+
+
+class Intraday(_Model):
+    """A day in intervals, by item id: ``queue:<id>`` (what happened), ``forecast:<id>`` (the
+    plan), ``agent:<id>`` and ``team:<name>`` (contacts handled per hour). Published by the
+    producer that aggregates the queue (feeds.intraday), read by the charts."""
+
+    day: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]  # the centre's local date
+    step: Literal[900, 1800, 3600]  # seconds per interval
+    rows: list[IntervalRow] = Field(default=[], max_length=MAX_DAY_INTERVALS)
+
+
 class QueueStats(_Model):
     """Statistics of one queue: counts and rates over ``window`` (by default the centre's day).
 
@@ -177,6 +223,8 @@ class QueueStats(_Model):
         None  # for a contact joining now (formulas.estimated_wait)
     )
     staffing: Staffing | None = None
+    # The intervals still changing (the current one, the one before), for the live charts.
+    intervals: list[IntervalRow] = Field(default=[], max_length=4)
 
 
 class AgentStats(_Model):
@@ -384,11 +432,12 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "customer": Customer,
     "rule": Rule,
     "commitment": Commitment,
+    "intraday": Intraday,
 }
 KINDS = tuple(DATA_MODELS)
 Kind = Literal[
     "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system",
-    "customer", "rule", "commitment",
+    "customer", "rule", "commitment", "intraday",
 ]  # fmt: skip
 # Looked up by id, never mirrored whole: a centre's customers may be millions, so snapshots
 # leave them out and a screen reads the one it needs (feeds.customers.profiles).

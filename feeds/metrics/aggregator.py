@@ -16,7 +16,7 @@ clock, never with a stamp, so a producer whose clock runs ahead cannot roll the 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from feeds.bus import ordering
@@ -54,6 +54,8 @@ class Aggregator:
         self._due = -math.inf  # the clock's next roll, prune or sweep
         self._first = math.inf  # earliest event time accepted: how far back the data goes
         self.refused = 0  # events stamped beyond the allowed skew
+        # Told of each leg whose counts or waiting were settled (feeds.intraday's intervals).
+        self.on_leg: Callable[[str, int, Leg], None] | None = None
 
     # -- the clock ----------------------------------------------------------------------------
 
@@ -90,6 +92,11 @@ class Aggregator:
             for cid in gone:
                 del self._contacts[cid]
         self._agents.prune(min(self._start, self._clock - HORIZON), forget_before)
+
+    @property
+    def agents(self) -> Agents:
+        """Every agent's timeline (agent time per interval: feeds.intraday)."""
+        return self._agents
 
     @property
     def remembered(self) -> int:
@@ -217,6 +224,8 @@ class Aggregator:
                 self._waiting[wait[0]][(cid, n)] = wait[1]
                 changed.add(wait[0])
             leg.waiting = wait
+        if self.on_leg is not None:
+            self.on_leg(cid, n, leg)
 
     # -- figures ------------------------------------------------------------------------------
 

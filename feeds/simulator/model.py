@@ -25,11 +25,13 @@ TARGET_OCCUPANCY = 0.9
 SHRINKAGE = 0.13  # share of on-shift time spent away (breaks, lunch, coaching, training)
 MAX_AWAY_SHARE = 0.15  # supervisors stagger breaks rather than empty the floor
 
-# Arrival multiplier by local hour (linear in between): peaks mid-morning and early afternoon,
-# never below half so the board is never dead. The roster follows it too.
+# Arrival multiplier by local hour (linear in between), the shape of a utility's day: quiet
+# nights (never dead: the demo runs at any hour), a morning ramp from 7, a first peak at 10,
+# the lunch-hour peak at 12-13, a long afternoon and the evening fall from 17. The roster
+# follows it too, as a centre schedules to its forecast.
 INTRADAY = (
-    0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.55, 0.65, 0.8, 0.95, 1.0, 0.95,
-    0.8, 0.85, 0.95, 0.9, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5, 0.5,
+    0.3, 0.28, 0.26, 0.26, 0.26, 0.28, 0.34, 0.48, 0.7, 0.88, 0.94, 0.92,
+    1.0, 0.9, 0.86, 0.8, 0.74, 0.62, 0.5, 0.42, 0.38, 0.35, 0.32, 0.3,
 )  # fmt: skip
 
 # Customers: a Zipf–Mandelbrot choice from a large pool, so most contacts are from different
@@ -180,6 +182,32 @@ class LiveContact:
         if event == "completed":
             data.update(talk=self.talk, hold=self.hold, wrap=self.wrap, outcome=self.outcome)
         return data
+
+
+def profile(hour: float) -> float:
+    """The arrival multiplier at a local hour of the day (0-24, fractional)."""
+    i = int(hour) % 24
+    return INTRADAY[i] + (INTRADAY[(i + 1) % 24] - INTRADAY[i]) * (hour - int(hour))
+
+
+def peak_rates(queues: list[Queue], agents: int) -> dict[str, float]:
+    """Arrivals per second per queue at the intraday peak, sized to the headcount.
+
+    The load in Erlangs is what the staffed agents can carry at the target occupancy; each
+    channel takes its share and its queues split it unevenly (the first is the busiest).
+    """
+    channels = list(dict.fromkeys(q.channel for q in queues))
+    total_share = sum(CHANNELS[c].share for c in channels)
+    load = TARGET_OCCUPANCY * (1 - SHRINKAGE) * agents
+    rates: dict[str, float] = {}
+    for channel in channels:
+        model = CHANNELS[channel]
+        mine = [q for q in queues if q.channel == channel]
+        weights = [1 / (1 + 0.35 * i) for i in range(len(mine))]
+        for queue, weight in zip(mine, weights, strict=True):
+            erlangs = load * model.share / total_share * weight / sum(weights)
+            rates[queue.id] = erlangs / model.aht
+    return rates
 
 
 def lognormal(rng: random.Random, mean: float, cv: float) -> float:

@@ -22,7 +22,7 @@ from feeds.simulator.simulation import Simulation
 log = logging.getLogger(__name__)
 
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
-BACKFILL = 6 * 3600.0  # of the centre's day played at start, so today's totals are believable
+BACKFILL = 6 * 3600.0  # of the centre's day published at start, so today's totals are believable
 
 
 def run(
@@ -34,6 +34,7 @@ def run(
     outage: bool = False,
     agents: int = 24,
     featured: str | None = None,
+    forecast: bool = False,
     stop: threading.Event,
     routing: str = "overdue",
     tick: float = 0.25,
@@ -42,10 +43,12 @@ def run(
 ) -> None:
     """Play the simulation onto the bus in real time (times ``speed``) until ``stop`` is set.
 
-    It first plays up to six hours of the centre's day so far (not before local midnight), so
-    the day's totals, the contact history and the agents' stats look like a real afternoon;
-    the outage scenario still starts a minute after launch. The outage is declared as a
-    supervisor would declare it (:class:`Outages`: audited, on its timeline), by ``simulator``;
+    It first plays the centre's day so far, from local midnight: the intervals of the day's
+    charts (and their forecast, with ``forecast``) have the whole day's shape, and the last
+    six hours of it are published too, so the day's totals, the contact history and the agents'
+    stats look like a real afternoon; the outage scenario still starts a minute after launch.
+    The outage is declared as a supervisor would declare it (:class:`Outages`: audited, on
+    its timeline), by ``simulator``;
     ``featured``: an agent kept on the floor and on contacts (the demo's suggested tab);
     ``routing``: how freed agents pick the next contact (:data:`ROUTINGS` of the simulation).
 
@@ -56,10 +59,10 @@ def run(
     the simulator makes.
     """
     began = clock()
-    history_from = max(began - BACKFILL, day_start(began, config))
+    day_from = day_start(began, config)
     sim = Simulation(
-        config, seed=seed, start=history_from, agents=agents, outage=outage,
-        outage_after=began - history_from + OUTAGE_AFTER, featured=featured, routing=routing,
+        config, seed=seed, start=day_from, agents=agents, outage=outage,
+        outage_after=began - day_from + OUTAGE_AFTER, featured=featured, routing=routing,
     )  # fmt: skip
     producer = Producer(
         bus, config, SOURCE, queues=[q.id for q in config.queues], stats_every=stats_every,
@@ -71,7 +74,17 @@ def run(
         notices.extend(e for e in events if e.kind == "outage")
         producer.add((e for e in events if e.kind != "outage"), now=now)
 
-    take(sim.advance(began), began)  # today so far, published on the first tick
+    if forecast:
+        plan_forecast(bus, config, agents, began)
+    # Today so far: counted from midnight, published for the last six hours, starting with
+    # the floor as it was then (each agent's state) and every customer who had called (so
+    # their later contacts find them), stamped as of then.
+    published_from = max(day_from, began - BACKFILL)
+    early = sim.advance(published_from)
+    producer.add((e for e in early if e.kind in ("contact", "agent")), publish=False, now=began)
+    floor = {(e.kind, e.id): e for e in early if e.kind in ("agent", "customer")}
+    take([e.model_copy(update={"ts": published_from}) for e in floor.values()], began)
+    take(sim.advance(began), began)
     log.info("simulating %d agents on %d queues at speed %g", agents, len(config.queues), speed)
     while True:
         real = clock()
@@ -100,3 +113,20 @@ def declare(bus: Bus, config: Config, outage: Envelope, clock: Callable[[], floa
         outages.declare(fields, SOURCE)
     except SchemaError as exc:
         log.warning("the scenario's outage was refused: %s", exc)
+
+
+def plan_forecast(bus: Bus, config: Config, agents: int, now: float) -> None:
+    """The simulated centre's forecast (:mod:`feeds.simulator.plan`) for today and tomorrow,
+    as a planner would load it; one the bus cannot take now is left out of the demo."""
+    from feeds.intraday.feed import load_forecast
+    from feeds.intraday.forecast import read_rows
+    from feeds.intraday.grid import Day
+    from feeds.simulator.plan import forecast_rows
+
+    today = Day.of(now, config.tz, config.history.step)
+    for day in (today, today.following()):
+        try:
+            load_forecast(bus, config, read_rows(forecast_rows(config, agents), config, day),
+                          SOURCE, now)  # fmt: skip
+        except (redis.RedisError, SchemaError) as exc:
+            log.warning("the demo's forecast for %s was not loaded: %s", day.text, exc)

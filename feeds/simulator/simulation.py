@@ -90,7 +90,7 @@ class Simulation:
         self._calls = random.Random(f"{seed}:calls")
         self._profiles: dict[str, dict[str, Any]] = {}
         self._published: set[str] = set()
-        self._rates = self._peak_rates(agents)
+        self._rates = cm.peak_rates(config.queues, agents)
         self._surge_queues = [q for q in cm.OUTAGE_QUEUES if outage and config.queue(q)]
         self._surge_since = math.inf
         self._agents = self._hire(agents)
@@ -139,25 +139,6 @@ class Simulation:
         heapq.heappush(self._heap, (t, next(self._order), partial(handler, *args)))
 
     # -- setting up -------------------------------------------------------------------------
-
-    def _peak_rates(self, agents: int) -> dict[str, float]:
-        """Arrivals per second per queue at the intraday peak, sized to the headcount.
-
-        The load in Erlangs is what the staffed agents can carry at the target occupancy; each
-        channel takes its share and its queues split it unevenly (the first is the busiest).
-        """
-        channels = list(dict.fromkeys(q.channel for q in self.config.queues))
-        total_share = sum(cm.CHANNELS[c].share for c in channels)
-        load = cm.TARGET_OCCUPANCY * (1 - cm.SHRINKAGE) * agents
-        rates: dict[str, float] = {}
-        for channel in channels:
-            model = cm.CHANNELS[channel]
-            queues = [q for q in self.config.queues if q.channel == channel]
-            weights = [1 / (1 + 0.35 * i) for i in range(len(queues))]
-            for queue, weight in zip(queues, weights, strict=True):
-                erlangs = load * model.share / total_share * weight / sum(weights)
-                rates[queue.id] = erlangs / model.aht
-        return rates
 
     def _hire(self, count: int) -> list[FloorAgent]:
         """Voice teams North and South on 2–3 voice queues each (some blended onto chat) and a
@@ -222,9 +203,7 @@ class Simulation:
         return local.hour + local.minute / 60 + local.second / 3600
 
     def _profile(self, t: float) -> float:
-        hour = self._local_hour(t)
-        i = int(hour)
-        return cm.INTRADAY[i] + (cm.INTRADAY[(i + 1) % 24] - cm.INTRADAY[i]) * (hour - i)
+        return cm.profile(self._local_hour(t))
 
     def _target(self, team_size: int) -> int:
         return max(1, round(team_size * self._profile(self.now)))

@@ -34,12 +34,16 @@ from dashboard.auth.access import may_view_agent, own_tab
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import login_url
 from dashboard.pages.agent import record
-from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, OUTAGES, QUEUES
+from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, MY_DAY, OUTAGES, QUEUES
+from dashboard.pages.charts.figure import graph
+from dashboard.pages.charts.model import KINDS
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.bus.bus import Bus
 from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.intraday.grid import Day
+from feeds.intraday.hours import HOUR
 from feeds.notices.messages import Messages
 
 PATH_RE = re.compile(r"^/agent/([^/]+)$")
@@ -127,6 +131,7 @@ def layout(config: Config, agent_id: str) -> html.Div:
                 children=[
                     _panel("My queues", "agent-queues", "fb-agent-queues"),
                     _panel("Outages on my queues", "agent-outages", "fb-agent-outages"),
+                    _my_day(config),
                 ],
             ),
             html.Div(id="agent-ack-note", className="fb-agent-note", role="alert"),
@@ -140,7 +145,7 @@ def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
     """The manifest ``stream.js`` streams by: each item goes to an ``agent.js`` renderer."""
 
     def item(key: str, **extra: Any) -> dict[str, Any]:
-        return {"id": f"agent-{key}", "render": f"agent-{key}", **extra}
+        return {"id": f"agent-{key}", "render": f"agent-{key}", **extra}  # "render": its own
 
     return {
         "stream": f"/stream?{urlencode({'view': 'agent', 'agent': agent_id})}",
@@ -153,6 +158,12 @@ def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
             QUEUES: item(QUEUES),
             MESSAGES: item(MESSAGES, ack=can_ack),
             OUTAGES: item(OUTAGES),
+            MY_DAY: item(
+                MY_DAY,
+                render="chart-day",
+                graph=f"agent-{MY_DAY}-graph",
+                fields=list(KINDS["agent"].fields),
+            ),
         },
     }
 
@@ -196,6 +207,23 @@ def _header(agent_id: str) -> html.Header:
                     html.Div("Connecting…", id="conn-indicator", className="conn-indicator"),
                     html.Div("--:--:--", id="clock", className="clock"),
                 ],
+            ),
+        ],
+    )
+
+
+def _my_day(config: Config) -> html.Section:
+    """Contacts handled per hour and AHT against the team: how the agent's day is going
+    (a chart patched from the stream: dashboard/pages/charts)."""
+    today = Day.of(time.time(), config.tz, HOUR)
+    return html.Section(
+        id=f"agent-{MY_DAY}",
+        className="fb-agent-panel fb-agent-day chart-tile",
+        children=[
+            html.H2("My day: contacts handled per hour, AHT against my team"),
+            html.Div(
+                className="chart-body",
+                children=graph(f"agent-{MY_DAY}", "agent", today, "dark", 13),
             ),
         ],
     )

@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, Protocol
 
 from dashboard.pages.agent.card import Desk, contact_item, current_contact
+from dashboard.pages.charts.model import agent_day_item, watches_agent_day
 from dashboard.pages.items import (
     AGENT_LABELS,
     NO_VALUE,
@@ -46,7 +47,8 @@ from feeds.notices.outages import outage_order, outage_touches
 from feeds.times import fmt_duration
 
 ME, QUEUES, MESSAGES, OUTAGES, CONTACT = "me", "queues", "messages", "outages", "contact"
-KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT)
+MY_DAY = "my_day"  # the agent's own day chart (dashboard.pages.charts.model.agent_day_item)
+KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT, MY_DAY)
 
 History = Callable[[str, str], list[PastContact] | None]
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -249,6 +251,8 @@ class AgentView:
             return {CONTACT} if mine else set()
         if kind == "rule":
             return {CONTACT} if carded else set()
+        if watches_agent_day(self.agent_id, env):
+            return {MY_DAY}
         customer = {"customer": env.id, "commitment": env.data.get("customer_id")}.get(kind)
         crm = kind == "system" and env.id == "crm" and self.waiting_for_crm
         if self.customer_id is not None and (customer == self.customer_id or crm):
@@ -279,6 +283,8 @@ class AgentView:
             return outages_item(mirror.get("outage", {}).values(), queue_ids, self.queue_names)
         if key == CONTACT:
             return self._contact(mirror, now)
+        if key == MY_DAY:
+            return agent_day_item(self.config, self.agent_id, mirror, now)
         raise KeyError(key)
 
     def _contact(self, mirror: Mirror, now: float) -> Item:

@@ -2,10 +2,12 @@
 components), model.py (the view-model); for the browser, wall.js and unattended.js, and
 wall.css, queue.css and tiles.css."""
 
+from dashboard.pages import charts
 from dashboard.pages.assets import PageAssets
 
 ASSETS = PageAssets(
     __name__,
     scripts=("wall.js", "unattended.js"),
     styles=("wall.css", "queue.css", "tiles.css"),
+    uses=(charts.ASSETS,),
 )

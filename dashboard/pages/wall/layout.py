@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from dashboard.pages.charts.model import NOW
 from dashboard.pages.wall import tiles
 from dashboard.pages.wall.model import BANDS, MODELS
 from feeds.boards import Board, Tile
@@ -47,6 +48,9 @@ def layout(
     built = [[(t, *tiles.build(config, board, t, MODELS[t.type].key(t))) for t in row]
              for row in board.layout]  # fmt: skip
     items = {MODELS[t.type].key(t): spec for row in built for t, _, spec in row if spec}
+    for key, spec in list(items.items()):  # a chart's moving intervals: its second item
+        if "now" in spec:
+            items[key + NOW] = spec.pop("now")
     return html.Div(
         id="wall",
         className=f"wall theme-{chosen}",

@@ -9,8 +9,10 @@ version, so a board whose config changed is a new view, built from the new confi
 Items: ``tile:<queue>`` (waiting, longest wait, service level, ASA, abandons, delay reason),
 ``agents`` (agents by state), ``agent_grid``, ``staffing``, ``outages``, ``messages`` (the
 ticker), ``big_clock``, ``floor`` (agents by team and state), ``blended`` (the waiting
-contacts in arrival order), and ``bands`` (urgent messages and outages, one line each). Delay
-reasons are stored with the queue id as their item id, one per queue.
+contacts in arrival order), ``sl_chart[:<queue>]`` and ``staffing_chart[:<queue>]`` (each two
+items, the day and ``…:now``: :mod:`dashboard.pages.charts.model`), and ``bands`` (urgent
+messages and outages, one line each). Delay reasons are stored with the queue id as their item
+id, one per queue.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.pages.charts.model import NOW, Chart
 from dashboard.pages.items import (
     AGENT_LABELS,
     Item,
@@ -36,6 +39,7 @@ from dashboard.pages.items import (
 from feeds.boards import Board, Tile
 from feeds.bus.schema import AGENT_STATES, Envelope
 from feeds.config import Config
+from feeds.intraday.series import scope
 from feeds.times import NO_VALUE
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -51,6 +55,7 @@ class TileModel:
     compute: Callable[[WallView, Tile, Mirror, float], Item] | None
     watches: Callable[[WallView, Tile, Envelope], bool] = lambda view, tile, env: False
     key: Callable[[Tile], str] = lambda tile: tile.key
+    now: TileModel | None = None  # a chart's second item, ``<key>:now``: its moving intervals
 
 
 class WallView:
@@ -62,7 +67,14 @@ class WallView:
         self.layout = config.board_version(board)  # what an open screen compares with its own
         self.key = f"wall:{board.id}@{self.layout}"
         self.queue_ids = list(board.queues)
-        self.tiles = {MODELS[t.type].key(t): t for t in board.tiles if MODELS[t.type].compute}
+        self.tiles: dict[str, tuple[Tile, TileModel]] = {}
+        for t in board.tiles:
+            model = MODELS[t.type]
+            if model.compute:
+                self.tiles[model.key(t)] = (t, model)
+            if model.now:
+                self.tiles[model.key(t) + NOW] = (t, model.now)
+        self.charts: dict[str, Chart] = {}  # by tile key: each keeps its closed points
         # A board with the outages tile shows them there in full; the band keeps to messages.
         self.band_outages = not any(t.type == "outages" for t in board.tiles)
 
@@ -70,16 +82,23 @@ class WallView:
         return [*self.tiles, BANDS]
 
     def affected(self, env: Envelope) -> set[str]:
-        keys = {k for k, t in self.tiles.items() if MODELS[t.type].watches(self, t, env)}
+        keys = {k for k, (t, model) in self.tiles.items() if model.watches(self, t, env)}
         return keys | ({BANDS} if env.kind in ("message", "outage") else set())
 
     def compute(self, key: str, mirror: Mirror, now: float) -> Item:
         if key == BANDS:
             return self.bands(mirror, now)
-        tile = self.tiles[key]
-        compute = MODELS[tile.type].compute
-        assert compute is not None  # only tiles with a view-model have an item
-        return compute(self, tile, mirror, now)
+        tile, model = self.tiles[key]
+        assert model.compute is not None  # only tiles with a view-model have an item
+        return model.compute(self, tile, mirror, now)
+
+    def chart(self, tile: Tile) -> Chart:
+        """A chart tile's chart: of its queue, else of the board's queues together."""
+        if tile.key not in self.charts:
+            kind = tile.type.removesuffix("_chart")
+            s = scope(self.config, f"queue:{tile.arg}" if tile.arg else "", self.queue_ids)
+            self.charts[tile.key] = Chart(self.config, kind, s)
+        return self.charts[tile.key]
 
     # -- what several tiles share -------------------------------------------------------------
 
@@ -248,6 +267,18 @@ def _board_queue(view: WallView, tile: Tile, env: Envelope) -> bool:
     return env.kind == "queue" and env.id in view.queue_ids
 
 
+def _chart_model() -> TileModel:
+    """A chart tile: its day item, and its moving intervals as ``<key>:now``."""
+    return TileModel(
+        lambda view, tile, mirror, now: view.chart(tile).day_item(mirror, now),
+        lambda view, tile, env: view.chart(tile).watches_day(env),
+        now=TileModel(
+            lambda view, tile, mirror, now: view.chart(tile).now_item(mirror, now),
+            lambda view, tile, env: view.chart(tile).watches_now(env),
+        ),
+    )
+
+
 MODELS: dict[str, TileModel] = {
     "queue": TileModel(  # a heartbeat: its producer may be the one feeding the tile
         _queue,
@@ -266,6 +297,8 @@ MODELS: dict[str, TileModel] = {
     "ticker": TileModel(_messages, _kind("message"), key=lambda tile: "messages"),
     "clock": TileModel(_clock, key=lambda tile: "big_clock"),  # "clock" is the header's
     "logo": TileModel(None),
+    "sl_chart": _chart_model(),
+    "staffing_chart": _chart_model(),
     # Issue 13: the floor by team, and the blended queue.
     "floor": TileModel(_floor, _kind("agent")),
     "blended": TileModel(_blended, _kind("contact")),

@@ -13,20 +13,25 @@ A tile with no item (the logo) has no renderer: it is drawn from the config alon
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from dash import html
 
+from dashboard.pages.charts.figure import graph
+from dashboard.pages.charts.model import KINDS
 from dashboard.pages.items import AGENT_LABELS, NO_VALUE, fmt_percent, item_key_to_id
 from feeds.boards import Board, Tile
 from feeds.bus.schema import AGENT_STATES
 from feeds.config import Config, Queue
+from feeds.intraday.grid import Day
 from feeds.routing import CHANNEL_KINDS
 from feeds.times import fmt_span
 
 NO_DATA_YET = "waiting for data"
+CHART_FONT = 0.025  # a chart's type, as a share of the screen's height (at least 2.2 %)
 Spec = dict[str, Any]
 
 
@@ -234,6 +239,30 @@ def _blended(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, S
     return section, _spec(cid, "wall-blended", "tile blended-tile")
 
 
+# -- charts ---------------------------------------------------------------------------------------
+
+
+def _chart(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+    """The day interval by interval (dashboard/pages/charts): the figure, built once for
+    today, then patched by ``dashboard/pages/charts/charts.js`` from the chart's two items."""
+    kind = tile.type.removesuffix("_chart")
+    queue = config.queue(tile.arg) if tile.arg else None
+    title = f"{KINDS[kind].title} · {queue.name if queue else board.title}"
+    today = Day.of(time.time(), config.tz, config.history.step)
+    theme = board.theme or config.wall.theme
+    age = html.Div(NO_DATA_YET, id=f"{cid}-age", className="age")  # beside the title
+    section = _tile(
+        cid,
+        "chart-tile nodata",
+        _head(title, age),
+        html.Div(className="chart-body", children=graph(cid, kind, today, theme)),
+    )
+    part = {"graph": f"{cid}-graph", "fields": list(KINDS[kind].fields), "font": CHART_FONT}
+    spec = _spec(cid, "chart-day", "tile chart-tile", **part,
+                 now=_spec(cid, "chart-now", "tile chart-tile", **part))  # fmt: skip
+    return section, spec
+
+
 VIEWS: dict[str, TileView] = {
     "queue": TileView(_queue, "wall-values"),
     "agent_states": TileView(_agent_states, "wall-values"),
@@ -243,6 +272,8 @@ VIEWS: dict[str, TileView] = {
     "ticker": TileView(_ticker, "wall-ticker"),
     "clock": TileView(_clock, "wall-clock"),
     "logo": TileView(_logo, None),
+    "sl_chart": TileView(_chart, "chart-day"),
+    "staffing_chart": TileView(_chart, "chart-day"),
     "floor": TileView(_floor, "wall-floor"),
     "blended": TileView(_blended, "wall-blended"),
 }

@@ -1,0 +1,228 @@
+"""Today's intervals, kept up to date by the producer that aggregates the queues.
+
+The aggregator (:mod:`feeds.metrics.aggregator`) already settles what each leg of a contact
+counts under the ordering rule, whatever order its events came in; it tells this module of
+every leg it settles (``Aggregator.on_leg``), and the leg's counts go to the interval in which
+it was offered (its ``enqueued_at``), taken back from where they were if the leg changed. So a
+call offered at 10:14 and answered at 10:16 counts in the 10:00 interval, which goes on
+changing after it closed. Agent time (occupancy, agents staffed) is read from the aggregator's
+agent timelines: live for the current interval, then frozen when it closes, since timelines
+are pruned and a restarted producer no longer has them (stored rows stand in).
+
+Nothing here reads a clock or Redis: the producer passes the time, publishes
+:meth:`Intraday.envelopes` and saves what :meth:`Intraday.take_changed` returns
+(:mod:`feeds.intraday.store`).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from feeds.bus.schema import Envelope, make_envelope
+from feeds.config import Config
+from feeds.intraday import rows
+from feeds.intraday.grid import Day
+from feeds.metrics import formulas
+from feeds.metrics.agents import BUSY, WORKING, Agents
+from feeds.metrics.aggregator import Aggregator
+from feeds.metrics.contacts import Leg
+from feeds.metrics.formulas import ABANDON_WAIT, ABANDONED, ANSWER_WAIT, ANSWERED, COUNTERS
+
+Key = tuple[str, float]  # (queue, interval start)
+REPUBLISH_EVERY = 30.0  # seconds between day items while late contacts change closed intervals
+
+
+@dataclass(frozen=True, slots=True)
+class _Counted:
+    key: Key  # where the leg counts
+    values: tuple[float, ...]  # by formulas.COUNTERS
+    wait: float | None  # answered or abandoned: how long it waited
+    since: float | None  # still waiting: since when
+
+
+def agent_time(agents: Agents, a: float, b: float, queues: Iterable[str]) -> dict[str, list]:
+    """[busy, available, staffed] agent-seconds in ``[a, b)`` per queue; staffed counts a
+    blended agent's working second once, shared equally among its queues (so a board's queues
+    add up to its people), busy and available count it on each (occupancy, docs/metrics.md)."""
+    out: dict[str, list[float]] = {q: [0.0, 0.0, 0.0] for q in queues}
+    for tl in agents.timelines.values():
+        entries = tl.entries
+        first = max(0, bisect.bisect_right(entries, a, key=lambda e: e.at) - 1)
+        for k in range(first, len(entries)):
+            e = entries[k]
+            if e.at >= b:
+                break
+            end = entries[k + 1].at if k + 1 < len(entries) else b
+            span = min(end, b) - max(e.at, a)
+            mine = [q for q in e.skills if q in out] if e.state in WORKING else []
+            for q in mine if span > 0 else ():
+                out[q][0 if e.state in BUSY else 1] += span
+                out[q][2] += span / len(mine)
+    return out
+
+
+class Intraday:
+    """The intervals of today (and yesterday, whose late contacts still land) per queue."""
+
+    def __init__(self, config: Config, aggregator: Aggregator) -> None:
+        self.queues = {q.id: q for q in config.queues}
+        self.tz, self.step = config.tz, config.history.step
+        self.aggregator = aggregator
+        aggregator.on_leg = self.leg
+        self.day: Day | None = None
+        self._legs: dict[tuple[str, int], _Counted] = {}
+        self._counts: dict[Key, list[float]] = {}
+        self._waits: dict[Key, dict[tuple[str, int], float]] = {}
+        self._open: dict[Key, dict[tuple[str, int], float]] = {}
+        self._frozen: dict[Key, list[float]] = {}  # agent time of closed intervals
+        self._stored: dict[Key, Mapping[str, Any]] = {}  # rows saved before a restart
+        self._rows: dict[Key, dict[str, Any]] = {}  # closed rows as last worked out
+        self.changed: set[Key] = set()  # since the last take_changed
+        self._floor = -float("inf")  # intervals before yesterday's are forgotten
+        self._published: dict[str, tuple[float, float]] = {}  # queue → (running start, when)
+
+    # -- the clock ------------------------------------------------------------------------
+
+    def advance(self, now: float) -> Day:
+        """Today as of ``now``; a new day forgets the day before yesterday."""
+        day = self.day
+        if day is None or now >= day.end:
+            day = self.day = Day.of(now, self.tz, self.step)
+            self._floor = Day.on(day.date - timedelta(days=1), self.tz, self.step).start
+            self._forget_before(self._floor)
+        return day
+
+    def _forget_before(self, floor: float) -> None:
+        for table in (self._counts, self._waits, self._open, self._frozen, self._stored,
+                      self._rows):  # fmt: skip
+            for key in [k for k in table if k[1] < floor]:
+                del table[key]
+        self._legs = {k: v for k, v in self._legs.items() if v.key[1] >= floor}
+
+    # -- contacts -------------------------------------------------------------------------
+
+    def leg(self, cid: str, n: int, leg: Leg) -> None:
+        """The aggregator settled leg ``n`` of contact ``cid``: count it where it was offered."""
+        qid, entries = leg.applied or ("", ())
+        new = None
+        if entries and qid in self.queues:
+            ev = leg.events
+            top = ev.get("completed") or ev.get("answered") or ev.get("abandoned") or ev["offered"]
+            start = self.advance(top[0]).interval(top[2])
+            if start >= self._floor:
+                values = [0.0] * len(COUNTERS)
+                for k in range(0, len(entries), 3):
+                    values[int(entries[k + 1])] += entries[k + 2]
+                wait = (values[ANSWER_WAIT] if values[ANSWERED]
+                        else values[ABANDON_WAIT] if values[ABANDONED] else None)  # fmt: skip
+                since = leg.waiting[1] if leg.waiting else None
+                new = _Counted((qid, start), tuple(values), wait, since)
+        old = self._legs.get((cid, n))
+        if old == new:
+            return
+        if old is not None:
+            self._count((cid, n), old, -1.0)
+        if new is not None:
+            self._count((cid, n), new, 1.0)
+            self._legs[(cid, n)] = new
+        else:
+            self._legs.pop((cid, n), None)
+
+    def _count(self, lk: tuple[str, int], c: _Counted, sign: float) -> None:
+        counts = self._counts.setdefault(c.key, [0.0] * len(COUNTERS))
+        for i, v in enumerate(c.values):
+            counts[i] += sign * v
+        for table, value in ((self._waits, c.wait), (self._open, c.since)):
+            if value is not None:
+                if sign > 0:
+                    table.setdefault(c.key, {})[lk] = value
+                else:
+                    table.get(c.key, {}).pop(lk, None)
+        self.changed.add(c.key)
+        self._rows.pop(c.key, None)
+
+    # -- rows -----------------------------------------------------------------------------
+
+    def restore(self, stored: Mapping[Key, Mapping[str, Any]]) -> None:
+        """Rows saved before a restart: they stand in for intervals nothing was counted in
+        since (the contacts stream no longer holds them) and keep their agent time."""
+        self._stored.update(stored)
+        for key, row in stored.items():
+            self._frozen.setdefault(key, [row.get(k) or 0.0 for k in rows.AGENT_TIMES])
+
+    def row(self, qid: str, start: float, now: float) -> dict[str, Any]:
+        """One queue's interval as of ``now`` (running: as far as it has run)."""
+        key = (qid, start)
+        end = min(start + self.step, Day.of(start, self.tz, self.step).end)
+        closed = end <= now
+        if closed and key in self._rows:
+            return self._rows[key]
+        stored = self._stored.get(key, {})
+        counts = self._counts.get(key)
+        raw: dict[str, Any] = {"start": start}
+        if counts is not None:
+            raw.update(zip(COUNTERS, counts, strict=True))
+        else:
+            raw.update({k: stored[k] for k in rows.COUNTERS if k in stored})
+        if closed and key not in self._frozen:
+            self._frozen[key] = agent_time(self.aggregator.agents, start, end, [qid])[qid]
+        agent = self._frozen[key] if closed else agent_time(
+            self.aggregator.agents, start, now, [qid])[qid]  # fmt: skip
+        raw.update(zip(rows.AGENT_TIMES, agent, strict=True))
+        waits = [*self._waits.get(key, {}).values(),
+                 *(now - s for s in self._open.get(key, {}).values())]  # fmt: skip
+        raw["longest_wait"] = max(waits) if waits else stored.get("longest_wait")
+        out = rows.finish(self.queues[qid], raw, min(end, now) - start, self._day_aht(qid, start))
+        if closed and not self._open.get(key):  # a contact still waiting: its wait grows
+            self._rows[key] = out
+        return out
+
+    def _day_aht(self, qid: str, upto: float) -> float | None:
+        """The queue's AHT over the day up to an interval (one without its own has this)."""
+        handled = handle = 0.0
+        for (q, start), c in self._counts.items():
+            if q == qid and self.day is not None and self.day.start <= start <= upto:
+                handled += c[COUNTERS.index("handled")]
+                handle += c[COUNTERS.index("handle_time")]
+        return formulas.aht(handle, handled)
+
+    def day_rows(self, qid: str, now: float) -> list[dict[str, Any]]:
+        """Every interval of today up to the running one."""
+        day = self.advance(now)
+        current = day.slot(now)
+        return [self.row(qid, s, now) for s in day.starts()[: (current or 0) + 1]]
+
+    def recent(self, qid: str, now: float) -> list[dict[str, Any]]:
+        """The intervals still changing most: the one before and the running one (today's)."""
+        day = self.advance(now)
+        current = day.slot(now) or 0
+        return [self.row(qid, day.bounds(s)[0], now) for s in (current - 1, current) if s >= 0]
+
+    def take_changed(self, now: float, queues: Iterable[str]) -> dict[Key, dict[str, Any]]:
+        """The rows of ``queues`` changed since the last call, their running ones, and those
+        with a contact still waiting (its wait, the interval's longest, grows as time passes)."""
+        day, queues = self.advance(now), set(queues)
+        keys = {k for k in self.changed if k[0] in queues}
+        self.changed -= keys
+        keys |= {(q, day.interval(now)) for q in queues}
+        keys |= {k for k, waiting in self._open.items() if waiting and k[0] in queues}
+        return {k: self.row(k[0], k[1], now) for k in keys}
+
+    def envelopes(self, now: float, queues: Iterable[str], source: str) -> list[Envelope]:
+        """The day items of ``queues`` (``intraday`` ``queue:<id>``) that are due: when a new
+        interval starts, and every :data:`REPUBLISH_EVERY` seconds while contacts change the
+        closed ones (the running interval travels with each ``queue`` item instead)."""
+        day = self.advance(now)
+        running = day.interval(now)
+        out = []
+        for qid in sorted(queues):
+            last = self._published.get(qid)
+            if last is None or last[0] != running or now - last[1] >= REPUBLISH_EVERY:
+                data = {"day": day.text, "step": self.step, "rows": self.day_rows(qid, now)}
+                out.append(make_envelope("intraday", f"queue:{qid}", data, ts=now, source=source))
+                self._published[qid] = (running, now)
+        return out
