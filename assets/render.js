@@ -111,6 +111,25 @@
         }
     }
 
+    // A hot value (a number, a timer, an age, the clock): its text and class written straight
+    // to its element, with no React render in between, on every update and every second. Dash
+    // still owns the layout: the element is the one it drew, whose only child is text (React
+    // keeps such a child as the element's textContent, so nothing of React's goes stale), and
+    // nothing else ever sets these props, so a React render never undoes what is written here.
+    // Text only: a value can never be HTML.
+    function text(id, value, className) {
+        var node = document.getElementById(id);
+        if (!node) {
+            return; // not on this page (or not drawn yet: the next second's render writes it)
+        }
+        if (node.textContent !== value) {
+            node.textContent = value;
+        }
+        if (className !== undefined && node.className !== className) {
+            node.className = className;
+        }
+    }
+
     // A Dash component as set_props takes it. User text goes in as children text, which React
     // escapes: a message or outage wording can never run as HTML.
     function el(type, className, children, extra) {
@@ -215,8 +234,8 @@
     }
 
     window.floorboard = {
-        el: el, setProps: setProps, cls: cls, empty: empty, line: line, brokenList: brokenList,
-        badge: badge,
+        el: el, setProps: setProps, text: text, cls: cls, empty: empty, line: line,
+        brokenList: brokenList, badge: badge,
         NO_VALUE: NO_VALUE, BROKEN: BROKEN,
         messageEntry: messageEntry, messageStatus: messageStatus, outageEntry: outageEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,

@@ -101,22 +101,25 @@
         });
     }
 
-    function render() {
+    // keys: the items to draw (an update's); every item when not given (a snapshot, the
+    // once-a-second tick). An update draws only what it changed: nothing else moved, and
+    // what depends on the time is redrawn within the second anyway.
+    function render(keys) {
         // Navigated away (the page's root is no longer there): nothing to apply to.
         if (!S.view || !document.getElementById(S.view.root)) {
             return;
         }
         var now = serverNow();
-        Object.keys(S.view.items).forEach(function (key) {
+        (keys || Object.keys(S.view.items)).forEach(function (key) {
             var spec = S.view.items[key];
             var item = S.items[key];
-            var renderer = RENDERERS[spec.render];
+            var renderer = spec && RENDERERS[spec.render];
             if (item && renderer) {
                 renderer(spec, item, now, H);
             }
         });
         renderConnection();
-        H.setProps("clock", {children: H.clockFormat(now)});
+        H.text("clock", H.clockFormat(now));
     }
 
     // -- a new release or layout: reload ---------------------------------------------------
@@ -164,8 +167,7 @@
                 observeClock(data.now);
             }
             S.link = "up";
-            handler(data);
-            render();
+            render(handler(data));
         };
     }
 
@@ -194,6 +196,7 @@
         }));
         es.addEventListener("update", onEvent(function (d) {
             Object.assign(S.items, d.items || {});
+            return Object.keys(d.items || {});
         }));
         // System events and heartbeats both carry the bus status: a page never keeps a stale one.
         var busStatus = onEvent(function (d) {

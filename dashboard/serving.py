@@ -63,6 +63,19 @@ def _start_hub(worker: Any) -> None:
     worker.wsgi.extensions["floorboard"].hub.start()
 
 
+MAX_DEFAULT_WORKERS = 8  # past this, more hubs (a Redis subscription each) cost more than they give
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on: a gevent worker is one thread, so a
+    single worker can use one core at most, and the fan-out is CPU-bound."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_DEFAULT_WORKERS))
+
+
 def _worker_gone(server: Any, worker: Any) -> None:
     """A worker has exited: its open streams are no longer open (its counters stay counted)."""
     from prometheus_client import multiprocess

@@ -1,27 +1,34 @@
-"""Benchmark of the push path against the polling a Dash app would use, in one run.
+"""Benchmark of what a viewer feels, in one run: the product, a minimal SSE server, polling.
 
-Starts its own embedded Redis, ``floorboard serve`` (gunicorn + gevent) and the polling baseline
-(``scripts/poll_baseline.py``: ``dcc.Interval(interval=1000)`` + flask-caching, also gunicorn +
-gevent), then, with an asyncio load client on the same machine, prints one table per part:
+Starts its own embedded Redis and, under gunicorn with gevent workers: ``floorboard serve``
+(the product), ``scripts/sse_reference.py`` (a minimal gevent + Flask SSE server: one queue per
+stream, no merging) and ``scripts/poll_baseline.py`` (``dcc.Interval(interval=1000)``, one Redis
+read per poll, no cache). With an asyncio load client on the same machine it prints:
 
-1. push: N SSE clients, queue-tile updates published at R/s for D s; latency p50/p95/p99/max
-   from publish until the client holds that value or a newer one, updates never received as
-   such ("missed": conflated by the hub) and duplicates, clients not on the last value at the
-   end ("behind"), server, Redis and load-client CPU (cores, and server CPU-seconds per 1,000
-   deliveries), server memory per open stream;
-2. poll: the same for N pollers posting what the Dash renderer posts every second (jittered
-   phase); "missed" are values superseded before any poll saw them; and ratios push ÷ poll;
-3. event → DOM latency in headless Chromium (MutationObserver) for the wall and the baseline;
-4. reconnect storm: N clients that reconnect like browsers (``retry:``, Last-Event-ID) while the
+1. push: for each N, the product and the reference, one worker each, interleaved: N SSE
+   clients, queue-tile updates published at R/s for D s; time from publish until each client
+   holds that value or a newer one (p50/p95/p99/max), share of values delivered as themselves,
+   values never received as themselves ("unseen": merged away, or still on their way when the
+   round ended) and those the product's hub says it merged, clients not on the last value 2 s
+   after the last publish ("behind"), deliveries per second, server / Redis / load-client
+   CPU, server CPU-seconds per 1,000 deliveries, memory per open stream;
+2. workers: the product with one worker per core (``floorboard serve``'s default) at the
+   largest N, beside its one-worker figures: how throughput scales from 1 to N workers;
+3. poll: the same for N pollers posting what the Dash renderer posts every second (jittered
+   phase); "unseen" are values superseded before any poll saw them; and ratios product ÷ poll;
+4. event → DOM latency in headless Chromium (MutationObserver) for the wall, for a page that
+   sets the text directly from an EventSource, and for the polling baseline;
+5. reconnect storm: N clients that reconnect like browsers (``retry:``, Last-Event-ID) while the
    app server is restarted; time until every one is resynchronised;
-5. metrics (``scripts/bench_metrics.py``): the aggregator's contact events per second per core
+6. metrics (``scripts/bench_metrics.py``): the aggregator's contact events per second per core
    and staffing for 500 queues; ``--only metrics`` runs this part alone, with no servers.
 
-A benchmark, not a test: it reports, it does not assert.
+A benchmark, not a test: it reports, it does not assert. The machine's load average is printed
+at the start and the end: other work on the machine skews every figure.
 
     python scripts/bench.py [--clients 100 1000 2000 5000] [--rate 20] [--seconds 8]
-                            [--storm 2000] [--dom-events 60] [--no-poll] [--no-browser]
-                            [--only metrics]
+                            [--workers N] [--storm 5000] [--dom-events 60] [--no-poll]
+                            [--no-browser] [--only metrics]
 """
 
 from __future__ import annotations
@@ -43,26 +50,27 @@ from bench_common import CHROMIUM, ROOT, Server
 from bench_poll import poll_round
 from bench_push import push_round, storm
 
+from dashboard.serving import default_workers
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
 from feeds.bus.schema import make_envelope
 
 Columns = list[tuple[str, str, int, str]]  # title, result key, width, format
 LOAD_COLUMNS: Columns = [
-    ("N", "clients", 5, ""), ("p50 ms", "p50", 8, ".1f"), ("p95 ms", "p95", 8, ".1f"),
-    ("p99 ms", "p99", 8, ".1f"), ("max ms", "max", 8, ".1f"), ("missed", "missed", 8, ""),
-    ("dups", "dups", 4, ""), ("behind", "behind", 6, ""), ("deliv", "deliveries", 7, ""),
-    ("cores", "cores", 6, ".2f"),
-    ("redis", "redis_cores", 6, ".2f"), ("load", "load_cores", 5, ".2f"),
-    ("cpu s/1k", "cpu_per_1k", 9, ".3f"), ("KB/conn", "kb_per_stream", 8, ".1f"),
-    ("connect s", "connect_s", 9, ".1f"),
+    ("server", "server", 11, ""), ("N", "clients", 5, ""), ("p50 ms", "p50", 7, ".1f"),
+    ("p95 ms", "p95", 7, ".1f"), ("p99 ms", "p99", 7, ".1f"), ("max ms", "max", 7, ".1f"),
+    ("deliv %", "delivered", 7, ".1f"), ("unseen", "missed", 7, ""),
+    ("hub merged", "srv_merged", 10, ""), ("behind", "behind", 6, ""),
+    ("deliv/s", "deliv_s", 8, ".0f"), ("cores", "cores", 5, ".2f"),
+    ("redis", "redis_cores", 5, ".2f"), ("load", "load_cores", 5, ".2f"),
+    ("cpu s/1k", "cpu_per_1k", 8, ".3f"), ("KB/conn", "kb_per_stream", 7, ".1f"),
 ]  # fmt: skip
 RATIO_COLUMNS: Columns = [
     ("N", "clients", 5, ""), ("p50", "p50", 7, ".3f"), ("p95", "p95", 7, ".3f"),
     ("p99", "p99", 7, ".3f"), ("cores", "cores", 7, ".2f"), ("cpu/1k", "cpu_per_1k", 7, ".4f"),
 ]  # fmt: skip
 DOM_COLUMNS: Columns = [
-    ("page", "page", 6, ""), ("published", "published", 9, ""), ("in DOM", "seen", 6, ""),
+    ("page", "page", 9, ""), ("published", "published", 9, ""), ("in DOM", "seen", 6, ""),
     ("p50 ms", "p50", 8, ".1f"), ("p95 ms", "p95", 8, ".1f"),
     ("shown-only p50", "own_p50", 14, ".1f"), ("shown-only p95", "own_p95", 14, ".1f"),
 ]  # fmt: skip
@@ -89,12 +97,38 @@ def ratios(push: dict[str, Any], poll: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def servers(tmp: Path, env: dict[str, str], workers: int) -> dict[str, Server]:
+    """The servers under test, by part: each under gunicorn with gevent workers."""
+    product = [sys.executable, "-m", "dashboard.cli", "serve", "--port", "{port}", "--workers"]
+
+    def gunicorn(app: str) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
+            "--worker-connections", "10000", "--keep-alive", "75", "--backlog", "2048",
+            "--log-level", "warning", "--chdir", str(ROOT / "scripts"),
+            "--graceful-timeout", "2", "--bind", "127.0.0.1:{port}", app,
+        ]  # fmt: skip
+
+    return {
+        "product": Server("floorboard serve", [*product, "1"], env, "/readyz", signal.SIGINT,
+                          label="product"),
+        "productN": Server("floorboard serve", [*product, str(workers)], env, "/readyz",
+                           signal.SIGINT, label=f"product×{workers}", workers=workers),
+        "reference": Server("SSE reference", gunicorn("sse_reference:server"), env, "/",
+                            signal.SIGTERM, tmp / "reference.log", label="reference"),
+        "poll": Server("poll baseline", gunicorn("poll_baseline:server"), env, "/",
+                       signal.SIGTERM, tmp / "poll.log", label="poll"),
+    }  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, nargs="+", default=[100, 1000, 2000, 5000])
     ap.add_argument("--rate", type=float, default=20)
     ap.add_argument("--seconds", type=float, default=8)
-    ap.add_argument("--storm", type=int, default=2000, help="clients in the storm; 0 skips it")
+    ap.add_argument("--workers", type=int, default=default_workers(),
+                    help="workers for part 2 (default: one per core); 1 skips it")  # fmt: skip
+    ap.add_argument("--storm", type=int, default=5000, help="clients in the storm; 0 skips it")
     ap.add_argument("--dom-events", type=int, default=60)
     ap.add_argument("--no-poll", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
@@ -108,85 +142,118 @@ def main() -> None:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     began = time.monotonic()
-
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), persist=False) as redis:
         assert redis.process is not None
         env = {
             **os.environ, "REDIS_URL": redis.url, "FLOORBOARD_LOG_LEVEL": "warning",
             "FLOORBOARD_STATE_DIR": str(Path(tmp) / "state"),
         }  # fmt: skip
-        push = Server("floorboard serve", [sys.executable, "-m", "dashboard.cli", "serve",
-                      "--port", "{port}"], env, "/readyz", signal.SIGINT)  # fmt: skip
-        poll = Server("poll baseline", [
-            sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
-            "--worker-connections", "10000", "--keep-alive", "75", "--backlog", "2048",
-            "--log-level", "warning", "--chdir", str(ROOT / "scripts"),
-            "--graceful-timeout", "2", "--bind", "127.0.0.1:{port}", "poll_baseline:server",
-        ], env, "/", signal.SIGTERM, Path(tmp) / "poll.log")  # fmt: skip
+        run = servers(Path(tmp), env, args.workers)
         bus = Bus.from_url(redis.url)
-        push.start()
         try:
-            if not args.no_poll:
-                poll.start()
+            for name in ("product", "reference"):
+                run[name].start()
             size = len(make_envelope("queue", "billing", {}, ts=time.time()).model_dump_json())
-            print(f"push: floorboard serve, 1 gevent worker; poll: scripts/poll_baseline.py, "
-                  f"1 gevent worker; R={args.rate:g}/s for {args.seconds:g}s, tile update "
-                  f"~{size} B; {os.cpu_count()} cores shared with this load client")  # fmt: skip
-            results: list[tuple[dict, dict | None]] = []
-            header("1. push: publish → received (SSE)", LOAD_COLUMNS)
+            print(f"R={args.rate:g}/s for {args.seconds:g}s, tile update ~{size} B; "
+                  f"{os.cpu_count()} cores shared with this load client; load average at the "
+                  f"start {load}")  # fmt: skip
+            results: dict[int, dict[str, Any]] = {}
+            header("1. push, one worker each: publish → the client holds that value or newer",
+                   LOAD_COLUMNS)  # fmt: skip
             for n in args.clients:
-                r = asyncio.run(push_round(push, redis.process.pid, bus, n, args.rate,
-                                           args.seconds))  # fmt: skip
-                row(r, LOAD_COLUMNS)
-                results.append((r, None))
-            if not args.no_poll:
-                header("2. poll: publish → first 1 s dcc.Interval poll showing it or newer; "
-                       "missed = superseded before any poll saw it", LOAD_COLUMNS)  # fmt: skip
-                for i, n in enumerate(args.clients):
-                    r = asyncio.run(poll_round(poll, redis.process.pid, bus, n, args.rate,
+                for name in ("product", "reference"):
+                    r = asyncio.run(push_round(run[name], redis.process.pid, bus, n, args.rate,
                                                args.seconds))  # fmt: skip
                     row(r, LOAD_COLUMNS)
-                    assert poll.log is not None
-                    log = poll.log.read_text(errors="replace")
-                    print(f"{'':5} ({r['req_s']:.0f} requests/s, {r['errors']} failed; server "
-                          f"log so far: {log.count('Too many connections')} × redis-py "
-                          f"'Too many connections')")  # fmt: skip
-                    results[i] = (results[i][0], r)
-                header("   ratios push ÷ poll (below 1: push is better)", RATIO_COLUMNS)
-                for p, q in results:
-                    if q:
-                        row(ratios(p, q), RATIO_COLUMNS)
-            if not args.no_browser and not Path(CHROMIUM).exists():
-                print(
-                    f"\n3. event → DOM skipped: no Chromium at {CHROMIUM} "
-                    "(see scripts/ensure-chromium)"
-                )
-            elif not args.no_browser:
-                header("3. event → DOM in headless Chromium (MutationObserver), "
-                       "~5 events/s", DOM_COLUMNS)  # fmt: skip
-                base = f"http://127.0.0.1:{push.port}/wall/main"
-                dp = dom_latency(base, "#tile-billing-waiting", bus, args.dom_events, 5)
-                row({"page": "push", **dp}, DOM_COLUMNS)
-                if not args.no_poll:
-                    url = f"http://127.0.0.1:{poll.port}/"
-                    dq = dom_latency(url, "#billing-waiting", bus, args.dom_events, 5)
-                    row({"page": "poll", **dq}, DOM_COLUMNS)
-                    print(f"{'ratio':>6} poll ÷ push: p50 {dq['p50'] / dp['p50']:.0f}×, "
-                          f"p95 {dq['p95'] / dp['p95']:.0f}×")  # fmt: skip
+                    results.setdefault(n, {})[name] = r
+            if args.workers > 1:
+                scale(run, redis.process.pid, bus, args, results)
+            if not args.no_poll:
+                run["poll"].start()
+                polling(run["poll"], redis.process.pid, bus, args, results)
+            browser(run, bus, args)
             if args.storm:
-                header("4. reconnect storm: app server killed and restarted under N clients "
-                       "(times from the new process's start)", STORM_COLUMNS)  # fmt: skip
-                row(asyncio.run(storm(push, bus, args.storm)), STORM_COLUMNS)
+                # As it is run: `floorboard serve`, one worker per core.
+                target = run["productN" if args.workers > 1 else "product"]
+                run["product"].stop()
+                target.start()
+                header(
+                    f"5. reconnect storm: the product ({target.label}) killed and restarted "
+                    "under N clients (times from the new process's start)",
+                    STORM_COLUMNS,
+                )
+                row(asyncio.run(storm(target, bus, args.storm)), STORM_COLUMNS)
         finally:
-            push.stop()
-            poll.stop()
+            for server in run.values():
+                server.stop()
     bench_metrics.report()
     print_load(began)
 
 
+def scale(
+    run: dict[str, Server], redis_pid: int, bus: Bus, args: Any, results: dict[int, dict]
+) -> None:
+    """Part 2: the product with several workers at the largest N, beside one worker."""
+    n = max(args.clients)
+    one = run["product"]
+    one.stop()  # its cores go to the workers measured now
+    many = run["productN"]
+    many.start()
+    header(f"2. workers: the product with 1 and {args.workers} workers at N={n}", LOAD_COLUMNS)
+    row(results[n]["product"], LOAD_COLUMNS)
+    r = asyncio.run(push_round(many, redis_pid, bus, n, args.rate, args.seconds))
+    row(r, LOAD_COLUMNS)
+    one_r = results[n]["product"]
+    print(
+        f"{'':11} with {args.workers} workers: p50 ×{r['p50'] / one_r['p50']:.2f}, p99 "
+        f"×{r['p99'] / one_r['p99']:.2f}, deliveries/s ×{r['deliv_s'] / one_r['deliv_s']:.2f} "
+        f"(at most N × R: what the load client offers, not the server's ceiling)"
+    )
+    many.stop()
+    one.start()
+
+
+def polling(poll: Server, redis_pid: int, bus: Bus, args: Any, results: dict[int, dict]) -> None:
+    """Part 3: N pollers against the poll baseline, and the product's ratios to them."""
+    header("3. poll: publish → first 1 s dcc.Interval poll showing it or newer; "
+           "unseen = superseded before any poll saw it", LOAD_COLUMNS)  # fmt: skip
+    for n in args.clients:
+        r = asyncio.run(poll_round(poll, redis_pid, bus, n, args.rate, args.seconds))
+        row(r, LOAD_COLUMNS)
+        assert poll.log is not None
+        log = poll.log.read_text(errors="replace")
+        print(
+            f"{'':11} ({r['req_s']:.0f} requests/s, {r['errors']} failed; server log so far: "
+            f"{log.count('Too many connections')} × redis-py 'Too many connections')"
+        )
+        results[n]["poll"] = r
+    header("   ratios product ÷ poll (below 1: the product is better)", RATIO_COLUMNS)
+    for n in args.clients:
+        row(ratios(results[n]["product"], results[n]["poll"]), RATIO_COLUMNS)
+
+
+def browser(run: dict[str, Server], bus: Bus, args: Any) -> None:
+    """Part 4: event → DOM in Chromium: the wall, a page that sets text directly, the poll."""
+    if args.no_browser:
+        return
+    if not Path(CHROMIUM).exists():
+        print(f"\n4. event → DOM skipped: no Chromium at {CHROMIUM} (see scripts/ensure-chromium)")
+        return
+    header("4. event → DOM in headless Chromium (MutationObserver), ~5 events/s", DOM_COLUMNS)
+    pages = [
+        ("wall", f"http://127.0.0.1:{run['product'].port}/wall/main", "#tile-billing-waiting"),
+        ("direct", f"http://127.0.0.1:{run['reference'].port}/page", "#billing-waiting"),
+    ]
+    if not args.no_poll:
+        pages.append(("poll", f"http://127.0.0.1:{run['poll'].port}/", "#billing-waiting"))
+    for name, url, selector in pages:
+        row({"page": name, **dom_latency(url, selector, bus, args.dom_events, 5)}, DOM_COLUMNS)
+
+
 def print_load(began: float) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\n(bench took {time.monotonic() - began:.0f} s; load average now {load}: other "
+    print(f"\n(bench took {time.monotonic() - began:.0f} s; load average at the end {load}: other "
           "work on this machine during the run skews every figure)")  # fmt: skip
 
 

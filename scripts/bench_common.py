@@ -78,8 +78,11 @@ class Server:
         health: str,
         stop_signal: int,
         log: Path | None = None,
+        label: str = "",
+        workers: int = 1,
     ) -> None:
         self.name, self.argv, self.env, self.health = name, argv, env, health
+        self.label, self.workers = label or name, workers
         self.stop_signal = stop_signal
         self.log = log  # stderr there instead of the terminal (the baseline's tracebacks)
         self.port = free_port()
@@ -96,6 +99,7 @@ class Server:
         self.process = subprocess.Popen(
             [a.replace("{port}", str(self.port)) for a in self.argv],
             cwd=ROOT, env=self.env, start_new_session=True,
+            stdout=subprocess.DEVNULL,  # "Floorboard on http://..." between the tables
             stderr=self.log.open("ab") if self.log else None,
             preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard)),
         )  # fmt: skip

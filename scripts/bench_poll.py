@@ -122,7 +122,9 @@ async def poll_round(poll: Server, redis_pid: int, bus: Bus, n: int, rate: float
     requests = sum(p.requests for p in pollers)
     deliveries = max(1, shown)
     return {
-        "clients": n, "published": count, "connect_s": connect_s,
+        "server": poll.label, "clients": n, "published": count, "connect_s": connect_s,
+        "delivered": 100 * shown / max(1, n * count), "deliv_s": shown / seconds,
+        "srv_merged": "-",
         "p50": pct(latencies, 50), "p95": pct(latencies, 95), "p99": pct(latencies, 99),
         "max": max(latencies, default=float("nan")), "missed": n * count - shown,
         "behind": sum(1 for p in pollers if max(p.seen, default=0) < base + count - 1),

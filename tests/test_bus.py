@@ -192,6 +192,41 @@ def test_a_lost_last_update_is_found_while_the_bus_is_quiet(bus: Bus, follow) ->
     assert sub.seq == 1
 
 
+class HeldUp(Subscriber):
+    """A subscriber whose loop is held up for 2 s once, right after a pong (so no ping is
+    outstanding): what a busy worker on a loaded machine does to it."""
+
+    held: dict[str, bool]
+
+    def _subscribe(self, pubsub: redis.client.PubSub) -> Callable[..., dict | None]:
+        read = super()._subscribe(pubsub)
+        state = self.held
+
+        def get_message(timeout: float = 0.0) -> dict | None:
+            if state["pong"] and not state["held"]:
+                state["held"], state["pong"] = True, False
+                time.sleep(2.0)
+            msg = read(timeout=timeout)
+            state["pong"] = msg is not None and msg["type"] == "pong"
+            return msg
+
+        return get_message
+
+
+def test_a_loop_held_up_with_no_ping_outstanding_is_not_a_dead_redis(bus: Bus) -> None:
+    rec = Recorder()
+    sub = HeldUp(bus, rec)
+    sub.held = {"pong": False, "held": False}
+    thread = threading.Thread(target=sub.run, daemon=True)
+    thread.start()
+    try:
+        wait_for(lambda: sub.held["held"] and sub.held["pong"], timeout=10)  # held, then a pong
+        assert rec.statuses == [True] and len(rec.snapshot_seqs) == 1
+    finally:
+        sub.stop()
+        thread.join(5)
+
+
 def test_garbage_on_the_channel_is_skipped_and_updates_continue(bus: Bus, follow, caplog) -> None:
     sub, rec = follow(bus)
     for junk in (b"not json", b"[]", b'{"kind": "queue"}', json.dumps({"kind": "weather",

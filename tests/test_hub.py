@@ -1,4 +1,4 @@
-"""The hub's per-client queues: conflation, the stall clock, drops; and its fan-out.
+"""The hub's fan-out: frames for screens in step, merges for those behind, the sweep, drops.
 
 The hub is fed directly (as its subscriber would); it holds a real bus it never needs here.
 """
@@ -6,10 +6,12 @@ The hub is fed directly (as its subscriber would); it holds a real bus it never 
 from __future__ import annotations
 
 import json
+import socket
 import time
 from pathlib import Path
 
-from dashboard.live.hub import Client, Hub, Update, View
+from dashboard.live.hub import Hub
+from dashboard.live.view import CLIENT_BACKLOG
 from dashboard.pages.wall.model import WallView
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
@@ -23,74 +25,107 @@ def update(seq: int, **data: object) -> Envelope:
     return env.model_copy(update={"seq": seq})
 
 
-def merged(run: list[Update]) -> bytes:
-    return b"merged " + b",".join(str(u.seq).encode() for u in run)
-
-
-def upd(seq: int, **items: object) -> Update:
-    return Update(seq, 0.0, items, f"update {seq}".encode())
-
-
-def test_a_lone_update_goes_out_as_the_shared_frame_and_runs_are_merged() -> None:
-    c = Client(merged)
-    c.offer(upd(1, a=1))
-    assert c.take() == [b"update 1"]
-    c.offer(upd(2, a=2))
-    c.offer(upd(3, b=3))
-    c.offer(b"sys")  # a status frame keeps its place between runs
-    c.offer(upd(4, a=4))
-    assert c.take() == [b"merged 2,3", b"sys", b"update 4"]
-
-
-def test_a_merged_run_holds_the_latest_value_per_item_and_is_shared_per_view(bus: Bus) -> None:
-    view = View(WallView(CONFIG, CONFIG.boards[0]))
-    run = [upd(5, a=1, b=1), upd(6, a=2), upd(7, c=3)]
-    chunk = view.merge(run)
-    head, event, data = chunk.decode().strip().split("\n")
-    assert (head, event) == ("id: 7", "event: update")
-    assert json.loads(data.removeprefix("data: "))["items"] == {"a": 2, "b": 1, "c": 3}
-    assert view.merge(list(run)) is chunk  # a second client of the view: the same bytes
-
-
-def test_the_stall_clock_runs_from_the_first_frame_the_writer_has_not_taken() -> None:
-    c = Client(merged)
-    assert not c.stalled(100.0, 30)
-    c.offer(upd(1, a=1), now=10.0)
-    c.offer(upd(2, a=2), now=35.0)  # more frames do not restart the clock
-    c.reset(b"snap", now=39.0)  # nor does an overflow's snapshot
-    assert not c.stalled(40.0, 30) and c.stalled(40.5, 30)
-    c.take()
-    assert not c.stalled(1000.0, 30)
-
-
-def test_the_backlog_stays_bounded_and_overflow_is_reported() -> None:
-    c = Client(merged, limit=2)
-    assert c.offer(upd(1, a=1)) and c.offer(upd(2, b=2))
-    assert not c.offer(b"sys")
-
-
-def test_drop_wakes_the_writer_and_aborts_its_socket() -> None:
-    aborted = []
-    c = Client(merged, abort=lambda: aborted.append(True))
-    c.offer(upd(1, a=1))
-    c.drop()
-    assert c.dropped and c.wake.is_set() and aborted == [True] and c.take() == []
-
-
-def test_fan_out_drops_a_stalled_client_and_keeps_serving_the_others(bus: Bus) -> None:
-    hub = Hub(bus, stall_seconds=0.2)
-    spec = WallView(CONFIG, CONFIG.boards[0])
+def hub_with_wall(bus: Bus, **options: object) -> tuple[Hub, WallView]:
+    hub = Hub(bus, **options)  # type: ignore[arg-type]
     hub.on_snapshot(0, {})
-    stuck, _ = hub.attach(spec, None)
-    live, _ = hub.attach(spec, None)
+    return hub, WallView(CONFIG, CONFIG.boards[0])
+
+
+def events(chunks: list[bytes]) -> list[tuple[str, int | None, dict]]:
+    """(event, id, data) of each SSE frame in ``chunks``."""
+    out = []
+    for chunk in chunks:
+        for raw in chunk.decode().strip().split("\n\n"):
+            fields = dict(line.split(": ", 1) for line in raw.split("\n"))
+            ident = int(fields["id"]) if "id" in fields else None
+            out.append((fields["event"], ident, json.loads(fields["data"])))
+    return out
+
+
+def test_a_screen_in_step_gets_each_frame_and_one_behind_gets_the_run_merged(bus: Bus) -> None:
+    hub, spec = hub_with_wall(bus)
+    quick, _ = hub.attach(spec, None)
+    slow, _ = hub.attach(spec, None)
+    seen = []
+    for n in range(1, 5):
+        if n == 4:
+            hub.on_status(False, "lost connection to Redis")  # a status frame keeps its place
+        hub.on_update(update(n, waiting=n))
+        seen += events(quick.take())
+    got = events(slow.take())
+    assert [e[:2] for e in got] == [("update", 3), ("system", None), ("update", 4)]
+    assert [e[1] for e in seen] == [1, 2, 3, None, 4]  # nothing merged for the one in step
+    assert got[0][2]["items"]["tile:billing"]["fields"]["waiting"]["text"] == "3"
+    assert (hub.stats.merges, hub.stats.merged) == (1, 2)  # 1, 2, 3 as one: two never shown
+    assert quick.take() == [] and not quick.owed()
+
+
+def test_a_merged_run_is_serialised_once_per_view(bus: Bus) -> None:
+    hub, spec = hub_with_wall(bus)
+    a, _ = hub.attach(spec, None)
+    b, _ = hub.attach(spec, None)
     for n in range(1, 4):
         hub.on_update(update(n, waiting=n))
-        live.take()  # this writer keeps up; the other never takes
-        time.sleep(0.15)
-    assert stuck.dropped and not live.dropped
+    assert a.take()[0] is b.take()[0]  # the same bytes for both screens
+
+
+def test_a_screen_too_far_behind_gets_one_snapshot(bus: Bus) -> None:
+    hub, spec = hub_with_wall(bus)
+    behind, _ = hub.attach(spec, None)
+    for n in range(1, CLIENT_BACKLOG + 2):
+        hub.on_update(update(n, waiting=n % 9, offered=n))
+    (event,) = events(behind.take())
+    assert event[:2] == ("snapshot", CLIENT_BACKLOG + 1) and hub.stats.resnapshots == 1
+
+
+def test_the_sweep_drops_a_screen_whose_frames_waited_too_long(bus: Bus) -> None:
+    hub, spec = hub_with_wall(bus, stall_seconds=30)
+    stuck, _ = hub.attach(spec, None)
+    live, _ = hub.attach(spec, None)
+    assert hub.drop_stalled(now=0) == 0  # nothing owed: no clock runs
+    hub.on_update(update(1, waiting=1))
+    live.take()  # this writer keeps up; the other never takes
+    assert hub.drop_stalled(now=100) == 0  # the clock starts when the sweep first sees it
+    assert hub.drop_stalled(now=130) == 0 and hub.drop_stalled(now=130.5) == 1
+    assert stuck.dropped and not live.dropped and stuck.take() == []
     assert hub.client_count() == 1 and hub.dropped == 1
-    hub.on_update(update(4, waiting=9))
-    assert [chunk.split(b"\n")[0] for chunk in live.take()] == [b"id: 4"]
+    hub.on_update(update(2, waiting=9))
+    assert [e[1] for e in events(live.take())] == [2]
+
+
+def test_drop_wakes_the_writer_and_aborts_its_socket(bus: Bus) -> None:
+    hub, spec = hub_with_wall(bus)
+    aborted = []
+    client, _ = hub.attach(spec, None, abort=lambda: aborted.append(True))
+    tick = client.view.tick
+    client.drop()
+    assert client.dropped and client.wake.is_set() and tick.is_set() and aborted == [True]
+
+
+def test_the_fan_out_writes_each_frame_once_to_a_live_screen_as_an_http_chunk(bus: Bus) -> None:
+    hub, spec = hub_with_wall(bus)
+    server, screen = socket.socketpair()
+    server.setblocking(False)
+    with server, screen:
+        client, _ = hub.attach(spec, None, sock=server)
+        assert client.go_live() and client.live
+        hub.on_update(update(1, waiting=5))
+        size, _, rest = screen.recv(65536).partition(b"\r\n")
+        (event,) = events([rest[: int(size, 16)]])
+        assert event[:2] == ("update", 1) and rest[int(size, 16) :] == b"\r\n"
+        assert client.take() == [] and not client.wake.is_set()  # nobody woken
+        assert client.go_live()  # its writer, woken by a timeout, goes back to sleep (no spin)
+        # A socket that takes less than a frame: out of step, the rest kept for its writer.
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        n = 2
+        while client.live:
+            hub.on_update(update(n, waiting=n % 9, offered=n))
+            n += 1
+        assert client.wake.is_set() and client.rest and client.owed()
+        hub.on_update(update(n, waiting=1))  # written by its writer, after the rest
+        wire = client.take_wire()
+        assert wire.startswith(client.rest or wire[:0]) and b"id: %d" % n in wire
+    assert hub.stats.deliveries >= n - 1
 
 
 class Faulty(WallView):

@@ -36,6 +36,16 @@ def test_wall_shows_published_values_and_ticks_longest_wait(
     assert longest.inner_text() != first  # ticks in the browser with no new data
     expect(page.locator("#tile-billing")).to_have_class(re.compile(r"\bstatus-warn\b"))
     expect(page.locator("#conn-band")).to_be_hidden()
+    # Hot values go straight to the DOM: no set_props (no React render) for a new number.
+    page.evaluate("""() => {
+        const dc = window.dash_clientside, real = dc.set_props;
+        window.__props = [];
+        dc.set_props = (id, props) => { window.__props.push(id); return real(id, props); };
+    }""")
+    bus.publish(q("billing", waiting=8, longest_wait_since=time.time() - 65, service_level=0.91))
+    expect(waiting).to_have_text("8")
+    page.wait_for_timeout(1100)  # and a second's tick
+    assert not {"tile-billing-waiting", "tile-billing-longest"} & set(page.evaluate("__props"))
 
 
 def test_a_tile_whose_feed_goes_quiet_is_shown_stale(

@@ -29,10 +29,23 @@ log = logging.getLogger("floorboard")
 
 FEATURED = "a01"  # the agent the demo suggests: kept on the floor and on contacts
 
+
+def _default_workers() -> int:
+    from dashboard.serving import default_workers
+
+    return default_workers()
+
+
 server_options = options(
     click.option("--host", default="127.0.0.1", show_default=True),
     click.option("--port", type=int, default=8050, show_default=True),
-    click.option("--workers", type=int, default=1, show_default=True, callback=positive),
+    click.option(
+        "--workers",
+        type=int,
+        default=_default_workers,
+        show_default="one per core",
+        callback=positive,
+    ),
     click.option("--redis-port", type=int, help="embedded Redis port (default: a free one)"),
 )
 

@@ -1,11 +1,12 @@
 """The hub: one bus subscription per app process, a mirror of the state, and the open streams.
 
-Each view's items are recomputed once per change and serialised once into an SSE frame that
-every client of that view shares. A short ring of recent frames lets a reconnecting browser
-resume from its Last-Event-ID; anything older gets a fresh snapshot. A client that falls too
-far behind has its backlog replaced by one snapshot (latest value of every item), so memory per
-client is bounded and a slow screen never slows the others; one whose writer has not taken its
-frames for ``stall_seconds`` (a screen that stopped reading) is dropped, so it reconnects.
+Each view's items are recomputed once per change and serialised once into a frame that every
+screen of that view shares (:mod:`dashboard.live.view`: the frame log, merges for screens that
+are behind, the direct writes to screens in step; :mod:`dashboard.live.client`: one stream's
+cursor). The fan-out's cost per change is one write per screen in step and nothing per screen
+otherwise: no per-screen wake-up, no per-screen queue, no scan. What needs a look at every
+screen (one that stopped reading, one whose credential ended) is done once a second by the
+sweep, off that path.
 
 Snapshots come from the hub's memory: a thousand screens reconnecting after a restart cost the
 process one Redis snapshot (the subscriber's), not one each.
@@ -21,13 +22,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Collection, Hashable
-from dataclasses import dataclass
 from typing import Any
 
+from dashboard.live.client import Client
 from dashboard.live.spec import Mirror, ViewSpec
-from dashboard.live.sse import frame, json_text, raw_frame
+from dashboard.live.sse import frame, json_text
+from dashboard.live.view import Frame, PushStats, View
 from dashboard.ops import metrics
 from feeds.bus.bus import Bus, is_retained
 from feeds.bus.schema import REFERENCE_KINDS, Envelope
@@ -35,159 +36,14 @@ from feeds.bus.subscriber import Subscriber
 
 log = logging.getLogger(__name__)
 
-FRAME_BUFFER = 512  # frames kept per view for Last-Event-ID resume
-CLIENT_BACKLOG = 256  # frames a client may lag before its backlog is replaced by a snapshot
-MERGED_KEPT = 64  # merged runs a view remembers, so in-step clients share them
 STALL_SECONDS = 30.0  # a client whose frames wait this long for its writer is dropped
 STUCK_SECONDS = 5.0  # a subscriber loop that has not turned for this long is stuck
-CREDENTIAL_CHECK_SECONDS = 1.0  # how often open streams' credentials are checked again
+SWEEP_SECONDS = 1.0  # how often open streams are checked: stalled writers, ended credentials
 BROKEN: dict[str, Any] = {"ts": None, "stale_after": None, "status": "ok", "broken": True}
 
 
-@dataclass(frozen=True, slots=True)
-class Update:
-    """One change to a view: its items and its frame, serialised once and shared by clients."""
-
-    seq: int
-    now: float
-    items: dict[str, Any]
-    chunk: bytes
-
-
-Pending = Update | bytes  # an update, or a frame that is sent as it is (snapshot, status)
-
-
-class Client:
-    """One open stream's pending frames, the flag that wakes its writer, and its stall clock.
-
-    Updates that wait together are conflated when the writer takes them: a run of them becomes
-    one update with the latest value of each item (``merge``, shared per view), so a screen
-    that reads slowly or coalesces a burst gets each item once. A lone update goes out as the
-    view's shared frame: the common case serialises nothing per client.
-    """
-
-    def __init__(
-        self,
-        merge: Callable[[list[Update]], bytes],
-        limit: int = CLIENT_BACKLOG,
-        abort: Callable[[], None] | None = None,
-        credential: Hashable | None = None,
-    ) -> None:
-        self.merge = merge
-        self.credential = credential  # what let this stream in; it ends when that does
-        self.limit = limit
-        self.pending: list[Pending] = []
-        self.wake = threading.Event()
-        self.stalled_since: float | None = None  # when frames started waiting for the writer
-        self.dropped = False
-        self._abort = abort
-
-    def offer(self, entry: Pending, now: float = 0.0) -> bool:
-        """Queue a frame; False when the backlog is full and the client needs a snapshot."""
-        if len(self.pending) >= self.limit:
-            return False
-        self._queue(entry, now)
-        return True
-
-    def reset(self, chunk: bytes, now: float = 0.0) -> None:
-        """Replace whatever is pending with one frame (a snapshot or bus status)."""
-        self.pending = []
-        self._queue(chunk, now)
-
-    def _queue(self, entry: Pending, now: float) -> None:
-        if self.stalled_since is None:
-            self.stalled_since = now
-        self.pending.append(entry)
-        self.wake.set()
-
-    def take(self) -> list[bytes]:
-        """Everything pending, runs of updates merged; the stall clock stops until the next."""
-        pending, self.pending = self.pending, []
-        metrics.sent(pending)
-        self.stalled_since = None
-        out: list[bytes] = []
-        run: list[Update] = []
-        for entry in [*pending, b""]:
-            if isinstance(entry, Update):
-                run.append(entry)
-                continue
-            if run:
-                out.append(run[0].chunk if len(run) == 1 else self.merge(run))
-                run = []
-            if entry:
-                out.append(entry)
-        return out
-
-    def stalled(self, now: float, bound: float) -> bool:
-        return self.stalled_since is not None and now - self.stalled_since > bound
-
-    def drop(self) -> None:
-        """End this stream: wake its writer, and abort its socket if a write is blocked on it."""
-        self.dropped = True
-        self.pending = []
-        self.wake.set()
-        if self._abort is not None:
-            self._abort()
-
-
-class View:
-    """A view's current items, its recent frames and its clients."""
-
-    def __init__(self, spec: ViewSpec) -> None:
-        self.spec = spec
-        self.items: dict[str, Any] = {}
-        self.frames: deque[tuple[int, bytes]] = deque(maxlen=FRAME_BUFFER)
-        self.floor = 0  # every change to this view after seq `floor` is in `frames`
-        self.clients: set[Client] = set()
-        self._items_json: str | None = None  # serialised once per change, shared by snapshots
-        self._merged: dict[tuple[int, int], bytes] = {}
-
-    def rebuild(self, items: dict[str, Any], seq: int) -> None:
-        self.items = items
-        self.frames.clear()
-        self.floor = seq
-        self._items_json = None
-        self._merged.clear()  # sequence numbers may start again (Redis lost its data)
-
-    def snapshot_data(self, seq: int, now: float, bus: dict[str, Any]) -> str:
-        """A snapshot's JSON: items serialised once per change, time and bus status fresh."""
-        if self._items_json is None:
-            self._items_json = json_text(self.items)
-        head = json_text({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
-        return f'{head},"items":{self._items_json}}}'
-
-    def snapshot(self, seq: int, now: float, bus: dict[str, Any]) -> bytes:
-        """A snapshot frame, built from memory: no Redis read however many clients ask."""
-        return raw_frame("snapshot", self.snapshot_data(seq, now, bus), id=seq)
-
-    def merge(self, run: list[Update]) -> bytes:
-        """One update frame for a run of consecutive updates: the latest value of each item.
-
-        Every client of the view that waited for the same run gets the same bytes, so a burst
-        coalesced by in-step clients is still serialised once per view.
-        """
-        key = (run[0].seq, run[-1].seq)
-        chunk = self._merged.get(key)
-        if chunk is None:
-            items: dict[str, Any] = {}
-            for update in run:
-                items.update(update.items)
-            last = run[-1]
-            chunk = frame("update", {"seq": last.seq, "now": last.now, "items": items}, id=last.seq)
-            if len(self._merged) >= MERGED_KEPT:
-                self._merged.clear()
-            self._merged[key] = chunk
-        return chunk
-
-    def add_frame(self, seq: int, chunk: bytes) -> None:
-        if len(self.frames) == self.frames.maxlen:
-            self.floor = self.frames[0][0]
-        self.frames.append((seq, chunk))
-        self._items_json = None
-
-
 class Hub:
-    """Implements the subscriber's listener; hands frames to the stream writers."""
+    """Implements the subscriber's listener; keeps each view's frames for its screens."""
 
     def __init__(
         self,
@@ -197,7 +53,7 @@ class Hub:
         ended: Callable[[Collection[Hashable]], Collection[Hashable]] | None = None,
     ) -> None:
         """``ended``: given the credentials of the open streams, those that no longer let
-        their holder in (asked every :data:`CREDENTIAL_CHECK_SECONDS`; those streams close)."""
+        their holder in (asked every :data:`SWEEP_SECONDS`; those streams close)."""
         self.bus = bus
         self.ended = ended
         self.clock = clock
@@ -215,8 +71,7 @@ class Hub:
         self._latest: dict[str, str] = {}  # view name -> the key of its current version
         self.lock = threading.RLock()
         self.subscriber = Subscriber(bus, self)
-        self.dropped = 0  # clients dropped as stalled
-        self.faults = 0  # items sent broken because they could not be computed or serialised
+        self.stats = PushStats()
         self._thread: threading.Thread | None = None
         self._sweeper: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -230,8 +85,8 @@ class Hub:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self.subscriber.run, name="hub", daemon=True)
                 self._thread.start()
-            if self.ended is not None and self._sweeper is None:
-                self._sweeper = threading.Thread(target=self._sweep, name="creds", daemon=True)
+            if self._sweeper is None:
+                self._sweeper = threading.Thread(target=self._sweep, name="sweep", daemon=True)
                 self._sweeper.start()
 
     def wait_synced(self, timeout: float) -> bool:
@@ -259,12 +114,45 @@ class Hub:
             if thread is not None:
                 thread.join(timeout=5)
 
+    @property
+    def dropped(self) -> int:
+        return self.stats.dropped
+
+    @property
+    def faults(self) -> int:
+        return self.stats.faults
+
     def _sweep(self) -> None:
-        while not self._stopping.wait(CREDENTIAL_CHECK_SECONDS):
+        while not self._stopping.wait(SWEEP_SECONDS):
+            self.drop_stalled()
             try:
                 self.close_ended_streams()
             except Exception:  # Redis away: the streams stay; the bus band says why
                 log.warning("cannot check the open streams' credentials", exc_info=True)
+
+    def drop_stalled(self, now: float | None = None) -> int:
+        """Drop every stream whose frames (or a write) have waited for it for longer than
+        ``stall_seconds`` (a screen that stopped reading): its browser reconnects. Asked once a
+        second, so the clock is the sweep's: a stream is dropped within a second of the bound."""
+        now = time.monotonic() if now is None else now
+        stalled: list[Client] = []
+        with self.lock:
+            for view in self.views.values():
+                for client in view.clients:
+                    if not client.owed():
+                        client.behind_since = None
+                    elif client.behind_since is None:
+                        client.behind_since = now
+                    elif now - client.behind_since > self.stall_seconds:
+                        stalled.append(client)
+            for client in stalled:
+                log.info("dropping a %s stream stalled for %.0fs",
+                         client.view.spec.key, self.stall_seconds)  # fmt: skip
+                client.view.clients.discard(client)
+                client.drop()
+                self.stats.dropped += 1
+                metrics.dropped()
+        return len(stalled)
 
     def close_ended_streams(self) -> int:
         """Close every stream whose credential has ended (revoked token, signed out, new
@@ -287,6 +175,7 @@ class Hub:
                     view.clients.discard(client)
                     client.drop()
                     closed += 1
+            self.stats.closed += closed
         log.info("closed %d streams whose credentials have ended", closed)
         return closed
 
@@ -296,7 +185,7 @@ class Hub:
         try:
             return view.spec.compute(key, self.mirror, now)
         except Exception:
-            self.faults += 1
+            self.stats.faults += 1
             metrics.broken()
             log.exception("%s: cannot compute %s; sent as broken", view.spec.key, key)
             return BROKEN
@@ -314,7 +203,7 @@ class Hub:
                 json_text(item)
                 fixed[key] = item
             except (ValueError, TypeError):
-                self.faults += 1
+                self.stats.faults += 1
                 metrics.broken()
                 log.error("%s: %s cannot be serialised (a non-finite number?); sent as broken",
                           view.spec.key, key)  # fmt: skip
@@ -335,12 +224,8 @@ class Hub:
             self.seq = seq
             self.synced = True
             self._first_sync.set()
-            mono = time.monotonic()
             for view in self.views.values():
-                self._rebuild(view, now)
-                chunk = view.snapshot(seq, now, dict(self.status))
-                for client in view.clients:
-                    client.reset(chunk, mono)
+                self._rebuild(view, now)  # every screen gets a snapshot from its writer
 
     def on_update(self, env: Envelope) -> None:
         now = self.clock()
@@ -364,8 +249,8 @@ class Hub:
                 changed = self._servable(view, changed)
                 view.items.update(changed)
                 chunk = frame("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
-                view.add_frame(env.seq, chunk)
-                self._fan_out(view, Update(env.seq, now, changed, chunk), now)
+                metrics.view_updated(view.spec.key)
+                view.add(Frame(env.seq, now, changed, chunk))
 
     def on_status(self, up: bool, detail: str) -> None:
         now = self.clock()
@@ -375,11 +260,8 @@ class Hub:
             if up:
                 return  # the snapshot that follows a reconnect carries the status to clients
             chunk = self.system_frame(now)
-            mono = time.monotonic()
             for view in self.views.values():
-                for client in view.clients:
-                    if not client.offer(chunk, now=mono):
-                        client.reset(chunk, mono)
+                view.add(Frame(self.seq, now, None, chunk))
 
     def system_frame(self, now: float) -> bytes:
         return frame("system", {"now": now, "bus": dict(self.status)})
@@ -389,27 +271,12 @@ class Hub:
         one, nor one that a stalled path can no longer change."""
         return frame("heartbeat", {"now": now, "bus": self.live()})
 
-    def _fan_out(self, view: View, update: Update, now: float) -> None:
-        """Hand one shared frame to every client; drop those that stopped reading."""
-        mono = time.monotonic()
-        metrics.view_updated(view.spec.key)
-        stalled = [c for c in view.clients if c.stalled(mono, self.stall_seconds)]
-        for client in stalled:
-            log.info("dropping a %s stream stalled for %.0fs", view.spec.key, self.stall_seconds)
-            view.clients.discard(client)
-            client.drop()
-            self.dropped += 1
-            metrics.dropped()
-        for client in view.clients:
-            if not client.offer(update, mono):
-                client.reset(view.snapshot(self.seq, now, dict(self.status)), mono)
-
     # -- streams ----------------------------------------------------------------------------
 
     def _view(self, spec: ViewSpec, now: float) -> View:
         view = self.views.get(spec.key)
         if view is None:
-            view = self.views[spec.key] = View(spec)
+            view = self.views[spec.key] = View(spec, self.stats, self.lock, self._head)
             self._rebuild(view, now)
             name, versioned, _ = spec.key.partition("@")
             if versioned:
@@ -431,22 +298,28 @@ class Hub:
         with self.lock:
             return self._view(spec, now).snapshot_data(self.seq, now, dict(self.status))
 
+    def _head(self) -> tuple[int, float, dict[str, Any]]:
+        """What a snapshot says besides its items: the bus's seq, the time, the bus status."""
+        return self.seq, self.clock(), dict(self.status)
+
     def attach(
         self,
         spec: ViewSpec,
         last_event_id: int | None,
         abort: Callable[[], None] | None = None,
         credential: Hashable | None = None,
+        sock: Any = None,
     ) -> tuple[Client, list[bytes]]:
         """Register a client; returns it and its first frames: a resume or a snapshot.
 
         The snapshot is the hub's in-memory view, never a Redis read, so a reconnect storm
-        costs Redis nothing. ``abort`` ends a write blocked on the client's socket (drop).
+        costs Redis nothing. ``abort`` ends a write blocked on the client's socket (drop);
+        ``sock``: the connection, when the fan-out may write to it directly (see Client).
         """
         now = self.clock()
         with self.lock:
             view = self._view(spec, now)
-            client = Client(view.merge, abort=abort, credential=credential)
+            client = Client(view, sock, abort, credential)
             resumable = (
                 last_event_id is not None
                 and self.synced
@@ -456,9 +329,9 @@ class Hub:
             if resumable:
                 # Lead with the bus status: nothing else in a resume may say it.
                 first = [self.system_frame(now)]
-                first += [chunk for seq, chunk in view.frames if seq > last_event_id]
+                first += [f.chunk for f in view.log if f.items and f.seq > last_event_id]
             else:
-                first = [view.snapshot(self.seq, now, dict(self.status))]
+                first = [view.snapshot()]
             view.clients.add(client)
             metrics.stream_opened(spec.key)
             return client, first
@@ -467,6 +340,8 @@ class Hub:
         metrics.stream_closed(spec.key)
         with self.lock:
             view = self.views.get(spec.key)
+            client.dropped = True  # the fan-out never writes to a connection being closed
+            client.view.unlive(client)
             if view is not None:
                 view.clients.discard(client)
                 self._retire(spec.key.partition("@")[0])

@@ -18,11 +18,12 @@ clients that poll or that want the state before they open a stream.
 from __future__ import annotations
 
 import contextlib
-import random
+import os
 import socket
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
 import redis
 from flask import Blueprint, Response, g, request
@@ -33,11 +34,8 @@ from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal, error_response
 from dashboard.live.hub import Hub
 from dashboard.live.spec import ViewFactory, ViewSpec
-from dashboard.live.sse import frame, retry_frame
+from dashboard.live.writer import RECHECK_SECONDS, event_stream
 
-HEARTBEAT_SECONDS = 10.0
-RECHECK_SECONDS = 2.0  # how often a stream asks whether its view's layout is still current
-RETRY_MS = (1000, 3000)
 SNAPSHOT_CACHE_SECONDS = 1
 SYNC_WAIT_SECONDS = 3.0  # a snapshot asked of a worker that has just booted waits this long
 VERSION = version("floorboard")  # in /healthz and /readyz: which release a worker runs
@@ -86,45 +84,20 @@ def _socket_abort() -> Callable[[], None] | None:
     return abort
 
 
-def version_frame(release: str, layout: str | None) -> bytes:
-    return frame("version", {"app": release, "layout": layout})
-
-
-def event_stream(
-    hub: Hub,
-    spec: ViewSpec,
-    last_event_id: int | None,
-    coalesce: float = 0.0,
-    abort: Callable[[], None] | None = None,
-    credential: Hashable | None = None,
-    release: str = VERSION,
-    layout: Callable[[], str | None] | None = None,
-) -> Iterator[bytes]:
-    """The stream's frames. With ``coalesce`` (seconds) > 0 the writer, once woken, lets a
-    burst gather for that long and writes it as one chunk: one write per client per window.
-    ``layout``: the view's layout now, asked every :data:`RECHECK_SECONDS`."""
-    client, first = hub.attach(spec, last_event_id, abort, credential)
-    shown = getattr(spec, "layout", None)
+def _direct_socket() -> Any:
+    """The connection, when the hub's fan-out may write to it directly: gunicorn's socket,
+    non-blocking (its gevent worker: a write never holds the fan-out up), for a GET over
+    HTTP/1.1 (so the server frames the body in chunks, as the direct writes do), never TLS
+    (the bytes written to the descriptor would bypass the encryption)."""
+    sock = request.environ.get("gunicorn.socket")
+    if sock is None or request.method != "GET" or hasattr(sock, "cipher"):
+        return None
+    if request.environ.get("SERVER_PROTOCOL") != "HTTP/1.1":
+        return None
     try:
-        yield retry_frame(random.randint(*RETRY_MS)) + b"".join(first)
-        yield version_frame(release, shown)
-        written = time.monotonic()
-        while not client.dropped:
-            woken = client.wake.wait(RECHECK_SECONDS if layout else HEARTBEAT_SECONDS)
-            if woken and coalesce:
-                time.sleep(coalesce)
-            client.wake.clear()
-            if client.dropped:
-                break
-            chunks = client.take()
-            if layout is not None and (now := layout()) != shown:
-                shown = now
-                chunks.append(version_frame(release, shown))
-            if chunks or woken or time.monotonic() - written >= HEARTBEAT_SECONDS:
-                yield b"".join(chunks) if chunks else hub.heartbeat_frame(time.time())
-                written = time.monotonic()
-    finally:
-        hub.detach(spec, client)
+        return None if os.get_blocking(sock.fileno()) else sock
+    except (OSError, ValueError):
+        return None
 
 
 def blueprint(
@@ -166,19 +139,31 @@ def blueprint(
     def refused(exc: Refusal) -> Response:
         return error_response(exc.status, exc.field, exc.reason)
 
+    layouts: dict[tuple, tuple[float, str | None]] = {}  # asked once per RECHECK per view
+
     def layout_now(spec: ViewSpec) -> Callable[[], str | None] | None:
         """For a view with a layout (a wall): its layout as the factory would build it now;
-        None once it is gone (a board removed: the page reloads into "unknown board")."""
+        None once it is gone (a board removed: the page reloads into "unknown board"). Every
+        screen of a view asks every few seconds: the answer is shared for that long."""
         if getattr(spec, "layout", None) is None:
             return None
         params = request.args.to_dict()
         view, principal = params.pop("view", ""), current_principal()
+        key = (view, tuple(sorted(params.items())), principal)
 
         def now() -> str | None:
+            at = time.monotonic()
+            kept = layouts.get(key)
+            if kept is not None and at - kept[0] < RECHECK_SECONDS:
+                return kept[1]
             try:
-                return getattr(view_factory(view, params, principal), "layout", None)
+                found = getattr(view_factory(view, params, principal), "layout", None)
             except (LookupError, PermissionError):
-                return None
+                found = None
+            if len(layouts) > 10_000:  # one entry per view and principal: bounded all the same
+                layouts.clear()
+            layouts[key] = (at, found)
+            return found
 
         return now
 
@@ -189,7 +174,7 @@ def blueprint(
         hub.start()
         frames = event_stream(
             hub, spec, _last_event_id(), coalesce_ms / 1000, _socket_abort(), g.get("credential"),
-            release, layout_now(spec),
+            release, layout_now(spec), _direct_socket(),
         )  # fmt: skip
         return Response(
             frames,

@@ -3,7 +3,8 @@ Prometheus ask a worker.
 
 * ``/healthz`` (liveness): the process answers. Always 200 while it does, whatever the bus:
   restarting the app does not bring Redis back. The body says what the worker sees (bus
-  status, sequence number, open streams, release), for a person or a dashboard.
+  status, sequence number, open streams, release, and the push path's counters: deliveries,
+  merges, resnapshots, drops), for a person or a dashboard.
 * ``/readyz`` (readiness): should this worker take traffic? 200 only when Redis answers, the
   hub holds a snapshot and follows the bus, it is at most ``[health] max_lag`` sequence
   numbers behind Redis, and the data's schema is one this release reads. Otherwise 503, with
@@ -15,6 +16,7 @@ Prometheus ask a worker.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import ipaddress
 import os
@@ -81,7 +83,7 @@ def blueprint(hub: Hub, release: str, health: Health, access: MetricsAccess) -> 
         return jsonify(
             status="alive", version=release, pid=os.getpid(),
             uptime=round(time.time() - STARTED, 1), bus=hub.live(), seq=hub.seq,
-            streams=hub.client_count(), dropped=hub.dropped,
+            streams=hub.client_count(), dropped=hub.dropped, push=dataclasses.asdict(hub.stats),
         )  # fmt: skip
 
     @bp.get("/readyz")

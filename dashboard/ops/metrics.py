@@ -23,7 +23,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from prometheus_client import (
@@ -114,27 +114,16 @@ def bus_update(stamp: float, now: float) -> None:
     LAG_BUS.observe(max(0.0, now - stamp))
 
 
-def sent(pending: Sequence[Any]) -> None:
-    """A writer took a screen's pending frames (bytes: snapshots and status; the others are
-    updates, each with the hub's time ``now``); runs of updates go out merged."""
-    updates = runs = 0
-    oldest = None
-    in_run = False
-    for entry in pending:
-        if isinstance(entry, bytes):
-            in_run = False
-            continue
-        updates += 1
-        runs += not in_run
-        in_run = True
-        if oldest is None:
-            oldest = entry.now
-    if oldest is None:
+def sent(updates: int, merged: int, since: float) -> None:
+    """``updates`` went to screens' sockets (one frame each, or merged: ``merged`` of them
+    folded into a later one because the screen was behind); ``since``: the hub's time of the
+    oldest of them. Called once per frame written, or per run merged, never per screen."""
+    if not updates:
         return
     DELIVERED.inc(updates)
-    if updates > runs:
-        MERGED.inc(updates - runs)
-    LAG_PUSH.observe(max(0.0, time.time() - oldest))
+    if merged:
+        MERGED.inc(merged)
+    LAG_PUSH.observe(max(0.0, time.time() - since))
 
 
 def resnapshot() -> None:

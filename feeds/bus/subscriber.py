@@ -9,7 +9,8 @@ Nothing a third party can put on the bus stops it: an item that a listener canno
 logged once with its key and sequence number, counted and skipped, and the rest of the stream
 still applies; any other unforeseen error ends only the current connection, which is reported
 as the bus being down (so every screen says so) and retried. A Redis that stops answering (hung
-or dead) is noticed within :data:`DEAD_AFTER` seconds by its missing pong.
+or dead) is noticed within :data:`DEAD_AFTER` seconds by its missing pong; a loop that was
+itself held up (a busy worker on a loaded machine) and so sent no ping is not taken for one.
 
 It runs in a plain thread, or in a greenlet under gevent (the app's workers), unchanged.
 """
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 PING_EVERY = 0.5  # seconds between pings on the subscription's own connection
 DEAD_AFTER = 1.5  # seconds without any answer (message or pong) before Redis counts as gone
+ANSWER_WITHIN = DEAD_AFTER - PING_EVERY  # how long a ping may wait: pings go every PING_EVERY
 YIELD_EVERY = 0.05  # seconds of a burst the loop may run before the others get a turn
 
 State = dict[str, dict[str, Envelope]]
@@ -121,13 +123,14 @@ class Subscriber:
                 self.connected = True
                 self.listener.on_status(True, "")
             self._resync()
-            last_heard = last_check = last_ping = last_yield = time.monotonic()
+            last_check = last_ping = last_yield = time.monotonic()
+            asked: float | None = None  # when the oldest ping not yet answered was sent
             suspect = 0
             while not self._stop.is_set():
                 msg = get_message(timeout=0.25)
                 now = self.last_loop = time.monotonic()
                 if msg is not None:
-                    last_heard = now
+                    asked = None  # anything heard answers every ping before it
                     if msg["type"] in ("message", "smessage"):
                         self._handle(msg["data"])
                     # A burst is read from the socket's buffer without ever waiting: let the
@@ -138,11 +141,14 @@ class Subscriber:
                         time.sleep(0)
                         last_yield = now
                 # Silence after a ping is a hung or dead Redis; our own read timeout is not.
-                if now - last_heard > DEAD_AFTER:
-                    raise redis.ConnectionError(f"Redis has not answered for {DEAD_AFTER:g} s")
+                # Silence is measured from a ping, never from the last answer: a loop held up
+                # for a while sent no ping meanwhile, and Redis owes it nothing.
+                if asked is not None and now - asked > ANSWER_WITHIN:
+                    raise redis.ConnectionError(f"Redis has not answered for {now - asked:.1f} s")
                 if now - last_ping >= PING_EVERY:
                     pubsub.ping()
                     last_ping = now
+                    asked = now if asked is None else asked
                 if msg is not None or now - last_check < self.check_interval:
                     continue
                 last_check = now

@@ -39,10 +39,8 @@
                 : {text: name === "delay" ? "" : h.NO_VALUE, status: "invalid"};
             // A field with an end (a delay reason's expiry) disappears on the second.
             var text = !f || (f.until != null && now >= f.until) ? "" : f.text;
-            h.setProps(spec.id + "-" + name, {
-                children: text,
-                className: h.cls("value", f && f.status && "status-" + f.status, !text && "empty")
-            });
+            h.text(spec.id + "-" + name, text,
+                h.cls("value", f && f.status && "status-" + f.status, !text && "empty"));
         });
         (spec.timers || []).forEach(function (name) {
             var t = (item.timers || {})[name];
@@ -50,19 +48,15 @@
             var waited = !t || t.since == null ? null : (stale ? item.ts : now) - t.since;
             var status = broken ? "invalid" : h.thresholdStatus(waited, t && t.warn, t && t.alert);
             statuses.push(status);
-            h.setProps(spec.id + "-" + name, {
-                children: broken ? h.NO_VALUE : h.duration(waited),
-                className: h.cls("value", "timer", "status-" + status)
-            });
+            h.text(spec.id + "-" + name, broken ? h.NO_VALUE : h.duration(waited),
+                h.cls("value", "timer", "status-" + status));
         });
         if (spec.age) {
             var age = broken ? h.BROKEN : silent ? h.sourceSilence(silent, now)
                 : item.ts == null ? "waiting for data"
                 : stale ? "no data for " + h.ago(now - item.ts)
                     : "updated " + h.ago(now - item.ts) + " ago";
-            h.setProps(spec.id + "-age", {
-                children: age, className: h.cls("age", stale && "stale")
-            });
+            h.text(spec.id + "-age", age, h.cls("age", stale && "stale"));
         }
         h.setProps(spec.id, {
             className: h.cls(spec.class, "status-" + worst(statuses), stale && "stale",
@@ -244,8 +238,8 @@
                 day: "numeric", month: "long"})
         });
         var at = new Date(now * 1000);
-        h.setProps(spec.id + "-time", {children: f.time.format(at)});
-        h.setProps(spec.id + "-date", {children: f.date.format(at)});
+        h.text(spec.id + "-time", f.time.format(at));
+        h.text(spec.id + "-date", f.date.format(at));
     }
 
     // -- issue 13: the floor by team, and the blended queue ---------------------------------
