@@ -99,8 +99,9 @@ def main() -> None:
         assert redis.process is not None
         env = {**os.environ, "REDIS_URL": redis.url, "FLOORBOARD_LOG_LEVEL": "warning",
                "FLOORBOARD_STATE_DIR": str(Path(tmp) / "state")}  # fmt: skip
-        server = Server("floorboard serve", [sys.executable, "-m", "dashboard.cli", "serve",
-                        "--port", "{port}"], env, "/healthz", signal.SIGINT)  # fmt: skip
+        argv = [sys.executable, "-m", "dashboard.cli", "serve", "--port", "{port}"]
+        argv += ["--workers", "1"]  # one hub: the CPU per stream is that worker's
+        server = Server("floorboard serve", argv, env, "/healthz", signal.SIGINT)
         bus = Bus.from_url(redis.url)
         accounts = Accounts(bus.client, bus.prefix)
         accounts.add_user("bench-super", "supervisor", PASSWORD)

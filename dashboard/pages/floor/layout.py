@@ -17,7 +17,7 @@ from markupsafe import escape
 from dashboard.auth.access import landing
 from dashboard.auth.principal import current_principal, has_role
 from dashboard.auth.sessions import login_url
-from dashboard.pages.floor.model import AGENTS, BACKLOG, BLENDED, QUEUES
+from dashboard.pages.floor.model import AGENT_PREFIX, AGENTS, BACKLOG, BLENDED, QUEUES
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.config import Config
@@ -127,7 +127,12 @@ def _view(config: Config) -> dict[str, Any]:
         "root": "floor",
         "items": {
             QUEUES: {"id": "floor-queue-cards", "render": "floor-queues"},
-            AGENTS: {"id": "floor-grid", "render": "floor-agents", "backlog": BACKLOG},
+            AGENTS: {
+                "id": "floor-grid",
+                "render": "floor-agents",
+                "backlog": BACKLOG,
+                "reads": [AGENT_PREFIX, BACKLOG],  # an update of either redraws the cells
+            },
             BLENDED: {"id": "floor-blended", "render": "floor-blended"},
         },
     }
