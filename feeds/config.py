@@ -29,8 +29,9 @@ from pydantic import (
 from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
-from feeds.bus.schema import AbandonFormula, Ident, SlFormula, Window
+from feeds.bus.schema import AbandonFormula, Channel, Ident, SlFormula, Window
 from feeds.config_ops import Health, Log, MetricsAccess, Network
+from feeds.floor import Floor
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -100,7 +101,7 @@ class Metrics(_Section):
 class Queue(_Section):
     id: Ident
     name: str = Field(min_length=1, max_length=60)
-    channel: Literal["voice", "chat", "email"] = "voice"
+    channel: Channel = "voice"
     sl_target: float = Field(default=0.8, gt=0, le=1)  # share answered within the threshold
     sl_threshold: float = Field(default=20, gt=0)  # seconds
     short_abandon: float = Field(default=5, ge=0)  # abandons faster than this are not counted
@@ -357,6 +358,7 @@ class Config(_Section):
     ordering: Ordering = Ordering()
     history: History = History()
     wall: Wall = Wall()
+    floor: Floor = Floor()
     adapters: Adapters = Adapters()
     api: Api = Api()
     log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py

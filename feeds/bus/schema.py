@@ -88,7 +88,9 @@ Label = Text(60, min_length=1)  # a region, a segment, a product
 
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
-Channel = Literal["voice", "chat", "email"]
+# Every channel a contact may come by; each reads with a word and an icon (feeds/routing.py).
+Channel = Literal["voice", "chat", "email", "social", "sms", "callback", "web_form", "fax"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 # The enumerations of the notices, each listed once: forms, commands and sort orders use these.
 Severity = Literal["critical", "major", "minor"]  # most severe first
 SEVERITIES: tuple[str, ...] = get_args(Severity)
@@ -198,6 +200,9 @@ class QueueStats(_Model):
     abandoned: Count = 0
     short_abandoned: Count = 0
     service_level: Ratio | None = None
+    service_level_30m: Ratio | None = None  # the last 30 minutes, by the same formula
+    service_level_15m: Ratio | None = None  # the last quarter hour …
+    service_level_prev_15m: Ratio | None = None  # … and the quarter hour before it
     asa: Seconds | None = None
     aht: Seconds | None = None
     abandon_rate: Ratio | None = None
@@ -262,6 +267,7 @@ class ContactEvent(_Model):
     hold: Seconds | None = None
     wrap: Seconds | None = None
     tags: list[Text(40, min_length=1)] = []
+    priority: Annotated[int, Field(ge=0, le=100)] = 0  # higher is routed first (feeds/routing.py)
     reason: Text(120) | None = None
     outcome: Text(120) | None = None
 

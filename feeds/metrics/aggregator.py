@@ -315,6 +315,11 @@ class Aggregator:
             **{k: round(getattr(c, k)) for k in _COUNT_FIELDS},
             **{k: round(getattr(c, k), 3) for k in _TIME_FIELDS},
             **figures,
+            "service_level_30m": formulas.service_level(m.service_level, counts["30m"]),
+            "service_level_15m": formulas.service_level(m.service_level, counts["15m"]),
+            "service_level_prev_15m": formulas.service_level(
+                m.service_level, counts["30m"] - counts["15m"]
+            ),
             "agents": agents,
             "window": m.window,
             "sl_formula": m.service_level,

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from feeds import routing
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config, Queue
 from feeds.simulator import customers as people
@@ -31,6 +32,12 @@ from feeds.simulator import model as cm
 from feeds.simulator.model import FloorAgent, LiveContact, account_number, lognormal, outage_data
 
 log = logging.getLogger(__name__)
+
+# How a freed agent picks the next waiting contact among the queues they have the skill for:
+# "overdue", the one furthest past its queue's service-level threshold (the demo's default);
+# "blended", the one that arrived first, whatever its channel (feeds.routing.blended_order);
+# "queue_priority", the first waiting in the highest-ranked queue (voice, chat, then email).
+ROUTINGS = ("overdue", *routing.ROUTINGS)
 
 
 class Simulation:
@@ -51,11 +58,20 @@ class Simulation:
         outage: bool = False,
         outage_after: float = cm.OUTAGE_AFTER,
         featured: str | None = None,
+        routing: str = "overdue",
     ) -> None:
         """``featured``: an agent kept on the floor and first in line for contacts on the
-        queues an outage floods (the demo's suggested agent, so their card shows at once)."""
+        queues an outage floods (the demo's suggested agent, so their card shows at once).
+        ``routing``: which waiting contact a freed agent takes (:data:`ROUTINGS`)."""
         if agents < 1:
             raise ValueError("agents must be at least 1")
+        if routing not in ROUTINGS:
+            raise ValueError(f"routing must be one of {', '.join(ROUTINGS)}")
+        self.routing = routing
+        # Queue by queue: voice first, then chat, then the rest, each in the config's order.
+        channels = {c: i for i, c in enumerate(("voice", "chat"))}
+        ranked = sorted(config.queues, key=lambda q: channels.get(q.channel, len(channels)))
+        self._rank = {q.id: i for i, q in enumerate(ranked)}
         self.config = config
         self.start = start
         self.now = start - cm.WARMUP
@@ -314,25 +330,29 @@ class Simulation:
                 contact.reason,
             )  # fmt: skip
 
-    def _most_overdue(self, agent: FloorAgent) -> LiveContact | None:
-        """The waiting contact, among the agent's skills, furthest past its queue's threshold.
+    def _next_contact(self, agent: FloorAgent) -> LiveContact | None:
+        """The waiting contact the agent takes next, among the heads of their skills' queues
+        (each queue is in arrival order), by the simulation's :data:`ROUTINGS` rule.
 
-        Measured against each queue's service-level threshold rather than in plain seconds, so
-        a four-hour email target does not starve a one-minute chat of agents.
+        "overdue" measures against each queue's service-level threshold rather than in plain
+        seconds, so a four-hour email target does not starve a one-minute chat of agents.
         """
-        best: LiveContact | None = None
-        best_score = -1.0
+        heads: list[LiveContact] = []
         for queue_id in agent.skills:
             waiting = self._waiting[queue_id]
             while waiting and waiting[0].status != "waiting":
                 waiting.popleft()  # abandoned: dropped lazily
             if waiting:
-                head = waiting[0]
-                score = (self.now - head.enqueued_at) / head.queue.sl_threshold
-                if score > best_score:
-                    best, best_score = head, score
-        if best is not None:
-            self._waiting[best.queue.id].popleft()
+                heads.append(waiting[0])
+        if not heads:
+            return None
+        if self.routing == "blended":
+            best = min(heads, key=lambda c: routing.blended_order(c.order_data(), c.id))
+        elif self.routing == "queue_priority":
+            best = min(heads, key=lambda c: routing.queue_order(c.order_data(), self._rank, c.id))
+        else:
+            best = max(heads, key=lambda c: (self.now - c.enqueued_at) / c.queue.sl_threshold)
+        self._waiting[best.queue.id].popleft()
         return best
 
     # -- agents -----------------------------------------------------------------------------
@@ -344,7 +364,7 @@ class Simulation:
             self._set_state(agent, "offline")
         elif agent.away_pending and self._may_go_away():
             self._go_away(agent)
-        elif contact := self._most_overdue(agent):
+        elif contact := self._next_contact(agent):
             self._route(contact, agent)
         else:
             self._set_state(agent, "available")
