@@ -112,6 +112,7 @@ class Updates:
 
 def run_round(server: Server, redis_pid: int, bus: Bus, side: str, args: Any) -> dict[str, Any]:
     updates = Updates(args.config)
+    updates.seed(bus)  # every round on today's running interval, whatever the clock crossed
     server.start()
     try:
         path = f"/stream?view=wall&board={SIDES[side]}"
@@ -137,7 +138,6 @@ def report(args: Any) -> None:
         args.config = bench_config(Path(tmp))
         server = product(bench_env(redis.url, Path(tmp), FLOORBOARD_CONFIG=str(args.config)))
         bus = Bus.from_url(redis.url)
-        Updates(args.config).seed(bus)
         results: dict[str, list[dict[str, Any]]] = {side: [] for side in SIDES}
         for _ in range(rounds):
             for side in SIDES:
