@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from feeds.bus.schema import Ident
+from feeds.bus.fields import Ident
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ from pydantic import (
 
 from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
+from feeds.bus.fields import AbandonFormula, Channel, Ident, SlFormula, Window
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
-from feeds.bus.schema import AbandonFormula, Channel, Ident, SlFormula, Window
 from feeds.config_ops import Health, Log, MetricsAccess, Network
 from feeds.floor import Floor
 

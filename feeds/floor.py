@@ -23,7 +23,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from feeds.bus.schema import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES
 
 
 class _Section(BaseModel):

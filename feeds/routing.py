@@ -17,7 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from feeds.bus.schema import CHANNELS, Envelope
+from feeds.bus.fields import CHANNELS
+from feeds.bus.schema import Envelope
 
 Routing = Literal["blended", "queue_priority"]
 ROUTINGS: tuple[str, ...] = ("blended", "queue_priority")

@@ -33,8 +33,9 @@ from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError, make_envelope
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
+from feeds.errors import SchemaError
 from feeds.notices.audience import Agent, Roster, agents_known, audience_text
 from feeds.notices.messages import Messages
 from feeds.times import parse_when

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dashboard.pages.floor.model import BLENDED_SHOWN
 from dashboard.pages.items import blended_list
-from feeds.bus.schema import CHANNELS, make_envelope
+from feeds.bus.fields import CHANNELS
+from feeds.bus.schema import make_envelope
 from feeds.routing import (
     CHANNEL_KINDS,
     blended_order,

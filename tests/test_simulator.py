@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from feeds.bus.schema import AGENT_STATES, parse_envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import parse_envelope
 from feeds.config import load_config
 from feeds.metrics.aggregator import Aggregator
 from feeds.simulator.playback import run

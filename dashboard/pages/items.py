@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from feeds.adapters.health import deadlines
-from feeds.bus.schema import AGENT_STATES, Envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import Envelope
 from feeds.config import Queue, Threshold
 from feeds.notices.audience import Reader, reaches
 from feeds.notices.messages import message_order

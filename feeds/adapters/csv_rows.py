@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from feeds.adapters.ids import customer_id, ident
-from feeds.bus.schema import CHANNELS
+from feeds.bus.fields import CHANNELS
 from feeds.config import CSV_FIELDS, Config
 
 REQUIRED = ("enqueued_at", "queue", "wait", "outcome")

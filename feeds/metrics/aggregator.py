@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from feeds.bus import ordering
-from feeds.bus.schema import Envelope, QueueStats, make_envelope
+from feeds.bus.kinds import QueueStats
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.metrics import formulas, staffing
 from feeds.metrics.agents import WORKING, Agents

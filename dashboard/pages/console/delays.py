@@ -25,8 +25,8 @@ from dashboard.pages.console.common import (
     supervisor,
 )
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.delays import Delays
 from feeds.times import parse_duration
 

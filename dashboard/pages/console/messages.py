@@ -23,8 +23,8 @@ from dashboard.pages.console.common import (
 )
 from dashboard.pages.console.forms import ItemForm
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.messages import Messages
 from feeds.times import TIME_HINT, parse_when, time_text
 

@@ -30,7 +30,8 @@ from typing import Any
 from dashboard.pages.agent.card import current_contact
 from dashboard.pages.floor.card import queue_cards
 from dashboard.pages.items import AGENT_LABELS, Item, blended_list, contact_where, item
-from feeds.bus.schema import AGENT_STATES, Envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.floor import Floor
 from feeds.notices.audience import Agent, agents_known, targets

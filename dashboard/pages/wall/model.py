@@ -37,7 +37,8 @@ from dashboard.pages.items import (
     worst,
 )
 from feeds.boards import Board, Tile
-from feeds.bus.schema import AGENT_STATES, Envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.intraday.series import scope
 from feeds.times import NO_VALUE

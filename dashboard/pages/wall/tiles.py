@@ -24,7 +24,7 @@ from dashboard.pages.charts.figure import graph
 from dashboard.pages.charts.model import KINDS
 from dashboard.pages.items import AGENT_LABELS, NO_VALUE, fmt_percent, item_key_to_id
 from feeds.boards import Board, Tile
-from feeds.bus.schema import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES
 from feeds.config import Config, Queue
 from feeds.intraday.grid import Day
 from feeds.routing import CHANNEL_KINDS
