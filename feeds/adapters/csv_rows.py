@@ -25,7 +25,8 @@ import pandas as pd
 
 from feeds.adapters.ids import customer_id, ident
 from feeds.bus.fields import CHANNELS
-from feeds.config import CSV_FIELDS, Config
+from feeds.config import Config
+from feeds.config_feeds import CSV_FIELDS
 
 REQUIRED = ("enqueued_at", "queue", "wait", "outcome")
 NUMBERS = ("wait", "talk", "hold", "wrap", "handle")

@@ -36,7 +36,7 @@ from typing import Any
 
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, loads, make_envelope, parse_data
-from feeds.config import Crm
+from feeds.config_feeds import Crm
 from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
