@@ -13,7 +13,7 @@
  * walks and re-renders all of it; measured with 168 cells open, each second's redraw was a
  * 1.6-6.5 s long task in Chromium, the page frozen. So the lists' containers are Dash
  * components with no children of their own, and draw() lays the same h.el trees into them with
- * a small keyed patch (patch below): only what changed is touched (a class, a text), a few
+ * a small keyed patch (patch.js): only what changed is touched (a class, a text), a few
  * milliseconds for 500 cells. Controls (dropdowns, radios) stay Dash's, set with set_props.
  * User text (names, teams, reasons) only ever becomes text nodes: it can never be HTML.
  */
@@ -21,88 +21,7 @@
     "use strict";
 
     var PREFIX = "floor:agent:";
-    var TAGS = {A: "a", Div: "div", Span: "span", Section: "section", Button: "button", Li: "li"};
-
-    // -- a keyed patch of h.el trees into the DOM (see above) -------------------------------
-
-    function flat(children) {
-        var out = [];
-        (Array.isArray(children) ? children : [children]).forEach(function (c) {
-            if (Array.isArray(c)) {
-                out = out.concat(flat(c));
-            } else if (c !== null && c !== undefined && c !== false) {
-                out.push(c);
-            }
-        });
-        return out;
-    }
-
-    function attributes(node, props) {
-        var before = node.__props || {};
-        if (before.className !== props.className) {
-            node.className = props.className || "";
-        }
-        Object.keys(props).forEach(function (k) {
-            if (k !== "children" && k !== "className" && k !== "key" && before[k] !== props[k]) {
-                node.setAttribute(k, props[k]);
-            }
-        });
-        Object.keys(before).forEach(function (k) {
-            if (!(k in props) && k !== "children" && k !== "className" && k !== "key") {
-                node.removeAttribute(k);
-            }
-        });
-        node.__props = props;
-    }
-
-    function patch(parent, children) {
-        var list = children === null || children === undefined ? [] : flat(children);
-        var keyed = {};
-        Array.prototype.forEach.call(parent.childNodes, function (n) {
-            if (n.__key !== undefined) {
-                keyed[n.__key] = n;
-            }
-        });
-        list.forEach(function (spec, i) {
-            var here = parent.childNodes[i] || null;
-            var node;
-            if (typeof spec === "object") {
-                var key = spec.props.key;
-                node = key !== undefined ? keyed[key] : here;
-                if (!node || node.__tag !== spec.type) {
-                    node = document.createElement(TAGS[spec.type] || "div");
-                    node.__tag = spec.type;
-                    node.__key = key;
-                }
-                attributes(node, spec.props);
-                patch(node, spec.props.children);
-            } else {
-                var text = String(spec);
-                node = here && here.nodeType === 3 ? here : document.createTextNode(text);
-                if (node.nodeValue !== text) {
-                    node.nodeValue = text;
-                }
-            }
-            if (node !== here) {
-                parent.insertBefore(node, here);
-            }
-        });
-        while (parent.childNodes.length > list.length) {
-            parent.removeChild(parent.lastChild);
-        }
-    }
-
-    // Lay children into a container of the layout (by id); a broken item says so instead.
-    function fill(id, children, className) {
-        var box = document.getElementById(id);
-        if (!box) {
-            return;
-        }
-        if (className !== undefined && box.className !== className) {
-            box.className = className;
-        }
-        patch(box, children);
-    }
+    var fill = window.floorboardPatch.fill; // patch.js, loaded before this file
 
     function broken(id, h) {
         fill(id, [h.el("Div", "fb-broken", h.NO_VALUE + " " + h.BROKEN, {key: "broken"})]);
