@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python scripts/bench_adapters.py
 	$(BIN)/python scripts/bench_history.py
 	$(BIN)/python scripts/bench_redis_memory.py
+	$(BIN)/python scripts/bench_floor.py
 
 reliability: $(STAMP)
 	$(BIN)/python scripts/reliability.py

@@ -235,7 +235,7 @@
 
     window.floorboard = {
         el: el, setProps: setProps, text: text, cls: cls, empty: empty, line: line,
-        brokenList: brokenList,
+        brokenList: brokenList, badge: badge,
         NO_VALUE: NO_VALUE, BROKEN: BROKEN,
         messageEntry: messageEntry, messageStatus: messageStatus, outageEntry: outageEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,

@@ -101,6 +101,24 @@
         });
     }
 
+    // The manifest's items that an update's keys touch: each key itself, and any item whose
+    // renderer also reads other items (spec.reads: key prefixes; the floor's cells, one item
+    // per agent laid over the list of all).
+    function readers(keys) {
+        var out = keys.slice();
+        Object.keys(S.view.items).forEach(function (key) {
+            var reads = S.view.items[key].reads;
+            if (reads && out.indexOf(key) < 0 && keys.some(function (k) {
+                return reads.some(function (prefix) {
+                    return k.indexOf(prefix) === 0;
+                });
+            })) {
+                out.push(key);
+            }
+        });
+        return out;
+    }
+
     // keys: the items to draw (an update's); every item when not given (a snapshot, the
     // once-a-second tick). An update draws only what it changed: nothing else moved, and
     // what depends on the time is redrawn within the second anyway.
@@ -110,7 +128,7 @@
             return;
         }
         var now = serverNow();
-        (keys || Object.keys(S.view.items)).forEach(function (key) {
+        (keys ? readers(keys) : Object.keys(S.view.items)).forEach(function (key) {
             var spec = S.view.items[key];
             var item = S.items[key];
             var renderer = spec && RENDERERS[spec.render];
@@ -315,6 +333,12 @@
     });
 
     var RENDERERS = window.floorboardRenderers = window.floorboardRenderers || {};
+
+    // Every item the stream holds, for a renderer that lays items over another (the floor's
+    // cells: one item per agent changed since the view was built, over the full list).
+    H.items = function () {
+        return S.items;
+    };
 
     // Added to, not replaced: the Dash renderer keeps set_props on the same object.
     window.dash_clientside = window.dash_clientside || {};

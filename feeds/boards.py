@@ -31,7 +31,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from feeds.bus.schema import Ident
+from feeds.bus.fields import Ident
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ TILES: dict[str, TileType] = {
         optional=True,
         about="agents required against agents staffed per interval: staffing_chart[:<id>]",
     ),
+    "floor": TileType(about="the floor by team: agents in each state, the longest in it"),
+    "blended": TileType(about="every contact waiting for the board's queues, in arrival order"),
 }
 DEFAULT_ROWS = ("queues", "agent_states", "ticker")  # the classic wallboard
 MAX_ROWS = 6

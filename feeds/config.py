@@ -12,13 +12,11 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     ValidationError,
@@ -28,9 +26,11 @@ from pydantic import (
 
 from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
+from feeds.bus.fields import AbandonFormula, Channel, Ident, SlFormula, Window
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
-from feeds.bus.schema import AbandonFormula, Ident, SlFormula, Window
-from feeds.config_ops import Health, Log, MetricsAccess, Network
+from feeds.config_feeds import Adapters, Customers, Moments
+from feeds.config_ops import Health, Log, MetricsAccess, Network, Section
+from feeds.floor import Floor
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -43,11 +43,7 @@ class ConfigError(ValueError):
         self.path, self.key, self.reason = path, key, reason
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Threshold(_Section):
+class Threshold(Section):
     """Warn and alert levels. ``warn < alert`` means higher is worse; ``warn > alert`` lower.
 
     Higher is worse (waiting, ASA, abandons): a level is a limit, reached at the level itself.
@@ -76,7 +72,7 @@ class Threshold(_Section):
 SL_ALERT_BELOW_TARGET = 0.2  # default service-level alert: this far under the target
 
 
-class Thresholds(_Section):
+class Thresholds(Section):
     waiting: Threshold = Threshold(warn=5, alert=10)
     longest_wait: Threshold = Threshold(warn=60, alert=180)  # seconds
     # Default: warn below the queue's sl_target, alert 20 points below it (Queue sets it).
@@ -85,7 +81,7 @@ class Thresholds(_Section):
     abandon_rate: Threshold = Threshold(warn=0.05, alert=0.10)
 
 
-class Metrics(_Section):
+class Metrics(Section):
     """Which definition and window a queue's figures use (formulas in docs/metrics.md)."""
 
     window: Window = "today"  # what the tile's counts and rates cover
@@ -97,10 +93,10 @@ class Metrics(_Section):
     staffing_window: Literal["15m", "30m", "60m"] = "30m"
 
 
-class Queue(_Section):
+class Queue(Section):
     id: Ident
     name: str = Field(min_length=1, max_length=60)
-    channel: Literal["voice", "chat", "email"] = "voice"
+    channel: Channel = "voice"
     sl_target: float = Field(default=0.8, gt=0, le=1)  # share answered within the threshold
     sl_threshold: float = Field(default=20, gt=0)  # seconds
     short_abandon: float = Field(default=5, ge=0)  # abandons faster than this are not counted
@@ -125,7 +121,7 @@ class Queue(_Section):
         return {**data, "thresholds": {**thresholds, "service_level": level}}
 
 
-class Centre(_Section):
+class Centre(Section):
     name: str = Field(default="Contact centre", min_length=1, max_length=80)
     timezone: str = "UTC"
     stale_after: float = Field(default=30, gt=0)  # seconds without data before a tile greys
@@ -140,7 +136,7 @@ class Centre(_Section):
         return v
 
 
-class Ordering(_Section):
+class Ordering(Section):
     """The bounds of the ordering rule (feeds.bus.ordering) for every feed."""
 
     max_skew: float = Field(default=DEFAULT_MAX_SKEW, ge=0, le=3600)  # seconds ahead accepted
@@ -153,7 +149,7 @@ class Ordering(_Section):
         return self.remember_hours * 3600
 
 
-class History(_Section):
+class History(Section):
     """Intraday history (docs/history.md): the length of an interval, and how many days of
     intervals and forecasts Redis keeps."""
 
@@ -166,11 +162,11 @@ class History(_Section):
         return self.interval_minutes * 60
 
 
-class Redis(_Section):
+class Redis(Section):
     prefix: str = Field(default="fb:", min_length=1, max_length=32)
 
 
-class Stream(_Section):
+class Stream(Section):
     """How the push path treats bursts and screens that stop reading."""
 
     # Bursts: wait this long after the first pending update, then write everything pending
@@ -181,7 +177,7 @@ class Stream(_Section):
     stall_seconds: float = Field(default=30, gt=0, le=3600)
 
 
-class Access(_Section):
+class Access(Section):
     """Who may see what without logging in; users and tokens themselves live in Redis."""
 
     walls: Literal["open", "token"] = "open"  # token: a viewer login or ?token=<viewer token>
@@ -189,7 +185,8 @@ class Access(_Section):
     # Single sign-on: a reverse proxy that authenticated the user names them in this header.
     # Honoured only on connections from ``trusted_proxies``; empty turns it off.
     trusted_user_header: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9-]*$")
-    trusted_proxies: list[Network] = ["127.0.0.1", "::1"]  # addresses or networks (10.0.0.0/8)
+    # Addresses or networks (10.0.0.0/8).
+    trusted_proxies: list[Network] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     # Who may show the pages in a frame (a kiosk's): CSP frame-ancestors sources, e.g. "'self'"
     # or "https://kiosk.example.com"; "'none'" (the default): nobody.
     frame_ancestors: list[str] = Field(default=["'none'"], min_length=1)
@@ -205,130 +202,7 @@ class Access(_Section):
         return v
 
 
-class Moments(_Section):
-    """When a contact is a moment of truth: the limits of the flags on the agent's card."""
-
-    # Repeat contact: this many contacts (the current one included) within repeat_days. At most
-    # the 50 a customer's history keeps (feeds.history, which this module must not import: it
-    # imports redis-py, and the gunicorn master loads the config before gevent patches).
-    repeat_contacts: int = Field(default=3, ge=2, le=50)
-    repeat_days: float = Field(default=7, gt=0, le=90)
-    # Called back: the customer abandoned a contact at most this many hours before this one.
-    abandoned_callback_hours: float = Field(default=24, gt=0, le=24 * 90)
-    summary_contacts: int = Field(default=3, ge=1, le=10)  # earlier contacts listed on the card
-
-    @property
-    def history_days(self) -> float:
-        """How long the bus keeps each customer's contacts: as far back as any flag looks."""
-        return max(self.repeat_days, self.abandoned_callback_hours / 24)
-
-
-class Crm(_Section):
-    """The centre's CRM, asked for a customer's profile when the bus has none
-    (:mod:`feeds.customers.crm`). The token, if any, comes from the environment."""
-
-    url: str = Field(default="", max_length=300)  # "https://crm.example/customers/{id}"; "": none
-    timeout: float = Field(default=1.5, gt=0, le=30)  # seconds for the whole answer
-    cache_seconds: float = Field(default=600, gt=0, le=7 * 86400)  # an answer is good this long
-    retry_seconds: float = Field(default=30, gt=0, le=3600)  # after a failure, ask again after
-    token_env: str = Field(default="", max_length=64, pattern=r"^[A-Za-z0-9_]*$")
-
-    @field_validator("url")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        if v and (not v.startswith(("http://", "https://")) or "{id}" not in v):
-            raise ValueError("must be an http(s) URL with {id} where the customer id goes")
-        return v
-
-
-class Customers(_Section):
-    """Who is calling, what agents may give them and what to promise (docs/customers.md)."""
-
-    currency: str = Field(default="£", min_length=1, max_length=4)
-    callback_hours: float = Field(default=4, gt=0, le=72)  # the callback window agents promise
-    # Opening hours (local, 0-24): a promised call back falls within them, not at 3 a.m.
-    opens: float = Field(default=8, ge=0, lt=24)
-    closes: float = Field(default=20, gt=0, le=24)
-    # What agents gave and promised is kept this long: a yearly allowance needs a year of it.
-    ledger_days: float = Field(default=400, ge=1, le=3660)
-    crm: Crm = Crm()
-
-    @model_validator(mode="after")
-    def _open_before_close(self) -> Customers:
-        if self.opens >= self.closes:
-            raise ValueError("opens must be before closes")
-        return self
-
-
-Source = Annotated[str, Field(min_length=1, max_length=60)]
-# Fields of a CSV contact record (feeds.adapters.csv_rows); [adapters.csv] columns names each
-# one's column in the file, when it is not the field's own name.
-CSV_FIELDS = (
-    "contact_id", "enqueued_at", "queue", "channel", "wait", "talk", "hold", "wrap", "handle",
-    "outcome", "agent_id", "customer_id", "tags",
-)  # fmt: skip
-
-
-class Ami(_Section):
-    """Asterisk AMI: where the manager interface is, and whose queues and members are whose.
-
-    The secret is not here: ``floorboard ami --secret-file`` or ``$FLOORBOARD_AMI_SECRET``.
-    """
-
-    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
-    port: int = Field(default=5038, ge=1, le=65535)
-    username: str = Field(default="floorboard", min_length=1, max_length=80)
-    source: Source = "asterisk"
-    queue_map: dict[str, Ident] = {}  # Asterisk queue name -> Floorboard queue id
-    member_map: dict[str, Ident] = {}  # member interface (PJSIP/1001) or name -> agent id
-    unmapped_members: Literal["derive", "ignore"] = "derive"  # derive: id from the interface
-    wrap_seconds: float = Field(default=0, ge=0, le=3600)  # the queues' wrapuptime
-    exit_grace: float = Field(default=2, gt=0, le=60)  # a leave with no answer in this: exited
-    ping_seconds: float = Field(default=20, gt=0, le=600)  # a silent link is checked this often
-
-
-class Connect(_Section):
-    """Amazon Connect records: which Connect queues and agents are which on the board."""
-
-    source: Source = "connect"
-    queue_map: dict[str, Ident] = {}  # queue name or ARN -> Floorboard queue id
-    agent_map: dict[str, Ident] = {}  # username or agent ARN -> agent id
-    customer_attribute: str = Field(default="", max_length=128)  # else the customer endpoint
-    tags_attribute: str = Field(default="", max_length=128)  # comma-separated tags
-
-
-class Csv(_Section):
-    """CSV replay: the file's column names and queue names, where they are not Floorboard's."""
-
-    source: Source = "csv-replay"
-    columns: dict[str, str] = {}  # Floorboard field -> the file's column
-    queue_map: dict[str, Ident] = {}  # the file's queue name -> Floorboard queue id
-
-    @field_validator("columns")
-    @classmethod
-    def _known_fields(cls, v: dict[str, str]) -> dict[str, str]:
-        for name in v:
-            if name not in CSV_FIELDS:
-                raise ValueError(f"unknown field {name!r}; fields: {', '.join(CSV_FIELDS)}")
-        return v
-
-
-class Aggregate(_Section):
-    """``floorboard aggregate``: the one process that turns raw events on the bus (those of
-    the ``follow`` producers, e.g. Connect records posted over HTTP) into queue statistics."""
-
-    source: Source = "aggregate"  # its name on the bus: the statistics' source, its heartbeat
-    follow: list[Source] = Field(default=["connect"], min_length=1, max_length=20)
-
-
-class Adapters(_Section):
-    ami: Ami = Ami()
-    connect: Connect = Connect()
-    csv: Csv = Csv()
-    aggregate: Aggregate = Aggregate()
-
-
-class Api(_Section):
+class Api(Section):
     """The feed API: how much one credential may ingest, and when a quiet one is late."""
 
     # Batches per token (or signed-in user) on the ingest routes, in Flask-Limiter's notation
@@ -347,7 +221,7 @@ class Api(_Section):
         return v
 
 
-class Config(_Section):
+class Config(Section):
     centre: Centre = Centre()
     redis: Redis = Redis()
     stream: Stream = Stream()
@@ -357,6 +231,7 @@ class Config(_Section):
     ordering: Ordering = Ordering()
     history: History = History()
     wall: Wall = Wall()
+    floor: Floor = Floor()
     adapters: Adapters = Adapters()
     api: Api = Api()
     log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py

@@ -27,11 +27,13 @@ def _network(entry: str) -> str:
 Network = Annotated[str, AfterValidator(_network)]
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A config section: unknown keys are errors (a typo is never a silent default)."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Log(_Section):
+class Log(Section):
     """What the app and the producers log, and in what shape (``FLOORBOARD_LOG_LEVEL`` and
     ``FLOORBOARD_LOG_FORMAT`` win over these, so a running service can be made talkative
     without editing its file)."""
@@ -40,7 +42,7 @@ class Log(_Section):
     format: Literal["text", "json"] = "text"  # json: one object per line, for a log shipper
 
 
-class MetricsAccess(_Section):
+class MetricsAccess(Section):
     """Who may read ``/metrics``: a scraper from one of ``networks``, or one that sends the
     bearer token held by the environment variable ``token_env`` (empty or unset: no token)."""
 
@@ -50,7 +52,7 @@ class MetricsAccess(_Section):
     )
 
 
-class Health(_Section):
+class Health(Section):
     """When ``/readyz`` says a worker should not take traffic."""
 
     # Sequence numbers a worker's hub may be behind Redis. Normal traffic keeps it under a few

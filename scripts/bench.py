@@ -21,14 +21,18 @@ read per poll, no cache). With an asyncio load client on the same machine it pri
 5. reconnect storm: N clients that reconnect like browsers (``retry:``, Last-Event-ID) while the
    app server is restarted; time until every one is resynchronised;
 6. metrics (``scripts/bench_metrics.py``): the aggregator's contact events per second per core
-   and staffing for 500 queues; ``--only metrics`` runs this part alone, with no servers.
+   and staffing for 500 queues; ``--only metrics`` runs this part alone, with no servers;
+7. charts (``scripts/bench_charts.py``, issue 11): the server CPU the wall's live chart tiles
+   add, a board with them against the same board without, 1,000 screens, rounds alternated;
+   ``--only chart-cpu`` runs this part alone, ``--no-chart-cpu`` skips it.
 
 A benchmark, not a test: it reports, it does not assert. The machine's load average is printed
 at the start and the end: other work on the machine skews every figure.
 
     python scripts/bench.py [--clients 100 1000 2000 5000] [--rate 20] [--seconds 8]
                             [--workers N] [--storm 5000] [--dom-events 60] [--no-poll]
-                            [--no-browser] [--only metrics]
+                            [--no-browser] [--only metrics|chart-cpu] [--no-chart-cpu]
+                            [--chart-clients 1000] [--chart-seconds 8] [--chart-rounds 3]
 """
 
 from __future__ import annotations
@@ -44,9 +48,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import bench_charts
 import bench_metrics
 from bench_browser import dom_latency
-from bench_common import CHROMIUM, ROOT, Server
+from bench_common import CHROMIUM, ROOT, Server, bench_env, product
 from bench_poll import poll_round
 from bench_push import push_round, storm
 
@@ -99,7 +104,6 @@ def ratios(push: dict[str, Any], poll: dict[str, Any]) -> dict[str, Any]:
 
 def servers(tmp: Path, env: dict[str, str], workers: int) -> dict[str, Server]:
     """The servers under test, by part: each under gunicorn with gevent workers."""
-    product = [sys.executable, "-m", "dashboard.cli", "serve", "--port", "{port}", "--workers"]
 
     def gunicorn(app: str) -> list[str]:
         return [
@@ -110,10 +114,7 @@ def servers(tmp: Path, env: dict[str, str], workers: int) -> dict[str, Server]:
         ]  # fmt: skip
 
     return {
-        "product": Server("floorboard serve", [*product, "1"], env, "/readyz", signal.SIGINT,
-                          label="product"),
-        "productN": Server("floorboard serve", [*product, str(workers)], env, "/readyz",
-                           signal.SIGINT, label=f"product×{workers}", workers=workers),
+        "product": product(env), "productN": product(env, workers),
         "reference": Server("SSE reference", gunicorn("sse_reference:server"), env, "/",
                             signal.SIGTERM, tmp / "reference.log", label="reference"),
         "poll": Server("poll baseline", gunicorn("poll_baseline:server"), env, "/",
@@ -132,23 +133,27 @@ def main() -> None:
     ap.add_argument("--dom-events", type=int, default=60)
     ap.add_argument("--no-poll", action="store_true")
     ap.add_argument("--no-browser", action="store_true")
-    ap.add_argument("--only", choices=["metrics"], help="run only this part")
+    ap.add_argument("--only", choices=["metrics", "chart-cpu"], help="run only this part")
+    ap.add_argument("--no-chart-cpu", action="store_true")
+    ap.add_argument("--chart-clients", type=int, default=1000)
+    ap.add_argument("--chart-seconds", type=float, default=8)
+    ap.add_argument("--chart-rounds", type=int, default=3, help="rounds of each side")
     args = ap.parse_args()
-    if args.only == "metrics":
+    if args.only:
         began = time.monotonic()
-        bench_metrics.report()
+        if args.only == "metrics":
+            bench_metrics.report()
+        else:
+            raise_files_limit()
+            bench_charts.report(args)
         print_load(began)
         return
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    raise_files_limit()
     began = time.monotonic()
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), persist=False) as redis:
         assert redis.process is not None
-        env = {
-            **os.environ, "REDIS_URL": redis.url, "FLOORBOARD_LOG_LEVEL": "warning",
-            "FLOORBOARD_STATE_DIR": str(Path(tmp) / "state"),
-        }  # fmt: skip
+        env = bench_env(redis.url, Path(tmp))
         run = servers(Path(tmp), env, args.workers)
         bus = Bus.from_url(redis.url)
         try:
@@ -188,7 +193,15 @@ def main() -> None:
             for server in run.values():
                 server.stop()
     bench_metrics.report()
+    if not args.no_chart_cpu:
+        bench_charts.report(args)
     print_load(began)
+
+
+def raise_files_limit() -> None:
+    """Thousands of client sockets in this process: the hard limit, not the soft one."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
 def scale(

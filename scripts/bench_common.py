@@ -8,6 +8,7 @@ import os
 import resource
 import signal
 import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -125,6 +126,22 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+
+
+def bench_env(redis_url: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """The environment of the servers under test: the bench's own Redis and state folder."""
+    return {
+        **os.environ, "REDIS_URL": redis_url, "FLOORBOARD_LOG_LEVEL": "warning",
+        "FLOORBOARD_STATE_DIR": str(tmp / "state"), **extra,
+    }  # fmt: skip
+
+
+def product(env: dict[str, str], workers: int = 1) -> Server:
+    """``floorboard serve`` with ``workers`` workers, as it is run."""
+    argv = [sys.executable, "-m", "dashboard.cli", "serve", "--port", "{port}"]
+    label = "product" if workers == 1 else f"product×{workers}"
+    return Server("floorboard serve", [*argv, "--workers", str(workers)], env, "/readyz",
+                  signal.SIGINT, label=label, workers=workers)  # fmt: skip
 
 
 class Meter:

@@ -33,8 +33,10 @@ class PushClient:
     Last-Event-ID, so a storm of these behaves as a wall of browsers would after a restart.
     """
 
-    def __init__(self, reconnect: bool = False) -> None:
+    def __init__(self, reconnect: bool = False, marks: tuple[bytes, ...] = ()) -> None:
         self.received: list[tuple[int, float]] = []  # (seq, wall time received)
+        self.bytes = 0  # everything read from the stream (HTTP chunk framing included)
+        self.marks = dict.fromkeys(marks, 0)  # update events whose data holds each mark
         self.snapshot = asyncio.Event()
         self.reconnect = reconnect
         self.retry_ms = 3000  # EventSource's default until the server says otherwise
@@ -70,6 +72,7 @@ class PushClient:
                 data = await reader.read(1 << 16)
                 if not data:
                     return
+                self.bytes += len(data)
                 now = time.time()  # every event of this read arrived together
                 *blocks, buf = (buf + data).split(b"\n\n")
                 for block in blocks:
@@ -97,18 +100,39 @@ class PushClient:
             self.resynced = (time.monotonic(), event.decode())
         if event == b"snapshot":
             self.snapshot.set()
-        elif event == b"update" and ident and b'"tile:billing"' in block:
-            self.received.append((int(ident), now))
+        elif event == b"update":
+            for mark in self.marks:
+                self.marks[mark] += mark in block
+            if ident and b'"tile:billing"' in block:
+                self.received.append((int(ident), now))
 
 
-async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float, seconds: float):
+def billing(i: int) -> dict[str, Any]:
+    """The billing tile's figures in the ``i``-th update: each one changes what it shows."""
+    return {"waiting": i % 9, "offered": i}
+
+
+async def push_round(
+    push: Server,
+    redis_pid: int,
+    bus: Bus,
+    n: int,
+    rate: float,
+    seconds: float,
+    path: str = STREAM_PATH,
+    value: Callable[[int], dict[str, Any]] = billing,
+    marks: tuple[bytes, ...] = (),
+) -> dict[str, Any]:
+    """N clients of ``path``, billing updates (``value``) at ``rate``/s for ``seconds``: what
+    each client saw and when, and the server's CPU; ``marks``: update events counted by what
+    their data holds (summed over the clients, in the result's ``marks``)."""
     rss0 = rss_bytes(proc_tree(push.pid))
-    clients = [PushClient() for _ in range(n)]
+    clients = [PushClient(marks=marks) for _ in range(n)]
     tasks: list[asyncio.Task] = []
 
     def opener(c: PushClient) -> Callable[[], Awaitable[Any]]:
         def start() -> Awaitable[Any]:
-            tasks.append(asyncio.create_task(c.run(push.port, STREAM_PATH)))
+            tasks.append(asyncio.create_task(c.run(push.port, path)))
             return c.snapshot.wait()
 
         return start
@@ -119,10 +143,10 @@ async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float
     await asyncio.sleep(1)
     rss1 = rss_bytes(proc_tree(push.pid))
     counted = await asyncio.to_thread(merged_by_server, push)
+    read0 = sum(c.bytes for c in clients)  # the snapshots: not part of the round
+    marks0 = {k: sum(c.marks[k] for c in clients) for k in marks}
     with Meter(push, redis_pid) as m:
-        published = await publish_at(
-            bus, rate, int(rate * seconds), lambda i: {"waiting": i % 9, "offered": i}
-        )
+        published = await publish_at(bus, rate, int(rate * seconds), value)
         await asyncio.sleep(2)  # let the last updates arrive
     if counted is not None:
         counted = await asyncio.to_thread(merged_by_server, push) - counted
@@ -152,6 +176,8 @@ async def push_round(push: Server, redis_pid: int, bus: Bus, n: int, rate: float
         "deliveries": received, "cores": m.cpu / m.wall, "redis_cores": m.redis / m.wall,
         "load_cores": m.load / m.wall,
         "cpu_per_1k": m.cpu / deliveries * 1000, "kb_per_stream": (rss1 - rss0) / n / 1024,
+        "cpu_s": m.cpu, "wall_s": m.wall, "bytes": sum(c.bytes for c in clients) - read0,
+        "marks": {k: sum(c.marks[k] for c in clients) - marks0[k] for k in marks},
     }  # fmt: skip
 
 

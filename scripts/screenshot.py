@@ -7,7 +7,8 @@ starts a demo of its own (embedded Redis, simulator, app), waits for its outage 
 featured agent's card, posts an urgent and an important message and a delay reason as a
 supervisor would (the ``floorboard`` command), and writes into ``docs/``: every board of the
 config at 1920x1080, the main board in the light theme and at 1366x768, the agent tab at
-1366x768 and 420 px wide, the supervisor console and the Today page::
+1366x768 and 420 px wide, the supervisor console, the Today page, the floor and its blended
+queue::
 
     python scripts/screenshot.py --all                  # everything, into docs/
     python scripts/screenshot.py --url http://127.0.0.1:8050/wall/main --out wall.png \\
@@ -192,6 +193,38 @@ def everything(port: int, docs: Path, chromium: str) -> None:
                        supervisor)  # fmt: skip
                 _shoot(browser, f"{d.base}/supervisor/today", docs / "today.png", (1600, 1000),
                        supervisor, "#table-rows tr")  # fmt: skip
+                # A few contacts waiting on other channels, as an ACD would publish them, so
+                # the blended queue shows its kinds and flags whatever the demo's queues do.
+                now = time.time()
+                waiting = [("w-1", "billing", "callback", 340, []), ("w-2", "email", "email", 300,
+                           []), ("w-3", "chat", "sms", 200, ["vip"]), ("w-4", "billing", "voice",
+                           90, []), ("w-5", "email", "web_form", 60, []), ("w-6", "email", "fax",
+                           20, [])]  # fmt: skip
+                lines = "\n".join(
+                    json.dumps(
+                        {
+                            "kind": "contact",
+                            "id": cid,
+                            "data": {
+                                "event": "offered",
+                                "queue": q,
+                                "channel": ch,
+                                "customer_id": f"AC-{cid}",
+                                "enqueued_at": now - ago,
+                                "tags": tags,
+                            },
+                        }
+                    )
+                    for cid, q, ch, ago, tags in waiting
+                )
+                subprocess.run([*FLOORBOARD, "publish"], cwd=ROOT, env={"USER": "ops", **d.env},
+                               input=lines, text=True, check=True, capture_output=True)  # fmt: skip
+                floor = _shoot(browser, f"{d.base}/supervisor/floor", docs / "floor.png",
+                               (1920, 1080), supervisor, ".floor-cell")  # fmt: skip
+                floor.locator(".floor-blended-panel").screenshot(
+                    path=str(docs / "floor-blended.png")
+                )
+                print("wrote docs/floor-blended.png")
             finally:
                 browser.close()
 

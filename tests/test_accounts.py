@@ -13,7 +13,7 @@ from test_cli import floorboard
 from feeds.accounts.store import Accounts
 from feeds.accounts.users import seed_demo
 from feeds.bus.bus import connect
-from feeds.bus.schema import SchemaError
+from feeds.errors import SchemaError
 from feeds.times import time_text
 
 PASSWORD = "correct horse battery"

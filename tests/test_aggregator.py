@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds.bus.schema import QueueStats, make_envelope
+from feeds.bus.kinds import QueueStats
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config, parse_config
 from feeds.metrics.aggregator import Aggregator
 

@@ -33,7 +33,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_example_config_loads() -> None:
     config = load_config(ROOT / "floorboard.toml")
-    assert [b.id for b in config.boards] == ["main", "voice", "north", "day", "status"]
+    assert [b.id for b in config.boards] == ["main", "voice", "north", "day", "status", "floor"]
     assert config.queue("chat").channel == "chat"
     assert config.queue("nope") is None
 

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from feeds.adapters.connect.importer import ConnectImportError, import_connect_records
 from feeds.adapters.connect.mapping import map_connect_record
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 
 DATA = Path(__file__).parent / "data" / "connect"
 AGENTS, CONTACTS = DATA / "agent-events.jsonl", DATA / "contact-records.json"

@@ -13,6 +13,7 @@ import redis
 
 from dashboard.pages.console.common import error_text
 from dashboard.pages.console.model import (
+    ALERTS,
     DELAYS,
     MESSAGES,
     OUTAGES,
@@ -32,8 +33,9 @@ from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError, make_envelope
+from feeds.bus.schema import make_envelope
 from feeds.config import load_config
+from feeds.errors import SchemaError
 from feeds.notices.audience import Agent, Roster, agents_known, audience_text
 from feeds.notices.messages import Messages
 from feeds.times import parse_when
@@ -178,13 +180,13 @@ def test_delays_in_the_config_queue_order_with_names() -> None:
 def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
     view = view_factory(CONFIG, lambda: AGENTS)("console", {}, None)
     assert isinstance(view, ConsoleView) and view.key == "console"
-    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES]
+    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS]
     assert view.affected(message("m1")) == {MESSAGES}
     assert view.affected(ack("m1", "a1")) == {MESSAGES}
-    assert view.affected(agent_env("a9", "Ed Ng", "North", ["faults"])) == {MESSAGES}
+    assert view.affected(agent_env("a9", "Ed Ng", "North", ["faults"])) == {MESSAGES, ALERTS}
     assert view.affected(outage("o", "minor", NOW, [])) == {OUTAGES}
     assert view.affected(delay("chat", "x")) == {DELAYS}
-    assert view.affected(make_envelope("queue", "chat", {}, ts=NOW)) == set()
+    assert view.affected(make_envelope("queue", "chat", {}, ts=NOW)) == {ALERTS}
     rule = make_envelope("rule", "r1", {"title": "Credit", "action": "credit"}, ts=NOW)
     assert view.affected(rule) == {RULES}
     listed = view.compute(RULES, {"rule": {"r1": rule}}, NOW)["list"]

@@ -12,7 +12,7 @@ from crm_server import PROFILE, crm_server
 
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import free_port
-from feeds.config import Crm
+from feeds.config_feeds import Crm
 from feeds.customers.crm import CrmLookup, crm_key
 from feeds.customers.csv_import import read_profiles
 from feeds.customers.profiles import CustomerCache, Profiles, ledger_key

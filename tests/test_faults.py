@@ -19,7 +19,8 @@ from conftest import SSEClient
 
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
-from feeds.bus.schema import SchemaError, make_envelope, parse_envelope
+from feeds.bus.schema import make_envelope, parse_envelope
+from feeds.errors import SchemaError
 
 WALL = "/stream?view=wall&board=main"
 

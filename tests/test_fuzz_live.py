@@ -23,8 +23,10 @@ from dashboard.live.hub import Hub
 from dashboard.pages.streams import view_factory
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
-from feeds.bus.schema import KINDS, MAX_TS, MIN_TS, SchemaError, make_envelope
+from feeds.bus.fields import MAX_TS, MIN_TS
+from feeds.bus.schema import KINDS, make_envelope
 from feeds.config import load_config
+from feeds.errors import SchemaError
 
 NOW = time.time()
 epoch = st.sampled_from([MIN_TS, MAX_TS, NOW, NOW - 86400 * 7, NOW + 60])

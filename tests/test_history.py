@@ -9,7 +9,7 @@ import pytest
 
 from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
-from feeds.config import Moments
+from feeds.config_feeds import Moments
 from feeds.customers.history import (
     DEFAULT_DAYS,
     MAX_CONTACTS,

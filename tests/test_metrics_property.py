@@ -25,7 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from reference_metrics import COUNTERS, reference
 
-from feeds.bus.schema import AGENT_STATES, Envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import Envelope
 from feeds.config import parse_config
 from feeds.metrics.aggregator import Aggregator
 

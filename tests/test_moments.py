@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from feeds.bus.schema import make_envelope
-from feeds.config import Moments, Queue
+from feeds.config import Queue
+from feeds.config_feeds import Moments
 from feeds.customers.history import PastContact
 from feeds.customers.moments import (
     SUGGEST_AT_RISK,

@@ -18,8 +18,9 @@ from dashboard.pages.items import message_ticker, queue_tile
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
-from feeds.bus.schema import SchemaError, make_envelope
+from feeds.bus.schema import make_envelope
 from feeds.config import Config, load_config
+from feeds.errors import SchemaError
 from feeds.notices.audit import AuditLog
 from feeds.notices.delays import Delays
 from feeds.notices.messages import RETAIN_EXPIRED, Messages, targets

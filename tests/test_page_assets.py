@@ -86,7 +86,8 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     charts = own("charts", "charts.js", "charts.css")  # the chart tiles' (dashboard/pages/charts)
     assert set(loaded) == SHARED | own("wall", *wall_files) | charts
     assert renderers(wall) == [
-        "chart-day", "chart-now", "wall-agent-grid", "wall-bands", "wall-clock",
+        "chart-day", "chart-now", "wall-agent-grid", "wall-bands", "wall-blended", "wall-clock",
+        "wall-floor",
         "wall-outages", "wall-staffing", "wall-ticker", "wall-values",
     ]  # fmt: skip
     bus.publish(make_envelope("queue", "billing", {"waiting": 7}, ts=time.time()))
@@ -114,7 +115,7 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     loaded = recording(console)
     console.reload()
     expect(console.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
-    assert set(loaded) == SHARED | own("console", "console.css", "console.js")
+    assert set(loaded) == SHARED | own("console", "console.css", "console.js", "alerts.js")
     assert all(name.startswith("console-") for name in renderers(console))
     Messages(bus, load_config(app.config)).post({"text": "Huddle at 3"}, "sam")
     expect(console.locator("#console-messages")).to_contain_text("Huddle at 3")

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from feeds.bus.schema import KINDS, SchemaError, make_envelope, parse_envelope
+from feeds.bus.schema import KINDS, make_envelope, parse_envelope
+from feeds.errors import SchemaError
 
 NOW = 1_763_900_000.0
 

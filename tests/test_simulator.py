@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 
-from feeds.bus.schema import AGENT_STATES, parse_envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import parse_envelope
 from feeds.config import load_config
 from feeds.metrics.aggregator import Aggregator
 from feeds.simulator.playback import run
@@ -395,3 +396,20 @@ def test_run_declares_the_scenario_outage_through_the_audited_service(config, bu
     (active,) = Outages(bus, config).list()["active"]
     assert active["service"].startswith("Power network") and active["id"] == entry["id"]
     assert Outages(bus, config).get(active["id"])["timeline"][0]["actor"] == "simulator"
+
+
+def email_waits(envs):
+    answered = [e.data for e in contacts(envs, "answered") if e.data["channel"] == "email"]
+    return sum(d["answered_at"] - d["enqueued_at"] for d in answered) / len(answered)
+
+
+def test_blended_routing_answers_email_sooner_than_queue_by_queue(config) -> None:
+    """The same arrivals, routed two ways: in arrival order with skills, an email waits only
+    for what came before it; queue by queue, it waits for every call and chat."""
+    morning = datetime(2025, 3, 11, 8, 0, tzinfo=LONDON).timestamp()
+    day = {"start": morning, "agents": 40, "seconds": 12 * 3600}
+    blended = simulate(config, **day, routing="blended")
+    by_queue = simulate(config, **day, routing="queue_priority")
+    assert email_waits(blended) < email_waits(by_queue) * 0.8
+    with pytest.raises(ValueError, match="routing must be one of overdue, blended"):
+        Simulation(config, start=START, routing="random")

@@ -21,7 +21,7 @@ from feeds.bus.schema import make_envelope
 pytestmark = pytest.mark.browser
 
 SIZES = [(1366, 768), (1920, 1080), (3840, 2160)]
-BOARDS = ["main", "north", "day", "status"]
+BOARDS = ["main", "north", "day", "status", "floor"]
 MIN_TEXT, MIN_NUMBER, MIN_TILES = 0.022, 0.08, 0.60
 
 # Every visible text on the wall (text nodes, and the text of ::before / ::after), with its
@@ -128,6 +128,10 @@ def seed(bus: Bus) -> None:
                 "team": ("North", "South")[i % 2], "skills": ["billing", "faults", "chat"],
                 "reason": "lunch" if states[i % 6] == "away" else None}  # fmt: skip
         bus.publish(make_envelope("agent", f"a{i:02d}", data, ts=now, source="test"))
+    for i, (queue, channel) in enumerate([("billing", "voice"), ("email", "email")] * 10):
+        data = {"event": "offered", "queue": queue, "channel": channel, "customer_id": f"c{i}",
+                "enqueued_at": now - 30 * i, "tags": ["vip"] if i == 3 else []}  # fmt: skip
+        bus.publish(make_envelope("contact", f"w{i:02d}", data, ts=now, source="test"))
     for oid, severity, queues in [("o1", "critical", ["faults", "billing"]), ("o2", "major", [])]:
         data = {
             "service": f"Broadband — North East {oid}",

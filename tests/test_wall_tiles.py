@@ -174,3 +174,36 @@ def test_a_board_of_many_queues_and_every_tile_builds(tmp_path: Path) -> None:
     view = WallView(config, config.boards[0])
     for key in list(view.keys()):
         assert view.compute(key, {}, NOW) is not None
+
+
+def test_the_floor_tile_counts_each_teams_agents_by_state_with_the_longest() -> None:
+    from dashboard.pages.wall.model import team_states
+
+    agents = [
+        agent("a1", "available", "North", NOW - 50),
+        agent("a2", "available", "North", NOW - 90),
+        agent("a3", "wrap", "South", NOW - 10),
+        agent("a4", "offline", "South", NOW - 999),
+        agent("a5", "away", None, NOW - 5),
+    ]
+    rows = team_states(agents)["list"]
+    assert [r["team"] for r in rows] == ["No team", "North", "South"]
+    north = rows[1]["states"]
+    assert north == [{"state": "available", "label": "Available", "n": 2, "since": NOW - 90}]
+    assert [s["state"] for s in rows[2]["states"]] == ["wrap"]  # offline is not on the floor
+
+
+def test_the_blended_tile_lists_the_boards_waiting_contacts_oldest_first() -> None:
+    def waiting(cid: str, queue: str, ago: float):
+        data = {"event": "offered", "queue": queue, "channel": "voice", "customer_id": "c",
+                "enqueued_at": NOW - ago}  # fmt: skip
+        return make_envelope("contact", cid, data, ts=NOW)
+
+    board = next(b for b in CONFIG.boards if b.id == "floor")
+    view = WallView(CONFIG, board)
+    key = next(k for k, (t, _) in view.tiles.items() if t.type == "blended")
+    mirror = {"contact": {c.id: c for c in [waiting("new", "billing", 5),
+              waiting("old", "email", 60), waiting("elsewhere", "moving", 99)]}}  # fmt: skip
+    tile = view.compute(key, mirror, NOW)
+    assert [e["id"] for e in tile["list"]] == ["old", "new"] and tile["total"] == 2
+    assert view.affected(waiting("x", "billing", 1)) >= {key}

@@ -22,8 +22,8 @@ from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
 from dashboard.limits import RateLimits
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.service import Conflict, NotFound
 
 _HTTP_FIELDS = {400: "body", 413: "body", 415: "content-type"}

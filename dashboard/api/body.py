@@ -16,7 +16,7 @@ from flask import request
 from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal
 from dashboard.policy import read_at_most
-from feeds.bus.schema import SchemaError
+from feeds.errors import SchemaError
 
 MAX_BODY = 64 * 1024
 

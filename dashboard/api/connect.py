@@ -26,8 +26,9 @@ from dashboard.auth.access import require_role
 from feeds.adapters.connect.mapping import map_connect_record
 from feeds.bus import ordering
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError
+from feeds.bus.schema import Envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 
 
 def connect_envelopes(body: Any, config: Config, now: float, max_skew: float) -> tuple[

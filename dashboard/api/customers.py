@@ -24,12 +24,12 @@ from dashboard.auth.access import require_role
 from dashboard.auth.principal import current_principal
 from dashboard.errors import Refusal
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
 from feeds.customers.csv_import import read_profiles
 from feeds.customers.ledger import Ledger
 from feeds.customers.profiles import Profiles
 from feeds.customers.rules import Rules
+from feeds.errors import SchemaError
 from feeds.notices.service import NotFound
 
 MAX_CSV = 16 * 1024 * 1024  # a CSV import may be larger than a JSON request

@@ -32,8 +32,9 @@ from dashboard.errors import error_response
 from dashboard.limits import RateLimits
 from feeds.adapters.beats import BatchBeats
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError, parse_envelope
+from feeds.bus.schema import Envelope, parse_envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.messages import Messages
 
 

@@ -19,8 +19,8 @@ from flask import Blueprint, Response, jsonify, request
 from dashboard.api.body import json_object, read_body, source
 from dashboard.auth.access import require_role
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.intraday import export, series
 from feeds.intraday.feed import load_forecast
 from feeds.intraday.forecast import Forecast, read_csv, read_rows

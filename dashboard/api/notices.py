@@ -18,8 +18,8 @@ from dashboard.auth.access import message_reader, require_role, sees_internal_no
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.errors import Refusal
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.audience import Reader, reaches
 from feeds.notices.delays import Delays
 from feeds.notices.messages import Messages

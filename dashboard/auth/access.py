@@ -23,7 +23,8 @@ UNAVAILABLE = "the account store is unavailable"
 # Views that show more than the wall screens may, and the role each needs. (Wall streams follow
 # the config's wall access, see dashboard.auth.walls; which agent's view an agent may open is
 # may_view_agent's to say.)
-VIEW_ROLES = {"console": "supervisor", "today": "supervisor", "agent": "agent"}
+VIEW_ROLES = {"console": "supervisor", "floor": "supervisor", "today": "supervisor",
+              "agent": "agent"}  # fmt: skip
 
 
 def unauthenticated() -> flask.Response:

@@ -20,6 +20,7 @@ import click
 
 from dashboard.cli.context import Runtime, pass_runtime, positive, speed_option
 from feeds.errors import SchemaError
+from feeds.simulator.simulation import ROUTINGS
 
 T = TypeVar("T")
 
@@ -30,6 +31,14 @@ T = TypeVar("T")
 @click.option("--agents", type=int, default=24, show_default=True, callback=positive)
 @click.option("--outage", is_flag=True, help="declare an outage a minute in")
 @click.option("--featured", metavar="AGENT", help="keep this agent on the floor, on contacts")
+@click.option(
+    "--routing",
+    type=click.Choice(ROUTINGS),
+    default="overdue",
+    show_default=True,
+    help="which waiting contact a freed agent takes: the most overdue against its queue's "
+    "target, the first to arrive whatever its channel (blended), or queue by queue",
+)
 @click.option("--forecast", is_flag=True, help="load the simulated centre's forecast for today")
 @pass_runtime
 def simulate(
@@ -40,6 +49,7 @@ def simulate(
     outage: bool,
     featured: str | None,
     forecast: bool,
+    routing: str,
 ) -> None:
     """Run the contact-centre simulator against REDIS_URL (until Ctrl-C or SIGTERM)."""
     from feeds.simulator.playback import run
@@ -49,7 +59,7 @@ def simulate(
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         run(bus, runtime.load_config(), seed=seed, speed=speed, outage=outage, agents=agents,
-            featured=featured, forecast=forecast, stop=stop)  # fmt: skip
+            featured=featured, forecast=forecast, stop=stop, routing=routing)  # fmt: skip
     except KeyboardInterrupt:
         stop.set()
 

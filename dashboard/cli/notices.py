@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from dashboard.cli.context import F, Runtime, actor, options, pass_runtime
-from feeds.bus.schema import OUTAGE_STATUSES, PRIORITIES, SEVERITIES
+from feeds.bus.fields import OUTAGE_STATUSES, PRIORITIES, SEVERITIES
 from feeds.errors import SchemaError
 from feeds.times import DURATION_HINT, NO_VALUE, TIME_HINT, parse_duration, parse_when, time_text
 

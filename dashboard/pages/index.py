@@ -19,6 +19,8 @@ from dashboard.pages.agent import ASSETS as AGENT_ASSETS
 from dashboard.pages.agent import layout as agent
 from dashboard.pages.console import ASSETS as CONSOLE_ASSETS
 from dashboard.pages.console import page as console
+from dashboard.pages.floor import ASSETS as FLOOR_ASSETS
+from dashboard.pages.floor import layout as floor
 from dashboard.pages.today import ASSETS as TODAY_ASSETS
 from dashboard.pages.today import layout as today
 from dashboard.pages.wall import ASSETS as WALL_ASSETS
@@ -26,7 +28,7 @@ from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config
 
-ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, TODAY_ASSETS, login.ASSETS)
+ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, FLOOR_ASSETS, TODAY_ASSETS, login.ASSETS)
 
 
 def _text(value: object) -> str:
@@ -49,6 +51,7 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
                 html.Ul(
                     [
                         html.Li(html.A("Supervisor console", href=console.PATH)),
+                        html.Li(html.A("Floor", href=floor.PATH)),
                         html.Li(html.A("Today: the day by interval", href=today.PATH)),
                     ]
                 ),
@@ -78,11 +81,19 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
     dash.register_page(
         "supervisor",
         path=console.PATH,
-        layout=lambda **_: console.layout(config),
+        layout=lambda queue="", **_: console.layout(config, _text(queue)),
         title=f"{config.centre.name} · supervisor console",
         page_assets=CONSOLE_ASSETS,
     )
     console.register_callbacks(app, config, bus)
+    dash.register_page(
+        "floor",
+        path=floor.PATH,
+        layout=lambda **_: floor.layout(config),
+        title=f"{config.centre.name} · floor",
+        page_assets=FLOOR_ASSETS,
+    )
+    floor.register_callbacks(app)
     dash.register_page(
         "today",
         path=today.PATH,

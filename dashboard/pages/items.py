@@ -21,11 +21,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from feeds.adapters.health import deadlines
-from feeds.bus.schema import AGENT_STATES, Envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import Envelope
 from feeds.config import Queue, Threshold
 from feeds.notices.audience import Reader, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches, public_outage
+from feeds.routing import FLAGS, channel_icon, waiting_contacts
 from feeds.times import MAX_SHOWN_SECONDS, NO_VALUE, fmt_duration
 
 Item = dict[str, Any]
@@ -228,3 +230,38 @@ def message_ticker(
                 }
             )
     return item(list=entries)
+
+
+def contact_where(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]:
+    """A contact by its channel (word and icon) and queue, as the floor's cells and the
+    blended list name it."""
+    d = c.data
+    return {
+        "id": c.id,
+        "channel": d["channel"],
+        "icon": channel_icon(d["channel"]),
+        "queue": d["queue"],
+        "queue_name": queue_names.get(d["queue"], d["queue"]),
+    }
+
+
+def blended_entry(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]:
+    """One waiting contact as the blended list shows it: channel, queue, since when (the wait
+    ticks in the browser), priority, and its callback or VIP flags."""
+    d = c.data
+    tags = {t.strip().lower() for t in d["tags"]}
+    flags = [f for f in FLAGS if f in tags or (f == "callback" and d["channel"] == "callback")]
+    return {
+        **contact_where(c, queue_names),
+        "since": d["enqueued_at"],
+        "priority": d.get("priority", 0),
+        "flags": flags,
+    }
+
+
+def blended_list(contacts: Iterable[Envelope], queue_names: Mapping[str, str], shown: int) -> Item:
+    """Every waiting contact in the blended queue's order (:mod:`feeds.routing`): the first
+    ``shown`` of them, and how many there are (the floor's list, the wall's tile)."""
+    waiting = waiting_contacts(contacts)
+    entries = [blended_entry(c, queue_names) for c in waiting[:shown]]
+    return item(list=entries, total=len(waiting))

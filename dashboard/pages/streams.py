@@ -15,6 +15,7 @@ from dashboard.auth.principal import Principal, has_role
 from dashboard.live.spec import ViewFactory, ViewSpec
 from dashboard.pages.agent.model import AgentView, Customers, History
 from dashboard.pages.console.model import ConsoleView
+from dashboard.pages.floor.model import FloorView
 from dashboard.pages.today.model import TodayView
 from dashboard.pages.wall.model import WallView
 from feeds.config import Config
@@ -22,7 +23,7 @@ from feeds.errors import SchemaError
 from feeds.intraday.series import scope
 from feeds.notices.audience import Agent
 
-VIEWS = ("wall", "console", "today", "agent")
+VIEWS = ("wall", "console", "floor", "today", "agent")
 
 
 def view_factory(
@@ -60,6 +61,8 @@ def view_factory(
             return wall(params.get("board", ""))
         if view == "console":
             return ConsoleView(config, roster)
+        if view == "floor":
+            return FloorView(config, roster)
         if view == "today":
             try:
                 return TodayView(config, scope(config, params.get("scope") or "all"))

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 from feeds.adapters.producer import heartbeat
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
+from feeds.errors import SchemaError
 
 MIN_GAP = 1.0  # seconds: at most one heartbeat a second per source, however fast it posts
 # KEYS[1]: the source's counter hash {n: events since its last heartbeat, at: that beat's time}

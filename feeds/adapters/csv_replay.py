@@ -38,8 +38,9 @@ from typing import Literal
 from feeds.adapters.csv_rows import CHUNK, BadRow, CsvError, Row, read_rows
 from feeds.adapters.producer import Producer, day_start
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError, make_envelope
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 FLAT_BATCH = 2000  # flat out: envelopes written per flush

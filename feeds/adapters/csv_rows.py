@@ -24,13 +24,14 @@ import numpy as np
 import pandas as pd
 
 from feeds.adapters.ids import customer_id, ident
-from feeds.config import CSV_FIELDS, Config
+from feeds.bus.fields import CHANNELS
+from feeds.config import Config
+from feeds.config_feeds import CSV_FIELDS
 
 REQUIRED = ("enqueued_at", "queue", "wait", "outcome")
 NUMBERS = ("wait", "talk", "hold", "wrap", "handle")
 OUTCOMES = {"answered": "answered", "handled": "answered", "completed": "answered",
             "abandoned": "abandoned", "abandon": "abandoned"}  # fmt: skip
-CHANNELS = ("voice", "chat", "email")
 CHUNK = 50_000
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
@@ -178,7 +179,7 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     fail(queue.isna().to_numpy() & (col("queue") != "").to_numpy(), "queue",
          "not a queue of the board (map it in [adapters.csv] queue_map)")  # fmt: skip
     channel = col("channel").str.lower()
-    fail(~channel.isin(("", *CHANNELS)).to_numpy(), "channel", "must be voice, chat or email")
+    fail(~channel.isin(("", *CHANNELS)).to_numpy(), "channel", f"must be {', '.join(CHANNELS)}")
     # One handle time instead of talk: the talk is what hold and wrap leave of it.
     rest = np.nan_to_num(numbers["hold"]) + np.nan_to_num(numbers["wrap"])
     talk = np.where(np.isnan(numbers["talk"]), np.maximum(numbers["handle"] - rest, 0),

@@ -38,7 +38,9 @@ import hashlib
 import json
 from typing import NamedTuple
 
-from feeds.bus.schema import MAX_LEG, Envelope, SchemaError
+from feeds.bus.fields import MAX_LEG
+from feeds.bus.schema import Envelope
+from feeds.errors import SchemaError
 
 PHASES = {"offered": 0, "abandoned": 1, "answered": 2, "completed": 3}
 PHASE_COUNT = len(PHASES)

@@ -27,7 +27,8 @@ from typing import Any, Protocol
 import redis
 
 from feeds.bus.bus import Bus, BusConfigError
-from feeds.bus.schema import KINDS, REFERENCE_KINDS, Envelope, SchemaError, parse_envelope
+from feeds.bus.schema import KINDS, REFERENCE_KINDS, Envelope, parse_envelope
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 

@@ -35,8 +35,9 @@ from collections.abc import Callable
 from typing import Any
 
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError, loads, make_envelope, parse_data
-from feeds.config import Crm
+from feeds.bus.schema import Envelope, loads, make_envelope, parse_data
+from feeds.config_feeds import Crm
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 

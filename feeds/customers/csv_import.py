@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from feeds.bus.schema import SchemaError, make_envelope
+from feeds.bus.schema import make_envelope
+from feeds.errors import SchemaError
 from feeds.times import parse_when
 
 PROFILE = ("name", "preferred_name", "segment", "region", "postcode_area", "products", "tags")

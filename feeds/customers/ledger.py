@@ -18,10 +18,11 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.bus.schema import Envelope, SchemaError, parse_envelope
+from feeds.bus.schema import Envelope, parse_envelope
 from feeds.customers.authority import allowed, check_grant, fmt_money
 from feeds.customers.moments import affecting
 from feeds.customers.profiles import ledger_key
+from feeds.errors import SchemaError
 from feeds.notices.service import NoticeService, Reader, Record, new_id, only_fields, validate
 
 LEDGER_FIELDS = frozenset({"type", "rule_id", "outage_id", "amount", "text", "due"})

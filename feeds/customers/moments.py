@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feeds.bus.schema import Envelope
-from feeds.config import Moments, Queue
+from feeds.config import Queue
+from feeds.config_feeds import Moments
 from feeds.customers.history import PastContact
 from feeds.customers.matching import Match, outage_match
 from feeds.notices.outages import outage_order

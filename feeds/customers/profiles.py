@@ -22,8 +22,9 @@ from typing import Any
 import redis
 
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError, make_envelope, parse_envelope
+from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.customers.crm import CrmLookup, crm_key
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 

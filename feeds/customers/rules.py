@@ -13,7 +13,8 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.bus.schema import Envelope, Rule
+from feeds.bus.notice_kinds import Rule
+from feeds.bus.schema import Envelope
 from feeds.notices.service import NotFound, NoticeService, Record, new_id, only_fields, validate
 
 RULE_FIELDS = frozenset(Rule.model_fields)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from feeds.bus.schema import IntervalRow
+from feeds.bus.kinds import IntervalRow
 from feeds.config import Queue
 from feeds.metrics import formulas, staffing
 from feeds.metrics.formulas import Counts

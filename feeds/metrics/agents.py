@@ -14,7 +14,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from feeds.bus.schema import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES
 
 BUSY = frozenset({"on_contact", "wrap"})
 WORKING = frozenset({"available", "on_contact", "wrap"})  # on the queue now, ready or busy

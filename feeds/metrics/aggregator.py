@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from feeds.bus import ordering
-from feeds.bus.schema import Envelope, QueueStats, make_envelope
+from feeds.bus.kinds import QueueStats
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.metrics import formulas, staffing
 from feeds.metrics.agents import WORKING, Agents
@@ -315,6 +316,11 @@ class Aggregator:
             **{k: round(getattr(c, k)) for k in _COUNT_FIELDS},
             **{k: round(getattr(c, k), 3) for k in _TIME_FIELDS},
             **figures,
+            "service_level_30m": formulas.service_level(m.service_level, counts["30m"]),
+            "service_level_15m": formulas.service_level(m.service_level, counts["15m"]),
+            "service_level_prev_15m": formulas.service_level(
+                m.service_level, counts["30m"] - counts["15m"]
+            ),
             "agents": agents,
             "window": m.window,
             "sl_formula": m.service_level,

@@ -53,6 +53,11 @@ class Counts:
     def __add__(self, other: Counts) -> Counts:
         return Counts(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
 
+    def __sub__(self, other: Counts) -> Counts:
+        """What happened in one window and not in a shorter one inside it (30 min − 15 min:
+        the quarter hour before the last)."""
+        return Counts(*(a - b for a, b in zip(_values(self), _values(other), strict=True)))
+
 
 def _values(c: Counts) -> tuple[float, ...]:
     return tuple(getattr(c, f.name) for f in fields(c))

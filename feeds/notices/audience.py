@@ -17,7 +17,9 @@ from typing import Any, get_args
 
 import redis
 
-from feeds.bus.schema import Audience, Envelope, SchemaError
+from feeds.bus.notice_kinds import Audience
+from feeds.bus.schema import Envelope
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 

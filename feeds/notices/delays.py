@@ -11,7 +11,8 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.bus.schema import Envelope, SchemaError
+from feeds.bus.schema import Envelope
+from feeds.errors import SchemaError
 from feeds.notices.service import NotFound, NoticeService, Record, only_fields, validate
 
 DELAY_FIELDS = frozenset({"reason", "expected_wait", "expires_at"})

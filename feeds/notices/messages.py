@@ -16,7 +16,9 @@ from typing import Any
 from redis.client import Pipeline
 
 from feeds.accounts.store import Accounts
-from feeds.bus.schema import PRIORITIES, Envelope, SchemaError
+from feeds.bus.fields import PRIORITIES
+from feeds.bus.schema import Envelope
+from feeds.errors import SchemaError
 from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.service import (
     Conflict,

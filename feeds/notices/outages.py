@@ -16,7 +16,9 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from feeds.bus.schema import SEVERITIES, Envelope, SchemaError
+from feeds.bus.fields import SEVERITIES
+from feeds.bus.schema import Envelope
+from feeds.errors import SchemaError
 from feeds.notices.service import (
     Conflict,
     NotFound,

@@ -34,8 +34,9 @@ import redis
 from redis.client import Pipeline
 
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError, make_envelope, parse_data, parse_envelope
+from feeds.bus.schema import Envelope, make_envelope, parse_data, parse_envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.audit import AuditLog
 
 T = TypeVar("T")

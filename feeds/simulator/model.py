@@ -156,6 +156,10 @@ class LiveContact:
     reason: str | None = None  # why they call
     outcome: str | None = None  # what came of it, once completed
 
+    def order_data(self) -> dict[str, Any]:
+        """What the routing rules order by (:mod:`feeds.routing`)."""
+        return {"queue": self.queue.id, "enqueued_at": self.enqueued_at}
+
     def data(self, event: str) -> dict[str, Any]:
         """This contact as a ``contact`` item at ``event`` (``offered`` naming the agent while it
         rings at them)."""

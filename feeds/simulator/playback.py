@@ -36,6 +36,7 @@ def run(
     featured: str | None = None,
     forecast: bool = False,
     stop: threading.Event,
+    routing: str = "overdue",
     tick: float = 0.25,
     stats_every: float = 1.0,
     clock: Callable[[], float] = time.time,
@@ -48,7 +49,8 @@ def run(
     stats look like a real afternoon; the outage scenario still starts a minute after launch.
     The outage is declared as a supervisor would declare it (:class:`Outages`: audited, on
     its timeline), by ``simulator``;
-    ``featured``: an agent kept on the floor and on contacts (the demo's suggested tab).
+    ``featured``: an agent kept on the floor and on contacts (the demo's suggested tab);
+    ``routing``: how freed agents pick the next contact (:data:`ROUTINGS` of the simulation).
 
     Queue statistics come from an aggregator fed with the same events, as they would for a
     real ACD that only sends raw events, through the :class:`Producer` every adapter uses: a
@@ -60,7 +62,7 @@ def run(
     day_from = day_start(began, config)
     sim = Simulation(
         config, seed=seed, start=day_from, agents=agents, outage=outage,
-        outage_after=began - day_from + OUTAGE_AFTER, featured=featured,
+        outage_after=began - day_from + OUTAGE_AFTER, featured=featured, routing=routing,
     )  # fmt: skip
     producer = Producer(
         bus, config, SOURCE, queues=[q.id for q in config.queues], stats_every=stats_every,

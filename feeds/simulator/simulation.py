@@ -24,16 +24,24 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from feeds import routing
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config, Queue
 from feeds.simulator import customers as people
 from feeds.simulator import model as cm
 from feeds.simulator.model import FloorAgent, LiveContact, account_number, lognormal, outage_data
+from feeds.simulator.workforce import Workforce
 
 log = logging.getLogger(__name__)
 
+# How a freed agent picks the next waiting contact among the queues they have the skill for:
+# "overdue", the one furthest past its queue's service-level threshold (the demo's default);
+# "blended", the one that arrived first, whatever its channel (feeds.routing.blended_order);
+# "queue_priority", the first waiting in the highest-ranked queue (voice, chat, then email).
+ROUTINGS = ("overdue", *routing.ROUTINGS)
 
-class Simulation:
+
+class Simulation(Workforce):
     """A contact centre that advances in simulated time and reports what happened.
 
     ``start`` is when reporting begins (epoch seconds); the centre has already been running
@@ -51,11 +59,20 @@ class Simulation:
         outage: bool = False,
         outage_after: float = cm.OUTAGE_AFTER,
         featured: str | None = None,
+        routing: str = "overdue",
     ) -> None:
         """``featured``: an agent kept on the floor and first in line for contacts on the
-        queues an outage floods (the demo's suggested agent, so their card shows at once)."""
+        queues an outage floods (the demo's suggested agent, so their card shows at once).
+        ``routing``: which waiting contact a freed agent takes (:data:`ROUTINGS`)."""
         if agents < 1:
             raise ValueError("agents must be at least 1")
+        if routing not in ROUTINGS:
+            raise ValueError(f"routing must be one of {', '.join(ROUTINGS)}")
+        self.routing = routing
+        # Queue by queue: voice first, then chat, then the rest, each in the config's order.
+        channels = {c: i for i, c in enumerate(("voice", "chat"))}
+        ranked = sorted(config.queues, key=lambda q: channels.get(q.channel, len(channels)))
+        self._rank = {q.id: i for i, q in enumerate(ranked)}
         self.config = config
         self.start = start
         self.now = start - cm.WARMUP
@@ -124,62 +141,6 @@ class Simulation:
 
     # -- setting up -------------------------------------------------------------------------
 
-    def _hire(self, count: int) -> list[FloorAgent]:
-        """Voice teams North and South on 2–3 voice queues each (some blended onto chat) and a
-        Digital team on chat and email, sized to each side's share of the workload."""
-        queues = self.config.queues
-        voice = [q.id for q in queues if q.channel == "voice"]
-        digital = [q.id for q in queues if q.channel != "voice"]
-        chat = [q.id for q in queues if q.channel == "chat"]
-        digital_share = sum(cm.CHANNELS[q.channel].share for q in queues if q.channel != "voice")
-        digital_share /= sum(cm.CHANNELS[q.channel].share for q in queues)
-        n_digital = count if not voice else min(count - 1, round(count * digital_share))
-        if digital:
-            n_digital = max(1, n_digital)
-        roles = ["digital"] * n_digital + ["voice"] * (count - n_digital)
-        self._rng.shuffle(roles)
-        firsts = self._rng.sample(cm.FIRST_NAMES, len(cm.FIRST_NAMES))
-        lasts = self._rng.sample(cm.LAST_NAMES, len(cm.LAST_NAMES))
-        hired: list[FloorAgent] = []
-        n_voice = 0
-        for i, role in enumerate(roles):
-            name = f"{firsts[i % len(firsts)]} {lasts[(i + i // len(firsts)) % len(lasts)]}"
-            if role == "digital":
-                team, skills = "Digital", list(digital)
-            else:
-                team = ("North", "South")[n_voice % 2]
-                size = 3 if self._rng.random() < 0.35 else 2
-                picked = {voice[(n_voice + j) % len(voice)] for j in range(size)}
-                skills = [q for q in voice if q in picked]
-                if n_voice % 3 == 2:
-                    skills += chat
-                n_voice += 1
-            hired.append(FloorAgent(f"a{i + 1:02d}", name, team, skills))
-        return hired
-
-    def _feature(self, agent_id: str | None) -> FloorAgent | None:
-        """The featured agent, moved onto the voice queues an outage floods (with no random
-        draw of its own: the same seed still gives the same centre)."""
-        agent = next((a for a in self._agents if a.id == agent_id), None)
-        voice = [q.id for q in self.config.queues if q.channel == "voice"]
-        if agent is not None and voice:
-            flooded = [q for q in voice if q in cm.OUTAGE_QUEUES]
-            agent.team, agent.skills = "North", flooded or voice[:2]
-        return agent
-
-    def _staff(self) -> None:
-        """Put each team's rostered share on the floor at the start of the warm-up."""
-        for members in self._teams.values():
-            on_shift = self._rng.sample(members, self._target(len(members)))
-            for agent in members:
-                if agent in on_shift or agent is self._featured:
-                    agent.state = "available"
-                    agent.since = self.now - self._rng.uniform(0, 300)
-                    agent.login_at = agent.since - self._rng.uniform(0, 4 * 3600)
-                    self._plan_away(agent, self.now - self._rng.uniform(0, 60 * 60))
-                else:
-                    agent.since = self.now - self._rng.uniform(3600, 8 * 3600)
-
     # -- time of day ------------------------------------------------------------------------
 
     def _local_hour(self, t: float) -> float:
@@ -188,9 +149,6 @@ class Simulation:
 
     def _profile(self, t: float) -> float:
         return cm.profile(self._local_hour(t))
-
-    def _target(self, team_size: int) -> int:
-        return max(1, round(team_size * self._profile(self.now)))
 
     def _next_midnight(self, t: float) -> float:
         day = datetime.fromtimestamp(t, self._tz).date() + timedelta(days=1)
@@ -314,25 +272,29 @@ class Simulation:
                 contact.reason,
             )  # fmt: skip
 
-    def _most_overdue(self, agent: FloorAgent) -> LiveContact | None:
-        """The waiting contact, among the agent's skills, furthest past its queue's threshold.
+    def _next_contact(self, agent: FloorAgent) -> LiveContact | None:
+        """The waiting contact the agent takes next, among the heads of their skills' queues
+        (each queue is in arrival order), by the simulation's :data:`ROUTINGS` rule.
 
-        Measured against each queue's service-level threshold rather than in plain seconds, so
-        a four-hour email target does not starve a one-minute chat of agents.
+        "overdue" measures against each queue's service-level threshold rather than in plain
+        seconds, so a four-hour email target does not starve a one-minute chat of agents.
         """
-        best: LiveContact | None = None
-        best_score = -1.0
+        heads: list[LiveContact] = []
         for queue_id in agent.skills:
             waiting = self._waiting[queue_id]
             while waiting and waiting[0].status != "waiting":
                 waiting.popleft()  # abandoned: dropped lazily
             if waiting:
-                head = waiting[0]
-                score = (self.now - head.enqueued_at) / head.queue.sl_threshold
-                if score > best_score:
-                    best, best_score = head, score
-        if best is not None:
-            self._waiting[best.queue.id].popleft()
+                heads.append(waiting[0])
+        if not heads:
+            return None
+        if self.routing == "blended":
+            best = min(heads, key=lambda c: routing.blended_order(c.order_data(), c.id))
+        elif self.routing == "queue_priority":
+            best = min(heads, key=lambda c: routing.queue_order(c.order_data(), self._rank, c.id))
+        else:
+            best = max(heads, key=lambda c: (self.now - c.enqueued_at) / c.queue.sl_threshold)
+        self._waiting[best.queue.id].popleft()
         return best
 
     # -- agents -----------------------------------------------------------------------------
@@ -344,80 +306,10 @@ class Simulation:
             self._set_state(agent, "offline")
         elif agent.away_pending and self._may_go_away():
             self._go_away(agent)
-        elif contact := self._most_overdue(agent):
+        elif contact := self._next_contact(agent):
             self._route(contact, agent)
         else:
             self._set_state(agent, "available")
-
-    def _may_go_away(self) -> bool:
-        on_shift = sum(a.state != "offline" for a in self._agents)
-        away = sum(a.state == "away" for a in self._agents)
-        return away < max(1, round(cm.MAX_AWAY_SHARE * on_shift))
-
-    def _plan_away(self, agent: FloorAgent, after: float) -> None:
-        if agent is self._featured:
-            return  # stays on the floor: the demo points people at this agent's tab
-        agent.next_away = after + self._rng.uniform(*cm.AWAY_GAP_MINUTES) * 60
-        self._at(agent.next_away, self._away_due, agent)
-
-    def _away_due(self, agent: FloorAgent) -> None:
-        if agent.state == "offline" or self.now != agent.next_away:
-            return  # planned in an earlier shift
-        if agent.state != "available":
-            agent.away_pending = True  # after this contact
-        elif self._may_go_away():
-            self._go_away(agent)
-        else:
-            agent.next_away = self.now + 300
-            self._at(agent.next_away, self._away_due, agent)
-
-    def _go_away(self, agent: FloorAgent) -> None:
-        agent.away_pending = False
-        hour = self._local_hour(self.now)
-        if not agent.had_lunch and cm.LUNCH_HOURS[0] <= hour < cm.LUNCH_HOURS[1]:
-            agent.had_lunch = True
-            reason, minutes = "lunch", cm.LUNCH_MINUTES
-        else:
-            reason = self._rng.choices(list(cm.AWAY), [w for w, _ in cm.AWAY.values()])[0]
-            minutes = cm.AWAY[reason][1]
-        back = self.now + self._rng.uniform(*minutes) * 60
-        self._set_state(agent, "away", reason)
-        self._at(back, self._free, agent)
-        self._plan_away(agent, back)
-
-    def _roster(self) -> None:
-        """Log agents in and out so each team follows the intraday curve; those on longest go
-        first, and nobody is cut off mid-contact or mid-break."""
-        for members in self._teams.values():
-            target = self._target(len(members))
-            on = [
-                a
-                for a in members
-                if a.state != "offline" and not a.leaving and a is not self._featured
-            ]
-            if len(on) < target:
-                staying = [a for a in members if a.leaving]
-                offline = sorted(
-                    (a for a in members if a.state == "offline"), key=lambda a: a.since
-                )
-                for agent in (staying + offline)[: target - len(on)]:
-                    if agent.leaving:
-                        agent.leaving = False
-                    else:
-                        self._log_in(agent)
-            for agent in sorted(on, key=lambda a: a.login_at)[: max(0, len(on) - target)]:
-                if agent.state == "available":
-                    self._set_state(agent, "offline")
-                else:
-                    agent.leaving = True
-        self._at(self.now + cm.ROSTER_EVERY, self._roster)
-
-    def _log_in(self, agent: FloorAgent) -> None:
-        agent.login_at = self.now
-        agent.had_lunch = False
-        agent.away_pending = False
-        self._plan_away(agent, self.now)
-        self._free(agent)
 
     def _midnight(self) -> None:
         """Agents' own stats are "today"; the centre's day starts at local midnight."""
@@ -425,10 +317,6 @@ class Simulation:
             agent.handled, agent.handle_time, agent.answered, agent.answer_wait = 0, 0.0, 0, 0.0
             self._emit_agent(agent)
         self._at(self._next_midnight(self.now), self._midnight)
-
-    def _set_state(self, agent: FloorAgent, state: str, reason: str | None = None) -> None:
-        agent.state, agent.reason, agent.since = state, reason, self.now
-        self._emit_agent(agent)
 
     # -- the outage scenario ----------------------------------------------------------------
 

@@ -19,7 +19,8 @@ from typing import Any
 
 from dashboard.pages.items import Item, item
 from feeds.bus.schema import Envelope
-from feeds.config import Customers, Moments, Queue
+from feeds.config import Queue
+from feeds.config_feeds import Customers, Moments
 from feeds.customers.authority import Offer, Standing, allowed, fmt_money
 from feeds.customers.expectations import expectation, headline, open_case, promises
 from feeds.customers.history import PastContact

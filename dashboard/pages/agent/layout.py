@@ -40,8 +40,8 @@ from dashboard.pages.charts.model import KINDS
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
 from dashboard.pages.login.page import PAGE_HEADERS
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.intraday.grid import Day
 from feeds.intraday.hours import HOUR
 from feeds.notices.messages import Messages

@@ -18,10 +18,10 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboard.auth.principal import current_principal
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
 from feeds.customers.authority import parse_amount
 from feeds.customers.ledger import Ledger
+from feeds.errors import SchemaError
 from feeds.times import parse_when
 
 LABELS = {"amount": "Amount", "rule_id": "What you gave", "outage_id": "What you gave",

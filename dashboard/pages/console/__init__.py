@@ -27,4 +27,4 @@ script builds HTML from strings.
 
 from dashboard.pages.assets import PageAssets
 
-ASSETS = PageAssets(__name__, scripts=("console.js",), styles=("console.css",))
+ASSETS = PageAssets(__name__, scripts=("console.js", "alerts.js"), styles=("console.css",))

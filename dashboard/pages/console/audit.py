@@ -22,8 +22,8 @@ from dashboard.pages.console.common import DONE, supervisor
 from dashboard.pages.console.model import audit_changes, audit_entry
 from dashboard.pages.console.outages import resolved_list
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.audit import AuditLog
 from feeds.notices.outages import Outages
 from feeds.times import fmt_time

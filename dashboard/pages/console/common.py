@@ -17,8 +17,8 @@ from dash import ALL, Dash, Input, Output, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard.auth.principal import Principal, current_principal, has_role
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.times import TIME_HINT, parse_when
 
 ROLE = "supervisor"

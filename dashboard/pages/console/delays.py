@@ -25,8 +25,8 @@ from dashboard.pages.console.common import (
     supervisor,
 )
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.delays import Delays
 from feeds.times import parse_duration
 
@@ -34,7 +34,8 @@ LIFETIMES = [("No expiry", 0), ("30 minutes", 1800), ("1 hour", 3600),
              ("2 hours", 7200), ("4 hours", 14400), ("8 hours", 28800)]  # fmt: skip
 
 
-def panel(config: Config) -> html.Section:
+def panel(config: Config, queue: str = "") -> html.Section:
+    """The delay reasons panel; ``queue``: the form starts set to that queue."""
     form = w.form(
         "console-delay-form",
         w.row(
@@ -44,6 +45,7 @@ def panel(config: Config) -> html.Section:
                 w.choice(
                     "console-delay-queue",
                     [(q.name, q.id) for q in config.queues],
+                    queue or None,
                     placeholder="queue",
                 ),
             ),

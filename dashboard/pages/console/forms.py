@@ -28,7 +28,7 @@ from dashboard.pages.console.common import (
     supervisor,
 )
 from dashboard.pages.console.widgets import CANCEL_HIDDEN, CANCEL_SHOWN
-from feeds.bus.schema import SchemaError
+from feeds.errors import SchemaError
 
 
 class ItemForm(ABC):

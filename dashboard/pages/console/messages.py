@@ -23,8 +23,8 @@ from dashboard.pages.console.common import (
 )
 from dashboard.pages.console.forms import ItemForm
 from feeds.bus.bus import Bus
-from feeds.bus.schema import SchemaError
 from feeds.config import Config
+from feeds.errors import SchemaError
 from feeds.notices.messages import Messages
 from feeds.times import TIME_HINT, parse_when, time_text
 
@@ -39,7 +39,9 @@ TARGET_HINTS = {"all": "everyone", "team": "team", "queue": "queue", "agent": "a
 TARGET = "console-msg-target"
 
 
-def panel(config: Config) -> html.Section:
+def panel(config: Config, queue: str = "") -> html.Section:
+    """The messages panel; ``queue``: the form starts aimed at that queue."""
+    kind, targets = ("queue", [(q.name, q.id) for q in config.queues]) if queue else ("all", [])
     form = w.form(
         "console-msg-form",
         html.Div("New message", id="console-msg-mode", className="fb-mode"),
@@ -63,8 +65,18 @@ def panel(config: Config) -> html.Section:
             ),
         ),
         w.row(
-            w.field("audience", "Audience", w.radios("console-msg-kind", AUDIENCES, "all")),
-            w.field("audience", "Who", w.choice(TARGET, [], disabled=True, placeholder="everyone")),
+            w.field("audience", "Audience", w.radios("console-msg-kind", AUDIENCES, kind)),
+            w.field(
+                "audience",
+                "Who",
+                w.choice(
+                    TARGET,
+                    targets,
+                    queue or None,
+                    disabled=not queue,
+                    placeholder=TARGET_HINTS[kind],
+                ),
+            ),
         ),
         w.row(
             w.field("starts_at", "Starts", w.text("console-msg-starts", "now")),

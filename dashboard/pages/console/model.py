@@ -1,5 +1,6 @@
 """The supervisor console's live items: key messages with their acknowledgements, outages, delays,
-standing rules, and the producers feeding the board (the sources panel).
+standing rules, the producers feeding the board (the sources panel), and the floor's alerts
+(:mod:`feeds.alerts`).
 
 A supervisor posts a message and watches it land: "acknowledged 2 of 3" has to move within a
 second of the agent's click, on every supervisor's console at once. So these lists are items of
@@ -27,6 +28,7 @@ from typing import Any
 
 from dashboard.pages.items import NO_VALUE, Item, item, source_entry
 from feeds.adapters.health import producer_health
+from feeds.alerts import watches
 from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.customers.authority import fmt_money
@@ -38,7 +40,7 @@ from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
-RULES = "console:rules"
+RULES, ALERTS = "console:rules", "console:alerts"
 SOURCES = "console:sources"
 
 
@@ -185,13 +187,16 @@ class ConsoleView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES]
+        return [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS]
 
     def affected(self, env: Envelope) -> set[str]:
         # An agent's change can move them in or out of an audience (team, skills).
-        if env.kind in ("message", "ack", "agent"):
+        if env.kind == "agent":
+            return {MESSAGES, ALERTS}
+        if env.kind in ("message", "ack"):
             return {MESSAGES}
-        kinds = {"outage": OUTAGES, "delay": DELAYS, "rule": RULES, "heartbeat": SOURCES}
+        kinds = {"outage": OUTAGES, "delay": DELAYS, "rule": RULES, "heartbeat": SOURCES,
+                 "queue": ALERTS}  # fmt: skip
         return {kinds[env.kind]} if env.kind in kinds else set()
 
     def compute(self, key: str, mirror: Mapping[str, Mapping[str, Envelope]], now: float) -> Item:
@@ -213,6 +218,9 @@ class ConsoleView:
             return rule_list(mirror.get("rule", {}).values(), self.queue_names, currency)
         if key == SOURCES:
             return source_list(mirror.get("heartbeat", {}), now)
+        if key == ALERTS:
+            agents = mirror.get("agent", {}).values()
+            return item(**watches(self.config, mirror.get("queue", {}), agents))
         raise KeyError(key)
 
 

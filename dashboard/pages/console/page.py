@@ -18,7 +18,7 @@ from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import login_url
 from dashboard.pages.console import audit, delays, messages, outages, rules, sources
 from dashboard.pages.console.common import DONE, supervisor
-from dashboard.pages.console.model import DELAYS, MESSAGES, OUTAGES, RULES, SOURCES
+from dashboard.pages.console.model import ALERTS, DELAYS, MESSAGES, OUTAGES, RULES, SOURCES
 from dashboard.pages.items import item_key_to_id
 from feeds.bus.bus import Bus
 from feeds.config import Config
@@ -39,8 +39,13 @@ def redirect_to_login() -> flask.Response | None:
     return None
 
 
-def layout(config: Config) -> html.Div:
-    """The console for a supervisor; for anyone else only what it takes to sign in."""
+def layout(config: Config, queue: str = "") -> html.Div:
+    """The console for a supervisor; for anyone else only what it takes to sign in.
+
+    ``queue`` (``/supervisor?queue=billing``, the floor's queue cards link so): the message
+    form aimed at that queue and the delay form set to it, so posting to a queue the floor
+    shows in trouble is one step, through the console's own forms."""
+    queue = queue if config.queue(queue) else ""
     principal = supervisor()
     if principal is None:
         return _denied(current_principal())
@@ -50,16 +55,17 @@ def layout(config: Config) -> html.Div:
         children=[
             _header(config, principal),
             html.Div(id="conn-band", className="conn-band hidden", role="status"),
+            _alerts(),
             html.Main(
                 className="fb-grid",
                 children=[
-                    messages.panel(config),
+                    messages.panel(config, queue),
                     html.Div(
                         className="fb-col", children=[outages.panel(config), rules.panel(config)]
                     ),
                     html.Div(
                         className="fb-col",
-                        children=[sources.panel(), delays.panel(config), audit.panel()],
+                        children=[sources.panel(), delays.panel(config, queue), audit.panel()],
                     ),
                 ],
             ),
@@ -115,8 +121,27 @@ def _view(config: Config) -> dict[str, Any]:
             DELAYS: item(DELAYS, "console-delays"),
             RULES: item(RULES, "console-rules"),
             SOURCES: item(SOURCES, "console-sources"),
+            ALERTS: item(ALERTS, "console-alerts"),
         },
     }
+
+
+def _alerts() -> html.Section:
+    """The floor's alerts (drawn by ``alerts.js``), with the sound's switch."""
+    return html.Section(
+        className="fb-alerts",
+        children=[
+            html.Span("Alerts", className="fb-alerts-title"),
+            html.Div(id="console-alerts", className="fb-alerts-list", role="alert"),
+            html.Button(
+                "Sound on",
+                id="console-alert-sound",
+                className="fb-button fb-small",
+                type="button",
+                **{"aria-pressed": "true"},
+            ),
+        ],
+    )
 
 
 def _header(config: Config, principal: Principal) -> html.Header:
@@ -134,7 +159,14 @@ def _header(config: Config, principal: Principal) -> html.Header:
                     html.Span(config.centre.name, className="fb-centre"),
                 ],
             ),
-            html.Nav(className="fb-boards", children=[html.Span("Walls:"), *boards]),
+            html.Nav(
+                className="fb-boards",
+                children=[
+                    html.A("Floor", href="/supervisor/floor", className="fb-link fb-floor-link"),
+                    html.Span("Walls:"),
+                    *boards,
+                ],
+            ),
             html.Div(
                 className="fb-who",
                 children=[

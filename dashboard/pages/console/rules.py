@@ -17,11 +17,12 @@ from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import register_item_action
 from dashboard.pages.console.forms import ItemForm
 from feeds.bus.bus import Bus
-from feeds.bus.schema import PERIODS, RULE_ACTIONS, SchemaError
+from feeds.bus.fields import PERIODS, RULE_ACTIONS
 from feeds.config import Config
 from feeds.customers.authority import PERIOD_WORDS, parse_amount
 from feeds.customers.matching import names
 from feeds.customers.rules import Rules
+from feeds.errors import SchemaError
 
 OVER_LIMIT = [("supervisor", "Ask a supervisor"), ("refused", "Never")]
 

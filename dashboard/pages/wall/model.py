@@ -8,10 +8,11 @@ version, so a board whose config changed is a new view, built from the new confi
 
 Items: ``tile:<queue>`` (waiting, longest wait, service level, ASA, abandons, delay reason),
 ``agents`` (agents by state), ``agent_grid``, ``staffing``, ``outages``, ``messages`` (the
-ticker), ``big_clock``, ``sl_chart[:<queue>]`` and ``staffing_chart[:<queue>]`` (each two items,
-the day and ``…:now``: :mod:`dashboard.pages.charts.model`), and ``bands`` (urgent messages and
-outages, one line each). Delay reasons are stored with the queue id as their item id, one per
-queue.
+ticker), ``big_clock``, ``floor`` (agents by team and state), ``blended`` (the waiting
+contacts in arrival order), ``sl_chart[:<queue>]`` and ``staffing_chart[:<queue>]`` (each two
+items, the day and ``…:now``: :mod:`dashboard.pages.charts.model`), and ``bands`` (urgent
+messages and outages, one line each). Delay reasons are stored with the queue id as their item
+id, one per queue.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dashboard.pages.items import (
     AGENT_LABELS,
     Item,
     agents_summary,
+    blended_list,
     feeding_sources,
     fmt_percent,
     item,
@@ -35,13 +37,15 @@ from dashboard.pages.items import (
     worst,
 )
 from feeds.boards import Board, Tile
-from feeds.bus.schema import AGENT_STATES, Envelope
+from feeds.bus.fields import AGENT_STATES
+from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.intraday.series import scope
 from feeds.times import NO_VALUE
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
 BANDS = "bands"
+WAITING_SHOWN = 12  # contacts the blended tile lists; more are counted
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,39 @@ def staffing(config: Config, queue_ids: Iterable[str], stats: Mapping[str, Envel
     return item(newest, config.centre.stale_after, status, fields=fields, list=rows)
 
 
+def team_states(agents: Iterable[Envelope]) -> Item:
+    """The floor by team for a wall: each team's agents per state (offline left out) and since
+    when the longest of each has been in it (the timers tick on the screen)."""
+    teams: dict[str, dict[str, Any]] = {}
+    for a in agents:
+        d = a.data
+        if d["state"] == "offline":
+            continue
+        team = teams.setdefault(d.get("team") or "", {"counts": {}, "since": {}})
+        state = d["state"]
+        team["counts"][state] = team["counts"].get(state, 0) + 1
+        team["since"][state] = min(team["since"].get(state, d["since"]), d["since"])
+    rows = [
+        {"team": name or "No team", "states": [
+            {"state": s, "label": AGENT_LABELS[s], "n": t["counts"][s], "since": t["since"][s]}
+            for s in AGENT_STATES if s in t["counts"]]}
+        for name, t in sorted(teams.items())
+    ]  # fmt: skip
+    return item(list=rows)
+
+
+def _floor(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
+    return team_states(view.agents(mirror))
+
+
+def _blended(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
+    """The blended queue of the board's queues, in the order it is worked."""
+    mine = set(view.queue_ids)
+    contacts = [c for c in mirror.get("contact", {}).values() if c.data["queue"] in mine]
+    names = {q.id: q.name for q in view.config.queues}
+    return blended_list(contacts, names, WAITING_SHOWN)
+
+
 def _staffing(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
     return staffing(view.config, view.queue_ids, mirror.get("queue", {}))
 
@@ -263,4 +300,7 @@ MODELS: dict[str, TileModel] = {
     "logo": TileModel(None),
     "sl_chart": _chart_model(),
     "staffing_chart": _chart_model(),
+    # Issue 13: the floor by team, and the blended queue.
+    "floor": TileModel(_floor, _kind("agent")),
+    "blended": TileModel(_blended, _kind("contact")),
 }

@@ -24,14 +24,14 @@ from dashboard.pages.charts.figure import graph
 from dashboard.pages.charts.model import KINDS
 from dashboard.pages.items import AGENT_LABELS, NO_VALUE, fmt_percent, item_key_to_id
 from feeds.boards import Board, Tile
-from feeds.bus.schema import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES
 from feeds.config import Config, Queue
 from feeds.intraday.grid import Day
+from feeds.routing import CHANNEL_KINDS
 from feeds.times import fmt_span
 
 NO_DATA_YET = "waiting for data"
 CHART_FONT = 0.025  # a chart's type, as a share of the screen's height (at least 2.2 %)
-CHANNELS = {"voice": "Voice", "chat": "Chat", "email": "Email"}
 Spec = dict[str, Any]
 
 
@@ -80,7 +80,9 @@ def _metric(cid: str, name: str, label: str, extra: Any = None) -> html.Div:
 def channel_badge(queue: Queue) -> html.Span:
     """The queue's channel: an icon (drawn by CSS) and its name, so no one guesses."""
     return html.Span(
-        CHANNELS[queue.channel], className=f"channel channel-{queue.channel}", title="channel"
+        CHANNEL_KINDS[queue.channel].label,
+        className=f"channel channel-{queue.channel}",
+        title="channel",
     )
 
 
@@ -217,6 +219,26 @@ def _logo(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, None
     return _tile(cid, "logo-tile", mark), None
 
 
+def _floor(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+    section = _tile(
+        cid,
+        "floor-tile",
+        _head(_team_title(board, "The floor")),
+        html.Div(id=f"{cid}-list", className="floor-teams"),
+    )
+    return section, _spec(cid, "wall-floor", "tile floor-tile")
+
+
+def _blended(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+    section = _tile(
+        cid,
+        "blended-tile",
+        _head("Waiting, in arrival order", html.Span("", id=f"{cid}-count")),
+        html.Ol(id=f"{cid}-list", className="blended-list"),
+    )
+    return section, _spec(cid, "wall-blended", "tile blended-tile")
+
+
 # -- charts ---------------------------------------------------------------------------------------
 
 
@@ -252,6 +274,8 @@ VIEWS: dict[str, TileView] = {
     "logo": TileView(_logo, None),
     "sl_chart": TileView(_chart, "chart-day"),
     "staffing_chart": TileView(_chart, "chart-day"),
+    "floor": TileView(_floor, "wall-floor"),
+    "blended": TileView(_blended, "wall-blended"),
 }
 
 

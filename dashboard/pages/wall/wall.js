@@ -242,7 +242,47 @@
         h.text(spec.id + "-date", f.date.format(at));
     }
 
+    // -- issue 13: the floor by team, and the blended queue ---------------------------------
+
+    function renderFloor(spec, item, now, h) {
+        h.setProps(spec.id + "-list", {
+            children: (item.list || []).map(function (t) {
+                return h.el("Div", "floor-team", [h.el("Span", "floor-team-name", t.team)]
+                    .concat(t.states.map(function (s) {
+                        return h.el("Span", h.cls("floor-state", "state-" + s.state), [
+                            h.el("Span", "cell-label", s.label),
+                            h.el("Span", "floor-n", String(s.n)),
+                            h.el("Span", "floor-longest", h.duration(now - s.since))
+                        ], {key: s.state});
+                    })), {key: t.team});
+            })
+        });
+    }
+
+    var FLAGS = {callback: "\u21A9 callback", vip: "\u2605 VIP"};
+
+    function renderBlended(spec, item, now, h) {
+        var more = item.total - (item.list || []).length;
+        h.setProps(spec.id + "-count", {children: item.total + " waiting", className: "tile-count"});
+        h.setProps(spec.id + "-list", {
+            children: (item.list || []).map(function (e) {
+                return h.el("Li", "blended-row", [
+                    h.el("Span", "blended-icon", e.icon),
+                    h.el("Span", "blended-queue", e.queue_name),
+                    h.el("Span", "blended-flags", e.flags.map(function (f) {
+                        return FLAGS[f] || f;
+                    }).join(" ")),
+                    h.el("Span", "blended-waited", h.duration(now - e.since))
+                ], {key: e.id});
+            }).concat(more > 0 ? [h.el("Li", "blended-more", "and " + more + " more",
+                {key: "more"})] : item.total ? [] : [h.el("Li", "blended-more", "Nobody waiting",
+                {key: "none"})])
+        });
+    }
+
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
+    renderers["wall-floor"] = renderFloor;
+    renderers["wall-blended"] = renderBlended;
     renderers["wall-values"] = renderValues;
     renderers["wall-bands"] = renderBands;
     renderers["wall-ticker"] = renderTicker;

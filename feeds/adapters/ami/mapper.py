@@ -18,8 +18,9 @@ from feeds.adapters.ami.members import Members
 from feeds.adapters.ami.protocol import Message
 from feeds.adapters.ami.resync import Reconciler, Snapshot, seconds
 from feeds.adapters.ids import ident
-from feeds.bus.schema import Envelope, SchemaError
+from feeds.bus.schema import Envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 

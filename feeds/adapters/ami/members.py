@@ -26,7 +26,8 @@ from typing import Any
 
 from feeds.adapters.ids import ident
 from feeds.bus.schema import Envelope, make_envelope
-from feeds.config import Ami, Config
+from feeds.config import Config
+from feeds.config_feeds import Ami
 
 UNAVAILABLE = {4, 5}  # AST_DEVICE_INVALID, AST_DEVICE_UNAVAILABLE
 IN_USE = {2, 3, 7, 8}  # INUSE, BUSY, RINGINUSE, ONHOLD

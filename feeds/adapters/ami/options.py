@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.adapters.ami.protocol import Message
-from feeds.bus.schema import MAX_TS, MIN_TS
+from feeds.bus.fields import MAX_TS, MIN_TS
 from feeds.config import Config
 
 

@@ -21,8 +21,9 @@ from typing import Any, Literal
 from feeds.adapters.connect.mapping import map_connect_record
 from feeds.adapters.producer import Producer
 from feeds.bus.bus import Bus
-from feeds.bus.schema import Envelope, SchemaError
+from feeds.bus.schema import Envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 
 log = logging.getLogger(__name__)
 

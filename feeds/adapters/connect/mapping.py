@@ -27,8 +27,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from feeds.adapters.ids import customer_id, ident
-from feeds.bus.schema import Envelope, SchemaError, make_envelope
+from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
+from feeds.errors import SchemaError
 
 AGENT_EVENTS = ("STATE_CHANGE", "HEART_BEAT", "LOGIN", "LOGOUT")
 CHANNELS = {"VOICE": "voice", "CHAT": "chat", "EMAIL": "email"}  # TASK: the queue's channel

@@ -1,0 +1,93 @@
+"""The building blocks of the bus schema: bounded numbers, times and ids, sanitised text, and
+the enumerations (agent states, channels, severities, priorities...). One home for each: every
+kind in :mod:`feeds.bus.kinds` and :mod:`feeds.bus.notice_kinds` is made of these."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+)
+
+MAX_DEPTH = 8  # an envelope's lists and objects nest at most this deep (the schema needs 4)
+# Plausible epoch seconds: catches milliseconds (too big) and relative times (too small).
+MIN_TS = 946_684_800.0  # 2000-01-01
+MAX_TS = 4_102_444_800.0  # 2100-01-01
+
+Epoch = Annotated[float, Field(ge=MIN_TS, le=MAX_TS, description="epoch seconds, UTC")]
+Ident = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+EventId = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:@/+=\-]+$")]
+# Numbers are finite (no NaN or infinity: model_config) and within what a contact centre can
+# mean, so a feed's bug is refused at the door instead of overflowing a screen's arithmetic.
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
+Seconds = Annotated[float, Field(ge=0, le=7 * 86400)]  # one duration: a wait, a handle time
+TotalSeconds = Annotated[float, Field(ge=0, le=10 * 365 * 86400)]  # a sum over a day's contacts
+Ratio = Annotated[float, Field(ge=0, le=1)]
+Money = Annotated[float, Field(ge=0, le=100_000)]  # an amount in the centre's currency
+
+MAX_LEG = 99  # legs of one contact (transfers, consults); see feeds.bus.ordering
+
+# The definitions a queue's figures can use (formulas in feeds.metrics.formulas, docs/metrics.md).
+Window = Literal["today", "15m", "30m", "60m"]
+SlFormula = Literal[
+    "abandons_ignored",
+    "abandons_against",
+    "threshold_abandons_for",
+    "threshold_abandons_excluded",
+    "short_abandons_excluded",
+]
+AbandonFormula = Literal["short_abandons_excluded", "all_abandons"]
+StaffingModel = Literal["erlang_a", "erlang_c"]
+
+# Characters that change how text around them is drawn without being seen: C0 and C1 controls
+# (newline and tab stay: messages keep their line breaks, a CRLF becoming a newline), and the
+# bidirectional embeddings, overrides, isolates and marks, with which "£1000" can be made to
+# read "0001£".
+HIDDEN_CHARACTERS = frozenset(
+    [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0), 0x061C, 0x200E, 0x200F,
+     *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)  # fmt: skip
+_STRIP_HIDDEN = dict.fromkeys(HIDDEN_CHARACTERS)
+
+
+def displayable(text: str) -> str:
+    """``text`` without :data:`HIDDEN_CHARACTERS`: it reads on screen as it is stored."""
+    return text.replace("\r\n", "\n").translate(_STRIP_HIDDEN)
+
+
+def _displayable(value: Any) -> Any:
+    return displayable(value) if isinstance(value, str) else value
+
+
+def Text(max_length: int, *, min_length: int = 0) -> Any:
+    """The one type of every text in the schema that a person may see, at most ``max_length``
+    characters: stripped of :data:`HIDDEN_CHARACTERS` before its length is checked, so a text
+    made only of hidden characters is as empty as it looks."""
+    return Annotated[
+        str, Field(min_length=min_length, max_length=max_length), BeforeValidator(_displayable)
+    ]
+
+
+Label = Text(60, min_length=1)  # a region, a segment, a product
+
+
+AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
+AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
+# Every channel a contact may come by; each reads with a word and an icon (feeds/routing.py).
+Channel = Literal["voice", "chat", "email", "social", "sms", "callback", "web_form", "fax"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
+# The enumerations of the notices, each listed once: forms, commands and sort orders use these.
+Severity = Literal["critical", "major", "minor"]  # most severe first
+SEVERITIES: tuple[str, ...] = get_args(Severity)
+OutageStatus = Literal["investigating", "identified", "monitoring", "resolved"]  # in life order
+OUTAGE_STATUSES: tuple[str, ...] = get_args(OutageStatus)
+Priority = Literal["info", "important", "urgent"]  # least pressing first
+PRIORITIES: tuple[str, ...] = get_args(Priority)
+# What a standing authority rule lets an agent give, and the window its allowance counts over.
+RuleAction = Literal["credit", "refund", "waiver", "discount", "other"]
+RULE_ACTIONS: tuple[str, ...] = get_args(RuleAction)
+Period = Literal["contact", "day", "week", "month", "year"]
+PERIODS: tuple[str, ...] = get_args(Period)
+CasePriority = Literal["low", "normal", "high", "urgent"]  # least pressing first
