@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from feeds.bus.bus import Bus, has_hash_tag, wants_sharded_pubsub
+from feeds.bus.bus import BULK, Bus, has_hash_tag, wants_sharded_pubsub
 from feeds.bus.embedded import EmbeddedRedis
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.bus.subscriber import Subscriber
@@ -374,6 +374,33 @@ def test_events_without_ids_and_other_ids_are_written_as_before(bus: Bus) -> Non
     assert bus.publish_many([done, contact("c3", "offered", event_id="acd:c3:offered")]) == [2, 3]
     assert bus.snapshot(["contact"])[1]["contact"].keys() == {"c3"}
     assert bus.client.hget(f"{bus.prefix}customer:C7", "c2") is not None  # history still kept
+
+
+def test_a_batch_over_several_bulk_calls_writes_what_single_writes_do(redis_server) -> None:
+    # more than BULK writes (several script calls), with re-deliveries, retries of event ids,
+    # superseded events and other kinds among them: the same results and the same keys
+    envs = []
+    for i in range(BULK + 30):
+        cid = f"c{i % 70}"
+        event = ("offered", "answered", "completed")[i % 3]
+        envs.append(contact(cid, event, event_id=f"acd:{cid}:{event}" if i % 4 else None))
+        if i % 9 == 0:
+            envs.append(q(f"q{i % 5}", i))
+    one, bulk = (Bus.from_url(redis_server.url, f"{n}{time.time_ns()}:") for n in "ab")
+    now = time.time()
+    assert [one.publish(e, now) for e in envs] == bulk.publish_many(envs, now)
+
+    def keys(b: Bus) -> dict[str, object]:
+        out = {}
+        for key in b.client.scan_iter(match=b.prefix + "*"):
+            if b.client.type(key) == b"stream":
+                value = [f for _, f in b.client.xrange(key)]
+            else:
+                value = b.client.dump(key)
+            out[key.decode().removeprefix(b.prefix)] = value
+        return out
+
+    assert keys(one) == keys(bulk)
 
 
 class Picky(Recorder):

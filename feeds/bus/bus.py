@@ -50,10 +50,7 @@ PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is
 # the receiver's time they went and forgotten ``remember`` later, a few per write. A contact's
 # customer history takes the contact's latest event, the same one as the live state; its
 # reason and outcome carry over when the later event does not say them (CARRY_LUA).
-_PUBLISH_LUA = (
-    SUPERSEDES_LUA
-    + CARRY_LUA
-    + """
+_WRITE_LUA = """
 local old = redis.call('HGET', KEYS[3], ARGV[1])
 local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
 local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8], 'LIMIT', 0, 100)
@@ -101,10 +98,16 @@ end
 redis.call('PUBLISH', ARGV[3], env)
 return seq
 """
-)
+_PUBLISH_LUA = SUPERSEDES_LUA + CARRY_LUA + _WRITE_LUA
+
+
 # In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
 # to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
-_SPUBLISH_LUA = _PUBLISH_LUA.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+def _sharded(script: str) -> str:
+    return script.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+
+
+_SPUBLISH_LUA = _sharded(_PUBLISH_LUA)
 # An envelope with an event id: the last key marks the id as written (for ARGV's last value in
 # seconds) in the same script as the write, so a retry is dropped (returns 0) and a crash can
 # never mark an id whose write was lost. The rest sees the keys and values of the plain write.
@@ -112,6 +115,32 @@ _ONCE_LUA = """
 if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', ARGV[#ARGV]) then return 0 end
 local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
 """
+# Several writes in one script call (publish_many): each item is exactly the write above (with
+# its event id check when it has one), in order; one call instead of one per envelope spares
+# Redis and the client the per-command work. ARGV: item count, then per item its key count,
+# its argument count, 1 if it has an event id, and its arguments; KEYS: every item's keys in
+# turn. Returns each item's result as the single write would.
+_BULK_LUA = (
+    SUPERSEDES_LUA
+    + CARRY_LUA
+    + "local function plain(KEYS, ARGV)\n"
+    + _WRITE_LUA
+    + "end\nlocal function once(KEYS, ARGV)\n"
+    + _ONCE_LUA
+    + "return plain(KEYS, ARGV)\nend\n"
+    + """
+local out, k, a = {}, 1, 2
+for i = 1, tonumber(ARGV[1]) do
+  local nk, na, with_id = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2] == '1'
+  local keys = {unpack(KEYS, k, k + nk - 1)}
+  local args = {unpack(ARGV, a + 3, a + 2 + na)}
+  out[i] = (with_id and once or plain)(keys, args)
+  k, a = k + nk, a + 3 + na
+end
+return out
+"""
+)
+BULK = 100  # writes per script call: larger calls cost Redis more per write, not less
 # Two days: a re-delivery the next morning is still recognised (the aggregator's counters are
 # per day, so a repeat from yesterday must not land in today's).
 EVENT_ID_SECONDS = 2 * 86400
@@ -210,6 +239,10 @@ class Bus:
             for sharded, script in ((False, _PUBLISH_LUA), (True, _SPUBLISH_LUA))
             for once in (False, True)
         }
+        self._bulk = {
+            sharded: client.register_script(script)
+            for sharded, script in ((False, _BULK_LUA), (True, _sharded(_BULK_LUA)))
+        }
 
     @functools.cached_property
     def sharded(self) -> bool:
@@ -304,7 +337,8 @@ class Bus:
         self._script(env)(keys=keys, args=args, client=pipe)
 
     def publish_many(self, envs: Iterable[Envelope], now: float | None = None) -> list[int]:
-        """Write several envelopes in one round trip; each write is atomic on its own.
+        """Write several envelopes in one round trip, in order; each write is atomic on its own
+        (a bulk call of :data:`BULK` writes is atomic as a whole too, which readers never need).
 
         Every envelope is checked before any is written: one stamped too far ahead refuses the
         batch (:class:`FutureEvent`, field ``<index>.ts``). The results are as :meth:`publish`.
@@ -315,17 +349,23 @@ class Bus:
         calls = []
         for i, env in enumerate(envs):
             try:
-                calls.append((self._script(env), *self._call_args(env, now)))
+                calls.append((env.event_id is not None, *self._call_args(env, now)))
             except FutureEvent as exc:
                 raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
-            return [int(script(keys=k, args=a)) for script, k, a in calls]
+            return [int(self._scripts[self.sharded, once](keys=k, args=a))
+                    for once, k, a in calls]  # fmt: skip
         if not calls:
             return []
+        bulk = self._bulk[self.sharded]
         pipe = self.client.pipeline(transaction=False)
-        for script, k, a in calls:
-            script(keys=k, args=a, client=pipe)
-        return [int(s) for s in pipe.execute()]
+        for i in range(0, len(calls), BULK):
+            keys, args = [], [min(BULK, len(calls) - i)]
+            for once, k, a in calls[i : i + BULK]:
+                keys += k
+                args += [len(k), len(a), int(once), *a]
+            bulk(keys=keys, args=args, client=pipe)
+        return [int(s) for seqs in pipe.execute() for s in seqs]
 
     def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
         """The sequence number and every retained item, read in one MULTI/EXEC."""
