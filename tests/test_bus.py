@@ -14,8 +14,9 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from feeds.bus.bus import BULK, Bus, has_hash_tag, wants_sharded_pubsub
+from feeds.bus.bus import Bus, has_hash_tag, wants_sharded_pubsub
 from feeds.bus.embedded import EmbeddedRedis
+from feeds.bus.lua import BULK
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.bus.subscriber import Subscriber
 
@@ -198,8 +199,10 @@ class HeldUp(Subscriber):
 
     held: dict[str, bool]
 
-    def _subscribe(self, pubsub: redis.client.PubSub) -> Callable[..., dict | None]:
-        read = super()._subscribe(pubsub)
+    def _subscribe(
+        self, pubsub: redis.client.PubSub
+    ) -> tuple[Callable[..., dict | None], Callable[[], object]]:
+        read, ping = super()._subscribe(pubsub)
         state = self.held
 
         def get_message(timeout: float = 0.0) -> dict | None:
@@ -210,7 +213,7 @@ class HeldUp(Subscriber):
             state["pong"] = msg is not None and msg["type"] == "pong"
             return msg
 
-        return get_message
+        return get_message, ping
 
 
 def test_a_loop_held_up_with_no_ping_outstanding_is_not_a_dead_redis(bus: Bus) -> None:

@@ -1,0 +1,113 @@
+"""The bus's Redis scripts: one write (the ordering rule, the latest value, the raw stream, the
+customer's history, the notification) in one atomic call, its event-id guard, its sharded
+form for a Redis 7 cluster, and many writes in one call. Read with :mod:`feeds.bus.bus`, which
+registers and calls them."""
+
+from __future__ import annotations
+
+from feeds.bus.ordering import SUPERSEDES_LUA
+from feeds.customers.history import CARRY_LUA
+
+# KEYS: seq, state hash, order keys hash, gone zset[, stream, customer's contacts hash,
+#       customer's contacts by time]
+# ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, now (the receiver's
+#       clock), forget before, trust until[, summary JSON, enqueued_at, oldest enqueued_at kept,
+#       contacts kept, seconds to keep]
+# The ordering rule (feeds.bus.ordering) decides first: an event that does not supersede the
+# item's remembered key changes nothing and is not published (it returns 0); a superseded
+# contact event still goes to the raw stream, with seq 0, for consumers that keep history.
+# Keys of items that have gone (deleted, finished contacts) are remembered in the gone zset by
+# the receiver's time they went and forgotten ``remember`` later, a few per write. A contact's
+# customer history takes the contact's latest event, the same one as the live state; its
+# reason and outcome carry over when the later event does not say them (CARRY_LUA).
+WRITE_LUA = """
+local old = redis.call('HGET', KEYS[3], ARGV[1])
+local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
+local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8], 'LIMIT', 0, 100)
+if #stale > 0 then
+  redis.call('ZREM', KEYS[4], unpack(stale))
+  redis.call('HDEL', KEYS[3], unpack(stale))
+end
+if not wins then
+  if #KEYS >= 5 and old and old ~= ARGV[6] then
+    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e',
+               '{"seq":0,' .. string.sub(ARGV[2], 2))
+  end
+  return 0
+end
+local seq = redis.call('INCR', KEYS[1])
+local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[6])
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[2], ARGV[1], env)
+  redis.call('ZREM', KEYS[4], ARGV[1])
+else
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
+end
+if #KEYS >= 5 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
+end
+if #KEYS == 7 then
+  redis.call('HSET', KEYS[6], ARGV[1], carry(ARGV[10], redis.call('HGET', KEYS[6], ARGV[1])))
+  redis.call('ZADD', KEYS[7], ARGV[11], ARGV[1])
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. ARGV[12])
+  local over = redis.call('ZCARD', KEYS[7]) - #gone - tonumber(ARGV[13])
+  if over > 0 then
+    for _, id in ipairs(redis.call('ZRANGE', KEYS[7], #gone, #gone + over - 1)) do
+      gone[#gone + 1] = id
+    end
+  end
+  if #gone > 0 then
+    redis.call('ZREM', KEYS[7], unpack(gone))
+    redis.call('HDEL', KEYS[6], unpack(gone))
+  end
+  redis.call('EXPIRE', KEYS[6], ARGV[14])
+  redis.call('EXPIRE', KEYS[7], ARGV[14])
+end
+redis.call('PUBLISH', ARGV[3], env)
+return seq
+"""
+PUBLISH_LUA = SUPERSEDES_LUA + CARRY_LUA + WRITE_LUA
+
+
+# In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
+# to every node of the cluster: pub/sub traffic then grows with a shard's sites, not the cluster.
+def as_sharded(script: str) -> str:
+    return script.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
+
+
+SPUBLISH_LUA = as_sharded(PUBLISH_LUA)
+# An envelope with an event id: the last key marks the id as written (for ARGV's last value in
+# seconds) in the same script as the write, so a retry is dropped (returns 0) and a crash can
+# never mark an id whose write was lost. The rest sees the keys and values of the plain write.
+ONCE_LUA = """
+if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', ARGV[#ARGV]) then return 0 end
+local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
+"""
+# Several writes in one script call (publish_many): each item is exactly the write above (with
+# its event id check when it has one), in order; one call instead of one per envelope spares
+# Redis and the client the per-command work. ARGV: item count, then per item its key count,
+# its argument count, 1 if it has an event id, and its arguments; KEYS: every item's keys in
+# turn. Returns each item's result as the single write would.
+BULK_LUA = (
+    SUPERSEDES_LUA
+    + CARRY_LUA
+    + "local function plain(KEYS, ARGV)\n"
+    + WRITE_LUA
+    + "end\nlocal function once(KEYS, ARGV)\n"
+    + ONCE_LUA
+    + "return plain(KEYS, ARGV)\nend\n"
+    + """
+local out, k, a = {}, 1, 2
+for i = 1, tonumber(ARGV[1]) do
+  local nk, na, with_id = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2] == '1'
+  local keys = {unpack(KEYS, k, k + nk - 1)}
+  local args = {unpack(ARGV, a + 3, a + 2 + na)}
+  out[i] = (with_id and once or plain)(keys, args)
+  k, a = k + nk, a + 3 + na
+end
+return out
+"""
+)
+BULK = 100  # writes per script call: larger calls cost Redis more per write, not less
