@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Protocol
 
 import redis
@@ -118,7 +119,7 @@ class Subscriber:
     def _follow(self) -> None:
         pubsub = self.bus.client.pubsub()
         try:
-            get_message = self._subscribe(pubsub)
+            get_message, ping = self._subscribe(pubsub)
             self._await_subscribed(get_message)
             if not self.connected:  # before the snapshot, so the snapshot goes out as "bus up"
                 self.connected = True
@@ -147,7 +148,7 @@ class Subscriber:
                 if asked is not None and now - asked > ANSWER_WITHIN:
                     raise redis.ConnectionError(f"Redis has not answered for {now - asked:.1f} s")
                 if now - last_ping >= PING_EVERY:
-                    pubsub.ping()
+                    ping()
                     last_ping = now
                     asked = now if asked is None else asked
                 if msg is not None or now - last_check < self.check_interval:
@@ -168,15 +169,25 @@ class Subscriber:
             with contextlib.suppress(redis.RedisError, OSError):
                 pubsub.close()  # the socket may be dead already
 
-    def _subscribe(self, pubsub: redis.client.PubSub) -> Callable[..., dict[str, Any] | None]:
+    def _subscribe(
+        self, pubsub: redis.client.PubSub
+    ) -> tuple[Callable[..., dict[str, Any] | None], Callable[[], Any]]:
         """Subscribe to the bus channel, sharded in a Redis 7+ cluster (``Bus.sharded``);
-        returns the call that reads the subscription's messages."""
+        returns the call that reads the subscription's messages and the one that pings on the
+        same connection (its pong is what proves that connection alive)."""
         if not self.bus.sharded:
             pubsub.subscribe(self.bus.channel)
-            return pubsub.get_message
+            return pubsub.get_message, pubsub.ping
         pubsub.ssubscribe(self.bus.channel)
-        # A cluster's pub/sub reads shard channels with their own call; a single node's does not.
-        return getattr(pubsub, "get_sharded_message", pubsub.get_message)
+        if not hasattr(pubsub, "get_sharded_message"):  # a single Redis 7 node: one connection
+            return pubsub.get_message, pubsub.ping
+        # A cluster's sharded subscription lives on the connection to the channel's shard:
+        # read it there, waiting up to the timeout (without a target node redis-py only polls,
+        # never waits), and ping there too (a plain ping goes to another node, whose pong this
+        # loop would never read: the bus would seem gone every DEAD_AFTER seconds).
+        node = self.bus.client.get_node_from_key(self.bus.channel)
+        shard = pubsub.node_pubsub_mapping[node.name]
+        return partial(pubsub.get_sharded_message, target_node=node), shard.ping
 
     def _await_subscribed(self, get_message: Callable[..., dict[str, Any] | None]) -> None:
         deadline = time.monotonic() + 5
