@@ -168,7 +168,7 @@ def _controls(config: Config) -> html.Div:
                 options=[{"label": label, "value": v} for label, v in SORTS],
                 value="longest",
                 inline=True,
-                className="floor-sort",
+                className="floor-sort fb-radios",
             ),
             html.Label("Teams", className="floor-label"),
             dcc.Dropdown(
