@@ -9,4 +9,4 @@ role (:data:`dashboard.auth.access.VIEW_ROLES`). The cells are items of the ``fl
 
 from dashboard.pages.assets import PageAssets
 
-ASSETS = PageAssets(__name__, scripts=("patch.js", "floor.js"), styles=("floor.css",))
+ASSETS = PageAssets(__name__, scripts=("patch.js", "queues.js", "floor.js"), styles=("floor.css",))

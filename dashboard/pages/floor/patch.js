@@ -89,5 +89,10 @@
         patch(box, children);
     }
 
-    window.floorboardPatch = {fill: fill, patch: patch};
+    // A broken item (one its page could not draw) says so where its list goes.
+    function broken(id, h) {
+        fill(id, [h.el("Div", "fb-broken", h.NO_VALUE + " " + h.BROKEN, {key: "broken"})]);
+    }
+
+    window.floorboardPatch = {fill: fill, patch: patch, broken: broken};
 })();
