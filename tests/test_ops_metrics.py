@@ -76,7 +76,7 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     # may be a moment behind): counts are added across workers.
     def both_synced() -> dict | None:
         samples = scrape(app.base, METRICS_TOKEN)
-        return samples if total(samples, "floorboard_resnapshots_total") == 2 else None
+        return samples if total(samples, "floorboard_resnapshots_total") >= 2 else None
 
     before = until(both_synced)
     assert before, "the two workers' first snapshots are not both counted"
@@ -167,6 +167,9 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
     # counts too: the metrics directory outlives any one worker.
     master = app.process.pid
     workers = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    # Counted before the kill: a hub may resnapshot on its own when the machine is loaded
+    # (the bus ahead while quiet), so the new worker's first snapshot is one more than this.
+    snapshots = total(scrape(app.base, METRICS_TOKEN), "floorboard_resnapshots_total")
     os.kill(int(workers[0]), signal.SIGTERM)
 
     def replaced() -> dict | None:
@@ -174,7 +177,7 @@ def test_metrics_of_two_workers_move_with_the_traffic_and_the_logs_say_it_in_jso
         if workers[0] in now or len(now) != 2:
             return None
         samples = scrape(app.base, METRICS_TOKEN)
-        return samples if total(samples, "floorboard_resnapshots_total") == 3 else None
+        return samples if total(samples, "floorboard_resnapshots_total") > snapshots else None
 
     renewed = until(replaced, timeout=30)
     assert renewed, f"no new worker counted:\n{app.log()}"
