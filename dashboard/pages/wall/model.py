@@ -40,7 +40,7 @@ from feeds.boards import Board, Tile
 from feeds.bus.fields import AGENT_STATES
 from feeds.bus.schema import Envelope
 from feeds.config import Config
-from feeds.intraday.series import scope
+from feeds.intraday.series import Series, scope
 from feeds.times import NO_VALUE
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -75,7 +75,8 @@ class WallView:
                 self.tiles[model.key(t)] = (t, model)
             if model.now:
                 self.tiles[model.key(t) + NOW] = (t, model.now)
-        self.charts: dict[str, Chart] = {}  # by tile key: each keeps its closed points
+        self.charts: dict[str, Chart] = {}  # by tile key
+        self.series: dict[str, Series] = {}  # by scope: the points its charts share
         # A board with the outages tile shows them there in full; the band keeps to messages.
         self.band_outages = not any(t.type == "outages" for t in board.tiles)
 
@@ -98,7 +99,8 @@ class WallView:
         if tile.key not in self.charts:
             kind = tile.type.removesuffix("_chart")
             s = scope(self.config, f"queue:{tile.arg}" if tile.arg else "", self.queue_ids)
-            self.charts[tile.key] = Chart(self.config, kind, s)
+            series = self.series.setdefault(s.key, Series(s))
+            self.charts[tile.key] = Chart(self.config, kind, series)
         return self.charts[tile.key]
 
     # -- what several tiles share -------------------------------------------------------------
