@@ -175,11 +175,8 @@ class Intraday:
         else:
             raw.update({k: stored[k] for k in rows.COUNTERS if k in stored})
         if closed and key not in self._frozen:
-            self._frozen[key] = agent_time(self.aggregator.agents, start, end, [qid], self.queues)[
-                qid
-            ]
-        agent = self._frozen[key] if closed else agent_time(
-            self.aggregator.agents, start, now, [qid], self.queues)[qid]  # fmt: skip
+            self._frozen[key] = self._agent_time(qid, start, end)
+        agent = self._frozen[key] if closed else self._agent_time(qid, start, now)
         raw.update(zip(rows.AGENT_TIMES, agent, strict=True))
         waits = [*self._waits.get(key, {}).values(),
                  *(now - s for s in self._open.get(key, {}).values())]  # fmt: skip
@@ -188,6 +185,11 @@ class Intraday:
         if closed and not self._open.get(key):  # a contact still waiting: its wait grows
             self._rows[key] = out
         return out
+
+    def _agent_time(self, qid: str, a: float, b: float) -> list[float]:
+        """One queue's agent time in ``[a, b)``, a blended agent's shared among all the
+        centre's queues it works (not only this one)."""
+        return agent_time(self.aggregator.agents, a, b, [qid], self.queues)[qid]
 
     def _day_aht(self, qid: str, upto: float) -> float | None:
         """The queue's AHT over the day up to an interval (one without its own has this)."""
