@@ -26,7 +26,16 @@ from feeds.bus.kinds import (
     System,
     _Model,
 )
-from feeds.bus.notice_kinds import Ack, Commitment, Customer, Delay, Message, Outage, Rule
+from feeds.bus.notice_kinds import (
+    Ack,
+    AlertRule,
+    Commitment,
+    Customer,
+    Delay,
+    Message,
+    Outage,
+    Rule,
+)
 
 # Defined in feeds.errors (times and accounts raise it too); importers keep finding it here.
 from feeds.errors import SchemaError
@@ -45,11 +54,12 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "rule": Rule,
     "commitment": Commitment,
     "intraday": Intraday,
+    "alert_rule": AlertRule,
 }
 KINDS = tuple(DATA_MODELS)
 Kind = Literal[
     "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system",
-    "customer", "rule", "commitment", "intraday",
+    "customer", "rule", "commitment", "intraday", "alert_rule",
 ]  # fmt: skip
 # Looked up by id, never mirrored whole: a centre's customers may be millions, so snapshots
 # leave them out and a screen reads the one it needs (feeds.customers.profiles).

@@ -239,6 +239,16 @@ def _blended(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, S
     return section, _spec(cid, "wall-blended", "tile blended-tile")
 
 
+def _alerts(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+    section = _tile(
+        cid,
+        "alerts-tile",
+        _head("Alerts", html.Span("", id=f"{cid}-count")),
+        html.Ol(id=f"{cid}-list", className="alerts-list"),
+    )
+    return section, _spec(cid, "wall-alerts", "tile alerts-tile")
+
+
 # -- charts ---------------------------------------------------------------------------------------
 
 
@@ -276,6 +286,7 @@ VIEWS: dict[str, TileView] = {
     "staffing_chart": TileView(_chart, "chart-day"),
     "floor": TileView(_floor, "wall-floor"),
     "blended": TileView(_blended, "wall-blended"),
+    "alerts": TileView(_alerts, "wall-alerts"),
 }
 
 
