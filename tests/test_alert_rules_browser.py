@@ -52,6 +52,7 @@ def test_a_rule_set_in_the_console_fires_on_the_console_and_the_wall(
     expect(tile).to_have_class("tile alerts-tile status-alert")
     SHOTS.mkdir(exist_ok=True)
     wall.screenshot(path=str(SHOTS / "wall-alerts.png"))
+    console.screenshot(path=str(SHOTS / "console-alert-rules.png"), full_page=True)
 
     row.get_by_role("button", name="Change").click()
     expect(console.locator("#console-alert-seconds")).to_have_value("45")

@@ -247,7 +247,7 @@ def fmt_value(field: str, value: Any, tz: tzinfo, now: float) -> str:
         return "yes" if value else "no"
     if field in AUDIT_TIME_FIELDS and isinstance(value, int | float):
         return fmt_time(value, tz, now)
-    if field == "expected_wait" and isinstance(value, int | float):
+    if field in ("expected_wait", "seconds") and isinstance(value, int | float):
         return fmt_duration(value)
     if isinstance(value, dict) and "kind" in value:  # an audience
         return value["kind"] if value["kind"] == "all" else f"{value['kind']} {value['value']}"

@@ -69,16 +69,16 @@ def layout(config: Config, queue: str = "") -> html.Div:
                 children=[
                     messages.panel(config, queue),
                     html.Div(
-                        className="fb-col", children=[outages.panel(config), rules.panel(config)]
+                        className="fb-col",
+                        children=[
+                            outages.panel(config),
+                            rules.panel(config),
+                            alert_rules.panel(config),
+                        ],
                     ),
                     html.Div(
                         className="fb-col",
-                        children=[
-                            sources.panel(),
-                            delays.panel(config, queue),
-                            alert_rules.panel(config),
-                            audit.panel(),
-                        ],
+                        children=[sources.panel(), delays.panel(config, queue), audit.panel()],
                     ),
                 ],
             ),
