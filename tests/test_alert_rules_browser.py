@@ -51,8 +51,7 @@ def test_a_rule_set_in_the_console_fires_on_the_console_and_the_wall(
     expect(tile.locator(".alerts-row")).to_contain_text("Billing: longest wait over 0:45")
     expect(tile).to_have_class("tile alerts-tile status-alert")
     SHOTS.mkdir(exist_ok=True)
-    wall.screenshot(path=str(SHOTS / "wall-alerts.png"))
-    console.screenshot(path=str(SHOTS / "console-alert-rules.png"), full_page=True)
+    console.screenshot(path=str(SHOTS / "console-alert-rules.png"))
 
     row.get_by_role("button", name="Change").click()
     expect(console.locator("#console-alert-seconds")).to_have_value("45")
@@ -66,3 +65,7 @@ def test_a_rule_set_in_the_console_fires_on_the_console_and_the_wall(
     expect(feedback).to_have_text("Removed: Billing: longest wait over 10\u00a0min.")
     expect(console.locator("#console-alert-rules")).to_contain_text("No rules set")
     assert rules.list() == []
+    sl = {"service_level_15m": 0.5, "service_level_prev_15m": 0.6}  # the config's default rule
+    centre.bus.publish(make_envelope("queue", "faults", sl, ts=time.time(), source="test"))
+    expect(tile).to_contain_text("Faults & Outages: service level under its 80% target")
+    wall.screenshot(path=str(SHOTS / "wall-alerts.png"))
