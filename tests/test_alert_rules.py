@@ -5,38 +5,24 @@ console's stream on the real app server (roles, fields named, applied live)."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
+from test_alerts import CONFIG, NOW, agent, stats
 from test_api import Api, tokens
 
 from dashboard.pages.wall.model import WallView
 from feeds.alerts import defaults_text, in_force, parse_target, queue_watches, watches
 from feeds.bus.bus import Bus
 from feeds.bus.schema import make_envelope
-from feeds.config import load_config
 from feeds.errors import SchemaError
 from feeds.notices.alert_rules import AlertRules
 from feeds.notices.audit import AuditLog
 from feeds.notices.service import Conflict
 
-NOW = 1_763_900_000.0
-CONFIG = load_config(Path(__file__).resolve().parent.parent / "floorboard.toml")
-
 
 def rule(rule_id: str, ts: float = NOW, **data: object):
     body = {"queue": None, "state": None, "seconds": None, "target": None, "author": "sam", **data}
     return make_envelope("alert_rule", rule_id, body, ts=ts)
-
-
-def stats(queue: str, **data: object):
-    return make_envelope("queue", queue, data, ts=NOW)
-
-
-def agent(aid: str, state: str, ago: float, reason: str | None = None):
-    data = {"name": f"Agent {aid}", "state": state, "since": NOW - ago, "reason": reason,
-            "team": "North", "skills": ["billing"]}  # fmt: skip
-    return make_envelope("agent", aid, data, ts=NOW)
 
 
 # -- what a rule means (pure) ---------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dash import Dash, Output, html
 
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import register_item_action
-from dashboard.pages.console.forms import ItemForm
+from dashboard.pages.console.forms import ServiceForm
 from dashboard.pages.items import AGENT_LABELS
 from feeds.alerts import parse_target
 from feeds.bus.bus import Bus
@@ -51,11 +51,7 @@ def panel(config: Config) -> html.Section:
             w.field("seconds", "Over (wait, state)", w.text("console-alert-seconds", "5m")),
             w.field("target", "Under % (service level)", w.text("console-alert-target", "target")),
         ),
-        w.actions(
-            html.Button("Add alert", id="console-alert-submit", className="fb-button"),
-            html.Button("Cancel edit", id="console-alert-cancel", className=w.CANCEL_HIDDEN),
-        ),
-        html.Div(id="console-alert-feedback", className="fb-feedback-slot"),
+        *w.edit_actions("console-alert", "Add alert"),
     )
     return w.panel(
         "Alert rules",
@@ -65,7 +61,7 @@ def panel(config: Config) -> html.Section:
     )
 
 
-class AlertRuleForm(ItemForm):
+class AlertRuleForm(ServiceForm):
     """Add an alert rule, or change one opened from the list. Only the fields the chosen rule
     takes are sent (the others cleared), so a rule changed from a wait to a state alert does
     not keep the queue it had."""
@@ -83,10 +79,7 @@ class AlertRuleForm(ItemForm):
     typed_times = ()
     new_mode, new_label, save_label = "Add an alert", "Add alert", "Save alert"
     cancelled, opened = "Edit cancelled.", "Editing: change, then save."
-
-    def __init__(self, config: Config, rules: AlertRules) -> None:
-        super().__init__(config.tz)
-        self.rules = rules
+    named = "text"
 
     def blank(self) -> dict[str, Any]:
         return {"rule": "wait", "queue": EVERY_QUEUE, "state": None, "seconds": "",
@@ -116,22 +109,10 @@ class AlertRuleForm(ItemForm):
             raise SchemaError("seconds", "type a limit such as 5m or 90")
         return {"rule": rule, **{k: v if k in takes else None for k, v in typed.items()}}
 
-    def kept(self, form: Mapping[str, Any], shown: Mapping[str, str]) -> dict[str, bool]:
-        return {}
-
-    def get(self, item_id: str) -> Mapping[str, Any]:
-        return self.rules.get(item_id)
-
-    def create(self, fields: dict[str, Any], by: str) -> str:
-        return f"Added: {self.rules.create(fields, by)['text']}."
-
-    def change(self, item_id: str, changes: dict[str, Any], by: str) -> str:
-        return f"Saved: {self.rules.update(item_id, changes, by)['text']}."
-
 
 def register(app: Dash, config: Config, bus: Bus) -> None:
     rules = AlertRules(bus, config)
-    AlertRuleForm(config, rules).register(app)
+    AlertRuleForm(config.tz, rules).register(app)
 
     def remove(rule_id: str, by: str) -> str:
         return f"Removed: {rules.remove(rule_id, by)['text']}."
