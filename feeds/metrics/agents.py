@@ -55,6 +55,10 @@ class Timeline:
         return self.closed[1]
 
 
+def _key(e: Entry) -> tuple[float, int]:
+    return (e.at, e.deleted)
+
+
 def _add_span(sums: dict[str, list[float]], e: Entry, span: float) -> None:
     """Add ``span`` seconds in ``e``'s state to its skills' [busy, available] sums."""
     if span > 0 and e.state in WORKING:
@@ -86,10 +90,10 @@ class Agents:
             if before == (entry.state, entry.skills):
                 return set()
             return set(before[1]) | set(entry.skills)
-        keys = [e.key for e in entries]
-        i = bisect.bisect_left(keys, entry.key)
+        # a late or same-instant event: its place found in O(log n), not by listing every key
+        i = bisect.bisect_left(entries, entry.key, key=_key)
         tl.closed = None
-        if i < len(keys) and keys[i] == entry.key:
+        if i < len(entries) and entries[i].key == entry.key:
             old = tl.entries[i]
             if (old.state, old.skills) == (entry.state, entry.skills):
                 return set()  # a re-delivery
