@@ -55,10 +55,6 @@ class Timeline:
         return self.closed[1]
 
 
-def _key(e: Entry) -> tuple[float, int]:
-    return (e.at, e.deleted)
-
-
 def _add_span(sums: dict[str, list[float]], e: Entry, span: float) -> None:
     """Add ``span`` seconds in ``e``'s state to its skills' [busy, available] sums."""
     if span > 0 and e.state in WORKING:
@@ -91,7 +87,7 @@ class Agents:
                 return set()
             return set(before[1]) | set(entry.skills)
         # a late or same-instant event: its place found in O(log n), not by listing every key
-        i = bisect.bisect_left(entries, entry.key, key=_key)
+        i = bisect.bisect_left(entries, entry.key, key=Entry.key.fget)
         tl.closed = None
         if i < len(entries) and entries[i].key == entry.key:
             old = tl.entries[i]
