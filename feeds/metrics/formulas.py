@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The counters of one queue over one window, in the order the aggregator keeps them.
 COUNTERS = (
@@ -127,11 +130,21 @@ def asa(total_answer_wait: float, answered: float) -> float | None:
     return _ratio(total_answer_wait, answered)
 
 
+HANDLE_PARTS = ("talk", "hold", "wrap")  # what a contact's handle time adds up
+
+
 def handle_time(data: Mapping[str, Any]) -> float | None:
     """Talk + hold + wrap of a contact event: the work it cost an agent; None when the feed
     gave none of the three (an unknown handle time is not a zero one)."""
-    parts = [v for v in (data.get("talk"), data.get("hold"), data.get("wrap")) if v is not None]
+    parts = [v for v in map(data.get, HANDLE_PARTS) if v is not None]
     return sum(parts) if parts else None
+
+
+def handle_times(parts: pd.DataFrame) -> pd.Series:
+    """:func:`handle_time` of every row of a frame of contact events (the columns
+    :data:`HANDLE_PARTS`, NaN where the feed gave none), added in the same order: the pandas
+    roll-up of a day takes 300,000 events at once."""
+    return parts[list(HANDLE_PARTS)].sum(axis=1, min_count=1)
 
 
 def aht(total_handle_time: float, handled: float) -> float | None:
