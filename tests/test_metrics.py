@@ -142,3 +142,17 @@ def test_a_boards_definitions_read_in_words() -> None:
     assert definition("today", "short_abandons_excluded") == "today · short abandons excluded"
     assert definition("30m", "abandons_ignored") == "last 30 min · abandons ignored"
     assert basis("today", "abandons_ignored", 20) == "today · SL 20 s, abandons ignored"
+
+
+def test_a_frames_handle_times_are_each_events_handle_time():
+    """The pandas roll-up adds up a day's handle times at once: the same sums, the same
+    unknown (not zero) when the feed gave none of talk, hold and wrap."""
+    import pandas as pd
+
+    events = [{"talk": 280.5, "hold": 12.25, "wrap": 40}, {"talk": 0.1, "wrap": 0.2},
+              {"hold": 7.0}, {}, {"talk": 0.0}]  # fmt: skip
+    frame = pd.DataFrame(events, columns=list(metrics.HANDLE_PARTS))
+    got = metrics.handle_times(frame).tolist()
+    want = [metrics.handle_time(e) for e in events]
+    assert [None if pd.isna(g) else g for g in got] == want
+    assert want[1] == 0.1 + 0.2 and want[3] is None

@@ -44,13 +44,14 @@ TIMES = ("enqueued_at", "answered_at", "ended_at", *formulas.HANDLE_PARTS, "ts",
 def events(entries: Iterable[tuple[float, bytes | str]]) -> pd.DataFrame:
     """One row per contact event of ``(written, envelope JSON)`` stream entries, in order.
 
-    A day is 300,000 events: each row is one tuple picked in C (every field the bus writes is
-    there; an envelope that leaves some out is read field by field), and the handle time is
-    added up for the whole frame at once (:func:`formulas.handle_times`)."""
+    A day is 300,000 events, so each is read with as little Python as it takes: its fields
+    picked in C (the bus writes every field; an envelope that leaves some out is read field
+    by field), the handle time added up for the whole frame at once
+    (:func:`formulas.handle_times`)."""
     pick, out = itemgetter(*DATA), []
     for written, raw in entries:
         try:
-            env = json.loads(raw)
+            env = _envelope(raw)
             d = env["data"]
             try:
                 row = pick(d)
@@ -65,6 +66,23 @@ def events(entries: Iterable[tuple[float, bytes | str]]) -> pd.DataFrame:
         frame[name] = frame[name].astype(float)
     frame["handle"] = formulas.handle_times(frame).fillna(0.0)
     return frame.reindex(columns=list(FIELDS)).assign(t=np.minimum(frame["ts"], frame["written"]))
+
+
+_raw_decode = json.JSONDecoder().raw_decode
+
+
+def _envelope(raw: bytes | str) -> Any:
+    """``json.loads(raw)``, a fifth quicker for what the bus writes (one JSON value, UTF-8, no
+    surrounding space): ``raw_decode`` skips the whitespace matching and the encoding check.
+    Anything else goes through ``json.loads`` and its errors."""
+    try:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        value, end = _raw_decode(text)
+        if end == len(text):
+            return value
+    except ValueError:
+        pass
+    return json.loads(raw)
 
 
 def _latest(ev: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
@@ -94,38 +112,33 @@ def _latest(ev: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
 def legs(ev: pd.DataFrame, config: Config) -> pd.DataFrame:
     """One row per leg on a configured queue: what it counts, and when it was offered."""
     keys, at = _latest(ev)
-    seen = {p: bool((a >= 0).any()) for p, a in at.items()}
+    t = ev["t"].to_numpy()
+    has = {p: (rows >= 0) & ~np.isnan(t[rows]) for p, rows in at.items()}
+    seen = {p: bool((rows >= 0).any()) for p, rows in at.items()}  # by any leg of the day
+    # The leg's furthest event (else its offered one): its queue, channel... are read there.
+    top = np.select([has[p] for p in PHASES[:-1]], [at[p] for p in PHASES[:-1]], at["offered"])
+    queues = [q.id for q in config.queues]
+    code = pd.Categorical(ev["queue"], categories=queues).codes.astype(np.int64)
+    code = np.where(top >= 0, code[top], -1)
+    kept = np.flatnonzero(code >= 0)  # legs on a configured queue
+    keys, code, top = keys.iloc[kept].reset_index(drop=True), code[kept], top[kept]
+    at, has = {p: r[kept] for p, r in at.items()}, {p: h[kept] for p, h in has.items()}
 
-    def of(phase: str, col: str) -> pd.Series:  # the column of the leg's latest such event
+    def of(phase: str, col: str) -> pd.Series:  # a column at the leg's latest such event
         if not seen[phase]:
             return pd.Series(np.nan, index=keys.index)  # nobody reached it: as unstack leaves it
-        values = pd.api.extensions.take(ev[col].array, at[phase], allow_fill=True)
-        return pd.Series(values, index=keys.index)
+        return pd.Series(pd.api.extensions.take(ev[col].array, at[phase], allow_fill=True))
 
-    has = {p: of(p, "t").notna() for p in PHASES}
-
-    def top(col: str) -> pd.Series:  # from the leg's furthest event
-        out = of("offered", col)
-        for phase in reversed(PHASES[:-1]):
-            out = of(phase, col).where(has[phase], out)
-        return out
-
-    limits = {q.id: (q.sl_threshold, q.short_abandon) for q in config.queues}
-    queue = top("queue")
-    kept = queue.isin(list(limits)).to_numpy()
-    keys, queue = keys[kept].reset_index(drop=True), queue[kept].reset_index(drop=True)
-    at = {p: a[kept] for p, a in at.items()}
-    has = {p: h[kept].reset_index(drop=True) for p, h in has.items()}
-    out = keys.assign(queue=queue)
-    for col in ("channel", "customer_id", "enqueued_at", "reason"):
-        out[col] = top(col)
+    out = keys
+    for col in ("queue", "channel", "customer_id", "enqueued_at", "reason"):
+        out[col] = pd.api.extensions.take(ev[col].array, top, allow_fill=True)
     agent = of("completed", "agent_id")
     out["agent_id"] = agent.where(has["completed"], of("answered", "agent_id"))
     out["outcome"] = of("completed", "outcome")
-    threshold = out["queue"].map({q: v[0] for q, v in limits.items()})
-    short = out["queue"].map({q: v[1] for q, v in limits.items()})
+    threshold = np.array([q.sl_threshold for q in config.queues])[code]
+    short = np.array([q.short_abandon for q in config.queues])[code]
     by_answer = has["answered"]
-    answered = by_answer | (has["completed"] & of("completed", "answered_at").notna())
+    answered = by_answer | (has["completed"] & of("completed", "answered_at").notna().to_numpy())
     at_ = of("answered", "answered_at").fillna(of("answered", "t"))
     at_ = at_.where(by_answer, of("completed", "answered_at"))
     enq = of("answered", "enqueued_at").where(by_answer, of("completed", "enqueued_at"))
@@ -137,20 +150,20 @@ def legs(ev: pd.DataFrame, config: Config) -> pd.DataFrame:
     out["ended_at"] = of("completed", "ended_at").fillna(of("abandoned", "ended_at"))
     waiting = has["offered"] & ~answered & ~has["abandoned"] & ~has["completed"]
     # Moved: a later leg of the same contact follows (the legs are in (id, leg) order).
-    same = out["id"].to_numpy()[1:] == out["id"].to_numpy()[:-1]
-    more = np.append(same & (out["leg"].to_numpy()[1:] == out["leg"].to_numpy()[:-1] + 1), False)
+    ids, leg = out["id"].to_numpy(), out["leg"].to_numpy()
+    more = np.append((ids[1:] == ids[:-1]) & (leg[1:] == leg[:-1] + 1), False)
     out["state"] = np.select(
         [answered, abandoned, waiting & ~more], ["answered", "abandoned", "waiting"], "moved"
     )
-    w = out["wait"]
+    w = out["wait"].to_numpy()
     out["offered"] = 1
     out["answered"] = answered.astype(int)
     out["answered_in_threshold"] = (answered & (w <= threshold)).astype(int)
     out["abandoned"] = abandoned.astype(int)
     out["short_abandoned"] = (abandoned & (w < short)).astype(int)
     out["abandoned_in_threshold"] = (abandoned & (w <= threshold)).astype(int)
-    out["answer_wait"] = w.where(answered, 0.0)
-    out["abandon_wait"] = w.where(abandoned, 0.0)
+    out["answer_wait"] = np.where(answered, w, 0.0)
+    out["abandon_wait"] = np.where(abandoned, w, 0.0)
     out["handled"] = has["completed"].astype(int)
     out["handle_time"] = of("completed", "handle").where(has["completed"], 0.0)
     return out
