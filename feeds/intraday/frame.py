@@ -88,7 +88,8 @@ def _envelope(raw: bytes | str) -> Any:
 def _latest(ev: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """The legs of ``ev`` in (id, leg) order, and for each phase the row of ``ev`` with the
     leg's latest event of that kind (-1: none): the greatest ``t``, the later arrival in a tie
-    (the ordering rule). On integer codes: grouping and unstacking strings cost a second."""
+    (the ordering rule). On integer codes: grouping the strings and unstacking every column
+    took 0.8 s of a 100,000-contact day."""
     ids, id_values = pd.factorize(ev["id"], sort=True)
     nums, leg_values = pd.factorize(ev["leg"], sort=True)
     phase = pd.Categorical(ev["event"], categories=PHASES).codes.astype(np.int64)
@@ -102,8 +103,9 @@ def _latest(ev: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     group, rows = group[last], rows[last]
     at = {}
     for i, p in enumerate(PHASES):
+        mine = group % len(PHASES) == i
         at[p] = np.full(len(pairs), -1)
-        at[p][group[group % len(PHASES) == i] // len(PHASES)] = rows[group % len(PHASES) == i]
+        at[p][group[mine] // len(PHASES)] = rows[mine]
     keys = pd.DataFrame({"id": id_values.take(pairs // len(leg_values)),
                          "leg": leg_values.take(pairs % len(leg_values))})  # fmt: skip
     return keys, at
@@ -113,8 +115,8 @@ def legs(ev: pd.DataFrame, config: Config) -> pd.DataFrame:
     """One row per leg on a configured queue: what it counts, and when it was offered."""
     keys, at = _latest(ev)
     t = ev["t"].to_numpy()
-    has = {p: (rows >= 0) & ~np.isnan(t[rows]) for p, rows in at.items()}
-    seen = {p: bool((rows >= 0).any()) for p, rows in at.items()}  # by any leg of the day
+    has = {p: (rows >= 0) & ~np.isnan(t[rows]) for p, rows in at.items()}  # reached it
+    seen = {p: bool((rows >= 0).any()) for p, rows in at.items()}  # any leg of the stream did
     # The leg's furthest event (else its offered one): its queue, channel... are read there.
     top = np.select([has[p] for p in PHASES[:-1]], [at[p] for p in PHASES[:-1]], at["offered"])
     queues = [q.id for q in config.queues]
@@ -151,7 +153,8 @@ def legs(ev: pd.DataFrame, config: Config) -> pd.DataFrame:
     waiting = has["offered"] & ~answered & ~has["abandoned"] & ~has["completed"]
     # Moved: a later leg of the same contact follows (the legs are in (id, leg) order).
     ids, leg = out["id"].to_numpy(), out["leg"].to_numpy()
-    more = np.append((ids[1:] == ids[:-1]) & (leg[1:] == leg[:-1] + 1), False)
+    more = np.zeros(len(out), dtype=bool)
+    more[:-1] = (ids[1:] == ids[:-1]) & (leg[1:] == leg[:-1] + 1)
     out["state"] = np.select(
         [answered, abandoned, waiting & ~more], ["answered", "abandoned", "waiting"], "moved"
     )
@@ -189,8 +192,9 @@ def intervals(
     lg = lg.assign(start=interval_starts(lg["enqueued_at"], tz, step))
     waits = lg["wait"].where(lg["state"] != "waiting", now - lg["enqueued_at"])
     lg = lg.assign(longest=waits.where(lg["state"] != "moved"))
-    sums = lg.groupby(["queue", "start"])[list(rows.COUNTERS)].sum()
-    sums["longest_wait"] = lg.groupby(["queue", "start"])["longest"].max()
+    by_interval = lg.groupby(["queue", "start"])
+    sums = by_interval[list(rows.COUNTERS)].sum()
+    sums["longest_wait"] = by_interval["longest"].max()
     sums = sums.reset_index().sort_values(["queue", "start"])
     local = pd.to_datetime(sums["start"], unit="s", utc=True).dt.tz_convert(tz)
     sums["day"] = local.dt.date
