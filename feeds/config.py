@@ -31,6 +31,7 @@ from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
 from feeds.config_feeds import Adapters, Customers, Moments
 from feeds.config_ops import Health, Log, MetricsAccess, Network, Section
 from feeds.floor import Floor
+from feeds.routing import RoutingConfig
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -232,6 +233,7 @@ class Config(Section):
     history: History = History()
     wall: Wall = Wall()
     floor: Floor = Floor()
+    routing: RoutingConfig = RoutingConfig()  # feeds/routing.py
     adapters: Adapters = Adapters()
     api: Api = Api()
     log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py

@@ -1,0 +1,6 @@
+"""An agent's day ``/agent/<agent_id>/day``, opened from the floor: layout.py (the page),
+model.py (the view-model, also the JSON route's), agentday.css."""
+
+from dashboard.pages.assets import PageAssets
+
+ASSETS = PageAssets(__name__, styles=("agentday.css",))
