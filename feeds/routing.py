@@ -22,7 +22,6 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from feeds.bus.fields import CHANNELS
 from feeds.bus.schema import Envelope
 
 Routing = Literal["overdue", "blended", "queue_priority"]
@@ -36,33 +35,6 @@ RULE_TEXT = {
 assert tuple(RULE_TEXT) == ROUTINGS
 DEFAULT_THRESHOLD = 20.0  # seconds: a queue the config does not know (as a queue's default)
 FLAGS = ("callback", "vip")  # tags a contact's entry shows as flags
-
-
-@dataclass(frozen=True)
-class ChannelKind:
-    """How a channel reads on screen."""
-
-    label: str
-    icon: str
-
-
-# Every channel of the schema, with its word and icon (text presentation, never an emoji).
-CHANNEL_KINDS: dict[str, ChannelKind] = {
-    "voice": ChannelKind("Voice", "☎\ufe0e"),
-    "chat": ChannelKind("Chat", "✉\ufe0e"),
-    "email": ChannelKind("Email", "@"),
-    "social": ChannelKind("Social", "#"),
-    "sms": ChannelKind("SMS", "✆"),
-    "callback": ChannelKind("Callback", "↩"),
-    "web_form": ChannelKind("Web form", "▤"),
-    "fax": ChannelKind("Fax", "▦"),
-}
-assert tuple(CHANNEL_KINDS) == CHANNELS  # a word and an icon for every channel, in order
-
-
-def channel_icon(channel: str) -> str:
-    kind = CHANNEL_KINDS.get(channel)
-    return kind.icon if kind else "•"
 
 
 def blended_order(data: Mapping[str, Any], contact_id: str = "") -> tuple[float, float, str]:

@@ -46,6 +46,8 @@ def app(redis_server, bus: Bus, tmp_path_factory) -> Iterator[AppServer]:
         accounts.add_user(agent_id, "agent", PASSWORD, team=team)
         agent(bus, agent_id, "available", 3000, name=name, team=team)
     config = write_config(tmp_path_factory.mktemp("day"), bus.prefix)
+    with config.open("a") as f:  # a centre's own channel, beside the eight
+        f.write('\n[[channels]]\nid = "whatsapp"\nlabel = "WhatsApp"\nicon = "W"\n')
     server = AppServer(redis_server.url, config, config.parent / "app.log").start()
     roles = {"a01": "agent", "a02": "agent", "sam": "supervisor", "wally": "viewer"}
     server.tokens = {label: accounts.create_token(label, role) for label, role in roles.items()}
@@ -160,4 +162,19 @@ def test_the_agent_sees_their_next_items_move_within_a_second(
     contact(bus, "next-call-2", "answered", "billing", "voice", 90, agent_id="a02",
             answered_at=time.time())  # fmt: skip
     expect(rows).to_have_count(2, timeout=1000)
+    # Through the API, as an ACD would: a WhatsApp message (the centre's own channel) is
+    # taken and comes to Ann; a channel the config does not list is refused, naming it.
+    auth = {"Authorization": f"Bearer {app.tokens['sam']}"}
+    whatsapp = {"kind": "contact", "id": "next-wa", "ts": time.time(), "data": {
+        "event": "offered", "queue": "email", "channel": "whatsapp", "customer_id": "AC2",
+        "enqueued_at": time.time() - 3000}}  # fmt: skip
+    pigeon = {**whatsapp, "id": "next-pigeon", "data": {**whatsapp["data"], "channel": "pigeon"}}
+    url = f"{app.base}/api/v1/events"
+    refused = requests.post(url, json=[pigeon], headers=auth, timeout=10)
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "0.data.channel"
+    assert "unknown channel 'pigeon'" in refused.json()["error"]["reason"]
+    assert requests.post(url, json=[whatsapp], headers=auth, timeout=10).status_code == 200
+    expect(rows).to_have_count(3, timeout=1000)
+    expect(page.locator("#agent-next [data-contact=next-wa] .fb-waiting-icon")).to_have_text("W")
     page.screenshot(path=str(SHOTS / "floorboard-agent-next.png"))

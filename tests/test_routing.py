@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dashboard.pages.floor.model import BLENDED_SHOWN
 from dashboard.pages.items import blended_list, next_item
-from feeds.bus.fields import CHANNELS
 from feeds.bus.schema import make_envelope
 from feeds.routing import (
-    CHANNEL_KINDS,
     Router,
     blended_order,
     queue_order,
@@ -109,10 +107,6 @@ def test_the_floors_blended_entries_carry_their_turn_under_the_rule() -> None:
     listed = blended_list(ARRIVALS, {}, BLENDED_SHOWN, router("queue_priority"), NOW)
     assert [e["id"] for e in listed["list"]] == ["call-1", "call-2", "mail-1", "call-3", "fax-1"]
     assert [e["turn"] for e in listed["list"]] == [0, 1, 4, 2, 3]
-
-
-def test_every_channel_reads_with_a_word_and_an_icon() -> None:
-    assert set(CHANNEL_KINDS) == set(CHANNELS) >= {"social", "sms", "callback", "web_form", "fax"}
 
 
 def test_the_floors_blended_list_flags_callbacks_and_vips_and_counts_the_rest() -> None:

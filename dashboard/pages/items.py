@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from feeds.adapters.health import deadlines
-from feeds.bus.fields import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES, channel_kind
 from feeds.bus.schema import Envelope
 from feeds.config import Queue, Threshold
 from feeds.notices.audience import Reader, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches, public_outage
-from feeds.routing import FLAGS, RULE_TEXT, Router, channel_icon, waiting_contacts
+from feeds.routing import FLAGS, RULE_TEXT, Router, waiting_contacts
 from feeds.times import MAX_SHOWN_SECONDS, NO_VALUE, fmt_duration
 
 Item = dict[str, Any]
@@ -236,10 +236,12 @@ def contact_where(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]
     """A contact by its channel (word and icon) and queue, as the floor's cells and the
     blended list name it."""
     d = c.data
+    kind = channel_kind(d["channel"])
     return {
         "id": c.id,
         "channel": d["channel"],
-        "icon": channel_icon(d["channel"]),
+        "channel_label": kind.label,
+        "icon": kind.icon,
         "queue": d["queue"],
         "queue_name": queue_names.get(d["queue"], d["queue"]),
     }

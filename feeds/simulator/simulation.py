@@ -207,7 +207,7 @@ class Simulation(Workforce):
             self._route(contact, self._featured if featured else min(idle, key=lambda a: a.since))
             return
         self._waiting[queue.id].append(contact)
-        patience = cm.CHANNELS[queue.channel].patience
+        patience = cm.channel_model(queue.channel).patience
         if patience is None:
             return
         share, seconds = cm.QUICK_HANG_UP
@@ -223,11 +223,11 @@ class Simulation(Workforce):
         agent.contact = contact
         self._emit_contact(contact, "offered")  # ringing at the agent: their card shows it
         self._set_state(agent, "on_contact")
-        ring = self._rng.uniform(*cm.CHANNELS[contact.queue.channel].ring)
+        ring = self._rng.uniform(*cm.channel_model(contact.queue.channel).ring)
         self._at(self.now + ring, self._answer, contact)
 
     def _answer(self, contact: LiveContact) -> None:
-        model = cm.CHANNELS[contact.queue.channel]
+        model = cm.channel_model(contact.queue.channel)
         contact.status = "answered"
         contact.answered_at = self.now
         contact.agent.answered += 1
@@ -261,7 +261,7 @@ class Simulation(Workforce):
         contact.ended_at = self.now
         del self._live[contact.id]
         self._emit_contact(contact, "abandoned")
-        if self._rng.random() < cm.CHANNELS[contact.queue.channel].callback:
+        if self._rng.random() < cm.channel_model(contact.queue.channel).callback:
             again = self.now + lognormal(self._rng, cm.CALLBACK_DELAY, 0.5)
             self._at(
                 again, self._enqueue, contact.queue, contact.customer_id, contact.tags,

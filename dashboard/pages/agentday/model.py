@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from dashboard.pages.items import AGENT_LABELS
+from feeds.bus.fields import channel_kind
 from feeds.config import Config
 from feeds.intraday.agent_day import AgentDay
-from feeds.routing import CHANNEL_KINDS, channel_icon
 from feeds.times import NO_VALUE, fmt_duration, fmt_time
 
 # One colour per state, the timeline's legend (the floor's cells use the same hues).
@@ -34,8 +34,8 @@ def _local(ts: float, config: Config) -> str:
 
 
 def channel_text(channel: str) -> str:
-    kind = CHANNEL_KINDS.get(channel)
-    return f"{channel_icon(channel)} {kind.label if kind else channel}"
+    kind = channel_kind(channel)
+    return f"{kind.icon} {kind.label}"
 
 
 def state_text(state: str, reason: str) -> str:
