@@ -232,8 +232,19 @@ def test_a_loop_held_up_with_no_ping_outstanding_is_not_a_dead_redis(bus: Bus) -
 
 def test_garbage_on_the_channel_is_skipped_and_updates_continue(bus: Bus, follow, caplog) -> None:
     sub, rec = follow(bus)
-    pigeon = {"kind": "contact", "id": "c1", "seq": 98, "ts": NOW, "data": {"event": "offered",
-              "queue": "billing", "channel": "pigeon", "customer_id": "x", "enqueued_at": NOW}}
+    pigeon = {
+        "kind": "contact",
+        "id": "c1",
+        "seq": 98,
+        "ts": NOW,
+        "data": {
+            "event": "offered",
+            "queue": "billing",
+            "channel": "pigeon",
+            "customer_id": "x",
+            "enqueued_at": NOW,
+        },
+    }
     for junk in (b"not json", b"[]", b'{"kind": "queue"}', json.dumps({"kind": "weather",
                  "id": "x", "seq": 99, "ts": NOW, "data": {}}).encode(), b"\xff\xfe",
                  json.dumps(pigeon).encode()):  # fmt: skip
