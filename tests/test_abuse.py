@@ -10,14 +10,13 @@ import http.client
 import json
 import os
 import pickle
-import re
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-import requests
+from signin import PASSWORD, cookie, login
 
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus, connect
@@ -56,7 +55,6 @@ def test_a_pickle_planted_in_the_snapshot_cache_runs_nothing(
 
 # -- credentials end what they opened -------------------------------------------------------------
 
-PASSWORD = "correct horse battery"
 CONSOLE = "/stream?view=console"
 
 
@@ -66,24 +64,6 @@ def accounts(redis_server, prefix) -> Accounts:
     a.add_user("sam", "supervisor", PASSWORD)
     a.add_user("a01", "agent", PASSWORD, team="North")
     return a
-
-
-def login(base: str, name: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(f"{base}/login", timeout=5).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    r = browser.post(
-        f"{base}/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=5,
-    )
-    assert r.status_code == 303, r.text
-    return browser
-
-
-def cookie(browser: requests.Session) -> dict[str, str]:
-    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies)}
 
 
 def closes_within(stream, seconds: float) -> float:

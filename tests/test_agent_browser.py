@@ -17,7 +17,9 @@ from typing import Any
 from urllib import request
 
 import pytest
+import signin
 from playwright.sync_api import Page, expect
+from signin import PASSWORD
 
 from feeds.accounts.store import Accounts
 from feeds.adapters.producer import heartbeat
@@ -29,7 +31,6 @@ from feeds.notices.outages import Outages
 
 pytestmark = pytest.mark.browser  # browser and new_page: tests/conftest.py
 
-PASSWORD = "correct horse battery"
 SHOTS = Path("/tmp")
 WORDING = "We know about a power cut in the North East. Engineers expect power back by 19:00."
 OFFER = "Goodwill credit up to £20"
@@ -92,13 +93,7 @@ def centre(bus: Bus, redis_server, prefix: str, start_app) -> Centre:
 
 def sign_in(page: Page, centre: Centre, name: str, path: str) -> None:
     """Open ``path``, get sent to the sign-in form, sign in, land back on ``path``, live."""
-    page.goto(f"{centre.base}{path}")
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{centre.base}{path}")
-    expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+    signin.sign_in(page, centre.base, name, path, live=True)
 
 
 def test_an_agent_acknowledges_a_message_and_the_console_counts_it(new_page, centre: Centre):

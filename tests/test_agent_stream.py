@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from signin import PASSWORD, cookie, login
 
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus, connect
@@ -22,7 +23,6 @@ from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.notices.messages import Messages
 
-PASSWORD = "correct horse battery"
 NOW = time.time()
 # Bo's name, customer, message ids and text, and his own stats as his tab shows them.
 BO_SECRETS = ("Bo Secretname", "AC-BO-7", "m-agent-a02", "for Bo only", '"aht": "5:01"')
@@ -90,24 +90,6 @@ def accounts(redis_server, prefix) -> Accounts:
     a.add_user("a02", "agent", PASSWORD, team="South")
     a.add_user("sam", "supervisor", PASSWORD)
     return a
-
-
-def login(base: str, name: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(f"{base}/login", timeout=5).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    r = browser.post(
-        f"{base}/login",
-        data={"username": name, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=5,
-    )
-    assert r.status_code == 303, r.text
-    return browser
-
-
-def cookie(browser: requests.Session) -> dict[str, str]:
-    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies)}
 
 
 def stream(agent_id: str) -> str:

@@ -9,14 +9,15 @@ send.
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib import request
 
 import pytest
+import signin
 from playwright.sync_api import Page, Request, expect
+from signin import PASSWORD
 
 from feeds.accounts.store import Accounts
 from feeds.adapters.producer import heartbeat
@@ -27,7 +28,6 @@ from feeds.notices.messages import Messages
 
 pytestmark = pytest.mark.browser  # browser, page and new_page: tests/conftest.py
 
-PASSWORD = "correct horse battery"
 AGENTS = {  # id: (name, team, skills); three of them take faults calls
     "a1": ("Ann Lee", "North", ["billing", "faults"]),
     "a2": ("Bob Roy", "North", ["faults"]),
@@ -96,12 +96,7 @@ def centre(make_centre: Callable[..., Centre]) -> Centre:
 
 def sign_in(page: Page, centre: Centre, name: str, path: str = "/supervisor") -> None:
     """Open ``path``, get sent to the sign-in form, sign in, land back on ``path``."""
-    page.goto(f"{centre.base}{path}")
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{centre.base}{path}")
+    signin.sign_in(page, centre.base, name, path)
 
 
 def open_console(new_page: Callable[..., Page], centre: Centre) -> Page:

@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 import requests
+import signin
 from playwright.sync_api import Page, expect
+from signin import PASSWORD, login
 
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
@@ -21,7 +23,6 @@ from feeds.bus.schema import make_envelope
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 FLOOR, STREAM = "/supervisor/floor", "/stream?view=floor"
 SHOTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -44,23 +45,8 @@ def app(bus: Bus, redis_server, prefix: str, start_app):
     return server
 
 
-def login(base: str, name: str) -> requests.Session:
-    browser = requests.Session()
-    form = browser.get(f"{base}/login", timeout=5).text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    data = {"username": name, "password": PASSWORD, "csrf_token": token}
-    assert browser.post(f"{base}/login", data=data, allow_redirects=False, timeout=5).ok
-    return browser
-
-
 def sign_in(page: Page, base: str, name: str = "sam") -> None:
-    page.goto(f"{base}{FLOOR}")
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base}{FLOOR}")
-    expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+    signin.sign_in(page, base, name, FLOOR, live=True)
 
 
 def test_agents_and_viewers_get_neither_the_page_nor_its_stream(app) -> None:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+from signin import PASSWORD, sign_in
 
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
@@ -23,7 +24,6 @@ from feeds.notices.messages import Messages
 
 pytestmark = pytest.mark.browser  # browser and new_page: tests/conftest.py
 
-PASSWORD = "correct horse battery"
 SHARED = {"/assets/base.css", "/assets/render.js", "/assets/stream.js"}
 
 
@@ -46,15 +46,6 @@ def recording(page: Page) -> list[str]:
 
 def renderers(page: Page) -> list[str]:
     return sorted(page.evaluate("Object.keys(window.floorboardRenderers || {})"))
-
-
-def sign_in(page: Page, base: str, name: str, path: str) -> None:
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base}{path}")
 
 
 def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(

@@ -48,7 +48,9 @@ def test_the_today_page_moves_live_picks_days_and_exports(
     expect(agent.get_by_text("the Today page is for supervisors")).to_be_visible()
 
     page = new_page(1600, 1000)
-    sign_in(page, app.base, "sam", "/supervisor/today")
+    sign_in(page, app.base, "sam", "/supervisor")  # the console links to it
+    page.get_by_role("link", name="Today", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/supervisor/today"))
     expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
     expect(first_row(page).nth(1)).to_have_text("1", timeout=10_000)  # offered, this interval
     sent = time.time()

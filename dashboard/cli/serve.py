@@ -85,18 +85,11 @@ def demo(
     runtime.load_config()  # refused if bad; its path is pinned for the children
     with redis_for_serving(redis_port):
         # In child processes, as the simulator is: this process must not import redis-py.
-        seeded = subprocess.run(
-            [sys.executable, "-m", "dashboard.cli", "user", "seed-demo", "--seed", str(seed)],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        if seeded.returncode:
-            raise click.ClickException(f"demo users: {seeded.stderr.strip()}")
-        rules = subprocess.run(
-            [sys.executable, "-m", "dashboard.cli", "rule", "seed-demo"],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        if rules.returncode:
-            raise click.ClickException(f"demo rules: {rules.stderr.strip()}")
+        # The demo's data lives on in .state/: bring it to this release's version (fresh data
+        # gets the version stamped, so /readyz is ready), then its users and rules.
+        _cli("migrate", "migrate")
+        seeded = _cli("demo users", "user", "seed-demo", "--seed", str(seed))
+        _cli("demo rules", "rule", "seed-demo")
         sim = subprocess.Popen(
             [sys.executable, "-m", "dashboard.cli", "simulate", "--seed", str(seed),
              "--speed", str(speed), "--outage", "--featured", FEATURED, "--forecast"],
@@ -119,6 +112,15 @@ def demo(
                 sim.wait(5)
             except subprocess.TimeoutExpired:
                 sim.kill()
+
+
+def _cli(what: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a ``floorboard`` command in a child process; refused with its error if it fails."""
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", *args], capture_output=True,
+                          text=True)  # fmt: skip
+    if done.returncode:
+        raise click.ClickException(f"{what}: {done.stderr.strip()}")
+    return done
 
 
 COMMANDS = (serve, demo)

@@ -163,6 +163,7 @@ def _header(config: Config, principal: Principal) -> html.Header:
                 className="fb-boards",
                 children=[
                     html.A("Floor", href="/supervisor/floor", className="fb-link fb-floor-link"),
+                    html.A("Today", href="/supervisor/today", className="fb-link fb-floor-link"),
                     html.Span("Walls:"),
                     *boards,
                 ],
