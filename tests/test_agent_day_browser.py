@@ -4,7 +4,6 @@ on the raw HTTP route."""
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ import pytest
 import requests
 from conftest import AppServer, write_config
 from playwright.sync_api import Page, expect
+from signin import PASSWORD, sign_in
 
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
@@ -24,7 +24,6 @@ from feeds.notices.messages import Messages
 
 pytestmark = pytest.mark.browser
 
-PASSWORD = "correct horse battery"
 SHOTS = Path("/tmp")
 
 
@@ -67,15 +66,6 @@ def contact(bus: Bus, cid: str, event: str, queue: str, channel: str, ago: float
     body = {"event": event, "queue": queue, "channel": channel, "customer_id": "AC1",
             "enqueued_at": now - ago, **data}  # fmt: skip
     bus.publish(make_envelope("contact", cid, body, ts=now, source="test"))
-
-
-def sign_in(page: Page, base: str, name: str, path: str) -> None:
-    page.goto(f"{base}{path}")
-    expect(page).to_have_url(re.compile(r"/login\?next="), timeout=15_000)
-    page.fill("#username", name)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(f"{base}{path}")
 
 
 def test_an_agents_day_is_for_supervisors_and_the_agent_alone(app) -> None:
@@ -147,8 +137,7 @@ def test_the_agent_sees_their_next_items_move_within_a_second(
     contact(bus, "next-call", "offered", "billing", "voice", 40, tags=["VIP"])
     contact(bus, "next-chat", "offered", "chat", "chat", 900)  # not Ann's skill
     page = new_page(1920, 1080)
-    sign_in(page, app.base, "a01", "/agent/a01")
-    expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+    sign_in(page, app.base, "a01", "/agent/a01", live=True)
     rows = page.locator("#agent-next .fb-waiting")
     # Overdue (the example config's rule): 40 s on a 20 s target before 10 min on four hours.
     expect(rows).to_have_count(2)
