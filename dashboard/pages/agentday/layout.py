@@ -49,8 +49,10 @@ def layout(config: Config, bus: Bus, agent_id: str) -> html.Div:
     return html.Div(id="agentday", className="fb-day", children=[
         _header(view, agent_id),
         html.Dl(className="fb-day-summary", children=[
-            html.Div(className=f"fb-day-stat fb-day-{key}",
-                     children=[html.Dt(label), html.Dd(view["summary"][key], id=f"day-{key}")])
+            html.Div(className=f"fb-day-stat fb-day-{key}", children=[
+                html.Dt(label),
+                html.Dd(view["summary"][key], id=f"day-{key}", className=_owed(key, view)),
+            ])
             for key, label in SUMMARY
         ]),
         html.Section(className="fb-day-panel", children=[
@@ -68,6 +70,11 @@ def layout(config: Config, bus: Bus, agent_id: str) -> html.Div:
         dcc.Store(id="fb-view", data=None),  # no stream: the day as of opening
         dcc.Store(id="fb-conn"),
     ])  # fmt: skip
+
+
+def _owed(key: str, view: dict[str, Any]) -> str | None:
+    """Acknowledgements still owed stand out; none owed reads like any other figure."""
+    return "owed" if key == "owed" and view["summary"]["owed"] != "0" else None
 
 
 def _header(view: dict[str, Any], agent_id: str) -> html.Header:
