@@ -124,10 +124,17 @@ def test_a_supervisor_clicks_an_agent_on_the_floor_and_sees_their_day(
     expect(acks.nth(0)).to_contain_text(owed["text"])
     expect(acks.nth(0)).to_contain_text("acknowledged not yet")
     expect(acks.nth(1)).to_contain_text(done["text"])
-    expect(day.locator("#day-owed")).to_have_text("1")
+    expect(day.locator("#day-owed-n")).to_have_text("1")
     expect(day.locator("#day-timeline .main-svg").first).to_be_visible()
     assert day.evaluate("document.documentElement.scrollWidth") <= 1920
     day.screenshot(path=str(SHOTS / "floorboard-agent-day.png"))
+    # The page follows the agent: a new state, an acknowledgement, and it is rebuilt.
+    expect(day.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
+    agent(bus, "a01", "wrap", 1)
+    expect(states.last).to_contain_text("Wrap-up", timeout=5000)
+    messages.ack(owed["id"], "a01", "a01")
+    expect(day.locator("#day-owed-n")).to_have_text("0", timeout=5000)
+    expect(acks.nth(0)).not_to_contain_text("not yet")
 
 
 def test_the_agent_sees_their_next_items_move_within_a_second(

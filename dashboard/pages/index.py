@@ -115,6 +115,7 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
         title=f"{config.centre.name} · an agent's day",
         page_assets=DAY_ASSETS,
     )
+    agentday.register_callbacks(app, config, bus)
     dash.register_page(
         "agent",
         path_template="/agent/<agent_id>",

@@ -3,16 +3,22 @@
 A timeline of their states and contacts (a Plotly figure), today's contacts (time, channel,
 queue, waited, handled, outcome), their states span by span, and the key messages that asked
 them for an acknowledgement, owed ones first. Built from Redis when opened (:mod:`.model`, the
-same as ``GET /api/v1/agents/<id>/day``), so it is the day as of that moment; "Refresh" reads it
-again. Who may open it: :func:`dashboard.auth.access.may_view_agent` (supervisors anyone's, an
-agent their own), checked before Dash sees the GET (the agent tab's guard) and again here.
+same as ``GET /api/v1/agents/<id>/day``), and again whenever the agent's own stream (the
+``agent`` view a supervisor may open too) says their state, their contact or their
+acknowledgements changed: ``agentday.js`` sets ``day-changed`` and the server callback
+rebuilds the page's body. Who may open it: :func:`dashboard.auth.access.may_view_agent`
+(supervisors anyone's, an agent their own), checked before Dash sees the GET (the agent tab's
+guard), again here, and in the callback.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
+from urllib.parse import urlencode
 
-from dash import dcc, html
+from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
 from dashboard.api.agents import agent_day
 from dashboard.auth.access import may_view_agent
@@ -28,6 +34,8 @@ SUMMARY = (("contacts", "Contacts"), ("handled", "Handled"), ("talk", "Handle ti
            ("away", "Away"), ("owed", "To acknowledge"))  # fmt: skip
 CONTACT_HEADS = (("time", "Offered"), ("channel", "Channel"), ("queue", "Queue"),
                  ("waited", "Waited"), ("handled", "Handled"), ("outcome", "Outcome"))  # fmt: skip
+# The agent view's items whose change changes the day: their state, their contact, their acks.
+WATCHED = ("me", "contact", "messages")
 STATE_HEADS = (("state", "State"), ("from", "From"), ("to", "To"), ("lasted", "For"))
 
 
@@ -47,11 +55,38 @@ def layout(config: Config, bus: Bus, agent_id: str) -> html.Div:
     except NotFound as exc:
         return _notice("No such agent", exc.reason, "/supervisor/floor")
     return html.Div(id="agentday", className="fb-day", children=[
+        html.Div(id="conn-band", className="conn-band hidden", role="status"),
+        html.Div(className="fb-day-live", children=[  # outside the body: the stream keeps it
+            html.Div("Connecting…", id="conn-indicator", className="conn-indicator"),
+            html.Div("--:--:--", id="clock", className="clock"),
+        ]),
+        html.Div(id="day-body", children=body(view, agent_id)),
+        dcc.Store(id="day-agent", data=agent_id),
+        dcc.Store(id="day-changed"),
+        dcc.Store(id="fb-view", data=_stream(config, agent_id)),
+        dcc.Store(id="fb-conn"),
+    ])  # fmt: skip
+
+
+def _stream(config: Config, agent_id: str) -> dict[str, Any]:
+    """The agent's own stream, for the moments their day changes (agentday.js)."""
+    return {
+        "stream": f"/stream?{urlencode({'view': 'agent', 'agent': agent_id})}",
+        "timezone": config.centre.timezone,
+        "now": time.time(),
+        "root": "agentday",
+        "items": {key: {"id": f"day-{key}", "render": f"day-{key}"} for key in WATCHED},
+    }
+
+
+def body(view: dict[str, Any], agent_id: str) -> list[Any]:
+    """Everything the page shows of the day, rebuilt when it changes."""
+    return [
         _header(view, agent_id),
         html.Dl(className="fb-day-summary", children=[
             html.Div(className=f"fb-day-stat fb-day-{key}", children=[
                 html.Dt(label),
-                html.Dd(view["summary"][key], id=f"day-{key}", className=_owed(key, view)),
+                html.Dd(view["summary"][key], id=f"day-{key}-n", className=_owed(key, view)),
             ])
             for key, label in SUMMARY
         ]),
@@ -67,9 +102,7 @@ def layout(config: Config, bus: Bus, agent_id: str) -> html.Div:
                                                   "No state today yet.", row_class="key")),
             _panel("Acknowledgements", "day-acks", _acks(view["acks"])),
         ]),
-        dcc.Store(id="fb-view", data=None),  # no stream: the day as of opening
-        dcc.Store(id="fb-conn"),
-    ])  # fmt: skip
+    ]  # fmt: skip
 
 
 def _owed(key: str, view: dict[str, Any]) -> str | None:
@@ -126,3 +159,19 @@ def _notice(title: str, text: str, link: str | None) -> html.Div:
         children.append(html.A("Continue", href=link, className="fb-button"))
     return html.Div(className="fb-day fb-day-notice", children=[
         *children, dcc.Store(id="fb-view", data=None), dcc.Store(id="fb-conn")])  # fmt: skip
+
+
+def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
+    """The day's body, rebuilt when ``agentday.js`` says the agent's day moved."""
+    messages = Messages(bus, config)
+
+    @app.callback(
+        Output("day-body", "children"),
+        Input("day-changed", "data"),
+        State("day-agent", "data"),
+        prevent_initial_call=True,
+    )
+    def refresh(_: Any, agent_id: str) -> list[Any]:
+        if not agent_id or not may_view_agent(current_principal(), agent_id):
+            raise PreventUpdate  # signed out since: the stream says so in its band
+        return body(agent_day(bus, config, messages, agent_id), agent_id)
