@@ -87,6 +87,14 @@
 
     // -- components and props ------------------------------------------------------------
 
+    // The watches of feeds/alerts.py that fire now: each after its seconds since its start, so
+    // the console and the walls fire an alert on the second with nothing sent.
+    function firing(list, now) {
+        return (list || []).filter(function (w) {
+            return now - w.since >= w.after;
+        });
+    }
+
     function cls() {
         return Array.prototype.filter.call(arguments, Boolean).join(" ");
     }
@@ -258,6 +266,6 @@
         waitingEntry: waitingEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,
         thresholdStatus: thresholdStatus, newPage: newPage, sourceStatus: sourceStatus,
-        silentSource: silentSource, sourceSilence: sourceSilence
+        silentSource: silentSource, sourceSilence: sourceSilence, firing: firing
     };
 })();

@@ -68,6 +68,7 @@ TILES: dict[str, TileType] = {
     ),
     "floor": TileType(about="the floor by team: agents in each state, the longest in it"),
     "blended": TileType(about="every contact waiting for the board's queues, in arrival order"),
+    "alerts": TileType(about="the supervisors' alerts firing now: the board's queues and agents"),
 }
 DEFAULT_ROWS = ("queues", "agent_states", "ticker")  # the classic wallboard
 MAX_ROWS = 6

@@ -129,7 +129,13 @@ def bench_ami(redis: EmbeddedRedis, callers: int) -> None:
     threading.Thread(target=serve_ami, args=(server, payload, sent), daemon=True).start()
     stop = threading.Event()
     options = AmiOptions.from_config(cfg, "bench", port=server.getsockname()[1])
-    runner = threading.Thread(target=run_ami, args=(cfg, bus, options, stop), daemon=True)
+    cpu: dict = {}
+
+    def adapter() -> None:  # its own thread's CPU: what the load does not move much
+        run_ami(cfg, bus, options, stop)
+        cpu["adapter"] = time.thread_time()  # from the thread's start, till it stopped
+
+    runner = threading.Thread(target=adapter, daemon=True)
     runner.start()
     last = f"{T + callers - 1}.{callers - 1}"
     while True:
@@ -145,7 +151,8 @@ def bench_ami(redis: EmbeddedRedis, callers: int) -> None:
     written = bus.client.xlen(bus.contacts_key)
     print(f"AMI   {events:>8,} events ({callers:,} callers, {len(payload) / 1e6:.1f} MB) in "
           f"{took:5.2f} s: {events / took:>9,.0f} events/s parsed, mapped and published "
-          f"({written:,} contact events on the bus)")  # fmt: skip
+          f"({written:,} contact events on the bus); CPU: adapter {cpu['adapter']:.2f} s "
+          f"({events / cpu['adapter']:,.0f} events per CPU-second)")  # fmt: skip
 
 
 def bench_csv(redis: EmbeddedRedis, rows: int) -> None:

@@ -4,7 +4,8 @@
    answered and completed or abandoned, about 280,000 events) as the contacts stream holds it,
    rolled up into intervals with pandas (:mod:`feeds.intraday.frame`: parse, legs, intervals)
    the way ``floorboard history rebuild`` and the check in tests/test_intervals.py do it;
-   target under 1 s for the legs and intervals;
+   target under 1 s for the legs and intervals; then the whole path a user waits for, the
+   same day written to a stream in Redis, read back, parsed and rolled up;
 2. event -> chart DOM: its own embedded Redis, ``floorboard serve`` and a producer in this
    process; a wall with chart tiles in headless Chromium; contacts offered one at a time at
    ``--rate``/s, each timed from the producer's publish until the chart's running interval
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench_common import CHROMIUM, CHROMIUM_ARGS, Server, pct
 
@@ -36,6 +38,7 @@ from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.intraday import frame
 from feeds.intraday.grid import Day
+from feeds.intraday.store import stream_range
 from feeds.simulator.model import profile
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,21 +80,54 @@ def synthetic_day(config, contacts: int, seed: int = 1) -> tuple[list[tuple[floa
     return out, day.end
 
 
+def stored(client: Any, key: str, entries: list[tuple[float, str]]) -> None:
+    """The entries written to a stream as the bus writes them (ids: their write times)."""
+    pipe, last, n = client.pipeline(transaction=False), -1, 0
+    for k, (written, raw) in enumerate(entries):
+        ms = int(written * 1000)
+        n = n + 1 if ms == last else 0
+        last = ms
+        pipe.xadd(key, {"e": raw}, id=f"{ms}-{n}")
+        if k % 5000 == 4999:
+            pipe.execute()
+    pipe.execute()
+
+
 def rollup(contacts: int) -> None:
+    """The roll-up from entries in memory (parse, legs, intervals), then the whole path a
+    user waits for (``floorboard history rebuild``, ``history export --contacts``): the day
+    read from the contacts stream in Redis too. Wall-clock seconds, and this process's CPU
+    seconds in brackets (on a shared machine the wall clock follows the load)."""
     config = load_config(ROOT / "floorboard.toml")
     entries, end = synthetic_day(config, contacts)
-    began = time.perf_counter()
+    t = [(time.perf_counter(), time.process_time())]
     events = frame.events(entries)
-    parsed = time.perf_counter()
+    t.append((time.perf_counter(), time.process_time()))
     legs = frame.legs(events, config)
-    legged = time.perf_counter()
+    t.append((time.perf_counter(), time.process_time()))
     table = frame.intervals(legs, config, end)
-    done = time.perf_counter()
+    t.append((time.perf_counter(), time.process_time()))
+
+    def took(a: int, b: int) -> str:
+        return f"{t[b][0] - t[a][0]:5.2f} s ({t[b][1] - t[a][1]:.2f})"
+
     print(f"\nroll-up: {contacts:,} contacts, {len(entries):,} events -> {len(table)} intervals")
-    print(f"  parse JSON {parsed - began:6.2f} s   legs {legged - parsed:6.2f} s   "
-          f"intervals {done - legged:6.2f} s   legs + intervals {done - parsed:6.2f} s   "
-          f"total {done - began:6.2f} s")  # fmt: skip
+    print(f"  parse JSON {took(0, 1)}   legs {took(1, 2)}   intervals {took(2, 3)}   "
+          f"legs + intervals {took(1, 3)}   total {took(0, 3)}")  # fmt: skip
     assert int(table["offered"].sum()) == contacts  # every contact counted once
+    del events, legs
+    with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), persist=False) as redis:
+        bus = Bus.from_url(redis.url)
+        stored(bus.client, bus.contacts_key, entries)
+        day = Day.of(end - 1, config.tz, config.history.step)
+        t = [(time.perf_counter(), time.process_time())]
+        read = list(stream_range(bus.client, bus.contacts_key, day.start - 3600, day.end + 3600))
+        t.append((time.perf_counter(), time.process_time()))
+        table = frame.intervals(frame.legs(frame.events(read), config), config, end)
+        t.append((time.perf_counter(), time.process_time()))
+    assert len(read) == len(entries) and int(table["offered"].sum()) == contacts
+    print(f"  from Redis: read the stream {took(0, 1)}   parse, legs and intervals "
+          f"{took(1, 2)}   total {took(0, 2)}")  # fmt: skip
 
 
 WATCH_JS = """() => {

@@ -75,7 +75,7 @@ def test_the_example_config_has_boards_of_every_tile_type() -> None:
     ("change", "key", "reason"),
     [
         (('"agent_grid logo"', '"agent_grid clok"'), "boards.1.rows.1",
-         "unknown tile 'clok'; expected one of agent_grid, agent_states, blended, clock"),
+         "unknown tile 'clok'; expected one of agent_grid, agent_states, alerts, blended, clock"),
         (('"queue:billing staffing clock"', '"queue:chat"'), "boards.1.rows.0",
          "queue 'chat' is not one of the board's queues"),
         (('"queue:billing staffing clock"', '"queue"'), "boards.1.rows.0",

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 import redis
 
-from feeds.bus.bus import Bus, has_hash_tag, wants_sharded_pubsub
+from feeds.bus.bus import Bus, connect, has_hash_tag, wants_sharded_pubsub
 from feeds.bus.embedded import EmbeddedRedis
 from feeds.bus.lua import BULK
 from feeds.bus.schema import Envelope, make_envelope
@@ -419,6 +419,15 @@ def test_a_batch_over_several_bulk_calls_writes_what_single_writes_do(redis_serv
         return out
 
     assert keys(one) == keys(bulk)
+
+
+def test_bulk_calls_sent_ahead_of_their_answers_survive_health_checks(redis_server) -> None:
+    # publish_many sends every bulk call before reading an answer; a health check (PING) due
+    # between two sends would read an earlier call's answer as its PONG
+    bus = Bus(connect(redis_server.url, health_check_interval=1e-6), f"h{time.time_ns()}:")
+    envs = [q(f"q{i}", i) for i in range(2 * BULK + 5)]
+    assert bus.publish_many(envs) == list(range(1, len(envs) + 1))
+    assert bus.publish(q("q0", 99)) == len(envs) + 1  # and the connection is in step after
 
 
 class Picky(Recorder):

@@ -14,7 +14,7 @@ from feeds.bus.schema import make_envelope
 from feeds.config import load_config
 from feeds.intraday.grid import Day
 from feeds.intraday.hours import Hours
-from feeds.intraday.series import scope
+from feeds.intraday.series import Series, scope
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 24, 10, 20, tzinfo=LONDON).timestamp()
@@ -49,14 +49,21 @@ def test_a_chart_lays_the_moving_intervals_over_the_day_and_the_plan_under_both(
         "queue": {"billing": env("queue", "billing", {"waiting": 0, "intervals": moving},
                                  ts=NOW - 1)},
     }  # fmt: skip
-    chart = Chart(config, "sl", scope(config, "queue:billing"))
-    closed = dict(chart.day_item(mirror, NOW)["points"])
-    assert closed[36] == {"offered": 10, "forecast_volume": 12.5, "service_level": 0.889,
-                          "target": 0.8}  # fmt: skip
-    assert closed[37] == {"offered": 4, "service_level": 1.0, "target": 0.8}
-    assert closed[41] == {"forecast_volume": 20.0, "target": 0.8}  # the plan alone, ahead
+    chart = Chart(config, "sl", Series(scope(config, "queue:billing")))
+    # A point: its slot, then offered, forecast volume, service level, target (KINDS["sl"]).
+    closed = {p[0]: p[1:] for p in chart.day_item(mirror, NOW)["points"]}
+    assert closed[36] == [10, 12.5, 0.889, 0.8]
+    assert closed[37] == [4, None, 1.0, 0.8]
+    assert closed[41] == [None, 20.0, None, 0.8]  # the plan alone, ahead
     now = chart.now_item(mirror, NOW)
-    assert now["points"] == [[40, {"offered": 3, "service_level": 0.5, "target": 0.8}]]
+    assert now["points"] == [[40, 3, None, 0.5, 0.8]]
+    # The points are kept until the queue's item is replaced, shared by the scope's charts.
+    staffing = Chart(config, "staffing", chart.series)
+    assert staffing.now_item(mirror, NOW)["points"] == []  # no staffing figures in the rows
+    more = [{**moving[0], "offered": 4, "staffed_time": 900.0 * 3, "required": 2}]
+    mirror["queue"]["billing"] = env("queue", "billing", {"waiting": 0, "intervals": more})
+    assert chart.now_item(mirror, NOW)["points"] == [[40, 4, None, 0.5, 0.8]]
+    assert staffing.now_item(mirror, NOW)["points"] == [[40, None, 2]]
     assert now["ts"] == NOW - 1 and now["stale_after"] == config.centre.stale_after
     assert chart.watches_now(mirror["queue"]["billing"])
     assert not chart.watches_now(env("queue", "faults", {}))
@@ -98,6 +105,5 @@ def test_an_agents_day_is_handled_per_hour_and_aht_against_the_team(config):
     published = {e.id: e for e in hours.envelopes(NOW, "t")}
     mirror = {"intraday": published, "agent": {"a1": env("agent", "a1", team)}}
     got = agent_day_item(config, "a1", mirror, NOW)
-    assert got["points"] == [[9, {"handled": 2, "aht": 6.0, "team_aht": 7.3}],
-                             [10, {"handled": 1, "aht": 4.0, "team_aht": 4.0}]]  # fmt: skip
+    assert got["points"] == [[9, 2, 6.0, 7.3], [10, 1, 4.0, 4.0]]  # handled, aht, team_aht
     assert got["ts"] is None  # no age: an agent between contacts is not stale

@@ -13,6 +13,7 @@ import redis
 
 from dashboard.pages.console.common import error_text
 from dashboard.pages.console.model import (
+    ALERT_RULES,
     ALERTS,
     DELAYS,
     MESSAGES,
@@ -180,7 +181,7 @@ def test_delays_in_the_config_queue_order_with_names() -> None:
 def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
     view = view_factory(CONFIG, lambda: AGENTS)("console", {}, None)
     assert isinstance(view, ConsoleView) and view.key == "console"
-    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS]
+    assert view.keys() == [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS, ALERT_RULES]
     assert view.affected(message("m1")) == {MESSAGES}
     assert view.affected(ack("m1", "a1")) == {MESSAGES}
     assert view.affected(agent_env("a9", "Ed Ng", "North", ["faults"])) == {MESSAGES, ALERTS}
@@ -191,6 +192,8 @@ def test_console_view_routes_each_change_to_the_list_it_touches() -> None:
     assert view.affected(rule) == {RULES}
     listed = view.compute(RULES, {"rule": {"r1": rule}}, NOW)["list"]
     assert [(r["id"], r["title"], r["queues"]) for r in listed] == [("r1", "Credit", [])]
+    alert = make_envelope("alert_rule", "al-1", {"rule": "wait", "seconds": 60}, ts=NOW)
+    assert view.affected(alert) == {ALERTS, ALERT_RULES}
     customer = make_envelope("customer", "AC1", {"name": "Asha Patel"}, ts=NOW)
     assert view.affected(customer) == set()  # customers never reach the console's stream
     beat = heartbeat("pbx", NOW, 5.0, 3.0)

@@ -46,7 +46,7 @@ def test_the_demo_on_fresh_data_is_ready_and_ctrl_c_stops_everything(tmp_path: P
         while time.monotonic() < deadline and demo.poll() is None:
             try:
                 answer = requests.get(f"{base}/readyz", timeout=2)
-            except (requests.ConnectionError, requests.Timeout):  # starting, on a busy machine
+            except (requests.ConnectionError, requests.Timeout):  # still starting, or busy
                 answer = None
             if answer is not None and answer.status_code == 200:
                 ready = answer.json()

@@ -100,6 +100,10 @@ def test_a_cell_moves_within_a_second_and_limits_light_up(
     page.get_by_text("Away first").click()
     order = page.locator(".floor-cell").evaluate_all("els => els.map(e => e.dataset.agent)")
     assert order.index("a2") < order.index("a1")  # both North: wrap before on contact
+    publish_agent(bus, "a2", "available", ago=0, name="Bob Roy")  # his team patched, re-sorted
+    expect(bob).to_have_class(re.compile(r"state-available"), timeout=1000)
+    order = page.locator(".floor-cell").evaluate_all("els => els.map(e => e.dataset.agent)")
+    assert order.index("a1") < order.index("a2")  # on a contact before available
     page.locator("#floor-team").click()
     page.get_by_role("option", name="South").click()
     expect(page.locator(".floor-cell")).to_have_count(1)

@@ -106,3 +106,23 @@ def test_days_expire_after_the_retention(bus, config):
     left = bus.client.ttl(store.history_key("billing", day.text))
     assert abs(left - (day.end + 400 * 86400 - bus.client.time()[0])) < 5
     assert store.rows("billing", day) == [{"start": day.start, "offered": 1}]
+
+
+def test_a_blended_agents_staffed_time_is_shared_among_its_queues(config):
+    """One agent working billing and faults, another billing only, for a whole interval: the
+    intervals' staffed agents add up to the two people (each queue's row is worked out on its
+    own, as the producer does: the demo's charts showed twice the agents working)."""
+    from feeds.bus.schema import make_envelope
+    from feeds.intraday.live import Intraday
+    from feeds.metrics.aggregator import Aggregator
+
+    aggregator = Aggregator(config)
+    intraday = Intraday(config, aggregator)
+    day = Day.of(datetime(2026, 11, 24, 9, 0, tzinfo=LONDON).timestamp(), LONDON, 900)
+    start = day.start + 36 * 900  # 09:00
+    for aid, skills in (("a1", ["billing", "faults"]), ("a2", ["billing"])):
+        data = {"name": aid, "state": "available", "since": start - 60, "skills": skills}
+        aggregator.apply(make_envelope("agent", aid, data, ts=start - 60), now=start - 60)
+    now = start + 900  # the interval has closed
+    staffed = {q: intraday.row(q, start, now).get("staffed") for q in ("billing", "faults")}
+    assert staffed == {"billing": 1.5, "faults": 0.5}

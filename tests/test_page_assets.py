@@ -73,11 +73,12 @@ def test_each_page_loads_only_its_own_assets_and_still_shows_live_values(
     loaded.clear()
     wall.get_by_role("link", name="Contact floor").click()
     expect(wall.locator("#tile-billing-waiting")).to_have_text("—", timeout=15_000)
-    wall_files = ("wall.css", "queue.css", "tiles.css", "wall.js", "unattended.js")
+    wall_files = ("wall.css", "queue.css", "tiles.css", "wall.js", "alerts.js", "unattended.js")
     charts = own("charts", "charts.js", "charts.css")  # the chart tiles' (dashboard/pages/charts)
     assert set(loaded) == SHARED | own("wall", *wall_files) | charts
     assert renderers(wall) == [
-        "chart-day", "chart-now", "wall-agent-grid", "wall-bands", "wall-blended", "wall-clock",
+        "chart-day", "chart-now", "wall-agent-grid", "wall-alerts", "wall-bands", "wall-blended",
+        "wall-clock",
         "wall-floor",
         "wall-outages", "wall-staffing", "wall-ticker", "wall-values",
     ]  # fmt: skip

@@ -39,6 +39,7 @@ VALID = {
     "intraday": {"day": "2025-11-23", "step": 900,
                  "rows": [{"start": NOW, "offered": 12, "answered": 11, "service_level": 0.9,
                            "staffed": 4.5, "required": 5, "forecast_volume": 13.5}]},
+    "alert_rule": {"rule": "state", "state": "wrap", "seconds": 180, "author": "sam"},
 }  # fmt: skip
 
 INVALID = {
@@ -63,6 +64,7 @@ INVALID = {
                     "at": NOW}, "data.text"),
     "intraday": ({"day": "2025-11-23", "step": 900, "rows": [{"start": NOW, "offered": -3}]},
                  "data.rows.0.offered"),
+    "alert_rule": ({"rule": "wait", "state": "wrap", "seconds": 60}, "data.state"),
 }  # fmt: skip
 
 

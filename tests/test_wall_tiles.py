@@ -23,7 +23,8 @@ NOW = time.time()
 
 def test_every_tile_type_has_a_config_name_a_view_model_and_a_renderer() -> None:
     assert set(TILES) - {"queues"} == set(MODELS) == set(VIEWS)  # "queues" expands to "queue"
-    scripts = ("dashboard/pages/wall/wall.js", "dashboard/pages/charts/charts.js")
+    scripts = ("dashboard/pages/wall/wall.js", "dashboard/pages/wall/alerts.js",
+               "dashboard/pages/charts/charts.js")  # fmt: skip
     found = [re.findall(r'renderers\["([\w-]+)"\]', (ROOT / p).read_text()) for p in scripts]
     registered = {name for names in found for name in names}
     drawn = {v.renderer for v in VIEWS.values() if v.renderer}

@@ -7,9 +7,10 @@ credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the 
 ``application/json``. Roles are checked by :mod:`dashboard.auth.access` (admin > supervisor >
 agent > viewer), 429 over a rate limit (with ``Retry-After``). The routes: :mod:`.notices`
 (messages, outages, delays, audit), :mod:`.customers` (customer profiles, standing authority
-rules), :mod:`.events` (ingest), :mod:`.connect` (Amazon Connect records), :mod:`.history`
-(forecasts, a day's intervals and exports), :mod:`.agents` (an agent's day) and :mod:`.openapi`
-(this API's description, ``/api/v1/openapi.json``); what a request carries: :mod:`.body`.
+rules), :mod:`.alerts` (the alert rules supervisors set), :mod:`.events` (ingest),
+:mod:`.connect` (Amazon Connect records), :mod:`.history` (forecasts, a day's intervals and
+exports), :mod:`.agents` (an agent's day) and :mod:`.openapi` (this API's description,
+``/api/v1/openapi.json``); what a request carries: :mod:`.body`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import agents, connect, customers, events, history, notices, openapi
+from dashboard.api import agents, alerts, connect, customers, events, history, notices, openapi
 from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
 from dashboard.limits import RateLimits
@@ -75,6 +76,7 @@ def blueprint(bus: Bus, config: Config, limits: RateLimits) -> Blueprint:
 
     notices.add_routes(bp, bus, config)
     customers.add_routes(bp, bus, config)
+    alerts.add_routes(bp, bus, config)
     ingest = events.Ingest(bus, config, limits)
     events.add_routes(bp, bus, config, ingest)
     connect.add_routes(bp, bus, config, ingest)

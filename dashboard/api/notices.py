@@ -26,7 +26,7 @@ from feeds.notices.messages import Messages
 from feeds.notices.outages import Outages, public_outage
 from feeds.notices.service import NotFound
 
-AUDIT_KINDS = ("message", "outage", "delay", "ack", "rule", "commitment")
+AUDIT_KINDS = ("message", "outage", "delay", "ack", "rule", "commitment", "alert_rule")
 MAX_AUDIT_LIMIT = 1000
 
 

@@ -23,6 +23,7 @@ from pydantic.json_schema import models_json_schema
 
 from feeds.bus.schema import DATA_MODELS, Envelope
 from feeds.customers.rules import RULE_FIELDS
+from feeds.notices.alert_rules import ALERT_RULE_FIELDS
 from feeds.notices.delays import DELAY_FIELDS
 from feeds.notices.messages import MESSAGE_FIELDS
 from feeds.notices.outages import OUTAGE_FIELDS
@@ -167,6 +168,9 @@ BODIES: dict[str, Body | None] = {
     ),
     "create_rule": Body(fields("Rule", RULE_FIELDS)),
     "update_rule": Body(fields("Rule", RULE_FIELDS, partial=True)),
+    "create_alert_rule": Body(fields("AlertRule", ALERT_RULE_FIELDS)),
+    "update_alert_rule": Body(fields("AlertRule", ALERT_RULE_FIELDS, partial=True)),
+    "remove_alert_rule": None,
 }
 
 

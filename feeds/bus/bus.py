@@ -246,26 +246,40 @@ class Bus:
         (all of a prefix's keys share one slot, so they go to the same shard anyway).
         """
         now = time.time() if now is None else now
-        calls = []
+        envs = list(envs)
         for i, env in enumerate(envs):
             try:
-                calls.append((env.event_id is not None, *self._call_args(env, now)))
+                ordering.trusted_time(env.ts, now, self.max_skew)
             except FutureEvent as exc:
                 raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
-            return [int(self._scripts[self.sharded, once](keys=k, args=a))
-                    for once, k, a in calls]  # fmt: skip
-        if not calls:
-            return []
-        bulk = self._bulk[self.sharded]
-        pipe = self.client.pipeline(transaction=False)
-        for i in range(0, len(calls), BULK):
-            keys, args = [], [min(BULK, len(calls) - i)]
-            for once, k, a in calls[i : i + BULK]:
-                keys += k
-                args += [len(k), len(a), int(once), *a]
-            bulk(keys=keys, args=args, client=pipe)
-        return [int(s) for seqs in pipe.execute() for s in seqs]
+            return [int(self._script(env)(keys=k, args=a))
+                    for env in envs for k, a in [self._call_args(env, now)]]  # fmt: skip
+        return self._bulk_write(envs, now) if envs else []
+
+    def _bulk_write(self, envs: list[Envelope], now: float) -> list[int]:
+        """Bulk calls of :data:`BULK` writes, each sent as soon as it is built and the answers
+        read at the end: Redis runs one call while this side builds the next (a pipeline would
+        send nothing before the last is built). Sent as EVAL with the script's text, which
+        Redis keeps compiled by its digest: no NOSCRIPT to recover from half-way."""
+        script = self._bulk[self.sharded].script
+        pool = self.client.connection_pool
+        conn = pool.get_connection()
+        try:
+            for i in range(0, len(envs), BULK):
+                keys, args = [], [min(BULK, len(envs) - i)]
+                for env in envs[i : i + BULK]:
+                    k, a = self._call_args(env, now)
+                    keys += k
+                    args += [len(k), len(a), int(env.event_id is not None), *a]
+                # a health check's PING must not come between sent calls and their answers
+                conn.send_command("EVAL", script, len(keys), *keys, *args, check_health=i == 0)
+            return [int(s) for _ in range(0, len(envs), BULK) for s in conn.read_response()]
+        except BaseException:
+            conn.disconnect()  # answers may be left unread: the connection is not reusable
+            raise
+        finally:
+            pool.release(conn)
 
     def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
         """The sequence number and every retained item, read in one MULTI/EXEC."""

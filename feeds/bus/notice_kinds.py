@@ -1,5 +1,6 @@
 """The kinds people post and customers bring: outages, messages and their audiences, delay
-reasons, acknowledgements, customers (cases, callbacks), authority rules and commitments."""
+reasons, acknowledgements, customers (cases, callbacks), authority rules and commitments, and
+the alert rules supervisors set."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Annotated, Literal
 from pydantic import (
     Field,
     StrictBool,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from feeds.bus.fields import (
+    AgentStateName,
     CasePriority,
     Epoch,
     Ident,
@@ -146,3 +150,39 @@ class Commitment(_Model):
     text: Text(300, min_length=1)
     due: Epoch | None = None  # a promise's deadline: the callback window's end, a case ETA
     at: Epoch
+
+
+ALERT_WORDS = {"wait": "a longest-wait alert", "sl": "a service-level alert",
+               "state": "an agent-state alert"}  # fmt: skip
+ALERT_MAX_SECONDS = 86400  # a limit longer than a day is no alert
+
+
+class AlertRule(_Model):
+    """An alert rule a supervisor set (what it means: :mod:`feeds.alerts`): a queue's longest
+    wait over ``seconds`` (one queue, or every queue), its service level under ``target`` (its
+    own target if none) two intervals running, or an agent in ``state`` over ``seconds``.
+
+    Each field says whether its rule takes it, so a refusal names the field: a wait alert with
+    no ``seconds``, a state alert aimed at a queue."""
+
+    rule: Literal["wait", "sl", "state"]
+    queue: Ident | None = Field(default=None, validate_default=True)  # None: every queue
+    state: AgentStateName | None = Field(default=None, validate_default=True)
+    seconds: float | None = Field(default=None, gt=0, le=ALERT_MAX_SECONDS, validate_default=True)
+    target: float | None = Field(default=None, gt=0, le=1, validate_default=True)
+    author: Text(120) = ""
+
+    @field_validator("queue", "state", "seconds", "target")
+    @classmethod
+    def _taken_by_its_rule(cls, value: object, info: ValidationInfo) -> object:
+        rule = info.data.get("rule")
+        needs = {"wait": ("seconds",), "sl": (), "state": ("state", "seconds")}.get(rule)
+        takes = {"wait": ("queue", "seconds"), "sl": ("queue", "target"),
+                 "state": ("state", "seconds")}.get(rule, ())  # fmt: skip
+        if needs is None:  # the rule itself was refused: that is the error to name
+            return value
+        if value is None and info.field_name in needs:
+            raise ValueError(f"is required for {ALERT_WORDS[rule]}")
+        if value is not None and info.field_name not in takes:
+            raise ValueError(f"{ALERT_WORDS[rule]} has none")
+        return value

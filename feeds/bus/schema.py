@@ -26,7 +26,16 @@ from feeds.bus.kinds import (
     System,
     _Model,
 )
-from feeds.bus.notice_kinds import Ack, Commitment, Customer, Delay, Message, Outage, Rule
+from feeds.bus.notice_kinds import (
+    Ack,
+    AlertRule,
+    Commitment,
+    Customer,
+    Delay,
+    Message,
+    Outage,
+    Rule,
+)
 
 # Defined in feeds.errors (times and accounts raise it too); importers keep finding it here.
 from feeds.errors import SchemaError
@@ -45,11 +54,12 @@ DATA_MODELS: dict[str, type[_Model]] = {
     "rule": Rule,
     "commitment": Commitment,
     "intraday": Intraday,
+    "alert_rule": AlertRule,
 }
 KINDS = tuple(DATA_MODELS)
 Kind = Literal[
     "queue", "agent", "contact", "outage", "message", "delay", "ack", "heartbeat", "system",
-    "customer", "rule", "commitment", "intraday",
+    "customer", "rule", "commitment", "intraday", "alert_rule",
 ]  # fmt: skip
 # Looked up by id, never mirrored whole: a centre's customers may be millions, so snapshots
 # leave them out and a screen reads the one it needs (feeds.customers.profiles).
@@ -138,13 +148,21 @@ def parse_envelope(raw: str | bytes | dict[str, Any]) -> Envelope:
     kind = raw.get("kind")
     if kind is not None and (not isinstance(kind, str) or kind not in DATA_MODELS):
         raise SchemaError("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    # The data is validated first, then the envelope with it in place: one validation of each
+    # and no copies. The envelope's own fields are still named first when both are wrong.
+    deleted = raw.get("deleted")
     try:
-        env = Envelope.model_validate(raw)
+        if deleted is True or kind is None:  # a deletion names its item; its data is dropped
+            env = Envelope.model_validate(raw)
+            return env.model_copy(update={"data": {}}) if env.deleted else env
+        try:
+            data = parse_data(kind, raw.get("data"))
+        except SchemaError:
+            Envelope.model_validate(raw)  # an error of the envelope's own comes first
+            raise
+        return Envelope.model_validate({**raw, "data": data})
     except ValidationError as exc:
         raise _first_error(exc) from None
-    if env.deleted:  # a deletion names its item; whatever data it carries is dropped
-        return env.model_copy(update={"data": {}})
-    return env.model_copy(update={"data": parse_data(env.kind, env.data)})
 
 
 def make_envelope(

@@ -45,6 +45,9 @@ def order_key(prefix: str, customer_id: str) -> str:
     return f"{prefix}customer-order:{customer_id}"
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"))  # one for all: json.dumps makes one a call
+
+
 def summary(contact_id: str, data: Mapping[str, Any]) -> str:
     """The JSON the bus stores for one contact event (validated ``contact`` data).
 
@@ -52,7 +55,7 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
     to keep those of the event a later one replaces when the later one does not say them.
     """
     handle = handle_time(data) if data["event"] == "completed" else None
-    return json.dumps(
+    return _COMPACT.encode(
         {
             "id": contact_id,
             "event": data["event"],
@@ -65,8 +68,7 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
             "handle": handle,
             "reason": data.get("reason"),
             "outcome": data.get("outcome"),
-        },
-        separators=(",", ":"),
+        }
     )
 
 

@@ -28,8 +28,8 @@ KINDS: tuple[KeyKind, ...] = (
     KeyKind(SCHEMA, "the version of the data's layout"),
     KeyKind("seq", "the bus's sequence number"),
     KeyKind("state:*", "the latest value of every item, per kind: queues, agents, contacts in "
-            "progress, messages, outages, delay reasons, authority rules, customer profiles, "
-            "heartbeats"),
+            "progress, messages, outages, delay reasons, authority rules, alert rules, customer "
+            "profiles, heartbeats"),
     KeyKind("order:*", "each item's ordering key (which event about it is the latest)"),
     KeyKind("gone:*", "items that went, remembered for the ordering rule"),
     KeyKind("contacts", "the stream of raw contact events"),

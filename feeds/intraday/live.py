@@ -17,7 +17,7 @@ Nothing here reads a clock or Redis: the producer passes the time, publishes
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -44,10 +44,13 @@ class _Counted:
     since: float | None  # still waiting: since when
 
 
-def agent_time(agents: Agents, a: float, b: float, queues: Iterable[str]) -> dict[str, list]:
-    """[busy, available, staffed] agent-seconds in ``[a, b)`` per queue; staffed counts a
-    blended agent's working second once, shared equally among its queues (so a board's queues
-    add up to its people), busy and available count it on each (occupancy, docs/metrics.md)."""
+def agent_time(
+    agents: Agents, a: float, b: float, queues: Iterable[str], among: Container[str]
+) -> dict[str, list]:
+    """[busy, available, staffed] agent-seconds in ``[a, b)`` per queue of ``queues``; staffed
+    counts a blended agent's working second once, shared equally among its queues in ``among``
+    (the centre's, whichever few are asked about: so a board's queues add up to its people),
+    busy and available count it on each (occupancy, docs/metrics.md)."""
     out: dict[str, list[float]] = {q: [0.0, 0.0, 0.0] for q in queues}
     for tl in agents.timelines.values():
         entries = tl.entries
@@ -58,10 +61,13 @@ def agent_time(agents: Agents, a: float, b: float, queues: Iterable[str]) -> dic
                 break
             end = entries[k + 1].at if k + 1 < len(entries) else b
             span = min(end, b) - max(e.at, a)
-            mine = [q for q in e.skills if q in out] if e.state in WORKING else []
-            for q in mine if span > 0 else ():
-                out[q][0 if e.state in BUSY else 1] += span
-                out[q][2] += span / len(mine)
+            if span <= 0 or e.state not in WORKING:
+                continue
+            shared = [q for q in e.skills if q in among]
+            for q in shared:
+                if q in out:
+                    out[q][0 if e.state in BUSY else 1] += span
+                    out[q][2] += span / len(shared)
     return out
 
 
@@ -169,9 +175,8 @@ class Intraday:
         else:
             raw.update({k: stored[k] for k in rows.COUNTERS if k in stored})
         if closed and key not in self._frozen:
-            self._frozen[key] = agent_time(self.aggregator.agents, start, end, [qid])[qid]
-        agent = self._frozen[key] if closed else agent_time(
-            self.aggregator.agents, start, now, [qid])[qid]  # fmt: skip
+            self._frozen[key] = self._agent_time(qid, start, end)
+        agent = self._frozen[key] if closed else self._agent_time(qid, start, now)
         raw.update(zip(rows.AGENT_TIMES, agent, strict=True))
         waits = [*self._waits.get(key, {}).values(),
                  *(now - s for s in self._open.get(key, {}).values())]  # fmt: skip
@@ -180,6 +185,11 @@ class Intraday:
         if closed and not self._open.get(key):  # a contact still waiting: its wait grows
             self._rows[key] = out
         return out
+
+    def _agent_time(self, qid: str, a: float, b: float) -> list[float]:
+        """One queue's agent time in ``[a, b)``, a blended agent's shared among all the
+        centre's queues it works (not only this one)."""
+        return agent_time(self.aggregator.agents, a, b, [qid], self.queues)[qid]
 
     def _day_aht(self, qid: str, upto: float) -> float | None:
         """The queue's AHT over the day up to an interval (one without its own has this)."""

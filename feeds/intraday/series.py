@@ -93,12 +93,14 @@ def _given(row: Data) -> dict[str, Any]:
 
 
 class Series:
-    """One scope's points on a day, the closed ones worked out again only when their inputs
-    change (a view-model asks on every ``queue`` item of its queues)."""
+    """One scope's points on a day, each part worked out again only when its inputs change: a
+    view asks on every ``queue`` item of its queues, once per chart of the scope (the charts
+    of a scope share one series, so the second asks for what the first worked out)."""
 
     def __init__(self, s: Scope) -> None:
         self.scope = s
         self._closed: tuple[Any, dict[int, dict[str, Any]]] = (None, {})
+        self._recent: tuple[str, tuple[Any, ...], dict[int, dict[str, Any]]] = ("", (), {})
 
     def split(
         self,
@@ -109,22 +111,33 @@ class Series:
     ) -> tuple[dict[int, dict[str, Any]], dict[int, dict[str, Any]]]:
         """(closed points, recent points) by slot, from each queue's day item, ``queue`` item
         and forecast item (envelopes, or None), as far as they are of ``day``."""
-        recent: dict[int, dict[str, Data]] = {}
-        for q in self.scope.ids:
-            for row in stats[q].data.get("intervals", ()) if q in stats else ():
-                slot = day.slot(row["start"])
-                if slot is not None:
-                    recent.setdefault(slot, {})[q] = row
-        inputs = tuple((_stamp(days.get(q)), _stamp(plans.get(q))) for q in self.scope.ids)
-        key = (day.text, inputs, frozenset(recent))
+        ids = self.scope.ids
+        given = (*(stats.get(q) for q in ids), *(plans.get(q) for q in ids))
+        if self._recent[0] != day.text or not _same(self._recent[1], given):
+            recent: dict[int, dict[str, Data]] = {}
+            for q in ids:
+                for row in stats[q].data.get("intervals", ()) if q in stats else ():
+                    slot = day.slot(row["start"])
+                    if slot is not None:
+                        recent.setdefault(slot, {})[q] = row
+            plan = _by_slot(day, plans, ids, only=set(recent))
+            now = {s: point(self.scope, recent[s], plan.get(s, {})) for s in recent}
+            self._recent = (day.text, given, now)
+        now = self._recent[2]
+        inputs = tuple((_stamp(days.get(q)), _stamp(plans.get(q))) for q in ids)
+        key = (day.text, inputs, frozenset(now))
         if self._closed[0] != key:
-            actual, plan = _by_slot(day, days, self.scope.ids), _by_slot(day, plans, self.scope.ids)
+            actual, plan = _by_slot(day, days, ids), _by_slot(day, plans, ids)
             closed = {s: point(self.scope, actual.get(s, {}), plan.get(s, {}))
-                      for s in set(actual) | set(plan) if s not in recent}  # fmt: skip
+                      for s in set(actual) | set(plan) if s not in now}  # fmt: skip
             self._closed = (key, {s: p for s, p in closed.items() if p})
-        plan = _by_slot(day, plans, self.scope.ids, only=set(recent))
-        now = {s: point(self.scope, recent[s], plan.get(s, {})) for s in recent}
         return self._closed[1], now
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """The same envelopes, one by one: the mirror replaces an item when it changes, so
+    identity says it (the tuple held keeps the old ones alive: no id is reused meanwhile)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def _stamp(env: Any) -> Any:

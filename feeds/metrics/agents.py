@@ -86,10 +86,10 @@ class Agents:
             if before == (entry.state, entry.skills):
                 return set()
             return set(before[1]) | set(entry.skills)
-        keys = [e.key for e in entries]
-        i = bisect.bisect_left(keys, entry.key)
+        # a late or same-instant event: its place found in O(log n), not by listing every key
+        i = bisect.bisect_left(entries, entry.key, key=Entry.key.fget)
         tl.closed = None
-        if i < len(keys) and keys[i] == entry.key:
+        if i < len(entries) and entries[i].key == entry.key:
             old = tl.entries[i]
             if (old.state, old.skills) == (entry.state, entry.skills):
                 return set()  # a re-delivery

@@ -28,7 +28,8 @@
         return box && box.querySelector(".js-plotly-plot");
     }
 
-    // The day's points by slot: the closed ones, the moving ones laid over them.
+    // The day's points by slot: the closed ones, the moving ones laid over them. A point is
+    // [slot, value, ...], its values in the order of spec.fields (model.py, points).
     function columns(spec, st) {
         var day = st.day.day;
         var bySlot = {};
@@ -36,7 +37,7 @@
         [st.day, st.now].forEach(function (it) {
             if (it && it.day === day) {
                 (it.points || []).forEach(function (p) {
-                    bySlot[p[0]] = p[1];
+                    bySlot[p[0]] = p;
                     last = Math.max(last, p[0]);
                 });
             }
@@ -45,10 +46,10 @@
         for (var s = 0; s <= last; s++) {
             x.push(s);
         }
-        var ys = spec.fields.map(function (f) {
+        var ys = spec.fields.map(function (f, i) {
             return x.map(function (slot) {
                 var p = bySlot[slot];
-                return p && p[f] != null ? p[f] : null;
+                return p && p[i + 1] != null ? p[i + 1] : null;
             });
         });
         return {x: x, ys: ys};

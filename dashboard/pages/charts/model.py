@@ -27,7 +27,7 @@ from feeds.bus.schema import Envelope
 from feeds.config import Config
 from feeds.intraday.grid import Day
 from feeds.intraday.hours import HOUR, team_id
-from feeds.intraday.series import Scope, Series
+from feeds.intraday.series import Series
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
 NOW = ":now"  # the suffix of a chart's second item
@@ -55,6 +55,20 @@ KINDS: dict[str, ChartKind] = {
 }
 
 
+def points(kind: ChartKind, found: Mapping[int, Mapping[str, Any]]) -> list[list[Any]]:
+    """``[[slot, value, ...], ...]``: each point with a value of the chart's, its values in the
+    order of ``kind.fields`` (null where it has none, trailing nulls left off). Sent with every
+    queue update to every screen: positions instead of names are half the bytes."""
+    out = []
+    for slot in sorted(found):
+        values = [found[slot].get(k) for k in kind.fields]
+        while values and values[-1] is None:
+            values.pop()
+        if values:
+            out.append([slot, *values])
+    return out
+
+
 def split(config: Config, series: Series, mirror: Mirror, now: float) -> tuple[Day, dict, dict]:
     """Today, and its points of ``series``' scope (closed, recent) from the mirrored items."""
     day = Day.of(now, config.tz, config.history.step)
@@ -66,11 +80,13 @@ def split(config: Config, series: Series, mirror: Mirror, now: float) -> tuple[D
 
 
 class Chart:
-    """One chart of a scope on a view: computes its day and now items (see the module doc)."""
+    """One chart of a scope on a view: computes its day and now items (see the module doc).
+    The charts of one scope on a view share its ``series``: a queue update's points are worked
+    out once for all of them."""
 
-    def __init__(self, config: Config, kind: str, scope: Scope) -> None:
-        self.config, self.kind, self.scope = config, KINDS[kind], scope
-        self.series = Series(scope)
+    def __init__(self, config: Config, kind: str, series: Series) -> None:
+        self.config, self.kind, self.series = config, KINDS[kind], series
+        self.scope = scope = series.scope
         self._queue_ids = set(scope.ids)
         self._day_ids = {f"queue:{q}" for q in scope.ids} | {f"forecast:{q}" for q in scope.ids}
 
@@ -83,23 +99,13 @@ class Chart:
     def _split(self, mirror: Mirror, now: float) -> tuple[Day, dict, dict]:
         return split(self.config, self.series, mirror, now)
 
-    def _points(self, found: Mapping[int, Mapping[str, Any]]) -> list[list[Any]]:
-        """``[[slot, {field: value}], ...]`` with only this chart's fields (JSON keys are text:
-        a list keeps the slots numbers)."""
-        out = []
-        for slot in sorted(found):
-            p = {k: found[slot][k] for k in self.kind.fields if k in found[slot]}
-            if p:
-                out.append([slot, p])
-        return out
-
     def day_item(self, mirror: Mirror, now: float) -> Item:
         """The closed intervals of today, the day's axis, and its name."""
         day, closed, _ = self._split(mirror, now)
         envs = [mirror.get("intraday", {}).get(f"queue:{q}") for q in self.scope.ids]
         newest = max((e.ts for e in envs if e is not None), default=None)
         return item(newest, day=day.text, slots=day.slots, ticks=day.ticks(),
-                    points=self._points(closed))  # fmt: skip
+                    points=points(self.kind, closed))  # fmt: skip
 
     def now_item(self, mirror: Mirror, now: float) -> Item:
         """The intervals still moving, with the age of the queue figures they came with."""
@@ -107,7 +113,7 @@ class Chart:
         stats = mirror.get("queue", {})
         newest = max((stats[q].ts for q in self.scope.ids if q in stats), default=None)
         return item(newest, self.config.centre.stale_after, day=day.text,
-                    points=self._points(recent))  # fmt: skip
+                    points=points(self.kind, recent))  # fmt: skip
 
 
 def agent_day_item(config: Config, agent_id: str, mirror: Mirror, now: float) -> Item:
@@ -119,7 +125,7 @@ def agent_day_item(config: Config, agent_id: str, mirror: Mirror, now: float) ->
     intraday = mirror.get("intraday", {})
     state = mirror.get("agent", {}).get(agent_id)
     team = state.data.get("team") if state is not None else None
-    points: dict[int, dict[str, Any]] = {}
+    by_slot: dict[int, dict[str, Any]] = {}
     for key, fields in ((f"agent:{agent_id}", ("handled", "aht")),
                         (team_id(team) if team else "", ("team_aht",))):  # fmt: skip
         env = intraday.get(key)
@@ -130,11 +136,11 @@ def agent_day_item(config: Config, agent_id: str, mirror: Mirror, now: float) ->
             if slot is not None:
                 aht = None if row.get("aht") is None else round(row["aht"] / 60, 1)  # minutes
                 got = {"handled": row.get("handled"), "aht": aht, "team_aht": aht}
-                points.setdefault(slot, {}).update(
+                by_slot.setdefault(slot, {}).update(
                     {f: got[f] for f in fields if got[f] is not None}
                 )
-    out = [[s, p] for s, p in sorted(points.items())]
-    return item(None, day=day.text, slots=day.slots, ticks=day.ticks(), points=out)
+    return item(None, day=day.text, slots=day.slots, ticks=day.ticks(),
+                points=points(KINDS["agent"], by_slot))  # fmt: skip
 
 
 def watches_agent_day(agent_id: str, env: Envelope) -> bool:

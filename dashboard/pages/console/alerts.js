@@ -6,6 +6,10 @@
  * Audio: no file to fetch), unless this supervisor turned the sound off: the switch is kept in
  * this browser (localStorage), the config gives the default. Browsers only let a page make a
  * sound after a click on it; the switch, or any click, is one.
+ *
+ * Also the alert rules panel (alert_rules.py): the rules supervisors set, each with Change and
+ * Remove (the console's server callbacks act on the buttons' ids), and the config's defaults
+ * under them, which apply wherever no rule says otherwise.
  */
 (function () {
     "use strict";
@@ -56,9 +60,7 @@
             return;
         }
         state.sound = soundOn(item.sound);
-        var firing = (item.list || []).filter(function (w) {
-            return now - w.since >= w.after;
-        });
+        var firing = h.firing(item.list, now);
         var fresh = firing.filter(function (w) {
             return firingBefore !== null && !firingBefore[w.id];
         });
@@ -91,6 +93,34 @@
         }
     });
 
+    function renderRules(spec, item, now, h) {
+        var button = window.floorboardConsole.button; // console.js, loaded before this file
+        if (item.broken) {
+            h.brokenList(spec.id);
+            return;
+        }
+        var rows = (item.list || []).map(function (r) {
+            return h.el("Div", h.cls("fb-item", "fb-alert-rule"), [
+                h.el("Div", "fb-item-head", [h.el("Span", "fb-strong", r.text)]),
+                h.el("Div", "fb-item-foot", [
+                    h.el("Span", "fb-meta", "by " + r.author + ", " + h.when(r.updated, now)),
+                    h.el("Span", "fb-buttons", [
+                        button(h, "Change", "console-alert-edit", r.id),
+                        button(h, "Remove", "console-alert-remove", r.id, "fb-danger")
+                    ])
+                ])
+            ], {key: r.id});
+        });
+        var defaults = h.el("Div", "fb-alert-defaults", [
+            h.el("Div", "fb-meta", rows.length ? "Elsewhere, from the config:" :
+                "No rules set: the config's apply.")
+        ].concat((item.defaults || []).map(function (d, i) {
+            return h.el("Div", "fb-alert-default", d, {key: "d" + i});
+        })), {key: "defaults"});
+        h.setProps(spec.id, {children: rows.concat([defaults])});
+    }
+
     window.floorboardRenderers = window.floorboardRenderers || {};
     window.floorboardRenderers["console-alerts"] = render;
+    window.floorboardRenderers["console-alert-rules"] = renderRules;
 })();

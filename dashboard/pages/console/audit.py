@@ -30,7 +30,8 @@ from feeds.times import fmt_time
 
 SHOWN = 60  # audit entries read
 KINDS = [("", "All"), ("message", "Messages"), ("ack", "Acks"), ("outage", "Outages"),
-         ("delay", "Delays"), ("rule", "Rules"), ("commitment", "Given")]  # fmt: skip
+         ("delay", "Delays"), ("rule", "Rules"), ("commitment", "Given"),
+         ("alert_rule", "Alerts")]  # fmt: skip
 
 
 def panel() -> html.Section:

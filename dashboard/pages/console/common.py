@@ -37,6 +37,7 @@ FIELD_LABELS = {
     "allowance": "Per customer", "times": "Times per customer", "period": "Per",
     "teams": "Teams", "segments": "Segments", "wording": "Approved wording",
     "regions": "Regions", "services": "Services", "offer_amount": "Offer amount",
+    "rule": "Alert when", "state": "State", "seconds": "Over", "target": "Under",
 }  # fmt: skip
 
 

@@ -254,6 +254,7 @@
             : h.empty("No producer has sent a heartbeat yet.")});
     }
 
+    window.floorboardConsole = {button: button}; // alerts.js's rules have buttons too
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
     renderers["console-rules"] = renderRules;
     renderers["console-messages"] = renderMessages;

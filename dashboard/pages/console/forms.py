@@ -1,4 +1,5 @@
-"""The create-or-edit flow that the messages and outages panels share.
+"""The create-or-edit flow that the console's forms share (messages, outages, the standing
+rules and the alert rules; the last two through :class:`ServiceForm`).
 
 Each of those panels has one form that creates an item or, opened from an item's Edit button
 in the live list, changes it: the same buttons, the same feedback, the same rule that a refusal
@@ -168,6 +169,29 @@ class ItemForm(ABC):
         result: dict[str, Any] = dict.fromkeys(self.outputs(), no_update)
         result.update(feedback=feedback, invalid=invalid)
         return result
+
+
+class ServiceForm(ItemForm):
+    """A form over a service with ``get``, ``create`` and ``update`` (the standing rules, the
+    alert rules): no typed times, and the feedback names the item by one of its fields."""
+
+    named: ClassVar[str]  # the field an item is named by in the feedback ("title", "text")
+
+    def __init__(self, tz: tzinfo, service: Any) -> None:
+        super().__init__(tz)
+        self.service = service
+
+    def kept(self, form: Mapping[str, Any], shown: Mapping[str, str]) -> dict[str, bool]:
+        return {}
+
+    def get(self, item_id: str) -> Mapping[str, Any]:
+        return self.service.get(item_id)
+
+    def create(self, fields: dict[str, Any], by: str) -> str:
+        return f"Added: {self.service.create(fields, by)[self.named]}."
+
+    def change(self, item_id: str, changes: dict[str, Any], by: str) -> str:
+        return f"Saved: {self.service.update(item_id, changes, by)[self.named]}."
 
 
 def edited(

@@ -83,11 +83,7 @@ def panel(config: Config, queue: str = "") -> html.Section:
             *w.expiry_fields("msg", LIFETIMES, DEFAULT_LIFETIME),
         ),
         html.Div(f"Times: {TIME_HINT} ({config.centre.timezone}).", className="fb-hint"),
-        w.actions(
-            html.Button("Post message", id="console-msg-submit", className="fb-button"),
-            html.Button("Cancel edit", id="console-msg-cancel", className=w.CANCEL_HIDDEN),
-        ),
-        html.Div(id="console-msg-feedback", className="fb-feedback-slot"),
+        *w.edit_actions("console-msg", "Post message"),
     )
     return w.panel("Key messages", form, w.live_list("console-messages"), cls="fb-messages")
 

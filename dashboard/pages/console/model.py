@@ -28,6 +28,7 @@ from typing import Any
 
 from dashboard.pages.items import NO_VALUE, Item, item, source_entry
 from feeds.adapters.health import producer_health
+from feeds.alerts import rule_list as alert_rule_list
 from feeds.alerts import watches
 from feeds.bus.schema import Envelope
 from feeds.config import Config
@@ -40,7 +41,7 @@ from feeds.times import fmt_duration, fmt_time
 
 PENDING_SHOWN = 30  # names listed per message; the rest are counted ("and 12 more")
 MESSAGES, OUTAGES, DELAYS = "console:messages", "console:outages", "console:delays"
-RULES, ALERTS = "console:rules", "console:alerts"
+RULES, ALERTS, ALERT_RULES = "console:rules", "console:alerts", "console:alert-rules"
 SOURCES = "console:sources"
 
 
@@ -187,7 +188,7 @@ class ConsoleView:
         self.queue_names = {q.id: q.name for q in config.queues}
 
     def keys(self) -> list[str]:
-        return [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS]
+        return [MESSAGES, OUTAGES, DELAYS, RULES, SOURCES, ALERTS, ALERT_RULES]
 
     def affected(self, env: Envelope) -> set[str]:
         # An agent's change can move them in or out of an audience (team, skills).
@@ -195,6 +196,8 @@ class ConsoleView:
             return {MESSAGES, ALERTS}
         if env.kind in ("message", "ack"):
             return {MESSAGES}
+        if env.kind == "alert_rule":
+            return {ALERTS, ALERT_RULES}
         kinds = {"outage": OUTAGES, "delay": DELAYS, "rule": RULES, "heartbeat": SOURCES,
                  "queue": ALERTS}  # fmt: skip
         return {kinds[env.kind]} if env.kind in kinds else set()
@@ -218,9 +221,12 @@ class ConsoleView:
             return rule_list(mirror.get("rule", {}).values(), self.queue_names, currency)
         if key == SOURCES:
             return source_list(mirror.get("heartbeat", {}), now)
+        stored = mirror.get("alert_rule", {}).values()
         if key == ALERTS:
             agents = mirror.get("agent", {}).values()
-            return item(**watches(self.config, mirror.get("queue", {}), agents))
+            return item(**watches(self.config, mirror.get("queue", {}), agents, stored))
+        if key == ALERT_RULES:
+            return item(**alert_rule_list(stored, self.config))
         raise KeyError(key)
 
 
@@ -241,7 +247,7 @@ def fmt_value(field: str, value: Any, tz: tzinfo, now: float) -> str:
         return "yes" if value else "no"
     if field in AUDIT_TIME_FIELDS and isinstance(value, int | float):
         return fmt_time(value, tz, now)
-    if field == "expected_wait" and isinstance(value, int | float):
+    if field in ("expected_wait", "seconds") and isinstance(value, int | float):
         return fmt_duration(value)
     if isinstance(value, dict) and "kind" in value:  # an audience
         return value["kind"] if value["kind"] == "all" else f"{value['kind']} {value['value']}"
@@ -282,7 +288,8 @@ AUDIT_VERBS = {
     ("clear", "delay"): "cleared the delay reason of",
     ("create", "rule"): "added rule", ("update", "rule"): "changed rule",
     ("retire", "rule"): "retired rule", ("give", "commitment"): "recorded a grant",
-    ("promise", "commitment"): "recorded a promise",
+    ("promise", "commitment"): "recorded a promise", ("create", "alert_rule"): "added alert",
+    ("update", "alert_rule"): "changed alert", ("remove", "alert_rule"): "removed alert",
 }  # fmt: skip
 
 

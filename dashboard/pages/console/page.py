@@ -16,9 +16,17 @@ from dash import Dash, dcc, html
 
 from dashboard.auth.principal import Principal, current_principal
 from dashboard.auth.sessions import login_url
-from dashboard.pages.console import audit, delays, messages, outages, rules, sources
+from dashboard.pages.console import alert_rules, audit, delays, messages, outages, rules, sources
 from dashboard.pages.console.common import DONE, supervisor
-from dashboard.pages.console.model import ALERTS, DELAYS, MESSAGES, OUTAGES, RULES, SOURCES
+from dashboard.pages.console.model import (
+    ALERT_RULES,
+    ALERTS,
+    DELAYS,
+    MESSAGES,
+    OUTAGES,
+    RULES,
+    SOURCES,
+)
 from dashboard.pages.items import item_key_to_id
 from feeds.bus.bus import Bus
 from feeds.config import Config
@@ -61,7 +69,12 @@ def layout(config: Config, queue: str = "") -> html.Div:
                 children=[
                     messages.panel(config, queue),
                     html.Div(
-                        className="fb-col", children=[outages.panel(config), rules.panel(config)]
+                        className="fb-col",
+                        children=[
+                            outages.panel(config),
+                            rules.panel(config),
+                            alert_rules.panel(config),
+                        ],
                     ),
                     html.Div(
                         className="fb-col",
@@ -76,6 +89,7 @@ def layout(config: Config, queue: str = "") -> html.Div:
             dcc.Store(id="console-msg-editing"),
             dcc.Store(id="console-out-editing"),
             dcc.Store(id="console-rule-editing"),
+            dcc.Store(id="console-alert-editing"),
         ],
     )
 
@@ -83,7 +97,7 @@ def layout(config: Config, queue: str = "") -> html.Div:
 def register_callbacks(app: Dash, config: Config, bus: Bus) -> None:
     """The console's server callbacks (each checks the role first) and its clientside ones."""
     app.server.before_request(redirect_to_login)
-    for part in (messages, outages, delays, rules, audit):
+    for part in (messages, outages, delays, rules, alert_rules, audit):
         part.register(app, config, bus)
 
 
@@ -122,6 +136,7 @@ def _view(config: Config) -> dict[str, Any]:
             RULES: item(RULES, "console-rules"),
             SOURCES: item(SOURCES, "console-sources"),
             ALERTS: item(ALERTS, "console-alerts"),
+            ALERT_RULES: item(ALERT_RULES, "console-alert-rules"),
         },
     }
 

@@ -15,7 +15,7 @@ from dash import Dash, Output, html, no_update
 
 from dashboard.pages.console import widgets as w
 from dashboard.pages.console.common import register_item_action
-from dashboard.pages.console.forms import ItemForm
+from dashboard.pages.console.forms import ServiceForm
 from feeds.bus.bus import Bus
 from feeds.bus.fields import PERIODS, RULE_ACTIONS
 from feeds.config import Config
@@ -78,11 +78,7 @@ def panel(config: Config) -> html.Section:
             "Approved wording",
             w.area("console-rule-wording", 300, "What the agent says when giving it"),
         ),
-        w.actions(
-            html.Button("Add rule", id="console-rule-submit", className="fb-button"),
-            html.Button("Cancel edit", id="console-rule-cancel", className=w.CANCEL_HIDDEN),
-        ),
-        html.Div(id="console-rule-feedback", className="fb-feedback-slot"),
+        *w.edit_actions("console-rule", "Add rule"),
     )
     return w.panel(
         "What agents may give",
@@ -96,7 +92,7 @@ def _amount_text(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-class RuleForm(ItemForm):
+class RuleForm(ServiceForm):
     """Add a standing rule, or change one opened from the list."""
 
     prefix = "console-rule"
@@ -116,10 +112,7 @@ class RuleForm(ItemForm):
     typed_times = ()
     new_mode, new_label, save_label = "Add a rule", "Add rule", "Save rule"
     cancelled, opened = "Edit cancelled.", "Editing: change, then save."
-
-    def __init__(self, config: Config, rules: Rules) -> None:
-        super().__init__(config.tz)
-        self.rules = rules
+    named = "title"
 
     def blank(self) -> dict[str, Any]:
         return {
@@ -150,22 +143,10 @@ class RuleForm(ItemForm):
             "segments": names(form["segments"]), "wording": (form["wording"] or "").strip(),
         }  # fmt: skip
 
-    def kept(self, form: Mapping[str, Any], shown: Mapping[str, str]) -> dict[str, bool]:
-        return {}
-
-    def get(self, item_id: str) -> Mapping[str, Any]:
-        return self.rules.get(item_id)
-
-    def create(self, fields: dict[str, Any], by: str) -> str:
-        return f"Added: {self.rules.create(fields, by)['title']}."
-
-    def change(self, item_id: str, changes: dict[str, Any], by: str) -> str:
-        return f"Saved: {self.rules.update(item_id, changes, by)['title']}."
-
 
 def register(app: Dash, config: Config, bus: Bus) -> None:
     rules = Rules(bus, config)
-    RuleForm(config, rules).register(app)
+    RuleForm(config.tz, rules).register(app)
 
     def retire(rule_id: str, by: str) -> str:
         return f"Retired: {rules.retire(rule_id, by)['title']}."

@@ -122,6 +122,16 @@ def actions(*buttons: html.Button) -> html.Div:
     return html.Div(className="fb-actions", children=list(buttons))
 
 
+def edit_actions(prefix: str, submit: str) -> list[html.Div]:
+    """An item form's buttons (submit; "Cancel edit", shown while an item is open) and its
+    feedback slot: the ids :class:`dashboard.pages.console.forms.ItemForm` drives."""
+    buttons = actions(
+        html.Button(submit, id=f"{prefix}-submit", className="fb-button"),
+        html.Button("Cancel edit", id=f"{prefix}-cancel", className=CANCEL_HIDDEN),
+    )
+    return [buttons, html.Div(id=f"{prefix}-feedback", className="fb-feedback-slot")]
+
+
 def panel(title: str, *children: Any, cls: str, extra: Any = None) -> html.Section:
     head = [html.H2(title), *([extra] if extra is not None else [])]
     return html.Section(

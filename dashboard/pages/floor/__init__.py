@@ -9,4 +9,6 @@ role (:data:`dashboard.auth.access.VIEW_ROLES`). The cells are items of the ``fl
 
 from dashboard.pages.assets import PageAssets
 
-ASSETS = PageAssets(__name__, scripts=("patch.js", "queues.js", "floor.js"), styles=("floor.css",))
+ASSETS = PageAssets(
+    __name__, scripts=("patch.js", "cells.js", "queues.js", "floor.js"), styles=("floor.css",)
+)

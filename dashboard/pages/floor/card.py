@@ -10,6 +10,7 @@ averaged). Pure functions of the mirrored state; the waits tick in the browser.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,16 +21,28 @@ from feeds.config import Config, Queue
 from feeds.metrics.formulas import rollup
 from feeds.notices.outages import outage_order, outage_touches
 
+Mix = Counter[tuple[frozenset[str], str]]  # agents by (skills, state)
 
-def skilled(agents: Iterable[Envelope], queue_ids: Iterable[str]) -> dict[str, int]:
+
+def skill_mix(agents: Iterable[Envelope]) -> Mix:
+    """The logged-in agents counted by their skills and state: a floor of 500 agents has a few
+    dozen such mixes, so every card counts over those, not over the agents (this runs on each
+    agent's change)."""
+    return Counter(
+        (frozenset(a.data["skills"]), a.data["state"])
+        for a in agents
+        if a.data["state"] != "offline"
+    )
+
+
+def skilled(mix: Mix, queue_ids: Iterable[str]) -> dict[str, int]:
     """Agents with a skill of these queues: logged in (any state but offline) and available."""
     wanted = set(queue_ids)
     logged_in = available = 0
-    for a in agents:
-        d = a.data
-        if d["state"] != "offline" and wanted.intersection(d["skills"]):
-            logged_in += 1
-            available += d["state"] == "available"
+    for (skills, state), n in mix.items():
+        if not wanted.isdisjoint(skills):
+            logged_in += n
+            available += n if state == "available" else 0
     return {"logged_in": logged_in, "available": available}
 
 
@@ -46,7 +59,7 @@ def queue_card(
     queue: Queue,
     stats: Envelope | None,
     delay: Envelope | None,
-    agents: Iterable[Envelope],
+    agents: Mix,
     outages: Iterable[Envelope],
     stale_after: float,
 ) -> dict[str, Any]:
@@ -77,7 +90,7 @@ def queue_card(
 
 
 def channel_card(
-    channel: str, queues: list[Queue], stats: Mapping[str, Envelope], agents: list[Envelope]
+    channel: str, queues: list[Queue], stats: Mapping[str, Envelope], agents: Mix
 ) -> dict[str, Any]:
     """A channel's queues as one: waiting, the oldest wait, SL re-derived, the gap summed."""
     data = [stats[q.id].data for q in queues if q.id in stats]
@@ -100,7 +113,7 @@ def channel_card(
 def queue_cards(config: Config, mirror: Mapping[str, Mapping[str, Envelope]]) -> dict[str, Any]:
     """Every configured queue's card in the config's order, then a card per channel."""
     stats, delays = mirror.get("queue", {}), mirror.get("delay", {})
-    agents = list(mirror.get("agent", {}).values())
+    agents = skill_mix(mirror.get("agent", {}).values())
     outages = list(mirror.get("outage", {}).values())
     stale = config.centre.stale_after
     cards = [

@@ -14,44 +14,67 @@
  * 1.6-6.5 s long task in Chromium, the page frozen. So the lists' containers are Dash
  * components with no children of their own, and draw() lays the same h.el trees into them with
  * a small keyed patch (patch.js): only what changed is touched (a class, a text), a few
- * milliseconds for 500 cells. Controls (dropdowns, radios) stay Dash's, set with set_props.
+ * milliseconds for 500 cells. An agent's change patches only their team's section, at once
+ * (patchTeams); the whole floor is drawn once a second (timers) and when the layout moves.
+ * Controls (dropdowns, radios) stay Dash's, set with set_props. The cells: cells.js.
  * User text (names, teams, reasons) only ever becomes text nodes: it can never be HTML.
  */
 (function () {
     "use strict";
 
     var PREFIX = "floor:agent:";
-    var fill = window.floorboardPatch.fill; // patch.js, loaded before this file
-    var broken = window.floorboardPatch.broken;
+    var P = window.floorboardPatch; // patch.js and cells.js, loaded before this file
+    var fill = P.fill, broken = P.broken;
+    var C = window.floorboardFloorCells;
 
-    var STATES = ["available", "on_contact", "wrap", "away", "offline"];
     var choice = {sort: "longest", teams: [], queue: null, agent: null};
-    var known = {}; // agent id -> their cell, for the blended list's "next for"
+    // Agent id -> their cell: floor:agents with each newer floor:agent:<id> laid over it (also
+    // the blended list's "next for"); laid: the item objects it was built from.
+    var known = {};
+    var laid = {base: null, items: {}};
     // Teams shown as cells although the floor is collapsed, in the order they were opened; the
     // earliest close again when those open would hold more than collapse_at agents.
     var opened = [];
+    var layout = null; // the last full draw's: collapsed or not, each team's open and count
     var last = null; // the renderer's last arguments, to redraw when a choice changes
     var teamsShown = "";
     var peopleShown = "";
 
-    function cells(item, h) {
-        var byId = {};
-        (item.list || []).forEach(function (c) {
-            byId[c.id] = c;
-        });
+    // Bring `known` up to date with the items; the agents whose cell changed, each with the
+    // cell it had ({id, was}); null when floor:agents itself is new (a snapshot).
+    function sync(item, h) {
+        var changed = [];
+        if (item !== laid.base) {
+            laid = {base: item, items: {}};
+            known = {};
+            (item.list || []).forEach(function (c) {
+                known[c.id] = c;
+            });
+            changed = null;
+        }
         var all = h.items();
         Object.keys(all).forEach(function (key) {
-            if (key.indexOf(PREFIX) === 0) {
-                var it = all[key];
-                if (it.cell) {
-                    byId[it.cell.id] = it.cell;
-                } else if (it.id) {
-                    delete byId[it.id];
-                }
+            var it = all[key];
+            if (key.indexOf(PREFIX) !== 0 || laid.items[key] === it) {
+                return;
+            }
+            laid.items[key] = it;
+            var id = it.cell ? it.cell.id : it.id;
+            if (changed) {
+                changed.push({id: id, was: known[id]});
+            }
+            if (it.cell) {
+                known[id] = it.cell;
+            } else {
+                delete known[id];
             }
         });
-        return Object.keys(byId).map(function (id) {
-            return byId[id];
+        return changed;
+    }
+
+    function cells() {
+        return Object.keys(known).map(function (id) {
+            return known[id];
         });
     }
 
@@ -78,71 +101,18 @@
         }
     };
 
-    function status(c, now, h) {
-        return c.warn === null ? "ok" : h.thresholdStatus(now - c.since, c.warn, c.alert);
+    function backlogOf(spec, h) {
+        return (h.items()[spec.backlog] || {}).counts || {};
     }
 
-    function cell(c, now, backlog, h) {
-        var detail = c.contact ?
-            c.contact.icon + " " + c.contact.queue_name + (c.contact.ringing ? " (ringing)" : "") :
-            c.reason;
-        var owed = backlog[c.id] || 0;
-        return h.el("A", h.cls("floor-cell", "state-" + c.state, "status-" + status(c, now, h)), [
-            h.el("Span", "floor-icon", c.icon, {title: c.label}),
-            h.el("Span", "floor-name", c.name),
-            h.el("Span", "floor-time", h.duration(now - c.since)),
-            h.el("Span", "floor-detail", detail || c.label),
-            owed ? h.el("Span", "floor-owed", "\u2691 " + owed, {title: owed +
-                " message(s) to acknowledge"}) : null
-        ], {key: c.id, href: "/agent/" + encodeURIComponent(c.id) + "/day", target: "_blank",
-            "data-agent": c.id, title: "Open " + c.name + "'s day"});
+    function sorted(list) {
+        return list.sort(ORDERS[choice.sort] || ORDERS.longest);
     }
 
-    // Counts per state and the longest in each: the summary, and a collapsed team.
-    function tally(list) {
-        var t = {};
-        STATES.forEach(function (s) {
-            t[s] = {n: 0, since: null, label: "", icon: ""};
-        });
-        list.forEach(function (c) {
-            var s = t[c.state];
-            s.n += 1;
-            s.label = c.label;
-            s.icon = c.icon;
-            if (s.since === null || c.since < s.since) {
-                s.since = c.since;
-            }
-        });
-        return t;
-    }
-
-    function counts(list, now, h, className) {
-        var t = tally(list);
-        return STATES.filter(function (s) {
-            return t[s].n > 0;
-        }).map(function (s) {
-            return h.el("Span", h.cls(className, "state-" + s), [
-                h.el("Span", "floor-icon", t[s].icon),
-                h.el("Span", "floor-count", String(t[s].n)),
-                h.el("Span", "floor-state", t[s].label),
-                h.el("Span", "floor-longest", "longest " + h.duration(now - t[s].since))
-            ], {key: s, "data-state": s});
-        });
-    }
-
-    // A collapsed team still says how many of its agents are past their state's limit.
-    function over(list, now, h) {
-        var warn = 0, alert = 0;
-        list.forEach(function (c) {
-            var s = status(c, now, h);
-            warn += s === "warn" ? 1 : 0;
-            alert += s === "alert" ? 1 : 0;
-        });
-        if (!warn && !alert) {
-            return [];
-        }
-        return [h.el("Span", h.cls("floor-over", alert && "status-alert"),
-            (alert ? "\u26A0\uFE0E " : "\u25B2 ") + (warn + alert) + " over limit", {key: "over"})];
+    function summary(shown, total, now, h) {
+        fill("floor-summary", [
+            h.el("Span", "floor-total", shown.length + " of " + total + " agents")
+        ].concat(C.counts(shown, now, h, "floor-sum")));
     }
 
     function draw() {
@@ -151,17 +121,17 @@
         }
         var spec = last.spec, item = last.item, h = last.h;
         var now = last.now;
+        layout = null;
         if (item.broken) {
             broken(spec.id, h);
             return;
         }
-        var backlog = (h.items()[spec.backlog] || {}).counts || {};
-        var all = cells(item, h);
+        sync(item, h);
+        var backlog = backlogOf(spec, h);
+        var all = cells();
         var teams = {};
-        known = {};
         all.forEach(function (c) {
             teams[c.team] = true;
-            known[c.id] = c;
         });
         var names = Object.keys(teams).sort();
         if (names.join("\n") !== teamsShown) {
@@ -178,7 +148,7 @@
             peopleShown = peopleNow;
             h.setProps("floor-next-for", {options: people});
         }
-        var shown = all.filter(wanted).sort(ORDERS[choice.sort] || ORDERS.longest);
+        var shown = sorted(all.filter(wanted));
         var collapsed = shown.length > (item.collapse_at || 200);
         if (!collapsed) {
             opened = [];
@@ -193,28 +163,55 @@
         }, 0) > room && opened.length > 1) {
             opened.shift();
         }
+        layout = {id: spec.id, collapsed: collapsed, open: {}, count: {}};
         var children = Object.keys(groups).sort().map(function (team) {
-            var list = groups[team];
             var open = !collapsed || opened.indexOf(team) >= 0;
-            var head = h.el("Button", "floor-team-head", [
-                h.el("Span", "floor-team-name", team),
-                h.el("Span", "floor-team-n", list.length + " agents"),
-                collapsed ? h.el("Span", "floor-team-toggle", open ? "show counts" : "show agents") :
-                    null
-            ], {"data-team": team, type: "button"});
-            var body = open ? list.map(function (c) {
-                return cell(c, now, backlog, h);
-            }) : over(list, now, h).concat(counts(list, now, h, "floor-chip"));
-            return h.el("Section", h.cls("floor-team", open ? "floor-open" : "floor-collapsed"),
-                [head, h.el("Div", open ? "floor-cells" : "floor-chips", body)], {key: team});
+            layout.open[team] = open;
+            layout.count[team] = groups[team].length;
+            return C.team(team, groups[team], open, collapsed, now, backlog, h);
         });
         if (!children.length) {
             children = h.empty(all.length ? "No agent matches." : "No agent on the floor yet.");
         }
         fill(spec.id, children, h.cls("floor-grid", collapsed && "floor-grid-collapsed"));
-        fill("floor-summary", [
-            h.el("Span", "floor-total", shown.length + " of " + all.length + " agents")
-        ].concat(counts(shown, now, h, "floor-sum")));
+        summary(shown, all.length, now, h);
+    }
+
+    // Agents changed state (the floor's usual update, fifty a second on a busy floor): patch
+    // their teams' sections in place at once, each only its own cells, rather than the whole
+    // floor on the next frame. Only when nothing else about the layout moved: each team still
+    // shows as many agents as at the last full draw, and nobody changed name or team; else
+    // false, and the full draw (next frame) does it.
+    function patchTeams(spec, changed, now, h) {
+        if (!layout || layout.id !== spec.id) {
+            return false;
+        }
+        var teams = {};
+        var same = changed.every(function (ch) {
+            var c = known[ch.id];
+            teams[c ? c.team : ""] = true;
+            return c && ch.was && c.team === ch.was.team && c.name === ch.was.name;
+        });
+        if (!same) {
+            return false;
+        }
+        var backlog = backlogOf(spec, h);
+        var all = cells();
+        var shown = all.filter(wanted);
+        var done = Object.keys(teams).every(function (team) {
+            var list = sorted(shown.filter(function (c) {
+                return c.team === team;
+            }));
+            if (!list.length || list.length !== layout.count[team]) {
+                return false;
+            }
+            var section = C.team(team, list, layout.open[team], layout.collapsed, now, backlog, h);
+            return P.patchChild(spec.id, section);
+        });
+        if (done) {
+            summary(shown, all.length, now, h);
+        }
+        return done;
     }
 
     // -- the blended queue (model.py's floor:blended, in feeds/routing.py's order) ---------
@@ -289,6 +286,10 @@
         later("queues", [spec, item, now, h]);
     };
     window.floorboardRenderers["floor-agents"] = function (spec, item, now, h) {
+        var changed = item.broken ? null : sync(item, h);
+        if (changed && changed.length && patchTeams(spec, changed, now, h)) {
+            return; // drawn: the once-a-second tick redraws the whole floor's timers
+        }
         later("agents", {spec: spec, item: item, now: now, h: h});
     };
 

@@ -109,17 +109,28 @@ def floor_cells(
 
 
 def ack_backlog(
-    messages: Iterable[Envelope], acks: Iterable[Envelope], agents: Mapping[str, Agent], now: float
+    messages: Iterable[Envelope],
+    acks: Iterable[Envelope],
+    agents: Callable[[], Mapping[str, Agent]],
+    now: float,
 ) -> dict[str, int]:
     """Per agent, the active messages that ask for an acknowledgement they have not given
-    (targeted as :func:`feeds.notices.audience.targets` says, as the console counts them)."""
+    (targeted as :func:`feeds.notices.audience.targets` says, as the console counts them).
+
+    ``agents`` is asked only when some message wants acknowledging: the backlog is computed on
+    every agent's change, and building five hundred agents for no message was most of the
+    floor's server time per change."""
+    owed = [
+        m for m in messages if m.data["ack_required"] and message_status(m.data, now) == "active"
+    ]
+    if not owed:
+        return {}
+    known = agents()
     done = {(a.data["message_id"], a.data["agent_id"]) for a in acks}
     backlog: dict[str, int] = {}
-    for m in messages:
+    for m in owed:
         d = m.data
-        if not d["ack_required"] or message_status(d, now) != "active":
-            continue
-        for agent in targets(d["audience"], agents):
+        for agent in targets(d["audience"], known):
             if (m.id, agent) not in done:
                 backlog[agent] = backlog.get(agent, 0) + 1
     return backlog
@@ -165,8 +176,11 @@ class FloorView:
             contacts = mirror.get("contact", {}).values()
             return floor_cells(agents.values(), contacts, self.config.floor, self.queue_names)
         if key == BACKLOG:
-            known = agents_known(agents.values(), self.roster())
             messages, acks = mirror.get("message", {}).values(), mirror.get("ack", {}).values()
+
+            def known() -> dict[str, Agent]:
+                return agents_known(agents.values(), self.roster())
+
             return item(counts=ack_backlog(messages, acks, known, now))
         if key == QUEUES:
             return queue_cards(self.config, mirror)

@@ -89,10 +89,27 @@
         patch(box, children);
     }
 
+    // Patch one keyed child of a container in place (one team of the floor), leaving its
+    // siblings untouched; false when it is not there to patch.
+    function patchChild(id, spec) {
+        var box = document.getElementById(id);
+        var node = null;
+        Array.prototype.some.call(box ? box.childNodes : [], function (n) {
+            node = n.__key === spec.props.key ? n : null;
+            return node !== null;
+        });
+        if (!node || node.__tag !== spec.type) {
+            return false;
+        }
+        attributes(node, spec.props);
+        patch(node, spec.props.children);
+        return true;
+    }
+
     // A broken item (one its page could not draw) says so where its list goes.
     function broken(id, h) {
         fill(id, [h.el("Div", "fb-broken", h.NO_VALUE + " " + h.BROKEN, {key: "broken"})]);
     }
 
-    window.floorboardPatch = {fill: fill, patch: patch, broken: broken};
+    window.floorboardPatch = {fill: fill, patch: patch, patchChild: patchChild, broken: broken};
 })();

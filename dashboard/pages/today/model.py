@@ -69,8 +69,8 @@ class TodayView:
     def __init__(self, config: Config, scope: Scope) -> None:
         self.config, self.scope = config, scope
         self.key = f"today:{scope.key}"
-        self.charts = {key: Chart(config, kind, scope) for key, kind in CHARTS.items()}
-        self.series = Series(scope)
+        self.series = Series(scope)  # the charts' and the table's
+        self.charts = {key: Chart(config, kind, self.series) for key, kind in CHARTS.items()}
         self.probe = next(iter(self.charts.values()))  # what any chart of the scope watches
 
     def keys(self) -> list[str]:

@@ -8,11 +8,11 @@ version, so a board whose config changed is a new view, built from the new confi
 
 Items: ``tile:<queue>`` (waiting, longest wait, service level, ASA, abandons, delay reason),
 ``agents`` (agents by state), ``agent_grid``, ``staffing``, ``outages``, ``messages`` (the
-ticker), ``big_clock``, ``floor`` (agents by team and state), ``blended`` (the waiting
-contacts in arrival order), ``sl_chart[:<queue>]`` and ``staffing_chart[:<queue>]`` (each two
-items, the day and ``…:now``: :mod:`dashboard.pages.charts.model`), and ``bands`` (urgent
-messages and outages, one line each). Delay reasons are stored with the queue id as their item
-id, one per queue.
+ticker), ``big_clock``, ``floor`` (agents by team and state), ``blended`` (the waiting contacts
+in arrival order), ``alerts`` (the supervisors' alerts as watches), ``sl_chart[:<queue>]`` and
+``staffing_chart[:<queue>]`` (each two items, the day and ``…:now``:
+:mod:`dashboard.pages.charts.model`), and ``bands`` (urgent messages and outages, one line
+each). Delay reasons are stored with the queue id as their item id, one per queue.
 """
 
 from __future__ import annotations
@@ -36,11 +36,12 @@ from dashboard.pages.items import (
     queue_tile,
     worst,
 )
+from feeds.alerts import watches
 from feeds.boards import Board, Tile
 from feeds.bus.fields import AGENT_STATES
 from feeds.bus.schema import Envelope
 from feeds.config import Config
-from feeds.intraday.series import scope
+from feeds.intraday.series import Series, scope
 from feeds.times import NO_VALUE
 
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -75,7 +76,8 @@ class WallView:
                 self.tiles[model.key(t)] = (t, model)
             if model.now:
                 self.tiles[model.key(t) + NOW] = (t, model.now)
-        self.charts: dict[str, Chart] = {}  # by tile key: each keeps its closed points
+        self.charts: dict[str, Chart] = {}  # by tile key
+        self.series: dict[str, Series] = {}  # by scope: the points its charts share
         # A board with the outages tile shows them there in full; the band keeps to messages.
         self.band_outages = not any(t.type == "outages" for t in board.tiles)
 
@@ -98,7 +100,8 @@ class WallView:
         if tile.key not in self.charts:
             kind = tile.type.removesuffix("_chart")
             s = scope(self.config, f"queue:{tile.arg}" if tile.arg else "", self.queue_ids)
-            self.charts[tile.key] = Chart(self.config, kind, s)
+            series = self.series.setdefault(s.key, Series(s))
+            self.charts[tile.key] = Chart(self.config, kind, series)
         return self.charts[tile.key]
 
     # -- what several tiles share -------------------------------------------------------------
@@ -244,6 +247,14 @@ def _blended(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
     return blended_list(contacts, names, WAITING_SHOWN)
 
 
+def _alerts(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
+    """The console's alerts (feeds.alerts, with the rules supervisors set) for the board's
+    queues and agents: the wall fires each on the second, as the console does."""
+    stats = {q: s for q, s in mirror.get("queue", {}).items() if q in view.queue_ids}
+    stored = mirror.get("alert_rule", {}).values()
+    return item(**watches(view.config, stats, view.agents(mirror), stored))
+
+
 def _staffing(view: WallView, tile: Tile, mirror: Mirror, now: float) -> Item:
     return staffing(view.config, view.queue_ids, mirror.get("queue", {}))
 
@@ -303,4 +314,10 @@ MODELS: dict[str, TileModel] = {
     # Issue 13: the floor by team, and the blended queue.
     "floor": TileModel(_floor, _kind("agent")),
     "blended": TileModel(_blended, _kind("contact")),
+    "alerts": TileModel(
+        _alerts,
+        lambda view, tile, env: (
+            env.kind in ("agent", "alert_rule") or _board_queue(view, tile, env)
+        ),
+    ),
 }

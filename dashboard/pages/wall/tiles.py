@@ -230,14 +230,24 @@ def _floor(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spe
     return section, _spec(cid, "wall-floor", "tile floor-tile")
 
 
-def _blended(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+def _counted_list(cid: str, kind: str, title: str) -> tuple[Any, Spec]:
+    """A tile that lists rows under its title with a count beside it (``<kind>-tile``,
+    drawn by ``wall-<kind>``)."""
     section = _tile(
         cid,
-        "blended-tile",
-        _head("Waiting, in arrival order", html.Span("", id=f"{cid}-count")),
-        html.Ol(id=f"{cid}-list", className="blended-list"),
+        f"{kind}-tile",
+        _head(title, html.Span("", id=f"{cid}-count")),
+        html.Ol(id=f"{cid}-list", className=f"{kind}-list"),
     )
-    return section, _spec(cid, "wall-blended", "tile blended-tile")
+    return section, _spec(cid, f"wall-{kind}", f"tile {kind}-tile")
+
+
+def _blended(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+    return _counted_list(cid, "blended", "Waiting, in arrival order")
+
+
+def _alerts(config: Config, board: Board, tile: Tile, cid: str) -> tuple[Any, Spec]:
+    return _counted_list(cid, "alerts", "Alerts")
 
 
 # -- charts ---------------------------------------------------------------------------------------
@@ -277,6 +287,7 @@ VIEWS: dict[str, TileView] = {
     "staffing_chart": TileView(_chart, "chart-day"),
     "floor": TileView(_floor, "wall-floor"),
     "blended": TileView(_blended, "wall-blended"),
+    "alerts": TileView(_alerts, "wall-alerts"),
 }
 
 
