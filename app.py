@@ -29,6 +29,7 @@ from dashboard.pages.login import views as login
 from dashboard.pages.streams import view_factory
 from feeds.accounts.store import Accounts
 from feeds.bus.bus import Bus
+from feeds.bus.fields import use_channels
 from feeds.config import Config
 from feeds.customers.crm import CrmLookup
 from feeds.customers.history import CustomerHistory, HistoryCache
@@ -53,6 +54,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     which the walls then follow as it changes)."""
     live = LiveConfig(None, config) if config is not None else LiveConfig.from_file()
     config = live()
+    use_channels(config.channels)  # what every input path's schema checks a channel against
     redis_url = redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     bus = Bus.from_url(
         redis_url,

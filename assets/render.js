@@ -207,6 +207,23 @@
                 .concat(parts.head || []), parts.lines, parts.foot);
     }
 
+    // A waiting contact (dashboard/pages/items.py blended_entry) as the floor's blended queue
+    // and the agent tab's "Next for me" list it: its place in line, channel icon, queue, how
+    // long it has waited (ticking), priority and flags (callback, VIP).
+    var FLAG_LABELS = {callback: "\u21A9 callback", vip: "\u2605 VIP"};
+
+    function waitingEntry(e, place, now) {
+        return el("Li", cls("fb-waiting", "channel-" + e.channel), [
+            el("Span", "fb-waiting-pos", String(place)),
+            el("Span", "fb-waiting-icon", e.icon, {title: e.channel_label || e.channel}),
+            el("Span", "fb-waiting-queue", e.queue_name),
+            el("Span", "fb-waiting-waited", duration(now - e.since)),
+            e.priority ? el("Span", "fb-waiting-prio", "P" + e.priority) : null
+        ].concat(e.flags.map(function (f) {
+            return el("Span", cls("fb-waiting-flag", "flag-" + f), FLAG_LABELS[f] || f, {key: f});
+        })), {key: e.id, "data-contact": e.id});
+    }
+
     // Where a producer is at `now`, from its entry (dashboard/pages/items.py source_entry:
     // the times feeds/adapters/health.py gives), so a source goes late and down on time with
     // nothing sent: "live", "late" or "down" (also when it said it is cut off upstream).
@@ -246,6 +263,7 @@
         brokenList: brokenList, badge: badge,
         NO_VALUE: NO_VALUE, BROKEN: BROKEN,
         messageEntry: messageEntry, messageStatus: messageStatus, outageEntry: outageEntry,
+        waitingEntry: waitingEntry,
         etaText: etaText, clockFormat: clockFormat, when: when, ago: ago, duration: duration,
         thresholdStatus: thresholdStatus, newPage: newPage, sourceStatus: sourceStatus,
         silentSource: silentSource, sourceSilence: sourceSilence, firing: firing

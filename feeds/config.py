@@ -26,11 +26,20 @@ from pydantic import (
 
 from feeds import config_env
 from feeds.boards import Board, KeyedError, Wall, fill_queues
-from feeds.bus.fields import AbandonFormula, Channel, Ident, SlFormula, Window
+from feeds.bus.fields import (
+    DEFAULT_CHANNELS,
+    AbandonFormula,
+    ChannelKind,
+    Ident,
+    SlFormula,
+    Window,
+    unknown_channel,
+)
 from feeds.bus.ordering import DEFAULT_MAX_SKEW, DEFAULT_REMEMBER
 from feeds.config_feeds import Adapters, Customers, Moments
 from feeds.config_ops import Health, Log, MetricsAccess, Network, Section
 from feeds.floor import Floor
+from feeds.routing import RoutingConfig
 
 DEFAULT_PATH = "floorboard.toml"
 
@@ -96,7 +105,7 @@ class Metrics(Section):
 class Queue(Section):
     id: Ident
     name: str = Field(min_length=1, max_length=60)
-    channel: Channel = "voice"
+    channel: Ident = "voice"  # one of the config's channels
     sl_target: float = Field(default=0.8, gt=0, le=1)  # share answered within the threshold
     sl_threshold: float = Field(default=20, gt=0)  # seconds
     short_abandon: float = Field(default=5, ge=0)  # abandons faster than this are not counted
@@ -232,11 +241,17 @@ class Config(Section):
     history: History = History()
     wall: Wall = Wall()
     floor: Floor = Floor()
+    routing: RoutingConfig = RoutingConfig()  # feeds/routing.py
     adapters: Adapters = Adapters()
     api: Api = Api()
     log: Log = Log()  # [log], [metrics], [health]: feeds/config_ops.py
     metrics: MetricsAccess = MetricsAccess()
     health: Health = Health()
+    # The channels contacts come by ([[channels]]: id, label, icon); saying any replaces the
+    # defaults, so a centre lists exactly its own (feeds/bus/fields.py).
+    channels: list[ChannelKind] = Field(
+        default_factory=lambda: list(DEFAULT_CHANNELS), min_length=1
+    )
     queues: list[Queue] = Field(min_length=1)
     boards: list[Board] = Field(min_length=1)  # feeds/boards.py
 
@@ -247,6 +262,13 @@ class Config(Section):
         ids = [q.id for q in self.queues]
         if len(set(ids)) != len(ids):
             raise ValueError("queue ids must be unique")
+        channels = [c.id for c in self.channels]
+        for i, c in enumerate(channels):
+            if c in channels[:i]:
+                raise KeyedError(f"channels.{i}.id", f"{c!r} is configured twice")
+        for i, q in enumerate(self.queues):
+            if q.channel not in channels:
+                raise KeyedError(f"queues.{i}.channel", unknown_channel(q.channel, channels))
         for i, board in enumerate(self.boards):
             for q in board.queues:
                 if q not in ids:

@@ -8,7 +8,7 @@ featured agent's card, posts an urgent and an important message and a delay reas
 supervisor would (the ``floorboard`` command), and writes into ``docs/``: every board of the
 config at 1920x1080, the main board in the light theme and at 1366x768, the agent tab at
 1366x768 and 420 px wide, the supervisor console, the Today page, the floor and its blended
-queue::
+queue, an agent's "Next for me" and their day::
 
     python scripts/screenshot.py --all                  # everything, into docs/
     python scripts/screenshot.py --url http://127.0.0.1:8050/wall/main --out wall.png \\
@@ -142,7 +142,8 @@ def _shoot(
         page.fill("#password", login[1])
         page.click("button[type=submit]")
         page.wait_for_url(url)
-    page.wait_for_selector(".conn-indicator.conn-live", timeout=30_000)
+    if not ready.startswith("#day"):  # an agent's day has no stream: built when opened
+        page.wait_for_selector(".conn-indicator.conn-live", timeout=30_000)
     if ready:
         page.wait_for_selector(ready, timeout=90_000)
     page.wait_for_timeout(2500)  # the ticker and the bands measure themselves, timers tick
@@ -225,6 +226,20 @@ def everything(port: int, docs: Path, chromium: str) -> None:
                     path=str(docs / "floor-blended.png")
                 )
                 print("wrote docs/floor-blended.png")
+                # The agent's "Next for me" (the waiting contacts above, in the routing rule's
+                # order), and their day as a click on their floor cell opens it.
+                tab = _shoot(
+                    browser,
+                    f"{d.base}/agent/a01",
+                    Path(tempfile.gettempdir()) / "agent-next-page.png",
+                    (1366, 768),
+                    agent,
+                    "#agent-next .fb-waiting",
+                )
+                tab.locator(".fb-agent-next").screenshot(path=str(docs / "agent-next.png"))
+                print("wrote docs/agent-next.png")
+                _shoot(browser, f"{d.base}/agent/a01/day", docs / "agent-day.png", (1920, 1080),
+                       supervisor, "#day-title")  # fmt: skip
             finally:
                 browser.close()
 

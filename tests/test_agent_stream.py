@@ -110,7 +110,7 @@ def test_each_agent_streams_only_their_own_items(
     b = sse(app.port, stream("a02"), extra_headers=cookie(bo))
     snap_a, snap_b = a.next_of("snapshot"), b.next_of("snapshot")
     items = snap_a["data"]["items"]
-    assert set(items) == {"me", "queues", "messages", "outages", "contact", "my_day"}
+    assert set(items) == {"me", "queues", "messages", "outages", "contact", "next", "my_day"}
     assert items["me"]["name"] == "Ann Lee"
     assert [q["id"] for q in items["queues"]["list"]] == ["billing", "faults"]
     assert ids(items["outages"]) == {"o-bill"}
@@ -217,6 +217,8 @@ def test_the_card_of_a_repeat_caller_hit_by_an_outage_comes_and_goes(
     s = sse(app.port, stream("a01"), extra_headers=cookie(login(app.base, "a01")))
     s.next_of("snapshot")
     bus.publish(contact("c-3", "offered", "AC-REP", tags=["vip"]))
+    waiting = s.next_of("update")["data"]["items"]  # waiting on Ann's queue: next for her
+    assert [e["id"] for e in waiting["next"]["list"]] == ["c-3"] and "contact" not in waiting
     bus.publish(contact("c-3", "answered", "AC-REP", agent_id="a01", tags=["vip"]))
     card = s.next_of("update")["data"]["items"]["contact"]["card"]
     assert card["customer_id"] == "AC-REP" and card["queue"] == "Billing"

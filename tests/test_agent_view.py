@@ -302,8 +302,8 @@ def test_the_card_says_who_is_calling_why_they_called_before_and_what_was_promis
         "(open case C-1042, promised callback yesterday, missed)"
     )
     assert [(h["id"], h["where"], h["outcome"], h["why"]) for h in c["history"]] == [
-        ("c8", "Billing · voice", "gave up after 1:40", "billing dispute"),
-        ("c7", "Faults & Outages · chat", "handled by Bo Chen in 4:50",
+        ("c8", "Billing · Voice", "gave up after 1:40", "billing dispute"),
+        ("c7", "Faults & Outages · Chat", "handled by Bo Chen in 4:50",
          "billing dispute → callback promised"),
     ]  # fmt: skip
     assert c["history"][0]["when"] == "today 11:13"  # one time per contact

@@ -232,12 +232,27 @@ def test_a_loop_held_up_with_no_ping_outstanding_is_not_a_dead_redis(bus: Bus) -
 
 def test_garbage_on_the_channel_is_skipped_and_updates_continue(bus: Bus, follow, caplog) -> None:
     sub, rec = follow(bus)
+    pigeon = {
+        "kind": "contact",
+        "id": "c1",
+        "seq": 98,
+        "ts": NOW,
+        "data": {
+            "event": "offered",
+            "queue": "billing",
+            "channel": "pigeon",
+            "customer_id": "x",
+            "enqueued_at": NOW,
+        },
+    }
     for junk in (b"not json", b"[]", b'{"kind": "queue"}', json.dumps({"kind": "weather",
-                 "id": "x", "seq": 99, "ts": NOW, "data": {}}).encode(), b"\xff\xfe"):  # fmt: skip
+                 "id": "x", "seq": 99, "ts": NOW, "data": {}}).encode(), b"\xff\xfe",
+                 json.dumps(pigeon).encode()):  # fmt: skip
         bus.client.publish(bus.channel, junk)
     bus.publish(q("billing", 5))
     wait_for(lambda: sub.seq == 1)
-    assert sub.garbage == 5
+    assert sub.garbage == 6
+    assert "data.channel: unknown channel 'pigeon'" in caplog.text  # not a configured channel
     assert rec.mirror["queue"]["billing"].data["waiting"] == 5
     assert "skipping invalid item" in caplog.text
     assert sub.connected

@@ -194,7 +194,8 @@ def test_bad_rows_are_reported_by_line_and_column_and_skipped(config, bus, tmp_p
         "line 3: enqueued_at: not a time (ISO 8601 or epoch seconds)",
         "line 5: queue: not a queue of the board (map it in [adapters.csv] queue_map)",
         "line 6: expected 12 fields, saw 13",
-        "line 7: channel: must be voice, chat, email, social, sms, callback, web_form, fax",
+        "line 7: channel: unknown channel 'pigeon'; the configured channels are voice, chat, "
+        "email, social, sms, callback, web_form, fax",
         "line 8: wait: must not be negative",
         "line 9: outcome: must be answered or abandoned",
         "line 10: talk: not a number",

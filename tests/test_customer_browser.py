@@ -77,7 +77,7 @@ def test_the_card_rings_with_who_why_and_what_may_be_given_and_records_what_was(
     )
     history = card.locator(".fb-agent-history li")
     expect(history).to_have_count(2)
-    expect(history.first).to_contain_text("Billing · chat")
+    expect(history.first).to_contain_text("Billing · Chat")
     expect(history.first).to_contain_text("billing dispute → escalated")
     expect(history.nth(1)).to_contain_text("billing dispute → callback promised")
     rule = card.locator(".fb-agent-rule", has_text="Goodwill credit")

@@ -184,7 +184,7 @@ def test_the_blended_queue_lists_every_waiting_contact_in_arrival_order(
     offer(bus, "mail-1", "email", "email", 30, tags=["VIP"])
     page = new_page(1920, 1080)
     sign_in(page, app.base)
-    waiting = page.locator(".floor-waiting")
+    waiting = page.locator(".fb-waiting")
     expect(waiting).to_have_count(2)
     expect(page.locator("#floor-blended-count")).to_have_text("· 2 waiting")
     expect(waiting.nth(1)).to_contain_text("VIP")
@@ -192,7 +192,7 @@ def test_the_blended_queue_lists_every_waiting_contact_in_arrival_order(
     expect(waiting).to_have_count(3, timeout=1000)
     ids = waiting.evaluate_all("els => els.map(e => e.dataset.contact)")
     assert ids == ["call-1", "fax-1", "mail-1"]
-    expect(waiting.nth(0).locator(".floor-waited")).to_have_text(re.compile(r"0:5\d"))
+    expect(waiting.nth(0).locator(".fb-waiting-waited")).to_have_text(re.compile(r"0:5\d"))
     # Ann works email only: her next items are the email's.
     page.locator("#floor-next-for").click()
     page.get_by_role("option", name="Ann Lee (North)").click()

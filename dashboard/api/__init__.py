@@ -8,8 +8,8 @@ credentials, 403 wrong role, 404 no such item, 409 the item's state forbids the 
 agent > viewer), 429 over a rate limit (with ``Retry-After``). The routes: :mod:`.notices`
 (messages, outages, delays, audit), :mod:`.customers` (customer profiles, standing authority
 rules), :mod:`.alerts` (the alert rules supervisors set), :mod:`.events` (ingest),
-:mod:`.connect` (Amazon Connect records), :mod:`.history`
-(forecasts, a day's intervals and exports) and :mod:`.openapi` (this API's description,
+:mod:`.connect` (Amazon Connect records), :mod:`.history` (forecasts, a day's intervals and
+exports), :mod:`.agents` (an agent's day) and :mod:`.openapi` (this API's description,
 ``/api/v1/openapi.json``); what a request carries: :mod:`.body`.
 """
 
@@ -18,7 +18,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 
-from dashboard.api import alerts, connect, customers, events, history, notices, openapi
+from dashboard.api import agents, alerts, connect, customers, events, history, notices, openapi
 from dashboard.api.body import MAX_BODY
 from dashboard.errors import Refusal, error_response
 from dashboard.limits import RateLimits
@@ -82,4 +82,5 @@ def blueprint(bus: Bus, config: Config, limits: RateLimits) -> Blueprint:
     connect.add_routes(bp, bus, config, ingest)
     openapi.add_routes(bp, config.centre.name)
     history.add_routes(bp, bus, config)
+    agents.add_routes(bp, bus, config)
     return bp

@@ -46,10 +46,12 @@ class Runtime:
         path is pinned in the environment so child processes (the demo's) read the same."""
         if self._config is None:
             from dashboard.ops import logs
+            from feeds.bus.fields import use_channels
             from feeds.config import load_config
 
             os.environ["FLOORBOARD_CONFIG"] = str(self.path)
             self._config = load_config(self.path)
+            use_channels(self._config.channels)  # what the schema checks a channel against
             logs.setup(self._config.log.level, self._config.log.format)
         return self._config
 

@@ -34,10 +34,9 @@ T = TypeVar("T")
 @click.option(
     "--routing",
     type=click.Choice(ROUTINGS),
-    default="overdue",
-    show_default=True,
     help="which waiting contact a freed agent takes: the most overdue against its queue's "
-    "target, the first to arrive whatever its channel (blended), or queue by queue",
+    "target, the first to arrive whatever its channel (blended), or queue by queue "
+    "(default: the config's [routing] rule)",
 )
 @click.option("--forecast", is_flag=True, help="load the simulated centre's forecast for today")
 @pass_runtime
@@ -49,7 +48,7 @@ def simulate(
     outage: bool,
     featured: str | None,
     forecast: bool,
-    routing: str,
+    routing: str | None,
 ) -> None:
     """Run the contact-centre simulator against REDIS_URL (until Ctrl-C or SIGTERM)."""
     from feeds.simulator.playback import run

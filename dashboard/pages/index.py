@@ -17,6 +17,8 @@ from dash import Dash, html
 from dashboard.pages import assets, login
 from dashboard.pages.agent import ASSETS as AGENT_ASSETS
 from dashboard.pages.agent import layout as agent
+from dashboard.pages.agentday import ASSETS as DAY_ASSETS
+from dashboard.pages.agentday import layout as agentday
 from dashboard.pages.console import ASSETS as CONSOLE_ASSETS
 from dashboard.pages.console import page as console
 from dashboard.pages.floor import ASSETS as FLOOR_ASSETS
@@ -28,7 +30,8 @@ from dashboard.pages.wall import layout as wall
 from feeds.bus.bus import Bus
 from feeds.config import Config
 
-ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, FLOOR_ASSETS, TODAY_ASSETS, login.ASSETS)
+ASSETS = (WALL_ASSETS, AGENT_ASSETS, CONSOLE_ASSETS, FLOOR_ASSETS, TODAY_ASSETS, DAY_ASSETS,
+          login.ASSETS)  # fmt: skip
 
 
 def _text(value: object) -> str:
@@ -102,6 +105,17 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
         page_assets=TODAY_ASSETS,
     )
     today.register_callbacks(app)
+    # Dash's router tries pages in their order (by module name without one), and its template
+    # "/agent/<agent_id>" also matches "/agent/a01/day": the day goes first.
+    dash.register_page(
+        "agentday",
+        order=0,
+        path_template="/agent/<agent_id>/day",
+        layout=lambda agent_id="", **_: agentday.layout(config, bus, agent_id),
+        title=f"{config.centre.name} · an agent's day",
+        page_assets=DAY_ASSETS,
+    )
+    agentday.register_callbacks(app, config, bus)
     dash.register_page(
         "agent",
         path_template="/agent/<agent_id>",
@@ -109,5 +123,5 @@ def register(app: Dash, config: Config, bus: Bus, live: Callable[[], Config]) ->
         title=f"{config.centre.name} · agent",
         page_assets=AGENT_ASSETS,
     )
-    agent.register_callbacks(app, config, bus)
+    agent.register_callbacks(app, config, bus)  # its guard covers the agent's day too
     assets.register(app, ASSETS)

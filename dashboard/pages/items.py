@@ -21,13 +21,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from feeds.adapters.health import deadlines
-from feeds.bus.fields import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES, channel_kind
 from feeds.bus.schema import Envelope
 from feeds.config import Queue, Threshold
 from feeds.notices.audience import Reader, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches, public_outage
-from feeds.routing import FLAGS, channel_icon, waiting_contacts
+from feeds.routing import FLAGS, RULE_TEXT, Router, waiting_contacts
 from feeds.times import MAX_SHOWN_SECONDS, NO_VALUE, fmt_duration
 
 Item = dict[str, Any]
@@ -236,10 +236,12 @@ def contact_where(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]
     """A contact by its channel (word and icon) and queue, as the floor's cells and the
     blended list name it."""
     d = c.data
+    kind = channel_kind(d["channel"])
     return {
         "id": c.id,
         "channel": d["channel"],
-        "icon": channel_icon(d["channel"]),
+        "channel_label": kind.label,
+        "icon": kind.icon,
         "queue": d["queue"],
         "queue_name": queue_names.get(d["queue"], d["queue"]),
     }
@@ -259,9 +261,39 @@ def blended_entry(c: Envelope, queue_names: Mapping[str, str]) -> dict[str, Any]
     }
 
 
-def blended_list(contacts: Iterable[Envelope], queue_names: Mapping[str, str], shown: int) -> Item:
+def blended_list(
+    contacts: Iterable[Envelope],
+    queue_names: Mapping[str, str],
+    shown: int,
+    router: Router | None = None,
+    now: float = 0.0,
+) -> Item:
     """Every waiting contact in the blended queue's order (:mod:`feeds.routing`): the first
-    ``shown`` of them, and how many there are (the floor's list, the wall's tile)."""
+    ``shown`` of them, and how many there are (the floor's list, the wall's tile). With the
+    ``router`` in force, each entry's ``turn`` too: its place in the order agents get them
+    (the floor's "next for" lists an agent's by it)."""
     waiting = waiting_contacts(contacts)
     entries = [blended_entry(c, queue_names) for c in waiting[:shown]]
+    if router is not None:
+        turns = {c.id: i for i, c in enumerate(router.order(waiting, now))}
+        for e in entries:
+            e["turn"] = turns[e["id"]]
     return item(list=entries, total=len(waiting))
+
+
+def next_item(
+    skills: Iterable[str],
+    contacts: Iterable[Envelope],
+    router: Router,
+    queue_names: Mapping[str, str],
+    now: float,
+    shown: int,
+) -> Item:
+    """An agent's next items (the agent tab's "Next for me"): the first ``shown`` waiting
+    contacts of the queues they have the skill for, in the order the routing rule in force
+    gives them (:class:`feeds.routing.Router`: the simulator's, the floor's "next for"), how
+    many such are waiting, and the rule in words. "If you were free now": someone with the
+    same skills who frees up first takes the head of it."""
+    mine, total = router.next_for(skills, contacts, now, shown)
+    entries = [blended_entry(c, queue_names) for c in mine]
+    return item(list=entries, total=total, rule=RULE_TEXT[router.rule])

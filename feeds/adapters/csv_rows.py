@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from feeds.adapters.ids import customer_id, ident
-from feeds.bus.fields import CHANNELS
+from feeds.bus.fields import unknown_channel
 from feeds.config import Config
 from feeds.config_feeds import CSV_FIELDS
 
@@ -178,8 +178,10 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     queue = names_seen.map(board)
     fail(queue.isna().to_numpy() & (col("queue") != "").to_numpy(), "queue",
          "not a queue of the board (map it in [adapters.csv] queue_map)")  # fmt: skip
-    channel = col("channel").str.lower()
-    fail(~channel.isin(("", *CHANNELS)).to_numpy(), "channel", f"must be {', '.join(CHANNELS)}")
+    channel, known = col("channel").str.lower(), [c.id for c in config.channels]
+    bad = ~channel.isin(("", *known)).to_numpy()
+    for value in channel[bad].unique():  # a few distinct ones at most
+        fail(bad & (channel == value).to_numpy(), "channel", unknown_channel(value, known))
     # One handle time instead of talk: the talk is what hold and wrap leave of it.
     rest = np.nan_to_num(numbers["hold"]) + np.nan_to_num(numbers["wrap"])
     talk = np.where(np.isnan(numbers["talk"]), np.maximum(numbers["handle"] - rest, 0),

@@ -131,6 +131,7 @@ class Bus:
         self.seq_key = f"{prefix}seq"
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
+        self.agents_key = f"{prefix}agents"  # agents' states as they change: their day
         self._scripts = {
             (sharded, once): client.register_script((ONCE_LUA if once else "") + script)
             for sharded, script in ((False, PUBLISH_LUA), (True, SPUBLISH_LUA))
@@ -209,6 +210,8 @@ class Bus:
                 summary(env.id, d), repr(d["enqueued_at"]),
                 repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
             ]  # fmt: skip
+        elif env.kind == "agent" and not env.deleted:
+            keys.append(self.agents_key)  # the raw stream: each state change kept for the day
         if env.event_id is not None:
             keys.append(self.event_key(env.event_id))
             args.append(EVENT_ID_SECONDS)

@@ -1,15 +1,14 @@
 """The building blocks of the bus schema: bounded numbers, times and ids, sanitised text, and
-the enumerations (agent states, channels, severities, priorities...). One home for each: every
-kind in :mod:`feeds.bus.kinds` and :mod:`feeds.bus.notice_kinds` is made of these."""
+the enumerations (agent states, severities, priorities...), and the channels in force (the
+config's). One home for each: every kind in :mod:`feeds.bus.kinds` and
+:mod:`feeds.bus.notice_kinds` is made of these."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-)
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_DEPTH = 8  # an envelope's lists and objects nest at most this deep (the schema needs 4)
 # Plausible epoch seconds: catches milliseconds (too big) and relative times (too small).
@@ -75,9 +74,61 @@ Label = Text(60, min_length=1)  # a region, a segment, a product
 
 AGENT_STATES = ("available", "on_contact", "wrap", "away", "offline")
 AgentStateName = Literal["available", "on_contact", "wrap", "away", "offline"]
-# Every channel a contact may come by; each reads with a word and an icon (feeds/routing.py).
-Channel = Literal["voice", "chat", "email", "social", "sms", "callback", "web_form", "fax"]
-CHANNELS: tuple[str, ...] = get_args(Channel)
+
+
+class ChannelKind(BaseModel):
+    """A channel contacts may come by (``[[channels]]`` in the config): its id on the bus, the
+    word and the icon screens show it by (text presentation, never an emoji)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: Ident
+    label: Text(40, min_length=1)
+    icon: Text(4, min_length=1)
+
+
+# The channels of a config that says none: voice, chat, email and the rest a blended centre has.
+DEFAULT_CHANNELS: tuple[ChannelKind, ...] = tuple(
+    ChannelKind(id=i, label=label, icon=icon) for i, label, icon in (
+        ("voice", "Voice", "☎\ufe0e"), ("chat", "Chat", "✉\ufe0e"), ("email", "Email", "@"),
+        ("social", "Social", "#"), ("sms", "SMS", "✆"), ("callback", "Callback", "↩"),
+        ("web_form", "Web form", "▤"), ("fax", "Fax", "▦"),
+    )
+)  # fmt: skip
+# The channels in force in this process: the config's, set by whoever loads it (the app, each
+# command: use_channels), the defaults until then. Every input path's schema checks against it.
+_in_force: dict[str, ChannelKind] = {c.id: c for c in DEFAULT_CHANNELS}
+
+
+def use_channels(kinds: Iterable[ChannelKind]) -> None:
+    """Make ``kinds`` (a config's ``channels``) the channels every envelope is checked against."""
+    global _in_force
+    _in_force = {c.id: c for c in kinds}
+
+
+def channels() -> tuple[str, ...]:
+    """The ids of the channels in force, in the config's order."""
+    return tuple(_in_force)
+
+
+def channel_kind(channel: str) -> ChannelKind:
+    """How a channel reads on screen; one not in force (an old item) by its id and a dot."""
+    return _in_force.get(channel) or ChannelKind(id=channel, label=channel, icon="•")
+
+
+def unknown_channel(value: str, known: Iterable[str]) -> str:
+    """The reason every door gives for a channel it does not know."""
+    return f"unknown channel {value!r}; the configured channels are {', '.join(known)}"
+
+
+def _configured(value: str) -> str:
+    if value not in _in_force:
+        raise ValueError(unknown_channel(value, _in_force))
+    return value
+
+
+# A contact's or a queue's channel on the bus: one of the channels in force.
+Channel = Annotated[Ident, AfterValidator(_configured)]
 # The enumerations of the notices, each listed once: forms, commands and sort orders use these.
 Severity = Literal["critical", "major", "minor"]  # most severe first
 SEVERITIES: tuple[str, ...] = get_args(Severity)

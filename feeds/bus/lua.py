@@ -8,8 +8,8 @@ from __future__ import annotations
 from feeds.bus.ordering import SUPERSEDES_LUA
 from feeds.customers.history import CARRY_LUA
 
-# KEYS: seq, state hash, order keys hash, gone zset[, stream, customer's contacts hash,
-#       customer's contacts by time]
+# KEYS: seq, state hash, order keys hash, gone zset[, stream (contacts' or agents'), customer's
+#       contacts hash, customer's contacts by time]
 # ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, now (the receiver's
 #       clock), forget before, trust until[, summary JSON, enqueued_at, oldest enqueued_at kept,
 #       contacts kept, seconds to keep]

@@ -33,6 +33,7 @@ KINDS: tuple[KeyKind, ...] = (
     KeyKind("order:*", "each item's ordering key (which event about it is the latest)"),
     KeyKind("gone:*", "items that went, remembered for the ordering rule"),
     KeyKind("contacts", "the stream of raw contact events"),
+    KeyKind("agents", "the stream of agents' states as they changed (an agent's day)"),
     KeyKind("customer:*", "a customer's recent contacts"),
     KeyKind("customer-order:*", "a customer's recent contacts by time"),
     KeyKind("ledger:*", "what agents gave and promised a customer"),

@@ -29,7 +29,6 @@ POINT = {
     "aht": 0, "abandon_rate": 3, "longest_wait": 0, "occupancy": 3, "staffed": 1,
     "required": 0, "forecast_volume": 1, "forecast_aht": 0, "forecast_required": 0,
 }  # fmt: skip
-CHANNEL_NAMES = {"voice": "Voice", "chat": "Chat", "email": "Email"}
 Data = Mapping[str, Any]
 
 
@@ -49,9 +48,10 @@ class Scope:
 def scopes(config: Config) -> list[Scope]:
     """Every scope of the centre: all queues, each channel that has queues, each queue."""
     out = [Scope("all", "All queues", tuple(config.queues))]
+    labels = {c.id: c.label for c in config.channels}  # a queue's is among them (the config's rule)
     for channel in dict.fromkeys(q.channel for q in config.queues):
         queues = tuple(q for q in config.queues if q.channel == channel)
-        out.append(Scope(f"channel:{channel}", CHANNEL_NAMES[channel], queues))
+        out.append(Scope(f"channel:{channel}", labels[channel], queues))
     out += [Scope(f"queue:{q.id}", q.name, (q,)) for q in config.queues]
     return out
 

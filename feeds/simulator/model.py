@@ -100,6 +100,12 @@ CHANNELS = {
 }  # fmt: skip
 
 
+def channel_model(channel: str) -> ChannelModel:
+    """A channel's model: voice, chat and email their own; any other configured channel (SMS,
+    social, web forms...) is worked like email, a written contact that waits its turn."""
+    return CHANNELS.get(channel, CHANNELS["email"])
+
+
 @dataclass(eq=False)
 class FloorAgent:
     id: str
@@ -197,11 +203,11 @@ def peak_rates(queues: list[Queue], agents: int) -> dict[str, float]:
     channel takes its share and its queues split it unevenly (the first is the busiest).
     """
     channels = list(dict.fromkeys(q.channel for q in queues))
-    total_share = sum(CHANNELS[c].share for c in channels)
+    total_share = sum(channel_model(c).share for c in channels)
     load = TARGET_OCCUPANCY * (1 - SHRINKAGE) * agents
     rates: dict[str, float] = {}
     for channel in channels:
-        model = CHANNELS[channel]
+        model = channel_model(channel)
         mine = [q for q in queues if q.channel == channel]
         weights = [1 / (1 + 0.35 * i) for i in range(len(mine))]
         for queue, weight in zip(mine, weights, strict=True):

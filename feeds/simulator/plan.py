@@ -25,7 +25,7 @@ def forecast_rows(config: Config, agents: int = 24) -> list[dict[str, object]]:
     minutes = config.history.interval_minutes
     out: list[dict[str, object]] = []
     for queue in config.queues:
-        aht = round(cm.CHANNELS[queue.channel].aht)
+        aht = round(cm.channel_model(queue.channel).aht)
         for start in range(0, 24 * 60, minutes):
             hours = [(start + minutes * (k + 0.5) / SAMPLES) / 60 for k in range(SAMPLES)]
             level = sum(cm.profile(h) for h in hours) / SAMPLES

@@ -36,7 +36,7 @@ def run(
     featured: str | None = None,
     forecast: bool = False,
     stop: threading.Event,
-    routing: str = "overdue",
+    routing: str | None = None,
     tick: float = 0.25,
     stats_every: float = 1.0,
     clock: Callable[[], float] = time.time,

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from feeds import routing
+from feeds import routing as routing_rules
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config, Queue
 from feeds.simulator import customers as people
@@ -36,9 +36,9 @@ log = logging.getLogger(__name__)
 
 # How a freed agent picks the next waiting contact among the queues they have the skill for:
 # "overdue", the one furthest past its queue's service-level threshold (the demo's default);
-# "blended", the one that arrived first, whatever its channel (feeds.routing.blended_order);
-# "queue_priority", the first waiting in the highest-ranked queue (voice, chat, then email).
-ROUTINGS = ("overdue", *routing.ROUTINGS)
+# "blended", the one that arrived first, whatever its channel; "queue_priority", the first
+# waiting in the highest-ranked queue (voice, chat, then email). The rules: feeds.routing.
+ROUTINGS = routing_rules.ROUTINGS
 
 
 class Simulation(Workforce):
@@ -59,20 +59,16 @@ class Simulation(Workforce):
         outage: bool = False,
         outage_after: float = cm.OUTAGE_AFTER,
         featured: str | None = None,
-        routing: str = "overdue",
+        routing: str | None = None,
     ) -> None:
         """``featured``: an agent kept on the floor and first in line for contacts on the
         queues an outage floods (the demo's suggested agent, so their card shows at once).
-        ``routing``: which waiting contact a freed agent takes (:data:`ROUTINGS`)."""
+        ``routing``: which waiting contact a freed agent takes (:data:`ROUTINGS`; None: the
+        config's ``[routing] rule``)."""
         if agents < 1:
             raise ValueError("agents must be at least 1")
-        if routing not in ROUTINGS:
-            raise ValueError(f"routing must be one of {', '.join(ROUTINGS)}")
-        self.routing = routing
-        # Queue by queue: voice first, then chat, then the rest, each in the config's order.
-        channels = {c: i for i, c in enumerate(("voice", "chat"))}
-        ranked = sorted(config.queues, key=lambda q: channels.get(q.channel, len(channels)))
-        self._rank = {q.id: i for i, q in enumerate(ranked)}
+        self.routing = routing or config.routing.rule
+        self._router = routing_rules.Router.of(self.routing, config.queues)
         self.config = config
         self.start = start
         self.now = start - cm.WARMUP
@@ -211,7 +207,7 @@ class Simulation(Workforce):
             self._route(contact, self._featured if featured else min(idle, key=lambda a: a.since))
             return
         self._waiting[queue.id].append(contact)
-        patience = cm.CHANNELS[queue.channel].patience
+        patience = cm.channel_model(queue.channel).patience
         if patience is None:
             return
         share, seconds = cm.QUICK_HANG_UP
@@ -227,11 +223,11 @@ class Simulation(Workforce):
         agent.contact = contact
         self._emit_contact(contact, "offered")  # ringing at the agent: their card shows it
         self._set_state(agent, "on_contact")
-        ring = self._rng.uniform(*cm.CHANNELS[contact.queue.channel].ring)
+        ring = self._rng.uniform(*cm.channel_model(contact.queue.channel).ring)
         self._at(self.now + ring, self._answer, contact)
 
     def _answer(self, contact: LiveContact) -> None:
-        model = cm.CHANNELS[contact.queue.channel]
+        model = cm.channel_model(contact.queue.channel)
         contact.status = "answered"
         contact.answered_at = self.now
         contact.agent.answered += 1
@@ -265,7 +261,7 @@ class Simulation(Workforce):
         contact.ended_at = self.now
         del self._live[contact.id]
         self._emit_contact(contact, "abandoned")
-        if self._rng.random() < cm.CHANNELS[contact.queue.channel].callback:
+        if self._rng.random() < cm.channel_model(contact.queue.channel).callback:
             again = self.now + lognormal(self._rng, cm.CALLBACK_DELAY, 0.5)
             self._at(
                 again, self._enqueue, contact.queue, contact.customer_id, contact.tags,
@@ -276,8 +272,7 @@ class Simulation(Workforce):
         """The waiting contact the agent takes next, among the heads of their skills' queues
         (each queue is in arrival order), by the simulation's :data:`ROUTINGS` rule.
 
-        "overdue" measures against each queue's service-level threshold rather than in plain
-        seconds, so a four-hour email target does not starve a one-minute chat of agents.
+        Each queue is in arrival order, so its head is the one the rule would pick of it.
         """
         heads: list[LiveContact] = []
         for queue_id in agent.skills:
@@ -288,12 +283,7 @@ class Simulation(Workforce):
                 heads.append(waiting[0])
         if not heads:
             return None
-        if self.routing == "blended":
-            best = min(heads, key=lambda c: routing.blended_order(c.order_data(), c.id))
-        elif self.routing == "queue_priority":
-            best = min(heads, key=lambda c: routing.queue_order(c.order_data(), self._rank, c.id))
-        else:
-            best = max(heads, key=lambda c: (self.now - c.enqueued_at) / c.queue.sl_threshold)
+        best = min(heads, key=lambda c: self._router.key(c.order_data(), c.id, self.now))
         self._waiting[best.queue.id].popleft()
         return best
 

@@ -39,8 +39,10 @@ class Workforce:
         voice = [q.id for q in queues if q.channel == "voice"]
         digital = [q.id for q in queues if q.channel != "voice"]
         chat = [q.id for q in queues if q.channel == "chat"]
-        digital_share = sum(cm.CHANNELS[q.channel].share for q in queues if q.channel != "voice")
-        digital_share /= sum(cm.CHANNELS[q.channel].share for q in queues)
+        digital_share = sum(
+            cm.channel_model(q.channel).share for q in queues if q.channel != "voice"
+        )
+        digital_share /= sum(cm.channel_model(q.channel).share for q in queues)
         n_digital = count if not voice else min(count - 1, round(count * digital_share))
         if digital:
             n_digital = max(1, n_digital)

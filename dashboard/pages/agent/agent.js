@@ -1,6 +1,6 @@
 /*
- * The agent tab's items (layout.py and model.py, next to this file): me, my queues, messages
- * for me and outages on my queues. The moment-of-truth card is card.js's.
+ * The agent tab's items (layout.py and model.py, next to this file): me, my queues, next for
+ * me, messages for me and outages on my queues. The moment-of-truth card is card.js's.
  *
  * assets/stream.js owns the page's one stream, its reconnection, the server clock and the
  * connection band; it calls these renderers with each item on every update and once a second
@@ -85,6 +85,23 @@
         });
     }
 
+    // -- next for me: the waiting contacts coming to me, in routing order (upcoming.py) ------
+
+    function renderNext(spec, item, now, h) {
+        if (item.broken) {
+            return h.brokenList(spec.id);
+        }
+        var rows = (item.list || []).map(function (e, i) {
+            return h.waitingEntry(e, i + 1, now);
+        });
+        var more = item.total - rows.length;
+        h.setProps(spec.id, {children: rows.length ? [
+            h.el("Div", "fb-agent-quiet", "If you were free now, " + item.rule + ":"),
+            h.el("Ol", "fb-waiting-list", rows.concat(more > 0 ?
+                [h.el("Li", "fb-agent-quiet", "and " + more + " more", {key: "more"})] : []))
+        ] : h.empty("Nothing waiting on your queues.")});
+    }
+
     // -- messages for me -------------------------------------------------------------------
 
     function ackArea(spec, m, now, h) {
@@ -163,6 +180,7 @@
     var renderers = window.floorboardRenderers = window.floorboardRenderers || {};
     renderers["agent-me"] = renderMe;
     renderers["agent-queues"] = renderQueues;
+    renderers["agent-next"] = renderNext;
     renderers["agent-messages"] = renderMessages;
     renderers["agent-outages"] = renderOutages;
 })();

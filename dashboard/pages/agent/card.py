@@ -18,6 +18,7 @@ from datetime import tzinfo
 from typing import Any
 
 from dashboard.pages.items import Item, item
+from feeds.bus.fields import channel_kind
 from feeds.bus.schema import Envelope
 from feeds.config import Queue
 from feeds.config_feeds import Customers, Moments
@@ -95,7 +96,7 @@ def _past_line(c: PastContact, desk: Desk, ref: float) -> dict[str, Any]:
     else:
         how = OUTCOMES[p["event"]] + (f" with {agent}" if agent else "")
     why = " → ".join(x for x in (p["reason"], p["outcome"]) if x)
-    where = f"{desk.queue_names.get(p['queue'], p['queue'])} · {p['channel']}"
+    where = f"{desk.queue_names.get(p['queue'], p['queue'])} · {channel_kind(p['channel']).label}"
     return {"id": p["id"], "at": p["at"], "when": fmt_day(p["at"], desk.tz, ref), "where": where,
             "outcome": how, "why": why}  # fmt: skip
 
@@ -204,7 +205,7 @@ def contact_item(
         "state": "ringing" if ringing else "wrap" if talked_until else "answered",
         "customer_id": d["customer_id"],
         "queue": desk.queue_names.get(d["queue"], d["queue"]),
-        "channel": d["channel"],
+        "channel": channel_kind(d["channel"]).label,
         "tags": list(dict.fromkeys([*d["tags"], *(profile or {}).get("tags", [])])),
         "enqueued_at": ref,
         "answered_at": d["answered_at"],

@@ -34,7 +34,7 @@ from dashboard.auth.access import may_view_agent, own_tab
 from dashboard.auth.principal import current_principal
 from dashboard.auth.sessions import login_url
 from dashboard.pages.agent import record
-from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, MY_DAY, OUTAGES, QUEUES
+from dashboard.pages.agent.model import CONTACT, ME, MESSAGES, MY_DAY, NEXT, OUTAGES, QUEUES
 from dashboard.pages.charts.figure import graph
 from dashboard.pages.charts.model import KINDS
 from dashboard.pages.login import ASSETS as LOGIN_ASSETS
@@ -46,7 +46,7 @@ from feeds.intraday.grid import Day
 from feeds.intraday.hours import HOUR
 from feeds.notices.messages import Messages
 
-PATH_RE = re.compile(r"^/agent/([^/]+)$")
+PATH_RE = re.compile(r"^/agent/([^/]+)(?:/day)?$")  # the tab, and the agent's day
 ACK_BUTTON = "agent-ack"
 STATS = (("handled", "Handled"), ("aht", "AHT"), ("asa", "ASA"), ("backlog", "To acknowledge"))
 
@@ -66,7 +66,8 @@ own tab.</p>
 
 
 def guard() -> flask.Response | None:
-    """Before-request hook for ``GET /agent/<id>``: sign in first, and 403 for another's tab.
+    """Before-request hook for ``GET /agent/<id>`` (and ``/agent/<id>/day``): sign in first,
+    and 403 for another's tab.
 
     Must run after :mod:`dashboard.auth` has resolved the principal (``init_auth`` first).
     """
@@ -129,6 +130,7 @@ def layout(config: Config, agent_id: str) -> html.Div:
             html.Main(
                 className="fb-agent-grid",
                 children=[
+                    _panel("Next for me", "agent-next", "fb-agent-next"),
                     _panel("My queues", "agent-queues", "fb-agent-queues"),
                     _panel("Outages on my queues", "agent-outages", "fb-agent-outages"),
                     _my_day(config),
@@ -156,6 +158,7 @@ def _view(config: Config, agent_id: str, can_ack: bool) -> dict[str, Any]:
             ME: item(ME),
             CONTACT: item(CONTACT),
             QUEUES: item(QUEUES),
+            NEXT: item(NEXT),
             MESSAGES: item(MESSAGES, ack=can_ack),
             OUTAGES: item(OUTAGES),
             MY_DAY: item(

@@ -1,10 +1,12 @@
 """The agent tab's live items: one hub view per agent, and its pure view-models.
 
-An agent's view (``view=agent&agent=<id>``, key ``agent:<id>``) holds five items: ``me`` (state,
+An agent's view (``view=agent&agent=<id>``, key ``agent:<id>``) holds these items: ``me`` (state,
 time in state, today's stats), ``queues`` (the queues the agent is skilled for), ``messages``
 (those whose audience includes the agent, with whether they acknowledged), ``outages`` (those
-touching the agent's queues, or the whole centre) and ``contact`` (the moment-of-truth card of
-the contact ringing at the agent or answered by them, :mod:`dashboard.pages.agent.card`).
+touching the agent's queues, or the whole centre), ``contact`` (the moment-of-truth card of
+the contact ringing at the agent or answered by them, :mod:`dashboard.pages.agent.card`),
+``next`` (the waiting contacts coming to them, in routing order: ``items.next_item``) and
+``my_day`` (their day's chart).
 
 Everything personal is filtered here, on the server: each agent's view is computed from the
 mirror for that agent alone, so another agent's state, stats, contact, customer (profile,
@@ -32,6 +34,7 @@ from dashboard.pages.items import (
     duration_field,
     feeding_sources,
     item,
+    next_item,
     outage_entry,
     outage_list,
     queue_tile,
@@ -44,11 +47,13 @@ from feeds.metrics import formulas as metrics
 from feeds.notices.audience import Agent, Reader, agent_from_state, audience_text, reaches
 from feeds.notices.messages import message_order
 from feeds.notices.outages import outage_order, outage_touches
+from feeds.routing import Router, is_waiting
 from feeds.times import fmt_duration
 
 ME, QUEUES, MESSAGES, OUTAGES, CONTACT = "me", "queues", "messages", "outages", "contact"
+NEXT, NEXT_SHOWN = "next", 5  # the contacts coming to the agent: a short list, not the queue
 MY_DAY = "my_day"  # the agent's own day chart (dashboard.pages.charts.model.agent_day_item)
-KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT, MY_DAY)
+KEYS = (ME, QUEUES, MESSAGES, OUTAGES, CONTACT, NEXT, MY_DAY)
 
 History = Callable[[str, str], list[PastContact] | None]
 Mirror = Mapping[str, Mapping[str, Envelope]]
@@ -220,7 +225,10 @@ class AgentView:
         self.customers = customers
         self.key = f"agent:{agent_id}"
         self.queue_names = {q.id: q.name for q in config.queues}
+        self.router = Router.of(config.routing.rule, config.queues)
         self.queue_ids: frozenset[str] = frozenset()
+        self.skills: frozenset[str] = frozenset()  # as NEXT last read them
+        self.next_ids: frozenset[str] = frozenset()  # the waiting contacts NEXT counted
         self.contact_id: str | None = None
         self.customer_id: str | None = None
         self.contact_queue: str | None = None
@@ -234,7 +242,12 @@ class AgentView:
         if kind == "agent":
             if env.id != self.agent_id:
                 return set()
-            return {ME, QUEUES, MESSAGES, OUTAGES} | ({CONTACT} if carded else set())
+            skills = frozenset(env.data.get("skills", ())) != self.skills
+            return (
+                {ME, QUEUES, MESSAGES, OUTAGES}
+                | ({CONTACT} if carded else set())
+                | ({NEXT} if skills else set())
+            )
         if kind == "heartbeat":  # its producer may feed my queues
             return {QUEUES} if self.queue_ids else set()
         if kind in ("queue", "delay"):
@@ -248,7 +261,9 @@ class AgentView:
             return {OUTAGES, CONTACT}
         if kind == "contact":
             mine = env.data.get("agent_id") == self.agent_id or env.id == self.contact_id
-            return {CONTACT} if mine else set()
+            waits = not env.deleted and is_waiting(env) and env.data["queue"] in self.skills
+            coming = waits or env.id in self.next_ids
+            return ({CONTACT} if mine else set()) | ({NEXT} if coming else set())
         if kind == "rule":
             return {CONTACT} if carded else set()
         if watches_agent_day(self.agent_id, env):
@@ -283,6 +298,13 @@ class AgentView:
             return outages_item(mirror.get("outage", {}).values(), queue_ids, self.queue_names)
         if key == CONTACT:
             return self._contact(mirror, now)
+        if key == NEXT:
+            self.skills, contacts = agent.skills, mirror.get("contact", {}).values()
+            self.next_ids = frozenset(
+                c.id for c in contacts if c.data["queue"] in agent.skills and is_waiting(c)
+            )
+            names = self.queue_names
+            return next_item(agent.skills, contacts, self.router, names, now, NEXT_SHOWN)
         if key == MY_DAY:
             return agent_day_item(self.config, self.agent_id, mirror, now)
         raise KeyError(key)

@@ -15,11 +15,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dashboard.pages.items import fmt_percent, item, outage_entry, queue_tile, worst
+from feeds.bus.fields import channel_kind
 from feeds.bus.schema import Envelope
 from feeds.config import Config, Queue
 from feeds.metrics.formulas import rollup
 from feeds.notices.outages import outage_order, outage_touches
-from feeds.routing import channel_icon
 
 Mix = Counter[tuple[frozenset[str], str]]  # agents by (skills, state)
 
@@ -82,7 +82,7 @@ def queue_card(
         "id": queue.id,
         "name": queue.name,
         "channel": queue.channel,
-        "icon": channel_icon(queue.channel),
+        "icon": channel_kind(queue.channel).icon,
         "agents": skilled(agents, [queue.id]),
         "delay": delay.data["reason"] if delay else "",
         "outages": [outage_entry(o) for o in touching],
@@ -98,8 +98,8 @@ def channel_card(
     gaps = [g for d in data if (g := (d.get("staffing") or {}).get("gap")) is not None]
     return {
         "id": channel,
-        "name": channel.capitalize(),
-        "icon": channel_icon(channel),
+        "name": channel_kind(channel).label,
+        "icon": channel_kind(channel).icon,
         "queues": [q.id for q in queues],
         "waiting": total["waiting"],
         "longest_since": total["longest_wait_since"],

@@ -25,8 +25,8 @@
             h.el("Span", "floor-detail", detail || c.label),
             owed ? h.el("Span", "floor-owed", "\u2691 " + owed, {title: owed +
                 " message(s) to acknowledge"}) : null
-        ], {key: c.id, href: "/agent/" + encodeURIComponent(c.id), target: "_blank",
-            "data-agent": c.id});
+        ], {key: c.id, href: "/agent/" + encodeURIComponent(c.id) + "/day", target: "_blank",
+            "data-agent": c.id, title: "Open " + c.name + "'s day"});
     }
 
     // Counts per state and the longest in each: the summary, and a collapsed team.

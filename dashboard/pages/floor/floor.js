@@ -216,7 +216,6 @@
 
     // -- the blended queue (model.py's floor:blended, in feeds/routing.py's order) ---------
 
-    var FLAG_LABELS = {callback: "\u21A9 callback", vip: "\u2605 VIP"};
     var lastBlended = null;
 
     function renderBlended(spec, item, now, h) {
@@ -226,22 +225,16 @@
             return;
         }
         // One agent's next items: the waiting contacts of the queues they have the skill for,
-        // in the same order (an agent with no cell yet has none).
+        // in the order the routing rule in force gives them (each entry's turn, worked out on
+        // the server by feeds/routing.py); an agent with no cell yet has none.
         var agent = choice.agent && known[choice.agent];
         var list = agent ? item.list.filter(function (e) {
             return agent.queues.indexOf(e.queue) >= 0;
+        }).sort(function (a, b) {
+            return a.turn - b.turn;
         }) : item.list;
         var rows = list.map(function (e, i) {
-            return h.el("Li", h.cls("floor-waiting", "channel-" + e.channel), [
-                h.el("Span", "floor-pos", String(i + 1)),
-                h.el("Span", "floor-icon", e.icon, {title: e.channel}),
-                h.el("Span", "floor-wq", e.queue_name),
-                h.el("Span", "floor-waited", h.duration(now - e.since)),
-                e.priority ? h.el("Span", "floor-prio", "P" + e.priority) : null
-            ].concat(e.flags.map(function (f) {
-                return h.el("Span", h.cls("floor-flag", "flag-" + f), FLAG_LABELS[f] || f,
-                    {key: f});
-            })), {key: e.id, "data-contact": e.id});
+            return h.waitingEntry(e, i + 1, now);
         });
         var more = item.total - item.list.length;
         fill("floor-blended-count", "\u00B7 " + item.total + " waiting" +

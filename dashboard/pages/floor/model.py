@@ -36,6 +36,7 @@ from feeds.config import Config
 from feeds.floor import Floor
 from feeds.notices.audience import Agent, agents_known, targets
 from feeds.notices.messages import message_status
+from feeds.routing import Router
 
 AGENTS, BACKLOG, QUEUES = "floor:agents", "floor:backlog", "floor:queues"
 BLENDED = "floor:blended"
@@ -144,6 +145,7 @@ class FloorView:
         self.config = config
         self.roster = roster
         self.queue_names = {q.id: q.name for q in config.queues}
+        self.router = Router.of(config.routing.rule, config.queues)
 
     def keys(self) -> list[str]:
         return [AGENTS, BACKLOG, QUEUES, BLENDED]
@@ -184,5 +186,5 @@ class FloorView:
             return queue_cards(self.config, mirror)
         if key == BLENDED:
             contacts = mirror.get("contact", {}).values()
-            return blended_list(contacts, self.queue_names, BLENDED_SHOWN)
+            return blended_list(contacts, self.queue_names, BLENDED_SHOWN, self.router, now)
         raise KeyError(key)

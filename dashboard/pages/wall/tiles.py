@@ -24,10 +24,9 @@ from dashboard.pages.charts.figure import graph
 from dashboard.pages.charts.model import KINDS
 from dashboard.pages.items import AGENT_LABELS, NO_VALUE, fmt_percent, item_key_to_id
 from feeds.boards import Board, Tile
-from feeds.bus.fields import AGENT_STATES
+from feeds.bus.fields import AGENT_STATES, channel_kind
 from feeds.config import Config, Queue
 from feeds.intraday.grid import Day
-from feeds.routing import CHANNEL_KINDS
 from feeds.times import fmt_span
 
 NO_DATA_YET = "waiting for data"
@@ -78,9 +77,11 @@ def _metric(cid: str, name: str, label: str, extra: Any = None) -> html.Div:
 
 
 def channel_badge(queue: Queue) -> html.Span:
-    """The queue's channel: an icon (drawn by CSS) and its name, so no one guesses."""
+    """The queue's channel: its icon and its name, so no one guesses (voice, chat and email
+    have drawn icons in wall.css, which hides the configured text icon for them)."""
+    kind = channel_kind(queue.channel)
     return html.Span(
-        CHANNEL_KINDS[queue.channel].label,
+        [html.Span(kind.icon, className="channel-icon"), kind.label],
         className=f"channel channel-{queue.channel}",
         title="channel",
     )
