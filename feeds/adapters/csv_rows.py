@@ -183,7 +183,9 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     for value in channel[bad].unique():  # a few distinct ones at most
         fail(bad & (channel == value).to_numpy(), "channel", unknown_channel(value, known))
     # One handle time instead of talk: the talk is what hold and wrap leave of it.
-    rest = np.nan_to_num(numbers["hold"]) + np.nan_to_num(numbers["wrap"])
+    # (Absurd hold and wrap may add up past a float: the schema's bounds refuse that row later.)
+    with np.errstate(over="ignore"):
+        rest = np.nan_to_num(numbers["hold"]) + np.nan_to_num(numbers["wrap"])
     talk = np.where(np.isnan(numbers["talk"]), np.maximum(numbers["handle"] - rest, 0),
                     numbers["talk"])  # fmt: skip
     rows = []
