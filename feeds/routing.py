@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, get_args
 
 from pydantic import BaseModel, ConfigDict
 
 from feeds.bus.schema import Envelope
 
 Routing = Literal["overdue", "blended", "queue_priority"]
-ROUTINGS: tuple[str, ...] = ("overdue", "blended", "queue_priority")
+ROUTINGS: tuple[str, ...] = get_args(Routing)
 # The rule as a person reads it (the agent tab says by which rule its list is ordered).
 RULE_TEXT = {
     "overdue": "most overdue against its queue's target first",
