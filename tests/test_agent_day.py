@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -96,3 +97,16 @@ def test_a_day_without_anything_yet_and_spans_cut_at_the_day() -> None:
                             "since": [50.0, 150.0]})  # fmt: skip
     spans = state_spans(changes, 100.0, 200.0)  # away since before midnight: from midnight
     assert list(spans["start"]) == [100.0, 150.0] and list(spans["seconds"]) == [50.0, 50.0]
+
+
+def test_the_timeline_draws_each_state_in_base_css_colour() -> None:
+    """The figure cannot read CSS variables: its colours are base.css's --state-*, kept equal."""
+    from pathlib import Path
+
+    from dashboard.pages.agentday.model import STATE_COLOURS
+
+    css = (Path(__file__).resolve().parent.parent / "assets" / "base.css").read_text()
+    declared = dict(re.findall(r"--state-(\w+):\s*([^;]+);", css))
+    good = re.search(r"--good:\s*([^;]+);", css).group(1)
+    declared = {k: good if v == "var(--good)" else v for k, v in declared.items()}
+    assert declared == STATE_COLOURS

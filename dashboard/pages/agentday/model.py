@@ -17,9 +17,10 @@ from feeds.config import Config
 from feeds.intraday.agent_day import AgentDay
 from feeds.times import NO_VALUE, fmt_duration, fmt_time
 
-# One colour per state, the timeline's legend (the floor's cells use the same hues).
-STATE_COLOURS = {"available": "#4fe0a8", "on_contact": "#4d9bff", "wrap": "#ffb627",
-                 "away": "#b58cff", "offline": "#5b6770"}  # fmt: skip
+# One colour per state, the timeline's legend: base.css's --state-* (as the wall and the floor
+# show them; a Plotly figure cannot read CSS variables, so the values are written here).
+STATE_COLOURS = {"available": "#3ddc84", "on_contact": "#4aa3ff", "wrap": "#ff9ad5",
+                 "away": "#c7cdd3", "offline": "#8f99a4"}  # fmt: skip
 assert set(STATE_COLOURS) == set(AGENT_LABELS)
 STATES_ROW, CONTACTS_ROW = "States", "Contacts"
 
