@@ -31,6 +31,14 @@ class PushClient:
 
     On reconnect it waits the server's ``retry:`` (jittered by the server) and sends
     Last-Event-ID, so a storm of these behaves as a wall of browsers would after a restart.
+
+    The N clients share one thread, so each event is parsed and stamped in the callback that
+    reads its bytes (:class:`_Reader`, an asyncio protocol), not in a task woken after it: with
+    a stream reader, asyncio first ran the read callbacks of every socket that epoll returned
+    and only then the tasks that stamp, so a server that writes to a thousand sockets in one
+    pass (the product) had every client stamped after the whole pass was read, while one that
+    writes a socket at a time (the reference) had its clients stamped as they came. This costs
+    about half as much per event too, so the client measures the server more and itself less.
     """
 
     def __init__(self, reconnect: bool = False, marks: tuple[bytes, ...] = ()) -> None:
@@ -48,39 +56,30 @@ class PushClient:
 
     async def run(self, port: int, path: str) -> None:
         while True:
-            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+            with contextlib.suppress(OSError):
                 await self._stream(port, path)
             if not self.reconnect:
                 return
             await asyncio.sleep(self.retry_ms / 1000)
 
     async def _stream(self, port: int, path: str) -> None:
+        loop = asyncio.get_running_loop()
+        reader = _Reader(self, time.monotonic(), loop.create_future())
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=1 << 20)
+            transport, _ = await loop.create_connection(lambda: reader, "127.0.0.1", port)
         except OSError:
             self.refused += 1
             raise
         self.connections += 1
         resume = f"Last-Event-ID: {self.last_id}\r\n" if self.last_id else ""
         head = f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n{resume}\r\n"
-        writer.write(head.encode())
-        opened = time.monotonic()
-        buf = b""
+        transport.write(head.encode())
         try:
-            await writer.drain()
-            while True:
-                data = await reader.read(1 << 16)
-                if not data:
-                    return
-                self.bytes += len(data)
-                now = time.time()  # every event of this read arrived together
-                *blocks, buf = (buf + data).split(b"\n\n")
-                for block in blocks:
-                    self._block(block, now, opened)
+            await reader.closed
         finally:
-            writer.close()
+            transport.close()
 
-    def _block(self, block: bytes, now: float, opened: float) -> None:
+    def event(self, block: bytes, now: float, opened: float) -> None:
         """One SSE event (HTTP chunk-size lines around it are ignored, as a browser's HTTP
         layer strips them). Only ``id:`` and ``event:`` are parsed; an update's data is just
         searched for the billing tile: a cheap client measures the server, not itself."""
@@ -105,6 +104,27 @@ class PushClient:
                 self.marks[mark] += mark in block
             if ident and b'"tile:billing"' in block:
                 self.received.append((int(ident), now))
+
+
+class _Reader(asyncio.Protocol):
+    """A client's connection: splits what arrives into events and hands each to the client,
+    stamped with the time its bytes were read."""
+
+    def __init__(self, client: PushClient, opened: float, closed: asyncio.Future[None]) -> None:
+        self.client, self.opened, self.closed = client, opened, closed
+        self.buf = b""
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()  # every event of this read arrived together
+        client = self.client
+        client.bytes += len(data)
+        *blocks, self.buf = (self.buf + data).split(b"\n\n")
+        for block in blocks:
+            client.event(block, now, self.opened)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
 
 
 def billing(i: int) -> dict[str, Any]:
