@@ -11,10 +11,10 @@ sweep, off that path.
 Snapshots come from the hub's memory: a thousand screens reconnecting after a restart cost the
 process one Redis snapshot (the subscriber's), not one each.
 
-An item a view cannot compute or serialise (a bug, or data nobody foresaw) is logged once per
-change, counted, and sent as a *broken* item (no values, marked), so the rest of the view and
-every other view still update; the subscriber's own loop is watched (:meth:`Hub.live`), so a
-path that has stopped making progress says so on every screen and in ``/healthz``.
+An item a view cannot compute or serialise is sent *broken* (:mod:`dashboard.live.compute`), so
+the rest of the view and every other view still update; the subscriber's own loop is watched
+(:meth:`Hub.live`), so a path that has stopped making progress says so on every screen and in
+``/healthz``. On an update the screens get their bytes first: the metrics hooks run after.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ import time
 from collections.abc import Callable, Collection, Hashable
 from typing import Any
 
+from dashboard.live import sweep
 from dashboard.live.client import Client
+from dashboard.live.compute import all_items, compute, serialised
 from dashboard.live.spec import Mirror, ViewSpec
-from dashboard.live.sse import frame, json_text
+from dashboard.live.sse import frame, json_with, raw_frame
 from dashboard.live.view import Frame, PushStats, View
 from dashboard.ops import metrics
 from feeds.bus.bus import Bus, is_retained
@@ -39,7 +41,6 @@ log = logging.getLogger(__name__)
 STALL_SECONDS = 30.0  # a client whose frames wait this long for its writer is dropped
 STUCK_SECONDS = 5.0  # a subscriber loop that has not turned for this long is stuck
 SWEEP_SECONDS = 1.0  # how often open streams are checked: stalled writers, ended credentials
-BROKEN: dict[str, Any] = {"ts": None, "stale_after": None, "status": "ok", "broken": True}
 
 
 class Hub:
@@ -131,88 +132,15 @@ class Hub:
                 log.warning("cannot check the open streams' credentials", exc_info=True)
 
     def drop_stalled(self, now: float | None = None) -> int:
-        """Drop every stream whose frames (or a write) have waited for it for longer than
-        ``stall_seconds`` (a screen that stopped reading): its browser reconnects. Asked once a
-        second, so the clock is the sweep's: a stream is dropped within a second of the bound."""
+        """Drop the streams stalled past ``stall_seconds`` (:func:`sweep.drop_stalled`)."""
         now = time.monotonic() if now is None else now
-        stalled: list[Client] = []
-        with self.lock:
-            for view in self.views.values():
-                for client in view.clients:
-                    if not client.owed():
-                        client.behind_since = None
-                    elif client.behind_since is None:
-                        client.behind_since = now
-                    elif now - client.behind_since > self.stall_seconds:
-                        stalled.append(client)
-            for client in stalled:
-                log.info("dropping a %s stream stalled for %.0fs",
-                         client.view.spec.key, self.stall_seconds)  # fmt: skip
-                client.view.clients.discard(client)
-                client.drop()
-                self.stats.dropped += 1
-                metrics.dropped()
-        return len(stalled)
+        return sweep.drop_stalled(self.views, self.lock, self.stats, self.stall_seconds, now)
 
     def close_ended_streams(self) -> int:
-        """Close every stream whose credential has ended (revoked token, signed out, new
-        password, removed user, changed role); returns how many. Each distinct credential is
-        asked once, however many screens it has open."""
+        """Close the streams whose credential has ended (:func:`sweep.close_ended`)."""
         if self.ended is None:
             return 0
-        with self.lock:
-            held = {c.credential for v in self.views.values() for c in v.clients}
-        held.discard(None)
-        if not held:
-            return 0
-        ended = set(self.ended(held))
-        if not ended:
-            return 0
-        closed = 0
-        with self.lock:
-            for view in self.views.values():
-                for client in [c for c in view.clients if c.credential in ended]:
-                    view.clients.discard(client)
-                    client.drop()
-                    closed += 1
-            self.stats.closed += closed
-        log.info("closed %d streams whose credentials have ended", closed)
-        return closed
-
-    # -- computing items ----------------------------------------------------------------------
-
-    def _compute(self, view: View, key: str, now: float) -> dict[str, Any]:
-        try:
-            return view.spec.compute(key, self.mirror, now)
-        except Exception:
-            self.stats.faults += 1
-            metrics.broken()
-            log.exception("%s: cannot compute %s; sent as broken", view.spec.key, key)
-            return BROKEN
-
-    def _servable(self, view: View, items: dict[str, Any]) -> dict[str, Any]:
-        """``items`` with any that JSON cannot carry (a NaN or an infinity) made broken."""
-        try:
-            json_text(items)
-            return items
-        except (ValueError, TypeError):
-            pass
-        fixed = {}
-        for key, item in items.items():
-            try:
-                json_text(item)
-                fixed[key] = item
-            except (ValueError, TypeError):
-                self.stats.faults += 1
-                metrics.broken()
-                log.error("%s: %s cannot be serialised (a non-finite number?); sent as broken",
-                          view.spec.key, key)  # fmt: skip
-                fixed[key] = BROKEN
-        return fixed
-
-    def _rebuild(self, view: View, now: float) -> None:
-        items = {k: self._compute(view, k, now) for k in view.spec.keys()}  # noqa: SIM118
-        view.rebuild(self._servable(view, items), self.seq)
+        return sweep.close_ended(self.views, self.lock, self.stats, self.ended)
 
     # -- listener ---------------------------------------------------------------------------
 
@@ -225,11 +153,12 @@ class Hub:
             self.synced = True
             self._first_sync.set()
             for view in self.views.values():
-                self._rebuild(view, now)  # every screen gets a snapshot from its writer
+                # every screen gets a snapshot from its writer
+                view.rebuild(all_items(view, self.mirror, now), seq)
 
     def on_update(self, env: Envelope) -> None:
         now = self.clock()
-        metrics.bus_update(env.ts, now)
+        updated: list[str] = []
         with self.lock:
             if env.kind not in REFERENCE_KINDS:  # customers: read by id, never mirrored
                 bucket = self.mirror.setdefault(env.kind, {})
@@ -241,16 +170,19 @@ class Hub:
             for view in self.views.values():
                 changed = {}
                 for key in view.spec.affected(env):
-                    item = self._compute(view, key, now)
+                    item = compute(view, key, self.mirror, now)
                     if item != view.items.get(key):
                         changed[key] = item
                 if not changed:
                     continue
-                changed = self._servable(view, changed)
+                changed, items_json = serialised(view, changed)
                 view.items.update(changed)
-                chunk = frame("update", {"seq": env.seq, "now": now, "items": changed}, id=env.seq)
-                metrics.view_updated(view.spec.key)
-                view.add(Frame(env.seq, now, changed, chunk))
+                data = json_with({"seq": env.seq, "now": now}, "items", items_json)
+                view.add(Frame(env.seq, now, changed, raw_frame("update", data, id=env.seq)))
+                updated.append(view.spec.key)
+        metrics.bus_update(env.ts, now)  # after the writes: never ahead of a screen's bytes
+        for key in updated:
+            metrics.view_updated(key)
 
     def on_status(self, up: bool, detail: str) -> None:
         now = self.clock()
@@ -277,7 +209,7 @@ class Hub:
         view = self.views.get(spec.key)
         if view is None:
             view = self.views[spec.key] = View(spec, self.stats, self.lock, self._head)
-            self._rebuild(view, now)
+            view.rebuild(all_items(view, self.mirror, now), self.seq)
             name, versioned, _ = spec.key.partition("@")
             if versioned:
                 self._latest[name] = spec.key

@@ -15,6 +15,13 @@ def json_text(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"), allow_nan=False)
 
 
+def json_with(data: dict[str, Any], key: str, raw: str) -> str:
+    """``data`` as JSON with one more member, ``key``, whose value ``raw`` is JSON text already
+    (a view's items, serialised once and shared by every frame that carries them)."""
+    head = json_text(data)[:-1]  # the object, left open
+    return f'{head}{"," if data else ""}"{key}":{raw}}}'
+
+
 def raw_frame(event: str, data_json: str, id: int | None = None) -> bytes:
     """A frame whose data is already JSON text (serialised once, shared by many frames)."""
     head = f"id: {id}\n" if id is not None else ""

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from dashboard.live.spec import ViewSpec
-from dashboard.live.sse import frame, json_text, raw_frame
+from dashboard.live.sse import frame, json_text, json_with, raw_frame
 from dashboard.ops import metrics
 
 FRAME_BUFFER = 512  # frames kept per view: Last-Event-ID resume, and screens catching up
@@ -183,8 +183,7 @@ class View:
         """A snapshot's JSON: items serialised once per change, time and bus status fresh."""
         if self._items_json is None:
             self._items_json = json_text(self.items)
-        head = json_text({"seq": seq, "now": now, "bus": bus})[:-1]  # the object, left open
-        return f'{head},"items":{self._items_json}}}'
+        return json_with({"seq": seq, "now": now, "bus": bus}, "items", self._items_json)
 
     def snapshot(self) -> bytes:
         """A snapshot frame, built from memory: no Redis read however many screens ask."""
