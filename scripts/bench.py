@@ -26,10 +26,16 @@ read per poll, no cache). With an asyncio load client on the same machine it pri
    add, a board with them against the same board without, 1,000 screens, rounds alternated;
    ``--only chart-cpu`` runs this part alone, ``--no-chart-cpu`` skips it.
 
+``--repeat K`` runs parts 1 and 2 K times (one table each, with the load average at its start)
+and then prints each row's median over the K runs; the parts after them use the medians.
+Latency is timed to each event's arrival at the client's socket (``--stamp read``: to this
+process reading it; see ``bench_push.PushClient`` for why arrival is the fair one).
+
 A benchmark, not a test: it reports, it does not assert. The machine's load average is printed
 at the start and the end: other work on the machine skews every figure.
 
     python scripts/bench.py [--clients 100 1000 2000 5000] [--rate 20] [--seconds 8]
+                            [--repeat K] [--stamp arrival|read]
                             [--workers N] [--storm 5000] [--dom-events 60] [--no-poll]
                             [--no-browser] [--only metrics|chart-cpu] [--no-chart-cpu]
                             [--chart-clients 1000] [--chart-seconds 8] [--chart-rounds 3]
@@ -53,46 +59,21 @@ import bench_metrics
 from bench_browser import dom_latency
 from bench_common import CHROMIUM, ROOT, Server, bench_env, product
 from bench_poll import poll_round
-from bench_push import push_round, storm
+from bench_push import STAMPS, push_round, storm
+from bench_tables import (
+    DOM_COLUMNS,
+    LOAD_COLUMNS,
+    RATIO_COLUMNS,
+    STORM_COLUMNS,
+    header,
+    medians,
+    row,
+)
 
 from dashboard.serving import default_workers
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
 from feeds.bus.schema import make_envelope
-
-Columns = list[tuple[str, str, int, str]]  # title, result key, width, format
-LOAD_COLUMNS: Columns = [
-    ("server", "server", 11, ""), ("N", "clients", 5, ""), ("p50 ms", "p50", 7, ".1f"),
-    ("p95 ms", "p95", 7, ".1f"), ("p99 ms", "p99", 7, ".1f"), ("max ms", "max", 7, ".1f"),
-    ("deliv %", "delivered", 7, ".1f"), ("unseen", "missed", 7, ""),
-    ("hub merged", "srv_merged", 10, ""), ("behind", "behind", 6, ""),
-    ("deliv/s", "deliv_s", 8, ".0f"), ("cores", "cores", 5, ".2f"),
-    ("redis", "redis_cores", 5, ".2f"), ("load", "load_cores", 5, ".2f"),
-    ("cpu s/1k", "cpu_per_1k", 8, ".3f"), ("KB/conn", "kb_per_stream", 7, ".1f"),
-]  # fmt: skip
-RATIO_COLUMNS: Columns = [
-    ("N", "clients", 5, ""), ("p50", "p50", 7, ".3f"), ("p95", "p95", 7, ".3f"),
-    ("p99", "p99", 7, ".3f"), ("cores", "cores", 7, ".2f"), ("cpu/1k", "cpu_per_1k", 7, ".4f"),
-]  # fmt: skip
-DOM_COLUMNS: Columns = [
-    ("page", "page", 9, ""), ("published", "published", 9, ""), ("in DOM", "seen", 6, ""),
-    ("p50 ms", "p50", 8, ".1f"), ("p95 ms", "p95", 8, ".1f"),
-    ("shown-only p50", "own_p50", 14, ".1f"), ("shown-only p95", "own_p95", 14, ".1f"),
-]  # fmt: skip
-STORM_COLUMNS: Columns = [
-    ("N", "clients", 5, ""), ("resynced", "resynced", 8, ""), ("snapshots", "snapshots", 9, ""),
-    ("down s", "down_s", 6, ".2f"), ("boot s", "boot_s", 6, ".2f"),
-    ("p50 s", "p50_s", 6, ".2f"), ("all s", "from_start_s", 6, ".2f"),
-    ("from kill s", "from_kill_s", 11, ".2f"), ("refused", "refused", 7, ""),
-]  # fmt: skip
-
-
-def header(title: str, columns: Columns) -> None:
-    print(f"\n{title}\n" + " ".join(f"{t:>{w}}" for t, _, w, _ in columns), flush=True)
-
-
-def row(result: dict[str, Any], columns: Columns) -> None:
-    print(" ".join(f"{result[k]:>{w}{f}}" for _, k, w, f in columns), flush=True)
 
 
 def ratios(push: dict[str, Any], poll: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +108,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, nargs="+", default=[100, 1000, 2000, 5000])
     ap.add_argument("--rate", type=float, default=20)
     ap.add_argument("--seconds", type=float, default=8)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of parts 1 and 2; medians")
+    ap.add_argument("--stamp", choices=STAMPS, default=STAMPS[0],
+                    help="time events at their arrival (default) or when read")  # fmt: skip
     ap.add_argument("--workers", type=int, default=default_workers(),
                     help="workers for part 2 (default: one per core); 1 skips it")  # fmt: skip
     ap.add_argument("--storm", type=int, default=5000, help="clients in the storm; 0 skips it")
@@ -150,7 +134,7 @@ def main() -> None:
         return
     raise_files_limit()
     began = time.monotonic()
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    load = loadavg()
     with tempfile.TemporaryDirectory() as tmp, EmbeddedRedis(Path(tmp), persist=False) as redis:
         assert redis.process is not None
         env = bench_env(redis.url, Path(tmp))
@@ -163,17 +147,13 @@ def main() -> None:
             print(f"R={args.rate:g}/s for {args.seconds:g}s, tile update ~{size} B; "
                   f"{os.cpu_count()} cores shared with this load client; load average at the "
                   f"start {load}")  # fmt: skip
-            results: dict[int, dict[str, Any]] = {}
-            header("1. push, one worker each: publish → the client holds that value or newer",
-                   LOAD_COLUMNS)  # fmt: skip
-            for n in args.clients:
-                for name in ("product", "reference"):
-                    r = asyncio.run(push_round(run[name], redis.process.pid, bus, n, args.rate,
-                                               args.seconds))  # fmt: skip
-                    row(r, LOAD_COLUMNS)
-                    results.setdefault(n, {})[name] = r
-            if args.workers > 1:
-                scale(run, redis.process.pid, bus, args, results)
+            runs = []
+            for k in range(args.repeat):
+                if args.repeat > 1:
+                    print(f"\n== run {k + 1} of {args.repeat}, load average at its start "
+                          f"{loadavg()}", flush=True)  # fmt: skip
+                runs.append((loadavg(), push_parts(run, redis.process.pid, bus, args)))
+            results = runs[0][1] if args.repeat == 1 else medians(runs)
             if not args.no_poll:
                 run["poll"].start()
                 polling(run["poll"], redis.process.pid, bus, args, results)
@@ -198,6 +178,27 @@ def main() -> None:
     print_load(began)
 
 
+def loadavg() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def push_parts(run: dict[str, Server], redis_pid: int, bus: Bus, args: Any) -> dict[int, dict]:
+    """Parts 1 and 2: each N against the product and the reference, then the product's
+    workers at the largest N; the results by N and server label."""
+    results: dict[int, dict[str, Any]] = {}
+    header(f"1. push, one worker each: publish → the client holds that value or newer "
+           f"(timed to its {args.stamp})", LOAD_COLUMNS)  # fmt: skip
+    for n in args.clients:
+        for name in ("product", "reference"):
+            r = asyncio.run(push_round(run[name], redis_pid, bus, n, args.rate, args.seconds,
+                                       stamp=args.stamp))  # fmt: skip
+            row(r, LOAD_COLUMNS)
+            results.setdefault(n, {})[name] = r
+    if args.workers > 1:
+        scale(run, redis_pid, bus, args, results)
+    return results
+
+
 def raise_files_limit() -> None:
     """Thousands of client sockets in this process: the hard limit, not the soft one."""
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -215,8 +216,10 @@ def scale(
     many.start()
     header(f"2. workers: the product with 1 and {args.workers} workers at N={n}", LOAD_COLUMNS)
     row(results[n]["product"], LOAD_COLUMNS)
-    r = asyncio.run(push_round(many, redis_pid, bus, n, args.rate, args.seconds))
+    r = asyncio.run(push_round(many, redis_pid, bus, n, args.rate, args.seconds,
+                               stamp=args.stamp))  # fmt: skip
     row(r, LOAD_COLUMNS)
+    results[n][many.label] = r
     one_r = results[n]["product"]
     print(
         f"{'':11} with {args.workers} workers: p50 ×{r['p50'] / one_r['p50']:.2f}, p99 "
@@ -265,9 +268,10 @@ def browser(run: dict[str, Server], bus: Bus, args: Any) -> None:
 
 
 def print_load(began: float) -> None:
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    print(f"\n(bench took {time.monotonic() - began:.0f} s; load average at the end {load}: other "
-          "work on this machine during the run skews every figure)")  # fmt: skip
+    print(
+        f"\n(bench took {time.monotonic() - began:.0f} s; load average at the end "
+        f"{loadavg()}: other work on this machine during the run skews every figure)"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
+import struct
+import sys
 import time
 import urllib.request
 from collections.abc import Awaitable, Callable
@@ -25,6 +28,11 @@ from bench_poll import caught_up
 
 from feeds.bus.bus import Bus
 
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python lacks the name
+KERNEL_STAMPS = sys.platform.startswith("linux")
+STAMP_SPACE = socket.CMSG_SPACE(16)  # one struct timespec
+STAMPS = ("arrival", "read")  # which time of a client's event counts: see PushClient
+
 
 class PushClient:
     """One SSE stream, reading like EventSource; optionally reconnecting like a browser does.
@@ -32,17 +40,18 @@ class PushClient:
     On reconnect it waits the server's ``retry:`` (jittered by the server) and sends
     Last-Event-ID, so a storm of these behaves as a wall of browsers would after a restart.
 
-    The N clients share one thread, so each event is parsed and stamped in the callback that
-    reads its bytes (:class:`_Reader`, an asyncio protocol), not in a task woken after it: with
-    a stream reader, asyncio first ran the read callbacks of every socket that epoll returned
-    and only then the tasks that stamp, so a server that writes to a thousand sockets in one
-    pass (the product) had every client stamped after the whole pass was read, while one that
-    writes a socket at a time (the reference) had its clients stamped as they came. This costs
-    about half as much per event too, so the client measures the server more and itself less.
+    Each event is stamped twice: *arrival*, when its bytes reached the client's socket (the
+    kernel's receive time, ``SO_TIMESTAMPNS``), and *read*, when this process read them. The
+    N clients share one thread, and a screen is a browser with a core of its own: the read time
+    adds this load client's queue, which is longest for a server that writes to every socket
+    in one quick pass (5,000 sockets readable at once, read one after the other) and shortest
+    for one that writes a socket at a time no faster than the client reads. So the benchmark
+    times arrivals; ``--stamp read`` times reads. (Reads were stamped first in a task woken
+    after the read, which also ran every other socket's read callback before stamping any.)
     """
 
     def __init__(self, reconnect: bool = False, marks: tuple[bytes, ...] = ()) -> None:
-        self.received: list[tuple[int, float]] = []  # (seq, wall time received)
+        self.received: list[tuple[int, float, float]] = []  # (seq, arrival, read): wall times
         self.bytes = 0  # everything read from the stream (HTTP chunk framing included)
         self.marks = dict.fromkeys(marks, 0)  # update events whose data holds each mark
         self.snapshot = asyncio.Event()
@@ -64,22 +73,30 @@ class PushClient:
 
     async def _stream(self, port: int, path: str) -> None:
         loop = asyncio.get_running_loop()
-        reader = _Reader(self, time.monotonic(), loop.create_future())
+        sock = socket.socket()
+        sock.setblocking(False)
+        if KERNEL_STAMPS:
+            sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        reader = _Reader(self, sock, time.monotonic(), loop.create_future())
         try:
-            transport, _ = await loop.create_connection(lambda: reader, "127.0.0.1", port)
-        except OSError:
-            self.refused += 1
-            raise
-        self.connections += 1
-        resume = f"Last-Event-ID: {self.last_id}\r\n" if self.last_id else ""
-        head = f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n{resume}\r\n"
-        transport.write(head.encode())
-        try:
-            await reader.closed
+            try:
+                await loop.sock_connect(sock, ("127.0.0.1", port))
+            except OSError:
+                self.refused += 1
+                raise
+            self.connections += 1
+            resume = f"Last-Event-ID: {self.last_id}\r\n" if self.last_id else ""
+            head = f"GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n{resume}\r\n"
+            await loop.sock_sendall(sock, head.encode())
+            loop.add_reader(sock.fileno(), reader.readable)
+            try:
+                await reader.closed
+            finally:
+                loop.remove_reader(sock.fileno())
         finally:
-            transport.close()
+            sock.close()
 
-    def event(self, block: bytes, now: float, opened: float) -> None:
+    def event(self, block: bytes, arrived: float, read: float, opened: float) -> None:
         """One SSE event (HTTP chunk-size lines around it are ignored, as a browser's HTTP
         layer strips them). Only ``id:`` and ``event:`` are parsed; an update's data is just
         searched for the billing tile: a cheap client measures the server, not itself."""
@@ -103,28 +120,41 @@ class PushClient:
             for mark in self.marks:
                 self.marks[mark] += mark in block
             if ident and b'"tile:billing"' in block:
-                self.received.append((int(ident), now))
+                self.received.append((int(ident), arrived, read))
 
 
-class _Reader(asyncio.Protocol):
-    """A client's connection: splits what arrives into events and hands each to the client,
-    stamped with the time its bytes were read."""
+class _Reader:
+    """A client's connection: reads what arrives as soon as it is readable, with the kernel's
+    receive time, and hands each event to the client."""
 
-    def __init__(self, client: PushClient, opened: float, closed: asyncio.Future[None]) -> None:
-        self.client, self.opened, self.closed = client, opened, closed
+    def __init__(
+        self, client: PushClient, sock: socket.socket, opened: float, closed: asyncio.Future[None]
+    ) -> None:
+        self.client, self.sock, self.opened, self.closed = client, sock, opened, closed
         self.buf = b""
 
-    def data_received(self, data: bytes) -> None:
-        now = time.time()  # every event of this read arrived together
+    def readable(self) -> None:
+        try:
+            data, ancillary, _, _ = self.sock.recvmsg(1 << 16, STAMP_SPACE)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            if not self.closed.done():
+                self.closed.set_result(None)
+            return
+        read = time.time()  # every event of this read arrived together
+        arrived = read
+        for level, kind, stamp in ancillary:
+            if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS:
+                sec, ns = struct.unpack("ll", stamp[:16])
+                arrived = sec + ns / 1e9  # of the last packet read: never too early
         client = self.client
         client.bytes += len(data)
         *blocks, self.buf = (self.buf + data).split(b"\n\n")
         for block in blocks:
-            client.event(block, now, self.opened)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if not self.closed.done():
-            self.closed.set_result(None)
+            client.event(block, arrived, read, self.opened)
 
 
 def billing(i: int) -> dict[str, Any]:
@@ -142,9 +172,11 @@ async def push_round(
     path: str = STREAM_PATH,
     value: Callable[[int], dict[str, Any]] = billing,
     marks: tuple[bytes, ...] = (),
+    stamp: str = "arrival",
 ) -> dict[str, Any]:
     """N clients of ``path``, billing updates (``value``) at ``rate``/s for ``seconds``: what
-    each client saw and when, and the server's CPU; ``marks``: update events counted by what
+    each client saw and when (``stamp``: the events' arrival or their read, see
+    :class:`PushClient`), and the server's CPU; ``marks``: update events counted by what
     their data holds (summed over the clients, in the result's ``marks``)."""
     rss0 = rss_bytes(proc_tree(push.pid))
     clients = [PushClient(marks=marks) for _ in range(n)]
@@ -177,14 +209,15 @@ async def push_round(
     latencies: list[float] = []
     for c in clients:
         first: dict[int, float] = {}
-        for seq, at in c.received:
-            first.setdefault(seq, at)
+        for seq, arrived, read in c.received:
+            first.setdefault(seq, read if stamp == "read" else arrived)
         latencies += caught_up(first, published)
-    received = sum(1 for c in clients for seq, _ in c.received if seq in want)
-    missed = sum(len(want - {s for s, _ in c.received}) for c in clients)
+    seen = [[e[0] for e in c.received] for c in clients]
+    received = sum(1 for seqs in seen for seq in seqs if seq in want)
+    missed = sum(len(want - set(seqs)) for seqs in seen)
     last = max(published, default=0)
-    behind = sum(1 for c in clients if max((s for s, _ in c.received), default=0) < last)
-    dups = sum(len(c.received) - len({s for s, _ in c.received}) for c in clients)
+    behind = sum(1 for seqs in seen if max(seqs, default=0) < last)
+    dups = sum(len(seqs) - len(set(seqs)) for seqs in seen)
     deliveries = max(1, received)
     return {
         "server": push.label, "clients": n, "published": len(published), "connect_s": connect_s,
@@ -250,6 +283,3 @@ async def storm(push: Server, bus: Bus, n: int) -> dict[str, Any]:
         "p50_s": pct([t - t_start for t, _ in done], 50),
         "refused": sum(c.refused for c in clients),
     }  # fmt: skip
-
-
-# --- tables -----------------------------------------------------------------------------------
