@@ -14,6 +14,7 @@ counts. gunicorn's own log lines take the app's format (:mod:`dashboard.ops.logs
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import shutil
 import tempfile
@@ -59,7 +60,13 @@ def _quit_now(worker: Any) -> None:
 
 
 def _start_hub(worker: Any) -> None:
-    """Follow the bus as soon as a worker boots, so its first page gets a synced snapshot."""
+    """Follow the bus as soon as a worker boots, so its first page gets a synced snapshot.
+
+    First the app's objects built so far (Dash, Plotly, pandas, the layouts: some 130,000) are
+    moved out of the garbage collector's sight (``gc.freeze``): they live as long as the worker,
+    and without this every full collection walked them all, 60-460 ms measured in a worker
+    under 100-5,000 streams, during which no screen got anything."""
+    gc.freeze()
     worker.wsgi.extensions["floorboard"].hub.start()
 
 
