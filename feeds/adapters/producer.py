@@ -97,6 +97,7 @@ class Producer:
         self._last_stats = self._last_beat = -float("inf")
         self._beat_events, self._beat_at = 0, clock()
         self._failing = False
+        self._now = -float("inf")  # the latest clock a flush was given
 
     def add(
         self,
@@ -143,7 +144,10 @@ class Producer:
         pending for the next flush.
         """
         real = self.clock() if real is None else real
-        now = real if now is None else now
+        # The producer's clock never goes back (a replay given a row again, late, stamps its
+        # events earlier than what it already wrote): the bus would take the items' remembered
+        # keys as written by a clock that ran ahead, and a finished contact would open again.
+        now = self._now = max(real if now is None else now, self._now)
         stats_due = self.aggregator is not None and (
             final or real - self._last_stats >= self.stats_every
         )
