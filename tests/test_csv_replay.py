@@ -144,8 +144,14 @@ def test_a_paced_replay_given_a_finished_contact_again_does_not_reopen_it(config
     # events are stamped before c1's end: the producer's clock must not go back with them, or
     # the bus takes c1's remembered end as stamped by a clock that ran ahead and reopens it.
     rows = SMALL.splitlines()
-    text = "\n".join([*rows, "c6,2025-03-11 10:06:00,billing,voice,5,10,,,answered,a04,C6,",
-                       rows[1], "c7,2025-03-11 10:07:00,billing,voice,5,10,,,answered,a04,C7,"])
+    text = "\n".join(
+        [
+            *rows,
+            "c6,2025-03-11 10:06:00,billing,voice,5,10,,,answered,a04,C6,",
+            rows[1],
+            "c7,2025-03-11 10:07:00,billing,voice,5,10,,,answered,a04,C7,",
+        ]
+    )
     report = replay_csv(write(tmp_path, text + "\n"), config, bus, speed=1000)
     assert report.rows == 8
     assert "c1" not in bus.snapshot(["contact"])[1]["contact"]  # not waiting again
