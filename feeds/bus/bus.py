@@ -132,6 +132,9 @@ class Bus:
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
         self.agents_key = f"{prefix}agents"  # agents' states as they change: their day
+        self._keep = history_days * 86400  # seconds a customer's history is kept
+        self._keep_ttl = max(1, round(self._keep))
+        self._keys: dict[str, tuple[str, str, str]] = {}
         self._scripts = {
             (sharded, once): client.register_script((ONCE_LUA if once else "") + script)
             for sharded, script in ((False, PUBLISH_LUA), (True, SPUBLISH_LUA))
@@ -186,21 +189,26 @@ class Bus:
         """Sorted set: ids of gone items by the time they went, to forget their keys."""
         return f"{self.prefix}gone:{kind}"
 
-    def _call_args(self, env: Envelope, now: float) -> tuple[list[str], list[Any]]:
+    def _clock_args(self, now: float) -> tuple[str, str, str]:
+        """The script's arguments of the receiver's clock: now, forget before, trust until
+        (the same for every write of a bulk call: worked out once)."""
+        return repr(now), repr(now - self.remember), repr(now + self.max_skew)
+
+    def _call_args(
+        self, env: Envelope, now: float, clock: tuple[str, str, str] | None = None
+    ) -> tuple[list[str], list[Any]]:
         key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
-        keys = [self.seq_key, self.state_key(env.kind), self.order_key(env.kind),
-                self.gone_key(env.kind)]  # fmt: skip
+        kind = env.kind
+        keys = [self.seq_key, *self._kind_keys(kind)]
         body = env.model_dump_json(exclude={"seq"})
         retained = "1" if is_retained(env) else "0"
         args: list[Any] = [
             env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN,
-            ordering.encode(key, ordering.digest(env)), repr(now),
-            repr(now - self.remember), repr(now + self.max_skew),
+            ordering.encode(key, ordering.digest(env)), *(clock or self._clock_args(now)),
         ]  # fmt: skip
-        if env.kind == "contact" and not env.deleted:
+        if kind == "contact" and not env.deleted:
             d = env.data
             customer = d["customer_id"]
-            keep = self.history_days * 86400
             keys += [
                 self.contacts_key,
                 contacts_key(self.prefix, customer),
@@ -208,14 +216,22 @@ class Bus:
             ]
             args += [
                 summary(env.id, d), repr(d["enqueued_at"]),
-                repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
+                repr(env.ts - self._keep), MAX_CONTACTS, self._keep_ttl,
             ]  # fmt: skip
-        elif env.kind == "agent" and not env.deleted:
+        elif kind == "agent" and not env.deleted:
             keys.append(self.agents_key)  # the raw stream: each state change kept for the day
         if env.event_id is not None:
             keys.append(self.event_key(env.event_id))
             args.append(EVENT_ID_SECONDS)
         return keys, args
+
+    def _kind_keys(self, kind: str) -> tuple[str, str, str]:
+        """A kind's state, order and gone keys (made once: a few kinds, every write)."""
+        keys = self._keys.get(kind)
+        if keys is None:
+            keys = self._keys[kind] = (self.state_key(kind), self.order_key(kind),
+                                       self.gone_key(kind))  # fmt: skip
+        return keys
 
     def publish(self, env: Envelope, now: float | None = None) -> int:
         """Write one validated envelope atomically; returns its sequence number, or 0 when
@@ -266,10 +282,11 @@ class Bus:
         pool = self.client.connection_pool
         conn = pool.get_connection()
         try:
+            clock = self._clock_args(now)
             for i in range(0, len(envs), BULK):
                 keys, args = [], [min(BULK, len(envs) - i)]
                 for env in envs[i : i + BULK]:
-                    k, a = self._call_args(env, now)
+                    k, a = self._call_args(env, now, clock)
                     keys += k
                     args += [len(k), len(a), int(env.event_id is not None), *a]
                 # a health check's PING must not come between sent calls and their answers
