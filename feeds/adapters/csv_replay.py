@@ -48,7 +48,6 @@ from feeds.metrics.contacts import LATER, story
 
 log = logging.getLogger(__name__)
 FLAT_BATCH = 2000  # flat out: envelopes written per flush
-FLAT_GC_THRESHOLD = 200_000  # flat out: allocations between collections (Python's: 700)
 LAST_FLUSH_SECONDS = 10.0  # how long the end of a replay waits for Redis to come back
 # A schema refusal of an event names its field; the row's column is what the file calls it.
 _FIELDS = {"id": "contact_id", "ts": "enqueued_at", "data.enqueued_at": "enqueued_at",
@@ -191,18 +190,17 @@ def _build(chunk: Chunk, offset: float, source: str, ids: bool, flat: bool
 @contextlib.contextmanager
 def _few_collections(active: bool) -> Iterator[None]:
     """Flat out (``active``), a replay makes objects by the million and frees them in order
-    (no cycles): Python's cyclic collector, run every 700 allocations over a heap of a day's
-    contacts, would take a third of the time. Fewer collections while it runs, the usual
-    after."""
-    if not active:
+    (no cycles, beyond a few in each chunk pandas reads): Python's cyclic collector, run
+    every 700 allocations over a heap of a day's contacts, would take a third of the time,
+    and even every 200,000 a twentieth. None while it runs, the usual after."""
+    if not active or not gc.isenabled():
         yield
         return
-    before = gc.get_threshold()
-    gc.set_threshold(FLAT_GC_THRESHOLD, *before[1:])
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        gc.enable()
 
 
 def _last_flush(producer: Producer, now: float | None, clock: Callable[[], float]) -> None:
