@@ -134,7 +134,8 @@ class Bus:
         self.agents_key = f"{prefix}agents"  # agents' states as they change: their day
         self._keep = history_days * 86400  # seconds a customer's history is kept
         self._keep_ttl = max(1, round(self._keep))
-        self._keys: dict[str, tuple[str, str, str]] = {}
+        # each kind's state, order and gone keys, made once (every write needs them)
+        self._keys = {k: (self.state_key(k), self.order_key(k), self.gone_key(k)) for k in KINDS}
         self._scripts = {
             (sharded, once): client.register_script((ONCE_LUA if once else "") + script)
             for sharded, script in ((False, PUBLISH_LUA), (True, SPUBLISH_LUA))
@@ -199,7 +200,7 @@ class Bus:
     ) -> tuple[list[str], list[Any]]:
         key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
         kind = env.kind
-        keys = [self.seq_key, *self._kind_keys(kind)]
+        keys = [self.seq_key, *self._keys[kind]]
         body = env.model_dump_json(exclude={"seq"})
         retained = "1" if is_retained(env) else "0"
         args: list[Any] = [
@@ -224,14 +225,6 @@ class Bus:
             keys.append(self.event_key(env.event_id))
             args.append(EVENT_ID_SECONDS)
         return keys, args
-
-    def _kind_keys(self, kind: str) -> tuple[str, str, str]:
-        """A kind's state, order and gone keys (made once: a few kinds, every write)."""
-        keys = self._keys.get(kind)
-        if keys is None:
-            keys = self._keys[kind] = (self.state_key(kind), self.order_key(kind),
-                                       self.gone_key(kind))  # fmt: skip
-        return keys
 
     def publish(self, env: Envelope, now: float | None = None) -> int:
         """Write one validated envelope atomically; returns its sequence number, or 0 when
