@@ -145,11 +145,15 @@ class Intraday:
             if v:  # most counters of a leg are 0: adding 0 changes nothing
                 counts[i] += sign * v
         for table, value in ((self._waits, c.wait), (self._open, c.since)):
-            if value is not None:
-                if sign > 0:
-                    table.setdefault(c.key, {})[lk] = value
-                else:
-                    table.get(c.key, {}).pop(lk, None)
+            if value is None:
+                continue
+            legs = table.get(c.key)
+            if sign > 0:
+                if legs is None:
+                    legs = table[c.key] = {}
+                legs[lk] = value
+            elif legs is not None:
+                legs.pop(lk, None)
         self.changed.add(c.key)
         self._rows.pop(c.key, None)
 
