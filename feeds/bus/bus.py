@@ -15,7 +15,7 @@ import functools
 import logging
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from redis.sentinel import Sentinel
@@ -32,6 +32,9 @@ from feeds.customers.history import (
     order_key,
     summary,
 )
+
+if TYPE_CHECKING:
+    from feeds.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -178,6 +181,15 @@ class Bus:
         """``ordering``: ``max_skew`` and ``remember`` (seconds), as for the constructor."""
         probe = connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
         return cls(connect(url), prefix, history_days, probe, **ordering)
+
+    @classmethod
+    def from_config(cls, url: str, config: Config) -> Bus:
+        """A centre's bus: its prefix, how long customers' histories are kept, and the bounds of
+        the ordering rule its aggregators use too (``[ordering]``), so a write and a count
+        refuse and forget the same events."""
+        bounds = config.ordering
+        return cls.from_url(url, config.redis.prefix, config.moments.history_days,
+                            max_skew=bounds.max_skew, remember=bounds.remember)  # fmt: skip
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
