@@ -1,6 +1,7 @@
-"""The config's ``[ordering]`` bounds reach the bus of every door, not only the aggregators:
-an event stamped 30 s ahead is refused under the default ``max_skew`` (5 s) and taken under
-``max_skew = 60``, by the HTTP API (the app's bus) and by ``floorboard publish`` (the CLI's)."""
+"""The config's bounds reach the bus of every door, not only the aggregators: ``[ordering]``
+(an event stamped 30 s ahead is refused under the default ``max_skew``, 5 s, and taken under
+``max_skew = 60``, by the HTTP API, the app's bus, and by ``floorboard publish``, the CLI's),
+and ``[history] stream_events``, the events the contacts stream keeps."""
 
 from __future__ import annotations
 
@@ -53,3 +54,21 @@ def test_the_configs_skew_is_the_apis_and_the_clis(redis_server, tmp_path, monke
         assert "ts" in cli.stderr and "ahead" in cli.stderr
     stream = [json.loads(f[b"e"])["id"] for _, f in bus.client.xrange(bus.contacts_key)]
     assert stream == (["c1", "c2"] if taken else [])
+
+
+def test_the_contacts_stream_keeps_the_configs_stream_events(redis_server, tmp_path) -> None:
+    from feeds.bus.schema import make_envelope
+
+    sizes = {}
+    for keep in (None, 1000):
+        prefix = f"se{uuid.uuid4().hex[:8]}:"
+        settings = {} if keep is None else {"stream_events": keep}
+        config = load_config(write_config(tmp_path, prefix, settings=settings))
+        bus = Bus.from_config(redis_server.url, config)
+        now = time.time()
+        envs = [make_envelope("contact", f"c{i}", {**ahead("x")["data"], "enqueued_at": now},
+                              ts=now, source="t") for i in range(3000)]  # fmt: skip
+        bus.publish_many(envs, now=now)
+        sizes[keep] = bus.client.xlen(bus.contacts_key)
+    assert sizes[None] == 3000  # under the default, 100,000
+    assert 1000 <= sizes[1000] < 1300  # about: Redis trims whole nodes of 100 entries

@@ -15,7 +15,7 @@ import functools
 import logging
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from redis.sentinel import Sentinel
@@ -25,6 +25,7 @@ from feeds.bus.lua import BULK, BULK_LUA, ONCE_LUA, PUBLISH_LUA, SPUBLISH_LUA, a
 from feeds.bus.ordering import FutureEvent
 from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
+from feeds.config import STREAM_EVENTS, Config
 from feeds.customers.history import (
     DEFAULT_DAYS,
     MAX_CONTACTS,
@@ -33,12 +34,8 @@ from feeds.customers.history import (
     summary,
 )
 
-if TYPE_CHECKING:
-    from feeds.config import Config
-
 log = logging.getLogger(__name__)
 
-CONTACT_STREAM_MAXLEN = 100_000
 PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is not answering
 
 # Two days: a re-delivery the next morning is still recognised (the aggregator's counters are
@@ -109,7 +106,9 @@ class Bus:
     ``history_days``: how long customers' contact histories are kept (the config's
     ``moments.history_days``, so the repeat-contact window always has its contacts).
     ``max_skew`` and ``remember``: the bounds of the ordering rule (the config's ``ordering``
-    section, :mod:`feeds.bus.ordering`).
+    section, :mod:`feeds.bus.ordering`). ``stream_events``: how many events the contacts and
+    agents streams keep each, about (Redis trims whole nodes): the config's
+    ``history.stream_events``; a day's rebuild, export or agent's day reaches back as far.
     An envelope with an ``event_id`` is written once: the id is remembered for
     :data:`EVENT_ID_SECONDS` and a second write of it returns sequence number 0.
     """
@@ -122,6 +121,7 @@ class Bus:
         probe: redis.Redis | None = None,
         max_skew: float = ordering.DEFAULT_MAX_SKEW,
         remember: float = ordering.DEFAULT_REMEMBER,
+        stream_events: int = STREAM_EVENTS,
     ) -> None:
         self.client = client
         # Liveness checks go through a client whose reads time out fast: a hung Redis must be
@@ -131,6 +131,7 @@ class Bus:
         self.history_days = history_days
         self.max_skew = max_skew
         self.remember = remember
+        self.stream_events = stream_events
         self.seq_key = f"{prefix}seq"
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
@@ -176,20 +177,22 @@ class Bus:
 
     @classmethod
     def from_url(
-        cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS, **ordering: float
+        cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS, **options: float
     ) -> Bus:
-        """``ordering``: ``max_skew`` and ``remember`` (seconds), as for the constructor."""
+        """``options``: ``max_skew``, ``remember`` and ``stream_events``, as for the
+        constructor."""
         probe = connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
-        return cls(connect(url), prefix, history_days, probe, **ordering)
+        return cls(connect(url), prefix, history_days, probe, **options)
 
     @classmethod
     def from_config(cls, url: str, config: Config) -> Bus:
-        """A centre's bus: its prefix, how long customers' histories are kept, and the bounds of
-        the ordering rule its aggregators use too (``[ordering]``), so a write and a count
-        refuse and forget the same events."""
+        """A centre's bus: its prefix, how long customers' histories are kept, how many events
+        its streams keep, and the bounds of the ordering rule its aggregators use too
+        (``[ordering]``), so a write and a count refuse and forget the same events."""
         bounds = config.ordering
         return cls.from_url(url, config.redis.prefix, config.moments.history_days,
-                            max_skew=bounds.max_skew, remember=bounds.remember)  # fmt: skip
+                            max_skew=bounds.max_skew, remember=bounds.remember,
+                            stream_events=config.history.stream_events)  # fmt: skip
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
@@ -216,7 +219,7 @@ class Bus:
         body = env.model_dump_json(exclude={"seq"})
         retained = "1" if is_retained(env) else "0"
         args: list[Any] = [
-            env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN,
+            env.id, body, self.channel, retained, self.stream_events,
             ordering.encode(key, ordering.digest(env)), *(clock or self._clock_args(now)),
         ]  # fmt: skip
         if kind == "contact" and not env.deleted:
