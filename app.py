@@ -56,11 +56,7 @@ def create_app(config: Config | None = None, redis_url: str | None = None) -> Pa
     config = live()
     use_channels(config.channels)  # what every input path's schema checks a channel against
     redis_url = redis_url or os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    bus = Bus.from_url(
-        redis_url,
-        config.redis.prefix,
-        config.moments.history_days,
-    )
+    bus = Bus.from_config(redis_url, config)
     accounts = Accounts(bus.client, config.redis.prefix)
     hub = Hub(bus, stall_seconds=config.stream.stall_seconds, ended=ended_credentials(accounts))
     app = PagesDash(

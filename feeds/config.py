@@ -42,6 +42,8 @@ from feeds.floor import Floor
 from feeds.routing import RoutingConfig
 
 DEFAULT_PATH = "floorboard.toml"
+# Events the contacts and agents streams keep each, by default ([history] stream_events).
+STREAM_EVENTS = 100_000
 
 
 class ConfigError(ValueError):
@@ -159,11 +161,14 @@ class Ordering(Section):
 
 
 class History(Section):
-    """Intraday history (docs/history.md): the length of an interval, and how many days of
-    intervals and forecasts Redis keeps."""
+    """Intraday history (docs/history.md): the length of an interval, how many days of
+    intervals and forecasts Redis keeps, and how many raw events its contacts and agents
+    streams keep each (what a rebuild, an export or an agent's day can reach back to: about
+    three contact events a contact, a few agent items a contact)."""
 
     interval_minutes: Literal[15, 30, 60] = 15
     retention_days: int = Field(default=35, ge=1, le=400)
+    stream_events: int = Field(default=STREAM_EVENTS, ge=1000, le=50_000_000)
 
     @property
     def step(self) -> int:

@@ -4,9 +4,9 @@ A fresh embedded Redis takes a simulated day (the simulator's floor, ``--agents`
 seed 1: contacts, agent states, customers, queue statistics, heartbeats) published through the
 real bus; then Redis's ``used_memory`` and each key kind's ``MEMORY USAGE`` (the kinds of
 ``feeds.data.keys``) are reported, with contacts and events per day. The raw contact stream
-is capped (``feeds.bus.bus.CONTACT_STREAM_MAXLEN`` entries) and event ids expire after two
-days, so a centre's memory stops growing after a day or two at that size: the figure is what
-a day adds, and roughly the steady state.
+is capped (the config's ``history.stream_events``, default ``feeds.config.STREAM_EVENTS``)
+and event ids expire after two days, so a centre's memory stops growing after a day or two
+at that size: the figure is what a day adds, and roughly the steady state.
 
 A benchmark, not a test: it reports, it does not assert. ``make bench`` runs it.
 
@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from feeds.bus.bus import CONTACT_STREAM_MAXLEN, Bus  # noqa: E402
+from feeds.bus.bus import Bus  # noqa: E402
 from feeds.bus.embedded import EmbeddedRedis  # noqa: E402
-from feeds.config import load_config  # noqa: E402
+from feeds.config import STREAM_EVENTS, load_config  # noqa: E402
 from feeds.data.keys import kind_of  # noqa: E402
 from feeds.simulator.simulation import Simulation  # noqa: E402
 
@@ -75,7 +75,7 @@ def main() -> None:
           f"({events:,} events published in {took:.0f} s: "
           + ", ".join(f"{k} {n:,}" for k, n in kinds.most_common()) + ")")  # fmt: skip
     print(f"  used_memory grew {used / 2**20:.1f} MiB ({used / 2**20 * scale:.1f} MiB per day)")
-    print(f"  raw contact events kept: {contacts:,} (cap {CONTACT_STREAM_MAXLEN:,})")
+    print(f"  raw contact events kept: {contacts:,} (cap {STREAM_EVENTS:,})")
     print("  by key kind (MEMORY USAGE, all samples):")
     for label, size in by_kind.most_common():
         print(f"    {label:<20} {count[label]:>7,} keys  {size / 2**20:8.2f} MiB")

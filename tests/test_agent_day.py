@@ -110,3 +110,65 @@ def test_the_timeline_draws_each_state_in_base_css_colour() -> None:
     good = re.search(r"--good:\s*([^;]+);", css).group(1)
     declared = {k: good if v == "var(--good)" else v for k, v in declared.items()}
     assert declared == STATE_COLOURS
+
+
+def _legs(day: Any) -> list[tuple]:
+    return [tuple(r) for r in day.contacts.fillna(-1).itertuples(index=False)]
+
+
+def test_a_day_read_again_takes_only_what_is_new_and_equals_the_whole_day(
+    bus: Bus, make_config
+) -> None:
+    """The process keeps each agent's share of the streams (feeds.intraday.agent_streams):
+    built again after more events, the day equals the whole day's legs read from scratch."""
+    from feeds.intraday.agent_day import agent_contacts
+    from feeds.intraday.agent_streams import AgentStreams
+    from feeds.intraday.export import day_legs
+    from feeds.intraday.store import IntradayStore
+
+    config = load_config(make_config(bus.prefix))
+    streams = AgentStreams()
+    agent(bus, "a01", "available", 2000)
+    contact(bus, "c1", "completed", "a01", 1500, outcome="Sorted")
+    contact(bus, "c2", "answered", "a02", 1400)  # someone else's
+    first = read_agent_day(bus, config, "a01", NOW, {}, streams)
+    assert list(first.contacts["contact_id"]) == ["c1"]
+
+    offered = {"event": "offered", "queue": "billing", "channel": "voice", "customer_id": "AC9",
+               "enqueued_at": NOW - 700}  # fmt: skip
+    bus.publish(make_envelope("contact", "c3", offered, ts=NOW - 700, source="t"), now=NOW)
+    contact(bus, "c3", "answered", "a01", 700)  # offered before it named them, then theirs
+    contact(bus, "c3", "completed", "a01", 700, outcome="Moved", leg=1)
+    moved = {**offered, "event": "answered", "leg": 2, "queue": "faults", "agent_id": "a02",
+             "enqueued_at": NOW - 300, "answered_at": NOW - 280}  # fmt: skip
+    bus.publish(make_envelope("contact", "c3", moved, ts=NOW - 280, source="t"), now=NOW)
+    contact(bus, "c4", "answered", "a01", 100)
+    contact(bus, "c2", "completed", "a02", 1400)
+    agent(bus, "a01", "on_contact", 100)
+    agent(bus, "a02", "away", 50)
+
+    again = read_agent_day(bus, config, "a01", NOW, {}, streams)
+    whole = read_agent_day(bus, config, "a01", NOW, {})  # a fresh process: the day read whole
+    store = IntradayStore(bus, config)
+    legs = agent_contacts(day_legs(store, config, bus.contacts_key, store.day(NOW)), "a01")
+    assert list(again.contacts["contact_id"]) == ["c1", "c3", "c4"]
+    assert _legs(again) == _legs(whole) == [tuple(r) for r in legs.fillna(-1).itertuples(
+        index=False)]  # fmt: skip
+    assert list(again.states["state"]) == list(whole.states["state"]) == [
+        "available", "on_contact"]  # fmt: skip
+
+
+def test_a_redis_put_back_is_read_again_from_the_start(bus: Bus, make_config) -> None:
+    """A flush or restore puts the bus's sequence number back: the kept shares are not used."""
+    from feeds.intraday.agent_streams import AgentStreams
+
+    config = load_config(make_config(bus.prefix))
+    streams = AgentStreams()
+    contact(bus, "c1", "completed", "a01", 1500)
+    contact(bus, "c2", "completed", "a01", 1000)
+    assert len(read_agent_day(bus, config, "a01", NOW, {}, streams).contacts) == 2
+    for key in bus.client.scan_iter(f"{bus.prefix}*"):
+        bus.client.delete(key)
+    contact(bus, "c9", "completed", "a01", 500)
+    day = read_agent_day(bus, config, "a01", NOW, {}, streams)
+    assert list(day.contacts["contact_id"]) == ["c9"]

@@ -68,6 +68,8 @@ def test_minimal_config_gets_defaults(tmp_path: Path) -> None:
          "ordering.remember_hours", "greater than or equal to 26"),
         (('[[queues]]', '[ordering]\nmax_skew = -1\n\n[[queues]]'),
          "ordering.max_skew", "greater than or equal to 0"),
+        (('[[queues]]', '[history]\nstream_events = 10\n\n[[queues]]'),
+         "history.stream_events", "greater than or equal to 1000"),
     ],
 )  # fmt: skip
 def test_bad_config_names_file_key_and_reason(

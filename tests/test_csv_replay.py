@@ -138,6 +138,28 @@ p2,2025-03-11 10:00:10,billing,voice,40,,,,abandoned,,C2,
     assert report.events == 5 and stream(bus)[0]["data"]["event"] == "offered"  # paced: all
 
 
+def test_a_paced_replay_given_a_finished_contact_again_does_not_reopen_it(config, bus, tmp_path):
+    # c1 ends at 10:04:12; the file gives it again after rows that start later. Paced at
+    # speed 1000 the replay's clock runs minutes ahead of the wall clock, and the repeat's
+    # events are stamped before c1's end: the producer's clock must not go back with them, or
+    # the bus takes c1's remembered end as stamped by a clock that ran ahead and reopens it.
+    rows = SMALL.splitlines()
+    text = "\n".join(
+        [
+            *rows,
+            "c6,2025-03-11 10:06:00,billing,voice,5,10,,,answered,a04,C6,",
+            rows[1],
+            "c7,2025-03-11 10:07:00,billing,voice,5,10,,,answered,a04,C7,",
+        ]
+    )
+    report = replay_csv(write(tmp_path, text + "\n"), config, bus, speed=1000)
+    assert report.rows == 8
+    assert "c1" not in bus.snapshot(["contact"])[1]["contact"]  # not waiting again
+    assert tiles(bus)["billing"]["offered"] == 6  # c1 counted once
+    written = [(e["id"], e["data"]["event"]) for e in stream(bus) if e["seq"]]
+    assert written.count(("c1", "completed")) == 1 and written.count(("c1", "offered")) == 1
+
+
 def test_a_stop_ends_a_paced_replay_and_what_was_taken_is_published_whole(config, bus, tmp_path):
     stop = threading.Event()
     threading.Timer(0.3, stop.set).start()

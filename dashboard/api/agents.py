@@ -20,8 +20,12 @@ from dashboard.pages.agentday.model import day_view
 from feeds.bus.bus import Bus
 from feeds.config import Config
 from feeds.intraday.agent_day import read_agent_day
+from feeds.intraday.agent_streams import AgentStreams
 from feeds.notices.messages import Messages
 from feeds.notices.service import NotFound
+
+# This process's shares of the day's streams: a day built again reads only what is new.
+STREAMS = AgentStreams()
 
 
 def agent_day(bus: Bus, config: Config, messages: Messages, agent_id: str) -> dict:
@@ -29,7 +33,7 @@ def agent_day(bus: Bus, config: Config, messages: Messages, agent_id: str) -> di
     agents = messages.agents(bus.client)
     if agent_id not in agents:
         raise NotFound("agent_id", f"unknown agent {agent_id!r}")
-    return day_view(read_agent_day(bus, config, agent_id, time.time(), agents), config)
+    return day_view(read_agent_day(bus, config, agent_id, time.time(), agents, STREAMS), config)
 
 
 def add_routes(bp: Blueprint, bus: Bus, config: Config) -> None:

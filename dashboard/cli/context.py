@@ -59,8 +59,7 @@ class Runtime:
         """The bus at ``REDIS_URL`` under the config's prefix."""
         from feeds.bus.bus import Bus
 
-        config = self.load_config()
-        return Bus.from_url(redis_url(), config.redis.prefix, config.moments.history_days)
+        return Bus.from_config(redis_url(), self.load_config())
 
     def accounts(self) -> Accounts:
         """Users and tokens at ``REDIS_URL`` under the config's prefix."""

@@ -14,7 +14,8 @@ was; only then do events carry event ids, so replaying the same file twice count
 published once, as its final event (which holds its whole story): the bus ends with the same
 state, customer histories and day totals at a third of the writes, while the statistics
 still see every event, a contact's events taken together when it ends
-(:meth:`Aggregator.apply_together`: the same figures, one step instead of three).
+(:meth:`Aggregator.apply_leg`: the same figures, one step instead of three). Flat out, rows
+are checked and built a chunk at a time (:mod:`feeds.adapters.csv_flat`).
 
 A bad row is skipped and reported (``on_bad_row="skip"``) or ends the replay
 (``"fatal"``): then nothing of that row or after it is published, every row before it is
@@ -23,6 +24,7 @@ published whole (its later events at once), and :class:`CsvError` names the line
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
 import heapq
@@ -35,16 +37,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from feeds.adapters.csv_rows import CHUNK, BadRow, CsvError, Row, read_rows
+from feeds.adapters.csv_flat import Finished, finished_contacts
+from feeds.adapters.csv_rows import CHUNK, BadRow, Chunk, CsvError, Row, read_chunks
 from feeds.adapters.producer import Producer, day_start
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.errors import SchemaError
+from feeds.metrics.contacts import LATER, story
 
 log = logging.getLogger(__name__)
 FLAT_BATCH = 2000  # flat out: envelopes written per flush
-FLAT_GC_THRESHOLD = 200_000  # flat out: allocations between collections (Python's: 700)
 LAST_FLUSH_SECONDS = 10.0  # how long the end of a replay waits for Redis to come back
 # A schema refusal of an event names its field; the row's column is what the file calls it.
 _FIELDS = {"id": "contact_id", "ts": "enqueued_at", "data.enqueued_at": "enqueued_at",
@@ -94,19 +97,12 @@ def contact_events(row: Row, offset: float, source: str, ids: bool) -> list[Enve
         raise SchemaError(_FIELDS.get(exc.field, exc.field), exc.reason) from None
     out = []
     for event, ts in steps[:-1]:
-        earlier = {**final.data, "event": event, **dict.fromkeys(_LATER[event])}
+        earlier = {**final.data, "event": event, **dict.fromkeys(LATER[event])}
         out.append(Envelope.model_construct(
             kind="contact", id=cid, seq=0, ts=ts, source=source, deleted=False, data=earlier,
             event_id=event_id and event_id(event),
         ))  # fmt: skip
     return [*out, final]
-
-
-# What a contact does not know yet at each earlier event.
-_LATER = {
-    "offered": ("answered_at", "ended_at", "agent_id", "talk", "hold", "wrap"),
-    "answered": ("ended_at", "talk", "hold", "wrap"),
-}
 
 
 def replay_csv(
@@ -135,34 +131,42 @@ def replay_csv(
 
     def emit(until: float, paced: bool = True) -> None:
         while heap and heap[0][0] <= until and not (paced and stop.is_set()):
-            ts, _, envs = heapq.heappop(heap)
+            ts, _, item = heapq.heappop(heap)
             if speed and paced:
                 _wait(began + (ts - start) / speed, producer, clock, stop, ts)
-            producer.add(envs, publish="last" if flat else True, together=flat)
-            report.events += len(envs)
+            if flat:
+                producer.add_leg(*item)
+                report.events += len(item[1])
+            else:
+                producer.add([item])
+                report.events += 1
             report.last = ts
             if flat and len(producer.pending) >= FLAT_BATCH:
                 producer.flush(ts)
 
     with _few_collections(flat):
         try:
-            for rows in _rows(path, config, mapping, chunksize, report, on_bad_row):
-                for row in rows:
-                    if offset is None:
-                        offset = _offset(row.enqueued_at, began, rebase, config)
-                        start = report.first = row.enqueued_at + offset
-                    try:
-                        envs = contact_events(row, offset, source, rebase == "none")
-                    except SchemaError as exc:
-                        _bad(BadRow(row.line, _column(exc.field, config, mapping), exc.reason),
-                             report, on_bad_row)  # fmt: skip
-                        continue
+            for chunk in _chunks(path, config, mapping, chunksize, report, on_bad_row):
+                if offset is None and len(chunk):
+                    first = float(chunk.enqueued_at[0])
+                    offset = _offset(first, began, rebase, config)
+                    start = report.first = first + offset
+                built, enqueued = _build(chunk, offset or 0.0, source, rebase == "none", flat)
+                for i, item in enumerate(built):
+                    if item is None:
+                        try:
+                            envs = contact_events(chunk.row(i), offset, source, rebase == "none")
+                        except SchemaError as exc:
+                            line, field = chunk.line[i], _column(exc.field, config, mapping)
+                            _bad(BadRow(line, field, exc.reason), report, on_bad_row)
+                            continue
+                        item = (envs[-1], story(envs[-1].ts, envs[-1].data)) if flat else envs
                     report.rows += 1
                     # Paced, each event at its own time; flat out, a contact's story when it ends.
-                    for group in [envs] if flat else ([env] for env in envs):
-                        heapq.heappush(heap, (group[-1].ts, order, group))
+                    for one in [item] if flat else item:
+                        heapq.heappush(heap, ((one[0] if flat else one).ts, order, one))
                         order += 1
-                    emit(row.enqueued_at + offset)
+                    emit(enqueued[i])
                 if stop.is_set():
                     break
         finally:
@@ -174,21 +178,29 @@ def replay_csv(
     return report
 
 
+def _build(chunk: Chunk, offset: float, source: str, ids: bool, flat: bool
+           ) -> tuple[list[Finished | None] | list[None], list[float]]:  # fmt: skip
+    """Flat out, the chunk's finished contacts (None: a row for the row-by-row path); paced,
+    every row goes that way. And each row's enqueue time, moved by ``offset``."""
+    if flat:
+        return finished_contacts(chunk, offset, source, ids)
+    return [None] * len(chunk), (chunk.enqueued_at + offset).tolist()
+
+
 @contextlib.contextmanager
 def _few_collections(active: bool) -> Iterator[None]:
     """Flat out (``active``), a replay makes objects by the million and frees them in order
-    (no cycles): Python's cyclic collector, run every 700 allocations over a heap of a day's
-    contacts, would take a third of the time. Fewer collections while it runs, the usual
-    after."""
-    if not active:
+    (no cycles, beyond a few in each chunk pandas reads): Python's cyclic collector, run
+    every 700 allocations over a heap of a day's contacts, would take a third of the time,
+    and even every 200,000 a twentieth. None while it runs, the usual after."""
+    if not active or not gc.isenabled():
         yield
         return
-    before = gc.get_threshold()
-    gc.set_threshold(FLAT_GC_THRESHOLD, *before[1:])
+    gc.disable()
     try:
         yield
     finally:
-        gc.set_threshold(*before)
+        gc.enable()
 
 
 def _last_flush(producer: Producer, now: float | None, clock: Callable[[], float]) -> None:
@@ -210,9 +222,9 @@ def check_csv(
     ``--check`` before a replay. Raises :class:`CsvError` as :func:`replay_csv` does."""
     good, bad = 0, []
     source = config.adapters.csv.source
-    for rows, chunk_bad in read_rows(path, config, mapping, chunksize):
+    for chunk, chunk_bad in read_chunks(path, config, mapping, chunksize):
         bad += chunk_bad
-        for row in rows:
+        for row in chunk.rows():
             try:
                 contact_events(row, 0.0, source, False)
                 good += 1
@@ -221,17 +233,17 @@ def check_csv(
     return good, sorted(bad, key=lambda b: b.line)
 
 
-def _rows(path: str | Path, config: Config, mapping: Mapping[str, str] | None, chunksize: int,
-          report: ReplayReport, on_bad_row: str) -> Iterator[list[Row]]:  # fmt: skip
+def _chunks(path: str | Path, config: Config, mapping: Mapping[str, str] | None,
+            chunksize: int, report: ReplayReport, on_bad_row: str) -> Iterator[Chunk]:  # fmt: skip
     """The chunks of good rows; bad rows are reported (and end it all when fatal) in their
     place in the file: a fatal bad row stops before the good rows after it."""
-    for rows, bad in read_rows(path, config, mapping, chunksize):
+    for chunk, bad in read_chunks(path, config, mapping, chunksize):
         if bad and on_bad_row == "fatal":
-            yield [r for r in rows if r.line < bad[0].line]
+            yield chunk.head(bisect.bisect_left(chunk.line, bad[0].line))
             _bad(bad[0], report, on_bad_row)
         for b in bad:
             _bad(b, report, on_bad_row)
-        yield rows
+        yield chunk
 
 
 def _bad(bad: BadRow, report: ReplayReport, on_bad_row: str) -> None:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from feeds.adapters.ids import customer_id, ident
 from feeds.bus.fields import unknown_channel
+from feeds.bus.kinds import TAG_LENGTH
 from feeds.config import Config
 from feeds.config_feeds import CSV_FIELDS
 
@@ -78,6 +79,49 @@ class Row:
     tags: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A chunk's good rows column by column (numbers as arrays, NaN where the file had none):
+    what a flat-out replay works on a column at a time (:mod:`feeds.adapters.csv_flat`)."""
+
+    line: list[int]
+    contact_id: list[str | None]
+    enqueued_at: np.ndarray
+    queue: list[str]
+    channel: list[str]
+    wait: np.ndarray
+    outcome: list[str]  # answered or abandoned
+    talk: np.ndarray
+    hold: np.ndarray
+    wrap: np.ndarray
+    agent_id: list[str | None]
+    customer_id: list[str]
+    tags: list[tuple[str, ...]]
+
+    def __len__(self) -> int:
+        return len(self.line)
+
+    def row(self, i: int) -> Row:
+        return Row(
+            self.line[i], self.contact_id[i], float(self.enqueued_at[i]), self.queue[i],
+            self.channel[i], float(self.wait[i]), self.outcome[i], *_none(self.talk[i : i + 1]),
+            *_none(self.hold[i : i + 1]), *_none(self.wrap[i : i + 1]), self.agent_id[i],
+            self.customer_id[i], self.tags[i],
+        )  # fmt: skip
+
+    def head(self, n: int) -> Chunk:
+        """The first ``n`` rows."""
+        return Chunk(*(getattr(self, f)[:n] for f in self.__slots__))
+
+    def rows(self) -> list[Row]:
+        """The rows one by one (a paced replay takes them so)."""
+        return [Row(*values) for values in zip(
+            self.line, self.contact_id, self.enqueued_at.tolist(), self.queue, self.channel,
+            self.wait.tolist(), self.outcome, _none(self.talk), _none(self.hold),
+            _none(self.wrap), self.agent_id, self.customer_id, self.tags, strict=True,
+        )]  # fmt: skip
+
+
 def column_names(config: Config, columns: Mapping[str, str] | None = None) -> dict[str, str]:
     """Floorboard field -> the file's column, from the config and the caller's mapping."""
     names = {field: field for field in CSV_FIELDS}
@@ -97,6 +141,17 @@ def read_rows(
     chunksize: int = CHUNK,
 ) -> Iterator[tuple[list[Row], list[BadRow]]]:
     """The good rows and the bad ones of each chunk of the file, in file order."""
+    for good, bad in read_chunks(path, config, columns, chunksize):
+        yield good.rows(), bad
+
+
+def read_chunks(
+    path: str | Path,
+    config: Config,
+    columns: Mapping[str, str] | None = None,
+    chunksize: int = CHUNK,
+) -> Iterator[tuple[Chunk, list[BadRow]]]:
+    """The good rows (column by column) and the bad ones of each chunk, in file order."""
     names = column_names(config, columns)
     try:
         reader = pd.read_csv(path, dtype=str, keep_default_na=False, skip_blank_lines=False,
@@ -144,12 +199,15 @@ def _lines(first: int, count: int, skipped: list[int]) -> np.ndarray:
 
 
 def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
-           config: Config) -> tuple[list[Row], list[BadRow]]:  # fmt: skip
+           config: Config) -> tuple[Chunk, list[BadRow]]:  # fmt: skip
+    stripped: dict[str, pd.Series] = {}
+
     def col(field: str) -> pd.Series:
-        name = names[field]
-        if name in chunk.columns:
-            return chunk[name].str.strip()
-        return pd.Series("", index=chunk.index)
+        if field not in stripped:  # each column stripped once
+            name = names[field]
+            stripped[field] = (chunk[name].str.strip() if name in chunk.columns
+                               else pd.Series("", index=chunk.index))  # fmt: skip
+        return stripped[field]
 
     blank = (chunk == "").all(axis=1).to_numpy()  # blank lines: not rows, not errors
     errors: dict[int, BadRow] = {}
@@ -188,26 +246,23 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
         rest = np.nan_to_num(numbers["hold"]) + np.nan_to_num(numbers["wrap"])
     talk = np.where(np.isnan(numbers["talk"]), np.maximum(numbers["handle"] - rest, 0),
                     numbers["talk"])  # fmt: skip
-    rows = []
-    # Python lists: a row at a time, pandas' own element access would cost more than the rest.
-    columns = [
-        lines.tolist(), blank.tolist(), col("contact_id").tolist(), enqueued.tolist(),
-        queue.tolist(), channel.tolist(), numbers["wait"].tolist(), outcome.tolist(),
-        _none(talk), _none(numbers["hold"]), _none(numbers["wrap"]),
-        col("agent_id").tolist(), col("customer_id").tolist(), col("tags").tolist(),
-    ]  # fmt: skip
+    keep = np.ones(len(chunk), dtype=bool)
+    keep[list(errors)] = False
+    keep &= ~blank
     default = {q.id: q.channel for q in config.queues}
-    for i, (line, empty, cid, at, q, ch, wait, out, t, h, w, agent, cust, tags) in enumerate(
-        zip(*columns, strict=True)
-    ):
-        if empty or i in errors:
-            continue
-        rows.append(Row(
-            line, ident(cid) or None, at, q, ch or default[q], wait, out, t, h, w,
-            ident(agent) or None, customer_id(cust, cid or f"line-{line}"),
-            tuple(x.strip()[:40] for x in _TAGS.split(tags) if x.strip()) if tags else (),
-        ))  # fmt: skip
-    return rows, sorted(errors.values(), key=lambda b: b.line)
+    cids, lines = col("contact_id")[keep].tolist(), lines[keep]
+    queues = queue[keep].tolist()
+    good = Chunk(
+        lines.tolist(), [ident(c) or None for c in cids], enqueued[keep], queues,
+        [c or default[q] for c, q in zip(channel[keep].tolist(), queues, strict=True)],
+        numbers["wait"][keep], outcome[keep].tolist(), talk[keep], numbers["hold"][keep],
+        numbers["wrap"][keep], [ident(a) or None for a in col("agent_id")[keep].tolist()],
+        [customer_id(n, c or f"line-{line}")
+         for n, c, line in zip(col("customer_id")[keep].tolist(), cids, lines, strict=True)],
+        [tuple(x.strip()[:TAG_LENGTH] for x in _TAGS.split(t) if x.strip()) if t else ()
+         for t in col("tags")[keep].tolist()],
+    )  # fmt: skip
+    return good, sorted(errors.values(), key=lambda b: b.line)
 
 
 def _none(values: np.ndarray) -> list[float | None]:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Iterable
-from typing import Literal
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 import redis
 
@@ -23,6 +22,7 @@ from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
 from feeds.intraday.feed import IntradayFeed
 from feeds.metrics.aggregator import Aggregator
+from feeds.metrics.contacts import Event
 from feeds.metrics.windows import day_bounds
 
 log = logging.getLogger(__name__)
@@ -97,35 +97,42 @@ class Producer:
         self._last_stats = self._last_beat = -float("inf")
         self._beat_events, self._beat_at = 0, clock()
         self._failing = False
+        self._now = -float("inf")  # the latest clock a flush was given
 
     def add(
         self,
         envs: Iterable[Envelope],
         *,
-        publish: bool | Literal["last"] = True,
+        publish: bool = True,
         now: float | None = None,
-        together: bool = False,
     ) -> None:
         """Take envelopes: aggregate them and (unless ``publish`` is false) queue them for the
-        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of;
-        ``"last"`` queues only the last (a contact's final event, which holds its story).
+        bus. ``publish=False`` feeds statistics only, for events the bus needs no copy of.
         ``now``: the producer's clock as the events arrive, so the aggregator refuses stamps
-        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay).
-        ``together``: they arrive at once (one contact's story), aggregated as one step."""
+        too far ahead of it (feeds.bus.ordering); None trusts the stamps (a replay)."""
         envs = list(envs)
         if self.aggregator is not None:
-            if together:
-                self.fed |= self.aggregator.apply_together(envs, now)
-            else:
-                for env in envs:
-                    self.fed |= self.aggregator.apply(env, now)
+            for env in envs:
+                self.fed |= self.aggregator.apply(env, now)
             for env in envs:
                 self.intraday.take(env, now)
-        if publish == "last":
-            self.pending += envs[-1:]
-        elif publish:
-            self.pending += envs
+        if publish:
+            self._queue(envs)
         self.events += len(envs)
+
+    def add_leg(self, final: Envelope, events: Sequence[tuple[str, Event]]) -> None:
+        """Take a finished contact leg told at once (a flat-out replay), its stamps trusted:
+        its ``events`` (:func:`feeds.metrics.contacts.story`) aggregated in one step
+        (:meth:`Aggregator.apply_leg`), and only its ``final`` envelope, which holds its
+        story, queued for the bus."""
+        if self.aggregator is not None:
+            self.fed |= self.aggregator.apply_leg(final.id, final.data.get("leg", 1), events)
+            self.intraday.take(final, None)  # agents' hours count the final event only
+        self._queue([final])
+        self.events += len(events)
+
+    def _queue(self, envs: list[Envelope]) -> None:
+        self.pending += envs
         if len(self.pending) > self.max_pending:
             over = len(self.pending) - self.max_pending
             self.dropped += over
@@ -143,7 +150,10 @@ class Producer:
         pending for the next flush.
         """
         real = self.clock() if real is None else real
-        now = real if now is None else now
+        # The producer's clock never goes back (a replay given a row again, late, stamps its
+        # events earlier than what it already wrote): the bus would take the items' remembered
+        # keys as written by a clock that ran ahead, and a finished contact would open again.
+        now = self._now = max(real if now is None else now, self._now)
         stats_due = self.aggregator is not None and (
             final or real - self._last_stats >= self.stats_every
         )

@@ -25,6 +25,7 @@ from feeds.bus.lua import BULK, BULK_LUA, ONCE_LUA, PUBLISH_LUA, SPUBLISH_LUA, a
 from feeds.bus.ordering import FutureEvent
 from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
+from feeds.config import STREAM_EVENTS, Config
 from feeds.customers.history import (
     DEFAULT_DAYS,
     MAX_CONTACTS,
@@ -35,7 +36,6 @@ from feeds.customers.history import (
 
 log = logging.getLogger(__name__)
 
-CONTACT_STREAM_MAXLEN = 100_000
 PROBE_TIMEOUT = 1.0  # seconds: a liveness read that takes longer means Redis is not answering
 
 # Two days: a re-delivery the next morning is still recognised (the aggregator's counters are
@@ -106,7 +106,9 @@ class Bus:
     ``history_days``: how long customers' contact histories are kept (the config's
     ``moments.history_days``, so the repeat-contact window always has its contacts).
     ``max_skew`` and ``remember``: the bounds of the ordering rule (the config's ``ordering``
-    section, :mod:`feeds.bus.ordering`).
+    section, :mod:`feeds.bus.ordering`). ``stream_events``: how many events the contacts and
+    agents streams keep each, about (Redis trims whole nodes): the config's
+    ``history.stream_events``; a day's rebuild, export or agent's day reaches back as far.
     An envelope with an ``event_id`` is written once: the id is remembered for
     :data:`EVENT_ID_SECONDS` and a second write of it returns sequence number 0.
     """
@@ -119,6 +121,7 @@ class Bus:
         probe: redis.Redis | None = None,
         max_skew: float = ordering.DEFAULT_MAX_SKEW,
         remember: float = ordering.DEFAULT_REMEMBER,
+        stream_events: int = STREAM_EVENTS,
     ) -> None:
         self.client = client
         # Liveness checks go through a client whose reads time out fast: a hung Redis must be
@@ -128,10 +131,15 @@ class Bus:
         self.history_days = history_days
         self.max_skew = max_skew
         self.remember = remember
+        self.stream_events = stream_events
         self.seq_key = f"{prefix}seq"
         self.channel = f"{prefix}live"
         self.contacts_key = f"{prefix}contacts"
         self.agents_key = f"{prefix}agents"  # agents' states as they change: their day
+        self._keep = history_days * 86400  # seconds a customer's history is kept
+        self._keep_ttl = max(1, round(self._keep))
+        # each kind's state, order and gone keys, made once (every write needs them)
+        self._keys = {k: (self.state_key(k), self.order_key(k), self.gone_key(k)) for k in KINDS}
         self._scripts = {
             (sharded, once): client.register_script((ONCE_LUA if once else "") + script)
             for sharded, script in ((False, PUBLISH_LUA), (True, SPUBLISH_LUA))
@@ -169,11 +177,22 @@ class Bus:
 
     @classmethod
     def from_url(
-        cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS, **ordering: float
+        cls, url: str, prefix: str = "fb:", history_days: float = DEFAULT_DAYS, **options: float
     ) -> Bus:
-        """``ordering``: ``max_skew`` and ``remember`` (seconds), as for the constructor."""
+        """``options``: ``max_skew``, ``remember`` and ``stream_events``, as for the
+        constructor."""
         probe = connect(url, socket_timeout=PROBE_TIMEOUT, socket_connect_timeout=PROBE_TIMEOUT)
-        return cls(connect(url), prefix, history_days, probe, **ordering)
+        return cls(connect(url), prefix, history_days, probe, **options)
+
+    @classmethod
+    def from_config(cls, url: str, config: Config) -> Bus:
+        """A centre's bus: its prefix, how long customers' histories are kept, how many events
+        its streams keep, and the bounds of the ordering rule its aggregators use too
+        (``[ordering]``), so a write and a count refuse and forget the same events."""
+        bounds = config.ordering
+        return cls.from_url(url, config.redis.prefix, config.moments.history_days,
+                            max_skew=bounds.max_skew, remember=bounds.remember,
+                            stream_events=config.history.stream_events)  # fmt: skip
 
     def state_key(self, kind: str) -> str:
         return f"{self.prefix}state:{kind}"
@@ -186,21 +205,26 @@ class Bus:
         """Sorted set: ids of gone items by the time they went, to forget their keys."""
         return f"{self.prefix}gone:{kind}"
 
-    def _call_args(self, env: Envelope, now: float) -> tuple[list[str], list[Any]]:
+    def _clock_args(self, now: float) -> tuple[str, str, str]:
+        """The script's arguments of the receiver's clock: now, forget before, trust until
+        (the same for every write of a bulk call: worked out once)."""
+        return repr(now), repr(now - self.remember), repr(now + self.max_skew)
+
+    def _call_args(
+        self, env: Envelope, now: float, clock: tuple[str, str, str] | None = None
+    ) -> tuple[list[str], list[Any]]:
         key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
-        keys = [self.seq_key, self.state_key(env.kind), self.order_key(env.kind),
-                self.gone_key(env.kind)]  # fmt: skip
+        kind = env.kind
+        keys = [self.seq_key, *self._keys[kind]]
         body = env.model_dump_json(exclude={"seq"})
         retained = "1" if is_retained(env) else "0"
         args: list[Any] = [
-            env.id, body, self.channel, retained, CONTACT_STREAM_MAXLEN,
-            ordering.encode(key, ordering.digest(env)), repr(now),
-            repr(now - self.remember), repr(now + self.max_skew),
+            env.id, body, self.channel, retained, self.stream_events,
+            ordering.encode(key, ordering.digest(env)), *(clock or self._clock_args(now)),
         ]  # fmt: skip
-        if env.kind == "contact" and not env.deleted:
+        if kind == "contact" and not env.deleted:
             d = env.data
             customer = d["customer_id"]
-            keep = self.history_days * 86400
             keys += [
                 self.contacts_key,
                 contacts_key(self.prefix, customer),
@@ -208,9 +232,9 @@ class Bus:
             ]
             args += [
                 summary(env.id, d), repr(d["enqueued_at"]),
-                repr(env.ts - keep), MAX_CONTACTS, max(1, round(keep)),
+                repr(env.ts - self._keep), MAX_CONTACTS, self._keep_ttl,
             ]  # fmt: skip
-        elif env.kind == "agent" and not env.deleted:
+        elif kind == "agent" and not env.deleted:
             keys.append(self.agents_key)  # the raw stream: each state change kept for the day
         if env.event_id is not None:
             keys.append(self.event_key(env.event_id))
@@ -266,10 +290,11 @@ class Bus:
         pool = self.client.connection_pool
         conn = pool.get_connection()
         try:
+            clock = self._clock_args(now)
             for i in range(0, len(envs), BULK):
                 keys, args = [], [min(BULK, len(envs) - i)]
                 for env in envs[i : i + BULK]:
-                    k, a = self._call_args(env, now)
+                    k, a = self._call_args(env, now, clock)
                     keys += k
                     args += [len(k), len(a), int(env.event_id is not None), *a]
                 # a health check's PING must not come between sent calls and their answers

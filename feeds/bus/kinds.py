@@ -172,6 +172,9 @@ class AgentState(_Model):
     stats: AgentStats = AgentStats()
 
 
+TAG_LENGTH = 40  # characters of one tag of a contact (VIP, at-risk, a campaign)
+
+
 class ContactEvent(_Model):
     """One event of one leg of a contact. A transfer or consult to another queue is the same
     contact id with the next ``leg`` (1, 2, ...): each leg is offered, answered or abandoned and
@@ -193,7 +196,7 @@ class ContactEvent(_Model):
     talk: Seconds | None = None
     hold: Seconds | None = None
     wrap: Seconds | None = None
-    tags: list[Text(40, min_length=1)] = []
+    tags: list[Text(TAG_LENGTH, min_length=1)] = []
     priority: Annotated[int, Field(ge=0, le=100)] = 0  # higher is routed first (feeds/routing.py)
     reason: Text(120) | None = None
     outcome: Text(120) | None = None

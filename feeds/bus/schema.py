@@ -7,6 +7,7 @@ reason. Models forbid unknown fields: a typo in a producer is an error, not a si
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any, Literal
 
@@ -180,3 +181,18 @@ def make_envelope(
     if event_id is not None:
         raw["event_id"] = event_id
     return parse_envelope(raw)
+
+
+@functools.cache
+def limits(kind: str | None, field: str) -> dict[str, Any]:
+    """What the schema allows of one field, as its JSON Schema says (``minimum``, ``maximum``,
+    ``minLength``, ``maxLength``, ``pattern``, ``items``...): of the envelope when ``kind`` is
+    None, else of that kind's data; null aside. For checks made a column at a time (a
+    flat-out CSV replay) that must agree with the models: read here, never written again."""
+    model = Envelope if kind is None else DATA_MODELS[kind]
+    spec = model.model_json_schema()["properties"][field]
+    out: dict[str, Any] = {}
+    for part in spec.get("anyOf", [spec]):
+        if part.get("type") != "null":
+            out.update(part)
+    return out

@@ -28,9 +28,10 @@ import pandas as pd
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope
 from feeds.config import Config
-from feeds.intraday.export import day_legs
+from feeds.intraday.agent_streams import AgentStreams, mark
+from feeds.intraday.export import STREAM_MARGIN, legs_of
 from feeds.intraday.grid import Day
-from feeds.intraday.store import IntradayStore, stream_range
+from feeds.intraday.store import IntradayStore
 from feeds.notices.audience import Agent, Reader, reaches
 
 STATE_MARGIN = 24 * 3600.0  # the state an agent began the day in was set up to this before it
@@ -58,9 +59,9 @@ def state_changes(entries: Iterable[tuple[float, bytes | str]], agent_id: str) -
     A superseded event (written with seq 0: the ordering rule kept a newer one) is not theirs.
     """
     rows = []
-    mark = json.dumps({"id": agent_id}, separators=(",", ":"))[1:-1].encode()  # as written
+    own = mark("id", agent_id)
     for _written, raw in entries:
-        if mark not in (raw if isinstance(raw, bytes) else raw.encode()):
+        if own not in (raw if isinstance(raw, bytes) else raw.encode()):
             continue  # another agent's: not parsed
         try:
             env = json.loads(raw)
@@ -120,15 +121,23 @@ def ack_table(
 
 
 def read_agent_day(
-    bus: Bus, config: Config, agent_id: str, now: float, agents: Mapping[str, Agent]
+    bus: Bus,
+    config: Config,
+    agent_id: str,
+    now: float,
+    agents: Mapping[str, Agent],
+    streams: AgentStreams | None = None,
 ) -> AgentDay:
     """Today (the centre's) of ``agent_id`` as Redis keeps it now. ``agents``: every agent the
-    centre knows (:meth:`feeds.notices.messages.Messages.agents`), for their audiences."""
-    store = IntradayStore(bus, config)
-    day = store.day(now)
-    entries = stream_range(bus.client, bus.agents_key, day.start - STATE_MARGIN, None)
-    states = state_spans(state_changes(entries, agent_id), day.start, min(now, day.end))
-    contacts = agent_contacts(day_legs(store, config, bus.contacts_key, day), agent_id)
+    centre knows (:meth:`feeds.notices.messages.Messages.agents`), for their audiences.
+    ``streams``: the process's shares of the streams, read again only from where they were
+    last read (without: the day's streams are read whole)."""
+    day = IntradayStore(bus, config).day(now)
+    mine, changes = (streams or AgentStreams()).read(
+        bus, agent_id, day.start, day.start - STREAM_MARGIN, day.start - STATE_MARGIN
+    )
+    states = state_spans(state_changes(changes, agent_id), day.start, min(now, day.end))
+    contacts = agent_contacts(legs_of(mine, config, day), agent_id)
     _, state = bus.snapshot(("message", "ack"))
     agent = agents.get(agent_id) or Agent(agent_id, agent_id)
     acks = ack_table(state.get("message", {}).values(), state.get("ack", {}), agent, day, now)

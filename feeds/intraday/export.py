@@ -9,6 +9,7 @@ Times are the centre's clock.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -60,6 +61,11 @@ def interval_table(store: IntradayStore, config: Config, day: Day, s: Scope) -> 
 def day_legs(store: IntradayStore, config: Config, key: str, day: Day) -> pd.DataFrame:
     """The legs (:func:`feeds.intraday.frame.legs`) offered on ``day``, from the stream."""
     entries = stream_range(store.client, key, day.start - STREAM_MARGIN, day.end + STREAM_MARGIN)
+    return legs_of(entries, config, day)
+
+
+def legs_of(entries: Iterable[tuple[float, bytes | str]], config: Config, day: Day) -> pd.DataFrame:
+    """The legs offered on ``day`` of these contacts stream entries, in the order offered."""
     legs = frame.legs(frame.events(entries), config)
     legs = legs[(legs["enqueued_at"] >= day.start) & (legs["enqueued_at"] < day.end)]
     return legs.sort_values(["enqueued_at", "id", "leg"])

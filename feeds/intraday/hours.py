@@ -9,6 +9,7 @@ an agent who changes team takes their hours along.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import timedelta
@@ -24,6 +25,7 @@ HOUR = 3600
 PUBLISH_EVERY = 5.0  # seconds between an agent's items while they keep completing contacts
 
 
+@functools.lru_cache(maxsize=4096)  # a centre's few teams, asked of at every completion
 def team_id(team: str) -> str:
     """A team's item id (``team:North``): its name with what an id cannot hold made ``-``."""
     return "team:" + re.sub(r"[^A-Za-z0-9_.@-]", "-", team)[:100]

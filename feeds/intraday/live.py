@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
@@ -36,8 +35,7 @@ Key = tuple[str, float]  # (queue, interval start)
 REPUBLISH_EVERY = 30.0  # seconds between day items while late contacts change closed intervals
 
 
-@dataclass(frozen=True, slots=True)
-class _Counted:
+class _Counted(NamedTuple):  # a tuple: one is made for every leg settled
     key: Key  # where the leg counts
     values: tuple[float, ...]  # by formulas.COUNTERS
     wait: float | None  # answered or abandoned: how long it waited
@@ -121,8 +119,9 @@ class Intraday:
             start = self.advance(top[0]).interval(top[2])
             if start >= self._floor:
                 values = [0.0] * len(COUNTERS)
-                for k in range(0, len(entries), 3):
-                    values[int(entries[k + 1])] += entries[k + 2]
+                triples = iter(entries)
+                for _, i, v in zip(triples, triples, triples, strict=True):
+                    values[int(i)] += v
                 wait = (values[ANSWER_WAIT] if values[ANSWERED]
                         else values[ABANDON_WAIT] if values[ABANDONED] else None)  # fmt: skip
                 since = leg.waiting[1] if leg.waiting else None
@@ -139,15 +138,22 @@ class Intraday:
             self._legs.pop((cid, n), None)
 
     def _count(self, lk: tuple[str, int], c: _Counted, sign: float) -> None:
-        counts = self._counts.setdefault(c.key, [0.0] * len(COUNTERS))
+        counts = self._counts.get(c.key)
+        if counts is None:
+            counts = self._counts[c.key] = [0.0] * len(COUNTERS)
         for i, v in enumerate(c.values):
-            counts[i] += sign * v
+            if v:  # most counters of a leg are 0: adding 0 changes nothing
+                counts[i] += sign * v
         for table, value in ((self._waits, c.wait), (self._open, c.since)):
-            if value is not None:
-                if sign > 0:
-                    table.setdefault(c.key, {})[lk] = value
-                else:
-                    table.get(c.key, {}).pop(lk, None)
+            if value is None:
+                continue
+            legs = table.get(c.key)
+            if sign > 0:
+                if legs is None:
+                    legs = table[c.key] = {}
+                legs[lk] = value
+            elif legs is not None:
+                legs.pop(lk, None)
         self.changed.add(c.key)
         self._rows.pop(c.key, None)
 

@@ -16,7 +16,7 @@ clock, never with a stamp, so a producer whose clock runs ahead cannot roll the 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from feeds.bus import ordering
@@ -26,7 +26,7 @@ from feeds.config import Config
 from feeds.metrics import formulas, staffing
 from feeds.metrics.agents import WORKING, Agents
 from feeds.metrics.agents import Entry as AgentEntry
-from feeds.metrics.contacts import Contact, Leg, entries, event, waiting
+from feeds.metrics.contacts import Contact, Event, Leg, entries, event, waiting
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS, Counts
 from feeds.metrics.windows import HORIZON, Tally, day_bounds
 
@@ -135,70 +135,67 @@ class Aggregator:
             changed.update(q for q in self._agents.apply(env.id, entry) if q in self._queues)
         return changed
 
-    def apply_together(self, envs: Sequence[Envelope], now: float | None = None) -> set[str]:
-        """Apply envelopes that arrive together, such as one contact's whole story (a flat-out
-        replay has it at once): the same figures as :meth:`apply` one at a time, since a leg's
-        figures are a function of its events (:func:`entries`), but each leg touched is settled
-        once, after all of them, instead of after every event."""
+    def apply_leg(self, cid: str, n: int, events: Iterable[tuple[str, Event]]) -> set[str]:
+        """Apply one leg's events that arrive together, each stamped and trusted as it is (a
+        replay of a recorded file: :func:`feeds.metrics.contacts.story` of a finished leg):
+        the figures of :meth:`apply` over their envelopes with ``now=None``, since a leg's
+        figures are a function of its events (:func:`entries`), but the leg is settled once,
+        after all of them, and no envelope is built for an earlier event."""
         changed: set[str] = set()
-        legs: dict[tuple[str, int], None] = {}
-        for env in envs:
-            if env.kind != "contact" or env.deleted:
-                changed |= self.apply(env, now)
-                continue
-            when = env.ts if now is None else now
-            try:
-                at = ordering.trusted_time(env.ts, when, self._max_skew)
-            except ordering.FutureEvent:
-                self.refused += 1
-                self.advance(when, changed)
-                continue
-            self.advance(when, changed)
-            n = self._apply_contact(env, at, changed, settle=False)
-            if n is not None:
-                legs[env.id, n] = None
-        for cid, n in legs:
-            contact = self._contacts[cid]
+        contact, moved = None, False
+        for kind, new in events:
+            self.advance(new[0], changed)
+            contact = self._contact(cid, new[0])
+            moved |= self._record(contact, n, kind, new)
+        if moved and contact is not None:
             self._settle(cid, contact, n, changed)
             if n - 1 in contact.legs:  # its transfer may have moved (settling again is a no-op)
                 self._settle(cid, contact, n - 1, changed)
         return changed
 
-    def _apply_contact(
-        self, env: Envelope, at: float, changed: set[str], settle: bool = True
-    ) -> int | None:
-        """Record a contact event in its leg and (``settle``) bring the counters in line;
-        returns the leg's number, or None when the event changed nothing."""
-        contact = self._contacts.get(env.id)
+    def _contact(self, cid: str, at: float) -> Contact:
+        """The contact (a new one if unknown) with an event at ``at`` noted."""
+        contact = self._contacts.get(cid)
         if contact is None:
-            contact = self._contacts[env.id] = Contact()
+            contact = self._contacts[cid] = Contact()
         if at > contact.last:
             contact.last = at
         if at < self._first:
             self._first = at
+        return contact
+
+    @staticmethod
+    def _record(contact: Contact, n: int, kind: str, new: Event) -> bool:
+        """Keep ``new`` as leg ``n``'s ``kind`` event; False when it changes nothing (older
+        than the one kept, or the same again)."""
+        leg = contact.legs.get(n)
+        if leg is None:
+            leg = contact.legs[n] = Leg()
+        else:
+            old = leg.events.get(kind)
+            if old is not None and (new[0] < old[0] or (new[0] == old[0] and new == old)):
+                return False
+        leg.events[kind] = new
+        return True
+
+    def _apply_contact(self, env: Envelope, at: float, changed: set[str]) -> None:
+        """Record a contact event in its leg and bring the counters in line."""
+        contact = self._contact(env.id, at)
         if env.deleted:
             if not contact.deleted:
                 contact.deleted = True
                 for n in contact.legs:
                     self._settle(env.id, contact, n, changed)
-            return None
+            return
         data = env.data
-        n, kind, new = data.get("leg", 1), data["event"], event(at, data)
+        n = data.get("leg", 1)
         leg = contact.legs.get(n)
-        if leg is None:
-            leg = contact.legs[n] = Leg()
-            first = math.inf
-        else:
-            old = leg.events.get(kind)
-            if old is not None and (at < old[0] or (at == old[0] and new == old)):
-                return None  # older than what we have, or the same event again
-            first = leg.first
-        leg.events[kind] = new
-        if settle:
-            self._settle(env.id, contact, n, changed)
-            if n - 1 in contact.legs and leg.first != first:
-                self._settle(env.id, contact, n - 1, changed)  # its transfer moved
-        return n
+        first = math.inf if leg is None else leg.first
+        if not self._record(contact, n, data["event"], event(at, data)):
+            return
+        self._settle(env.id, contact, n, changed)
+        if n - 1 in contact.legs and contact.legs[n].first != first:
+            self._settle(env.id, contact, n - 1, changed)  # its transfer moved
 
     def _settle(self, cid: str, contact: Contact, n: int, changed: set[str]) -> None:
         """Bring the counters and the waiting set in line with leg ``n``'s events."""

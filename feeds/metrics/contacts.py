@@ -52,6 +52,27 @@ def event(at: float, data: Mapping[str, Any]) -> Event:
             data.get("ended_at"), handle_time(data) or 0.0)  # fmt: skip
 
 
+# What a finished leg's earlier events did not know yet (a replayed record tells the whole
+# leg at once; its earlier events are its final one with these still empty).
+LATER = {
+    "offered": ("answered_at", "ended_at", "agent_id", "talk", "hold", "wrap"),
+    "answered": ("ended_at", "talk", "hold", "wrap"),
+}
+
+
+def story(ts: float, data: Mapping[str, Any]) -> list[tuple[str, Event]]:
+    """The events of a finished leg as its final event (stamped ``ts``) tells them: offered at
+    its ``enqueued_at``, answered at its ``answered_at`` (when completed), then itself; the
+    earlier ones as they said it then (the :data:`LATER` fields empty, so no handle time)."""
+    final = event(ts, data)
+    _, queue, enqueued_at, answered_at, _, _ = final
+    out: list[tuple[str, Event]] = [("offered", (enqueued_at, queue, enqueued_at, None, None, 0.0))]
+    if data["event"] == "completed" and answered_at is not None:
+        out.append(("answered", (answered_at, queue, enqueued_at, answered_at, None, 0.0)))
+    out.append((data["event"], final))
+    return out
+
+
 Limits = Mapping[str, tuple[float, float]]  # queue id -> (SL threshold, short abandon), seconds
 
 

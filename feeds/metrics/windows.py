@@ -53,16 +53,17 @@ class Tally:
         """Add (``sign`` 1) or take back (-1) entries; ``start`` is today's first instant and
         ``floor`` the newest second no rolling window holds any more."""
         today, recent = self.today, self.recent
-        for k in range(0, len(entries), 3):
-            t, i, v = entries[k], int(entries[k + 1]), entries[k + 2]
+        triples = iter(entries)
+        for t, i, v in zip(triples, triples, triples, strict=True):
+            i, v = int(i), sign * v
             if t >= start:
-                today[i] += sign * v
+                today[i] += v
             s = int(t)
             if s > floor:
                 bucket = recent.get(s)
                 if bucket is None:
                     bucket = recent[s] = [0.0] * len(COUNTERS)
-                bucket[i] += sign * v
+                bucket[i] += v
 
     def forget_before(self, floor: int) -> None:
         """Drop the buckets at or before second ``floor``."""

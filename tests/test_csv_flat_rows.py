@@ -1,0 +1,146 @@
+"""The flat-out replay's column-wise path (feeds.adapters.csv_flat) builds exactly what the
+row-by-row path builds through the schema's models, lets through nothing the schema refuses,
+and its one-step statistics equal the event-by-event ones, on a large generated day too.
+Pure: no Redis (tests/test_csv_flat.py compares whole replays in Redis)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from feeds.adapters.csv_flat import finished_contacts
+from feeds.adapters.csv_replay import contact_events
+from feeds.adapters.csv_rows import CsvError, read_chunks
+from feeds.bus import ordering
+from feeds.config import Config, load_config
+from feeds.errors import SchemaError
+from feeds.intraday.live import Intraday
+from feeds.metrics.aggregator import Aggregator
+from feeds.metrics.contacts import event
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "docs" / "samples" / "contacts-day.csv"
+HEADER = (
+    "contact_id,enqueued_at,queue,channel,wait,talk,hold,wrap,outcome,agent_id,customer_id,tags"
+)
+OFFSET = 3600.0 * 24 * 30  # rows moved a month on, as a replay "from now" moves them
+
+
+@pytest.fixture(scope="module")
+def config() -> Config:
+    return load_config(ROOT / "floorboard.toml")
+
+
+def same(config: Config, path: Path, ids: bool) -> tuple[int, int]:
+    """Check every row of the file both ways; returns (rows the flat path built, left)."""
+    built = left = 0
+    for chunk, _ in read_chunks(path, config, chunksize=700):
+        items, enqueued = finished_contacts(chunk, OFFSET, "csv", ids)
+        for i, item in enumerate(items):
+            row = chunk.row(i)
+            assert enqueued[i] == row.enqueued_at + OFFSET
+            try:
+                envs = contact_events(row, OFFSET, "csv", ids)
+            except SchemaError:
+                assert item is None, f"line {row.line}: the schema refuses what was built"
+                left += 1
+                continue
+            if item is None:
+                left += 1
+                continue
+            env, events = item
+            final = envs[-1]
+            assert env.model_dump_json() == final.model_dump_json(), row.line
+            assert (env.event_id, env.data) == (final.event_id, final.data)
+            assert ordering.digest(env) == ordering.digest(final)
+            assert events == [(e.data["event"], event(e.ts, e.data)) for e in envs]
+            built += 1
+    return built, left
+
+
+@pytest.mark.parametrize("ids", [False, True])
+def test_every_row_of_the_sample_day_is_built_as_the_schema_builds_it(config, ids) -> None:
+    assert same(config, SAMPLE, ids) == (3200, 0)
+
+
+def test_rows_the_checks_cannot_vouch_for_take_the_schema_s_path(config, tmp_path) -> None:
+    rows = [
+        "ok1,2025-03-11 10:00:00,billing,voice,12,200,10,30,answered,a01,+44 7700 900001,vip;x",
+        "long,2025-03-11 10:00:00,billing,voice,1,1,,,answered," + "a" * 129 + ",C1,",
+        "huge,2025-03-11 10:00:00,billing,voice,1,700000,,,answered,a01,C2,",  # talk > a week
+        "late,2099-12-31 23:59:00,billing,voice,1,100,,,answered,a01,C3,",  # ends after 2100
+        "hide,2025-03-11 10:00:00,billing,voice,1,1,,,answered,a01,C4,\u200fvip",
+        "ok2,2025-03-11 10:00:00,chat,,3,,,,abandoned,a9,C5,",
+        ",2025-03-11 10:00:00,billing,voice,1,1,,,answered,a01,,",  # no id, no customer
+    ]
+    path = tmp_path / "edge.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n")
+    (chunk, _), *_ = read_chunks(path, config)
+    items, _ = finished_contacts(chunk, 0.0, "csv", True)
+    assert [item is not None for item in items] == [True, False, False, False, False, True, True]
+    assert same(config, path, True) == (3, 4)
+    assert items[6][0].id == "csv-8" and items[6][0].data["customer_id"] == "anon-line-8"
+
+
+CELL = {
+    "id": st.sampled_from(["c1", "", "x" * 130, "a b", "c/1"]),
+    "at": st.sampled_from(["2025-03-11 10:00:00", "946684801", "4102444700", "1741687200.5"]),
+    "number": st.sampled_from(["", "0", "12", "0.00001", "604800", "604801", "1e9", "3.5"]),
+    "outcome": st.sampled_from(["answered", "abandoned"]),
+    "agent": st.sampled_from(["", "a01", "y" * 129, "PJSIP/1001"]),
+    "text": st.text(max_size=45),
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+          HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(st.lists(st.tuples(CELL["id"], CELL["at"], *[CELL["number"]] * 4, CELL["outcome"],
+                          CELL["agent"], CELL["text"], CELL["text"]), min_size=1, max_size=8),
+       st.booleans())  # fmt: skip
+def test_fuzz_the_flat_path_never_builds_what_the_schema_refuses(config, tmp_path, rows, ids):
+    lines = [HEADER]
+    for cid, at, wait, talk, hold, wrap, outcome, agent, customer, tags in rows:
+        cells = [cid, at, "billing", "voice", wait or "1", talk, hold, wrap, outcome, agent,
+                 customer, tags]  # fmt: skip
+        lines.append(",".join('"' + c.replace('"', '""') + '"' for c in cells))
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    try:
+        same(config, path, ids)
+    except CsvError as exc:
+        assert "cannot read" in str(exc)  # not UTF-8: refused whole (test_csv_replay)
+
+
+def test_a_large_generated_day_has_the_same_figures_flat_and_event_by_event(
+    config, tmp_path
+) -> None:
+    path = tmp_path / "day.csv"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_sample_day.py"), "--rows",
+                    "20000", "--out", str(path)], check=True, capture_output=True)  # fmt: skip
+    flat, by_event = Aggregator(config), Aggregator(config)
+    days = Intraday(config, flat), Intraday(config, by_event)
+    finals, events = [], []
+    for chunk, bad in read_chunks(path, config, chunksize=5000):
+        assert bad == []
+        items, _ = finished_contacts(chunk, 0.0, "csv", False)
+        assert None not in items
+        finals += items
+        rows = [chunk.row(i) for i in range(len(chunk))]
+        events += [env for row in rows for env in contact_events(row, 0.0, "csv", False)]
+    for env, story in sorted(finals, key=lambda item: item[0].ts):  # as the replay's heap
+        flat.apply_leg(env.id, 1, story)
+    for env in sorted(events, key=lambda e: e.ts):
+        by_event.apply(env)
+    now = max(e.ts for e in events)
+    assert len(finals) == 20000
+    for moment in (now - 7200, now):  # mid-afternoon's rolling windows, and the end
+        for agg in (flat, by_event):
+            agg.advance(moment)
+        assert [e.data for e in flat.envelopes(now)] == [e.data for e in by_event.envelopes(now)]
+    for q in config.queues:
+        assert days[0].day_rows(q.id, now) == days[1].day_rows(q.id, now)
