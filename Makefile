@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --repeat 3
 	$(BIN)/python scripts/bench_adapters.py
 	$(BIN)/python scripts/bench_history.py
 	$(BIN)/python scripts/bench_redis_memory.py
