@@ -19,7 +19,7 @@ import re
 
 import numpy as np
 
-from feeds.adapters.csv_rows import Chunk
+from feeds.adapters.csv_rows import Chunk, gaps
 from feeds.bus.fields import channels, displayable
 from feeds.bus.kinds import ContactEvent
 from feeds.bus.schema import Envelope, limits
@@ -77,7 +77,7 @@ def finished_contacts(
     out: list[Finished | None] = []
     columns = (chunk.line, chunk.contact_id, enqueued.tolist(), chunk.queue, chunk.channel,
                ok.tolist(), answered.tolist(), waited.tolist(), ended.tolist(), final_ts.tolist(),
-               _gaps(chunk.talk), _gaps(chunk.hold), _gaps(chunk.wrap), chunk.agent_id,
+               gaps(chunk.talk), gaps(chunk.hold), gaps(chunk.wrap), chunk.agent_id,
                chunk.customer_id, chunk.tags)  # fmt: skip
     for (line, contact_id, enq, queue, channel, good, was_answered, wait_end, end, ts, t, h, w,
          agent, customer, tags) in zip(*columns, strict=True):  # fmt: skip
@@ -101,7 +101,3 @@ def finished_contacts(
                                        deleted=False, data=data, event_id=eid)  # fmt: skip
         out.append((env, story(ts, data)))
     return out, enqueued.tolist()
-
-
-def _gaps(values: np.ndarray) -> list[float | None]:
-    return [None if v != v else v for v in values.tolist()]

@@ -104,8 +104,8 @@ class Chunk:
     def row(self, i: int) -> Row:
         return Row(
             self.line[i], self.contact_id[i], float(self.enqueued_at[i]), self.queue[i],
-            self.channel[i], float(self.wait[i]), self.outcome[i], *_none(self.talk[i : i + 1]),
-            *_none(self.hold[i : i + 1]), *_none(self.wrap[i : i + 1]), self.agent_id[i],
+            self.channel[i], float(self.wait[i]), self.outcome[i], *gaps(self.talk[i : i + 1]),
+            *gaps(self.hold[i : i + 1]), *gaps(self.wrap[i : i + 1]), self.agent_id[i],
             self.customer_id[i], self.tags[i],
         )  # fmt: skip
 
@@ -117,8 +117,8 @@ class Chunk:
         """The rows one by one (a paced replay takes them so)."""
         return [Row(*values) for values in zip(
             self.line, self.contact_id, self.enqueued_at.tolist(), self.queue, self.channel,
-            self.wait.tolist(), self.outcome, _none(self.talk), _none(self.hold),
-            _none(self.wrap), self.agent_id, self.customer_id, self.tags, strict=True,
+            self.wait.tolist(), self.outcome, gaps(self.talk), gaps(self.hold),
+            gaps(self.wrap), self.agent_id, self.customer_id, self.tags, strict=True,
         )]  # fmt: skip
 
 
@@ -265,7 +265,7 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     return good, sorted(errors.values(), key=lambda b: b.line)
 
 
-def _none(values: np.ndarray) -> list[float | None]:
+def gaps(values: np.ndarray) -> list[float | None]:
     """A column of numbers as a list, None where there was none."""
     return [None if v != v else v for v in values.tolist()]
 

@@ -30,6 +30,7 @@ from feeds.metrics.agents import BUSY, WORKING, Agents
 from feeds.metrics.aggregator import Aggregator
 from feeds.metrics.contacts import Leg
 from feeds.metrics.formulas import ABANDON_WAIT, ABANDONED, ANSWER_WAIT, ANSWERED, COUNTERS
+from feeds.metrics.windows import triples
 
 Key = tuple[str, float]  # (queue, interval start)
 REPUBLISH_EVERY = 30.0  # seconds between day items while late contacts change closed intervals
@@ -119,8 +120,7 @@ class Intraday:
             start = self.advance(top[0]).interval(top[2])
             if start >= self._floor:
                 values = [0.0] * len(COUNTERS)
-                triples = iter(entries)
-                for _, i, v in zip(triples, triples, triples, strict=True):
+                for _, i, v in triples(entries):
                     values[int(i)] += v
                 wait = (values[ANSWER_WAIT] if values[ANSWERED]
                         else values[ABANDON_WAIT] if values[ABANDONED] else None)  # fmt: skip

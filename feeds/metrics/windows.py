@@ -10,6 +10,7 @@ of buckets and an event arriving late lands in its own second, not in the second
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS
@@ -18,6 +19,13 @@ HORIZON = max(WINDOW_SECONDS.values())  # seconds of buckets kept: the longest r
 # What a contact counts: (time, counter index, amount) triples, flat in one tuple (one object
 # per leg rather than one per figure: the aggregator makes one for every event it takes).
 Entries = tuple[float, ...]
+
+
+def triples(entries: Entries) -> Iterator[tuple[float, float, float]]:
+    """The (time, counter index, amount) triples of ``entries`` (a zip, no generator: the
+    aggregator's hot loops walk it)."""
+    flat = iter(entries)
+    return zip(flat, flat, flat, strict=True)
 
 
 def day_of(ts: float, tz: tzinfo) -> date:
@@ -53,8 +61,7 @@ class Tally:
         """Add (``sign`` 1) or take back (-1) entries; ``start`` is today's first instant and
         ``floor`` the newest second no rolling window holds any more."""
         today, recent = self.today, self.recent
-        triples = iter(entries)
-        for t, i, v in zip(triples, triples, triples, strict=True):
+        for t, i, v in triples(entries):
             i, v = int(i), sign * v
             if t >= start:
                 today[i] += v
