@@ -20,9 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alive(port: int) -> bool:
-    """Whether a Redis answers on ``port`` (asking for a password is an answer)."""
+    """Whether a Redis answers on ``port`` (asking for a password is an answer). A URL's
+    client, as the app makes: one made with ``port=`` retries a refused connection with
+    backoff (redis-py's default), several seconds for every look at a stopped server."""
     try:
-        return redis.Redis(port=port, socket_connect_timeout=0.5).ping()
+        return redis.Redis.from_url(
+            f"redis://127.0.0.1:{port}/0", socket_connect_timeout=0.5
+        ).ping()
     except redis.AuthenticationError:
         return True
     except redis.ConnectionError:
@@ -50,7 +54,7 @@ def test_nobody_else_may_use_it_or_read_its_files(tmp_path: Path) -> None:
     server = EmbeddedRedis(tmp_path / "r", persist=True).start()
     try:
         with pytest.raises(redis.AuthenticationError):
-            redis.Redis(port=server.port).get("k")  # no password, no data
+            redis.Redis.from_url(f"redis://127.0.0.1:{server.port}/0").get("k")  # no password
         redis.Redis.from_url(server.url).set("k", "v")
         assert server.url.startswith("redis://:") and "@127.0.0.1:" in server.url
         info = redis.Redis.from_url(server.url).config_get("bind")

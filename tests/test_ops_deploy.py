@@ -63,7 +63,9 @@ class AclRedis:
         return f"redis://floorboard:{APP}@127.0.0.1:{self.port}/0"
 
     def admin(self) -> redis.Redis:
-        return redis.Redis(port=self.port, username="admin", password=ADMIN)
+        """As the app connects, from a URL: a client made with ``port=`` retries a refused
+        connection with backoff (redis-py's default), seconds for each look while it starts."""
+        return redis.Redis.from_url(f"redis://admin:{ADMIN}@127.0.0.1:{self.port}/0")
 
     def start(self) -> AclRedis:
         server = shutil.which("redis-server")

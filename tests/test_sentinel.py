@@ -70,7 +70,7 @@ def sentinel(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[int]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        probe = redis.Redis(port=port, socket_timeout=1)
+        probe = redis.Redis.from_url(f"redis://127.0.0.1:{port}", socket_timeout=1)  # no backoff
         deadline = time.monotonic() + 10
         while True:
             try:
