@@ -240,3 +240,24 @@ def test_envelopes_are_queue_items_for_the_chosen_queues(agg, config):
     assert envs[0].data["waiting"] == 1
     only = agg.envelopes(T0 + 5, source="sim", queues=["chat"])
     assert [(e.id, e.source) for e in only] == [("chat", "sim")]
+
+
+def test_a_tally_forgets_old_buckets_and_a_late_one_in_its_turn():
+    """Pruning walks the buckets oldest first and stops at the first newer one: a bucket made
+    late (behind newer ones) goes once those go, and no rolling window counts it meanwhile."""
+    from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS
+    from feeds.metrics.windows import HORIZON, Tally
+
+    offered = COUNTERS.index("offered")
+    tally = Tally()
+    for s in range(1000, 1100):
+        tally.add((float(s), float(offered), 1.0), 1.0, 0.0, 0)
+    tally.add((950.0, float(offered), 1.0), 1.0, 0.0, 0)  # late: made after newer buckets
+    tally.forget_before(1049)
+    assert sorted(tally.recent) == [950, *range(1050, 1100)]  # 950 waits behind 1050…
+    now = 950 + HORIZON  # 950 is as old as the longest window: no window counts it
+    assert tally.rolling(now)["60m"][offered] == 50  # 1050-1099 only
+    tally.forget_before(1099)
+    assert tally.recent == {}  # …and goes with them
+    assert tally.today[offered] == 101  # the day keeps every contact
+    assert WINDOW_SECONDS["60m"] == HORIZON

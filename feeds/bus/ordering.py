@@ -35,8 +35,9 @@ replaces it.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import NamedTuple
+
+import pydantic_core
 
 from feeds.bus.fields import MAX_LEG
 from feeds.bus.schema import Envelope
@@ -100,15 +101,16 @@ def supersedes(new: Key, old: Key | None, now: float, max_skew: float = DEFAULT_
     return old is None or old.at > now + max_skew or new >= old
 
 
-# One encoder for every digest: json.dumps with options builds a new one per call (a sixth of
-# the digest's time, on every write of every producer).
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-
-
 def digest(env: Envelope) -> str:
-    """What makes two envelopes the same event (not who relayed it): kind, id, time, body."""
-    body = _CANONICAL.encode([env.kind, env.id, env.ts, env.deleted, env.data])
-    return hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest()[:16]
+    """What makes two envelopes the same event (not who relayed it): kind, id, time, body.
+
+    The body is written in the order its kind's model gives its fields (every envelope's data
+    is that model's dump), by pydantic's encoder: a third of the time of a sorted ``json``
+    encoding, on every write of every producer. Only a customer's ``consent`` map is the
+    sender's own order: a re-delivery that lists it in another order is a tie, written again
+    with the same content."""
+    body = pydantic_core.to_json([env.kind, env.id, env.ts, env.deleted, env.data])
+    return hashlib.sha1(body, usedforsecurity=False).hexdigest()[:16]
 
 
 def encode(key: Key, env_digest: str) -> str:

@@ -10,6 +10,7 @@ of buckets and an event arriving late lands in its own second, not in the second
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -73,9 +74,13 @@ class Tally:
                 bucket[i] += v
 
     def forget_before(self, floor: int) -> None:
-        """Drop the buckets at or before second ``floor``."""
-        for s in [s for s in self.recent if s <= floor]:
-            del self.recent[s]
+        """Drop the buckets at or before second ``floor``, oldest first, stopping at the first
+        newer one: buckets are made in about time order, so this walks only what it drops. A
+        bucket made late (an event that arrived late) may wait behind newer ones until they
+        go too; :meth:`rolling` counts none older than its longest window meanwhile."""
+        recent = self.recent
+        for s in list(itertools.takewhile(lambda s: s <= floor, recent)):
+            del recent[s]
 
     def rolling(self, now_second: int) -> dict[str, list[float]]:
         """Each rolling window's counters: buckets grouped by age band, each summed once."""
