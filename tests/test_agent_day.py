@@ -172,3 +172,17 @@ def test_a_redis_put_back_is_read_again_from_the_start(bus: Bus, make_config) ->
     contact(bus, "c9", "completed", "a01", 500)
     day = read_agent_day(bus, config, "a01", NOW, {}, streams)
     assert list(day.contacts["contact_id"]) == ["c9"]
+
+
+def test_a_new_day_lets_the_shares_of_earlier_days_go(bus: Bus, make_config) -> None:
+    """Only today's day is read: an earlier day's shares would hold their entries for nothing."""
+    from feeds.intraday.agent_streams import AgentStreams
+
+    config = load_config(make_config(bus.prefix))
+    streams = AgentStreams()
+    contact(bus, "c1", "completed", "a01", 1500)
+    read_agent_day(bus, config, "a01", NOW, {}, streams)
+    read_agent_day(bus, config, "a02", NOW, {}, streams)
+    assert {k[2] for k in streams._shares} == {"a01", "a02"}
+    tomorrow = read_agent_day(bus, config, "a01", NOW + 86400, {}, streams)
+    assert [k[2:] for k in streams._shares] == [("a01", tomorrow.day.start)]

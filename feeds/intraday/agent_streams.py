@@ -17,7 +17,12 @@ What concerns an agent:
   (tests/test_agent_day.py checks them against the whole day read again).
 
 A flush or a restore of Redis puts the bus's sequence number back: the shares are then read
-again from the start of the day. Kept for the :data:`SHARES` agents opened last.
+again from the start of the day. Kept for the :data:`SHARES` agents opened last, today's
+only (a share of an earlier day goes when a later day's is first read). Memory: ~650 bytes
+per entry kept (measured on a 100,000-contact day); an entry is one agent's (a transferred
+contact's, two agents'), so all the shares together hold at most about what the two streams
+hold (``history.stream_events`` each): ~130 MB per web worker at the default 100,000 with
+every agent's day open, and in proportion to a larger setting.
 """
 
 from __future__ import annotations
@@ -84,6 +89,8 @@ class AgentStreams:
             if share is None or seq < share.seq:
                 share = _Share(seq, _first(contacts_from), _first(states_from))
                 self._shares[key] = share
+                for old in [k for k in self._shares if k[:2] == key[:2] and k[3] < day_start]:
+                    del self._shares[old]  # an earlier day's: no page reads it again
             self._shares.move_to_end(key)
             while len(self._shares) > self._size:
                 self._shares.popitem(last=False)
