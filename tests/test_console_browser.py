@@ -355,10 +355,12 @@ def test_the_sources_panel_moves_a_silent_producer_to_late_and_down(new_page, ce
         heartbeat("simulator", now, 1.0, 31.5),  # late 2 s after its last beat, down after 5
         heartbeat("asterisk", now, 5.0, 0.0, connected=True),
         heartbeat("ami-b", now, 5.0, 0.0, connected=False),
-        heartbeat("aggregate", now, 5.0, 2.0, follows=["simulator"]),
+        heartbeat("aggregate", now, 5.0, 0.2, follows=["simulator"]),
     ])  # fmt: skip
     sim = console.locator("#source-simulator")
     expect(sim).to_contain_text("31.5 events/s")
+    expect(console.locator("#source-aggregate")).to_contain_text("12 events/min")  # not 0.2/s
+    expect(console.locator("#source-asterisk")).to_contain_text("no events")
     expect(console.locator("#source-aggregate")).to_contain_text("Aggregates: simulator")
     cut = console.locator("#source-ami-b")
     expect(cut.locator(".fb-status")).to_have_text("down")

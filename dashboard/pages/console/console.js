@@ -217,6 +217,17 @@
     }
 
     // -- the producers feeding the board --------------------------------------------------
+    // A producer's event rate as a supervisor reads it: a quiet floor's few events a minute
+    // would show as "0.0 events/s", like a dead feed, so under one a second it is per minute.
+    function rateText(rate) {
+        if (rate === null || rate === undefined) return "no rate yet";
+        if (rate === 0) return "no events";
+        if (rate < 1) {
+            var perMin = rate * 60;
+            return perMin.toFixed(perMin < 10 ? 1 : 0) + " events/min";
+        }
+        return rate.toFixed(rate < 100 ? 1 : 0) + " events/s";
+    }
 
     var SOURCE_RANK = {down: 0, late: 1, live: 2};
 
@@ -237,8 +248,7 @@
             var s = e.s;
             var parts = ["last heard " + h.ago(now - s.seen) + " ago",
                 "every " + h.ago(s.interval)];
-            parts.push(s.rate === null || s.rate === undefined ? "no rate yet"
-                : s.rate.toFixed(s.rate < 100 ? 1 : 0) + " events/s");
+            parts.push(rateText(s.rate));
             var detail = e.status === "live" ? null : h.sourceSilence(s, now);
             return h.el("Div", h.cls("fb-item", "fb-source", "src-" + e.status), [
                 h.el("Div", "fb-item-head", [
