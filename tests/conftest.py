@@ -7,11 +7,13 @@ with gevent workers) in a subprocess, so what is tested is what runs.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -252,6 +254,9 @@ class SSEClient:
                 return ev
 
     def close(self) -> None:
+        if self.conn.sock is not None:  # wake a thread still reading it (it holds the reader)
+            with contextlib.suppress(OSError):
+                self.conn.sock.shutdown(socket.SHUT_RDWR)
         self.conn.close()
 
 
