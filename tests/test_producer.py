@@ -102,6 +102,28 @@ def test_events_wait_out_a_redis_outage_and_none_is_lost(own_redis: EmbeddedRedi
     ]
 
 
+def test_a_flush_that_does_not_wait_is_answered_by_the_next_and_nothing_is_lost(bus, config):
+    """``wait=False`` (a flat-out replay) sends and goes on; the next flush reads the answers.
+    A link that drops before they are read puts the events back, to be sent again."""
+    producer = Producer(bus, config, "pbx", clock=ticking(T0 + 60))
+    producer.add([contact("c1", "offered", T0), contact("c2", "offered", T0 + 1)])
+    assert producer.flush(T0 + 1, wait=False)
+    assert (producer.published, producer.pending) == (0, [])  # sent, not answered yet
+    producer.add([contact("c1", "answered", T0 + 5)])
+    assert producer.flush(T0 + 5)
+    assert (producer.published, producer.duplicates) == (3, 0)
+    producer.add([contact("c2", "abandoned", T0 + 40)])
+    assert producer.flush(T0 + 40, wait=False)
+    bus.client.connection_pool.disconnect()  # the link drops with the answers unread
+    assert not producer.flush(T0 + 41)
+    assert [e.id for e in producer.pending] == ["c2"]
+    assert producer.flush(T0 + 42)
+    assert producer.published == 4 and producer.duplicates <= 1  # 1: Redis had written it
+    stats = queue_items(bus)["billing"].data
+    assert (stats["offered"], stats["answered"], stats["abandoned"]) == (2, 1, 1)
+    assert len(bus.client.xrange(bus.contacts_key)) == 4  # each event once
+
+
 def test_pending_events_are_bounded_and_the_oldest_dropped(bus, config) -> None:
     producer = Producer(bus, config, "pbx", max_pending=2, clock=ticking())
     producer.add([contact(f"c{i}", "offered", T0 + i) for i in range(5)])

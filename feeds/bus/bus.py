@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
@@ -269,6 +269,16 @@ class Bus:
         redis-py's cluster pipelines refuse scripts, so on a cluster each write is its own call
         (all of a prefix's keys share one slot, so they go to the same shard anyway).
         """
+        return self.send_many(envs, now)()
+
+    def send_many(
+        self, envs: Iterable[Envelope], now: float | None = None
+    ) -> Callable[[], list[int]]:
+        """:meth:`publish_many` in two halves: the writes are sent now, and calling what this
+        returns reads their results. Between the two the caller goes on with its own work while
+        Redis writes (a flat-out replay counts its next rows). Call it exactly once: until then
+        the writes hold a connection of their own, and the next batch sent on another one could
+        overtake them."""
         now = time.time() if now is None else now
         envs = list(envs)
         for i, env in enumerate(envs):
@@ -277,18 +287,20 @@ class Bus:
             except FutureEvent as exc:
                 raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
-            return [int(self._script(env)(keys=k, args=a))
+            seqs = [int(self._script(env)(keys=k, args=a))
                     for env in envs for k, a in [self._call_args(env, now)]]  # fmt: skip
-        return self._bulk_write(envs, now) if envs else []
+            return lambda: seqs
+        return self._bulk_send(envs, now) if envs else lambda: []
 
-    def _bulk_write(self, envs: list[Envelope], now: float) -> list[int]:
-        """Bulk calls of :data:`BULK` writes, each sent as soon as it is built and the answers
-        read at the end: Redis runs one call while this side builds the next (a pipeline would
-        send nothing before the last is built). Sent as EVAL with the script's text, which
-        Redis keeps compiled by its digest: no NOSCRIPT to recover from half-way."""
+    def _bulk_send(self, envs: list[Envelope], now: float) -> Callable[[], list[int]]:
+        """Bulk calls of :data:`BULK` writes, each sent as soon as it is built: Redis runs one
+        call while this side builds the next (a pipeline would send nothing before the last is
+        built); the answers are read by the function returned. Sent as EVAL with the script's
+        text, which Redis keeps compiled by its digest: no NOSCRIPT to recover from half-way."""
         script = self._bulk[self.sharded].script
         pool = self.client.connection_pool
         conn = pool.get_connection()
+        calls = 0
         try:
             clock = self._clock_args(now)
             for i in range(0, len(envs), BULK):
@@ -299,12 +311,22 @@ class Bus:
                     args += [len(k), len(a), int(env.event_id is not None), *a]
                 # a health check's PING must not come between sent calls and their answers
                 conn.send_command("EVAL", script, len(keys), *keys, *args, check_health=i == 0)
-            return [int(s) for _ in range(0, len(envs), BULK) for s in conn.read_response()]
+                calls += 1
         except BaseException:
             conn.disconnect()  # answers may be left unread: the connection is not reusable
-            raise
-        finally:
             pool.release(conn)
+            raise
+
+        def answers() -> list[int]:
+            try:
+                return [int(s) for _ in range(calls) for s in conn.read_response()]
+            except BaseException:
+                conn.disconnect()
+                raise
+            finally:
+                pool.release(conn)
+
+        return answers
 
     def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
         """The sequence number and every retained item, read in one MULTI/EXEC."""
