@@ -186,13 +186,14 @@ class Producer:
         # ahead is not refused as stamped in the future (feeds.bus.ordering).
         at = max(now, real)
         try:
-            if not wait:  # one connection for the whole batch: nothing overtakes it
+            if wait:
+                for i in range(0, len(batch), BATCH):
+                    seqs = self.bus.publish_many(batch[i : i + BATCH], now=at)
+                    done = min(len(self.pending), i + BATCH)
+                    self._written(seqs[: max(0, len(self.pending) - i)])
+            else:  # one connection for the whole batch: nothing overtakes it
                 self._sent = (self.bus.send_many(batch, now=at), self.pending)
                 self.pending = []
-            for i in range(0, len(batch) if wait else 0, BATCH):
-                seqs = self.bus.publish_many(batch[i : i + BATCH], now=at)
-                done = min(len(self.pending), i + BATCH)
-                self._written(seqs[: max(0, len(self.pending) - i)])
             if stats_due and self.fed:
                 self.intraday.save(now, self.fed)
         except redis.RedisError as exc:
