@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from local_redis import local_client
 
 from feeds.bus.embedded import EmbeddedRedis, free_port
 
@@ -20,13 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def alive(port: int) -> bool:
-    """Whether a Redis answers on ``port`` (asking for a password is an answer). A URL's
-    client, as the app makes: one made with ``port=`` retries a refused connection with
-    backoff (redis-py's default), several seconds for every look at a stopped server."""
+    """Whether a Redis answers on ``port`` (asking for a password is an answer)."""
     try:
-        return redis.Redis.from_url(
-            f"redis://127.0.0.1:{port}/0", socket_connect_timeout=0.5
-        ).ping()
+        return local_client(port, socket_connect_timeout=0.5).ping()
     except redis.AuthenticationError:
         return True
     except redis.ConnectionError:
@@ -54,7 +51,7 @@ def test_nobody_else_may_use_it_or_read_its_files(tmp_path: Path) -> None:
     server = EmbeddedRedis(tmp_path / "r", persist=True).start()
     try:
         with pytest.raises(redis.AuthenticationError):
-            redis.Redis.from_url(f"redis://127.0.0.1:{server.port}/0").get("k")  # no password
+            local_client(server.port).get("k")  # no password, no data
         redis.Redis.from_url(server.url).set("k", "v")
         assert server.url.startswith("redis://:") and "@127.0.0.1:" in server.url
         info = redis.Redis.from_url(server.url).config_get("bind")

@@ -35,6 +35,7 @@ import pytest
 import redis
 import requests
 from conftest import SSEClient
+from local_redis import local_client
 
 from dashboard.cli import cli
 from feeds.bus.bus import Bus
@@ -63,9 +64,7 @@ class AclRedis:
         return f"redis://floorboard:{APP}@127.0.0.1:{self.port}/0"
 
     def admin(self) -> redis.Redis:
-        """As the app connects, from a URL: a client made with ``port=`` retries a refused
-        connection with backoff (redis-py's default), seconds for each look while it starts."""
-        return redis.Redis.from_url(f"redis://admin:{ADMIN}@127.0.0.1:{self.port}/0")
+        return local_client(self.port, "admin", ADMIN)
 
     def start(self) -> AclRedis:
         server = shutil.which("redis-server")
@@ -153,7 +152,7 @@ def test_the_redis_recipe_keeps_the_app_to_its_prefix_and_its_data_through_a_cra
         with pytest.raises(redis.exceptions.NoPermissionError):
             own.execute_command(*command)
     with pytest.raises(redis.exceptions.AuthenticationError):
-        redis.Redis(port=acl_redis.port).ping()  # the default user is off
+        local_client(acl_redis.port).ping()  # the default user is off
     own.close()
 
     time.sleep(1.5)  # appendfsync everysec: what is a second old is on disk

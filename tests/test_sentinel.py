@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from local_redis import local_client
 
 from feeds.bus.bus import Bus, connect
 from feeds.bus.embedded import EmbeddedRedis, free_port, redis_server_binary
@@ -70,7 +71,7 @@ def sentinel(redis_server: EmbeddedRedis, tmp_path: Path) -> Iterator[int]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        probe = redis.Redis.from_url(f"redis://127.0.0.1:{port}", socket_timeout=1)  # no backoff
+        probe = local_client(port, socket_timeout=1)
         deadline = time.monotonic() + 10
         while True:
             try:
