@@ -192,7 +192,10 @@ def _few_collections(active: bool) -> Iterator[None]:
     """Flat out (``active``), a replay makes objects by the million and frees them in order
     (no cycles, beyond a few in each chunk pandas reads): Python's cyclic collector, run
     every 700 allocations over a heap of a day's contacts, would take a third of the time,
-    and even every 200,000 a twentieth. None while it runs, the usual after."""
+    and even every 200,000 a twentieth. None while it runs, the usual after. What it made
+    and kept (the aggregator's day) then joins the oldest generation as it is (freeze, then
+    unfreeze): the first collection after would otherwise scan all of it, a tenth of the
+    replay's time."""
     if not active or not gc.isenabled():
         yield
         return
@@ -200,6 +203,8 @@ def _few_collections(active: bool) -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()
+        gc.unfreeze()
         gc.enable()
 
 
