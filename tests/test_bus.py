@@ -396,7 +396,9 @@ def test_events_without_ids_and_other_ids_are_written_as_before(bus: Bus) -> Non
 
 def test_a_batch_over_several_bulk_calls_writes_what_single_writes_do(redis_server) -> None:
     # more than BULK writes (several script calls), with re-deliveries, retries of event ids,
-    # superseded events and other kinds among them: the same results and the same keys
+    # superseded events, deletions and other kinds among them (every shape the bulk call
+    # sends: contacts, agents with their stream, plain items; with and without event ids):
+    # the same results and the same keys
     envs = []
     for i in range(BULK + 30):
         cid = f"c{i % 70}"
@@ -404,6 +406,13 @@ def test_a_batch_over_several_bulk_calls_writes_what_single_writes_do(redis_serv
         envs.append(contact(cid, event, event_id=f"acd:{cid}:{event}" if i % 4 else None))
         if i % 9 == 0:
             envs.append(q(f"q{i % 5}", i))
+        if i % 7 == 0:
+            data = {"name": "Ann", "state": ("available", "on_contact")[i % 2], "since": NOW - 60}
+            eid = f"acd:a:{i}" if i % 2 else None
+            at = NOW - 4 + i / 1000
+            envs.append(make_envelope("agent", f"a{i % 3}", data, ts=at, event_id=eid))
+        if i % 31 == 0:
+            envs.append(make_envelope("contact", f"c{i % 70}", {}, ts=NOW - 3, deleted=True))
     one, bulk = (Bus.from_url(redis_server.url, f"{n}{time.time_ns()}:") for n in "ab")
     now = time.time()
     assert [one.publish(e, now) for e in envs] == bulk.publish_many(envs, now)
@@ -415,10 +424,13 @@ def test_a_batch_over_several_bulk_calls_writes_what_single_writes_do(redis_serv
                 value = [f for _, f in b.client.xrange(key)]
             else:
                 value = b.client.dump(key)
-            out[key.decode().removeprefix(b.prefix)] = value
+            out[key.decode().removeprefix(b.prefix)] = value, b.client.ttl(key)
         return out
 
-    assert keys(one) == keys(bulk)
+    ones, bulks = keys(one), keys(bulk)
+    assert {k: v for k, (v, _) in ones.items()} == {k: v for k, (v, _) in bulks.items()}
+    for key, (_, ttl) in ones.items():  # the same time to live (written a moment apart)
+        assert abs(bulks[key][1] - ttl) <= 2, key
 
 
 def test_bulk_calls_sent_ahead_of_their_answers_survive_health_checks(redis_server) -> None:

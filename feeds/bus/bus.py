@@ -210,34 +210,45 @@ class Bus:
         (the same for every write of a bulk call: worked out once)."""
         return repr(now), repr(now - self.remember), repr(now + self.max_skew)
 
-    def _call_args(
-        self, env: Envelope, now: float, clock: tuple[str, str, str] | None = None
-    ) -> tuple[list[str], list[Any]]:
+    def _item(self, env: Envelope, now: float) -> tuple[str, list[str], list[Any]]:
+        """What one write has of its own: its shape (``c`` a contact with its stream and
+        customer history, ``a`` an agent with its stream, ``p`` plain; upper case with an
+        event id), its own keys and its own arguments (the script's, without what every write
+        of a call shares: :data:`feeds.bus.lua.BULK_LUA`)."""
         key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
-        kind = env.kind
-        keys = [self.seq_key, *self._keys[kind]]
         body = env.model_dump_json(exclude={"seq"})
         retained = "1" if is_retained(env) else "0"
-        args: list[Any] = [
-            env.id, body, self.channel, retained, self.stream_events,
-            ordering.encode(key, ordering.digest(env)), *(clock or self._clock_args(now)),
-        ]  # fmt: skip
-        if kind == "contact" and not env.deleted:
+        args: list[Any] = [env.id, body, retained, ordering.encode(key, ordering.digest(env))]
+        keys: list[str] = []
+        shape = "p"
+        if env.deleted:
+            pass
+        elif env.kind == "contact":
             d = env.data
             customer = d["customer_id"]
-            keys += [
-                self.contacts_key,
-                contacts_key(self.prefix, customer),
-                order_key(self.prefix, customer),
-            ]
-            args += [
-                summary(env.id, d), repr(d["enqueued_at"]),
-                repr(env.ts - self._keep), MAX_CONTACTS, self._keep_ttl,
-            ]  # fmt: skip
-        elif kind == "agent" and not env.deleted:
-            keys.append(self.agents_key)  # the raw stream: each state change kept for the day
+            shape = "c"
+            keys += [contacts_key(self.prefix, customer), order_key(self.prefix, customer)]
+            args += [summary(env.id, d), repr(d["enqueued_at"]), repr(env.ts - self._keep)]
+        elif env.kind == "agent":
+            shape = "a"  # the raw stream: each state change kept for the day
         if env.event_id is not None:
+            shape = shape.upper()
             keys.append(self.event_key(env.event_id))
+        return shape, keys, args
+
+    def _call_args(self, env: Envelope, now: float) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of one write's own script call (PUBLISH_LUA)."""
+        shape, own_keys, (eid, body, retained, key, *history) = self._item(env, now)
+        keys = [self.seq_key, *self._keys[env.kind]]
+        args: list[Any] = [eid, body, self.channel, retained, self.stream_events, key,
+                           *self._clock_args(now)]  # fmt: skip
+        if shape in "cC":
+            keys += [self.contacts_key, *own_keys[:2]]
+            args += [*history, MAX_CONTACTS, self._keep_ttl]
+        elif shape in "aA":
+            keys.append(self.agents_key)
+        if shape.isupper():
+            keys.append(own_keys[-1])
             args.append(EVENT_ID_SECONDS)
         return keys, args
 
@@ -302,13 +313,19 @@ class Bus:
         conn = pool.get_connection()
         calls = 0
         try:
-            clock = self._clock_args(now)
+            shared = [self.channel, self.stream_events, *self._clock_args(now), MAX_CONTACTS,
+                      self._keep_ttl, EVENT_ID_SECONDS]  # fmt: skip
             for i in range(0, len(envs), BULK):
-                keys, args = [], [min(BULK, len(envs) - i)]
-                for env in envs[i : i + BULK]:
-                    k, a = self._call_args(env, now, clock)
-                    keys += k
-                    args += [len(k), len(a), int(env.event_id is not None), *a]
+                part = envs[i : i + BULK]
+                kinds = list(dict.fromkeys(env.kind for env in part))
+                at = {kind: 4 + 3 * j for j, kind in enumerate(kinds)}  # KEYS index, from 1
+                keys = [self.seq_key, self.contacts_key, self.agents_key]
+                keys += [key for kind in kinds for key in self._keys[kind]]
+                args: list[Any] = [len(part), *shared, len(kinds)]
+                for env in part:
+                    shape, own_keys, own_args = self._item(env, now)
+                    keys += own_keys
+                    args += [shape, at[env.kind], *own_args]
                 # a health check's PING must not come between sent calls and their answers
                 conn.send_command("EVAL", script, len(keys), *keys, *args, check_health=i == 0)
                 calls += 1

@@ -87,9 +87,15 @@ local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
 """
 # Several writes in one script call (publish_many): each item is exactly the write above (with
 # its event id check when it has one), in order; one call instead of one per envelope spares
-# Redis and the client the per-command work. ARGV: item count, then per item its key count,
-# its argument count, 1 if it has an event id, and its arguments; KEYS: every item's keys in
-# turn. Returns each item's result as the single write would.
+# Redis and the client the per-command work. What every write of the call shares is sent once:
+# ARGV: item count, then the channel, maxlen, now, forget before, trust until, contacts kept,
+# seconds to keep and an event id's seconds; KEYS: seq, the contacts and agents streams, each
+# kind's state, order and gone keys (ARGV[10] kinds), then each item's own keys in turn. Per
+# item, ARGV: its shape ('c' a contact with its stream and customer history, 'a' an agent with
+# its stream, 'p' plain; upper case: with an event id), the KEYS index of its kind's keys, id,
+# envelope, retain, order key, and for 'c' the summary, enqueued_at and oldest enqueued_at kept;
+# KEYS: for 'c' the customer's two keys, then with an event id its key. Returns each item's
+# result as the single write would.
 BULK_LUA = (
     SUPERSEDES_LUA
     + CARRY_LUA
@@ -99,13 +105,30 @@ BULK_LUA = (
     + ONCE_LUA
     + "return plain(KEYS, ARGV)\nend\n"
     + """
-local out, k, a = {}, 1, 2
+local channel, maxlen, now, forget, trust = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local kept, ttl, id_ttl = ARGV[7], ARGV[8], ARGV[9]
+local out, k, a = {}, 4 + 3 * tonumber(ARGV[10]), 11
 for i = 1, tonumber(ARGV[1]) do
-  local nk, na, with_id = tonumber(ARGV[a]), tonumber(ARGV[a + 1]), ARGV[a + 2] == '1'
-  local keys = {unpack(KEYS, k, k + nk - 1)}
-  local args = {unpack(ARGV, a + 3, a + 2 + na)}
-  out[i] = (with_id and once or plain)(keys, args)
-  k, a = k + nk, a + 3 + na
+  local shape, b = ARGV[a], tonumber(ARGV[a + 1])
+  local keys = {KEYS[1], KEYS[b], KEYS[b + 1], KEYS[b + 2]}
+  local args = {ARGV[a + 2], ARGV[a + 3], channel, ARGV[a + 4], maxlen, ARGV[a + 5], now, forget,
+                trust}
+  a = a + 6
+  local plain_shape = string.lower(shape)
+  if plain_shape == 'c' then
+    keys[5], keys[6], keys[7] = KEYS[2], KEYS[k], KEYS[k + 1]
+    args[10], args[11], args[12], args[13], args[14] = ARGV[a], ARGV[a + 1], ARGV[a + 2], kept, ttl
+    k, a = k + 2, a + 3
+  elseif plain_shape == 'a' then
+    keys[5] = KEYS[3]
+  end
+  if plain_shape ~= shape then
+    keys[#keys + 1], args[#args + 1] = KEYS[k], id_ttl
+    k = k + 1
+    out[i] = once(keys, args)
+  else
+    out[i] = plain(keys, args)
+  end
 end
 return out
 """
