@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import pydantic_core
 import redis
 from redis.sentinel import Sentinel
 
@@ -216,9 +217,10 @@ class Bus:
         event id), its own keys and its own arguments (the script's, without what every write
         of a call shares: :data:`feeds.bus.lua.BULK_LUA`)."""
         key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
-        body = env.model_dump_json(exclude={"seq"})
+        data = pydantic_core.to_json(env.data)
         retained = "1" if is_retained(env) else "0"
-        args: list[Any] = [env.id, body, retained, ordering.encode(key, ordering.digest(env))]
+        args: list[Any] = [env.id, env.stored(data), retained,
+                           ordering.encode(key, ordering.digest(env, data))]  # fmt: skip
         keys: list[str] = []
         shape = "p"
         if env.deleted:
