@@ -163,8 +163,9 @@ def test_the_configs_limits_match_what_the_history_keeps() -> None:
 
 def test_why_they_called_is_kept_when_a_later_event_does_not_say_it(bus: Bus) -> None:
     """The IVR's reason comes on ``offered``, the agent's outcome on ``completed``: the history
-    keeps both, exactly as written (quotes, non-ASCII and all), whatever comes in between."""
-    reason = 'billing dispute: "estimated" bill — £120'
+    keeps both, exactly as written (quotes, non-ASCII, the keys' own names and all), whatever
+    comes in between."""
+    reason = 'billing dispute: "estimated" bill — £120 / ,"outcome": x ,"reason": y'
     bus.publish(contact("c1", "offered", reason=reason))
     bus.publish(contact("c1", "answered"))
     history = CustomerHistory(bus.client, bus.prefix)

@@ -49,8 +49,11 @@ if #KEYS >= 5 then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
 end
 if #KEYS == 7 then
-  redis.call('HSET', KEYS[6], ARGV[1], carry(ARGV[10], redis.call('HGET', KEYS[6], ARGV[1])))
-  redis.call('ZADD', KEYS[7], ARGV[11], ARGV[1])
+  local kept = ARGV[10]
+  if redis.call('ZADD', KEYS[7], ARGV[11], ARGV[1]) == 0 then  -- the history holds it already
+    kept = carry(kept, redis.call('HGET', KEYS[6], ARGV[1]))
+  end
+  redis.call('HSET', KEYS[6], ARGV[1], kept)
   local gone = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. ARGV[12])
   local over = redis.call('ZCARD', KEYS[7]) - #gone - tonumber(ARGV[13])
   if over > 0 then

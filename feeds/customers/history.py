@@ -74,19 +74,25 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
 # For the bus's publish script: the summary to store when ``new`` replaces ``old`` (nil when the
 # contact is new). Why a customer called is often said once (the IVR's choice, on ``offered``)
 # and what came of it later (on ``completed``), so a later event that does not say one keeps
-# the earlier event's. Spliced as text, not re-encoded, so every number is stored exactly as
-# Python wrote it; the key ``,"reason":`` cannot occur earlier (ids are plain, and quotes in
-# strings are escaped).
+# the earlier event's. Spliced as text, never decoded nor re-encoded, so every value is stored
+# exactly as Python wrote it: a summary's last two fields are its reason and outcome (see
+# :func:`summary`), and neither key can occur earlier nor inside a value (ids are plain, and
+# quotes in strings are escaped).
 CARRY_LUA = """
+local function reason_outcome(s)
+  local at = string.find(s, ',"reason":', 1, true)
+  local rest = string.sub(s, at + 10, -2)
+  local cut = string.find(rest, ',"outcome":', 1, true)
+  return string.sub(s, 1, at - 1), string.sub(rest, 1, cut - 1), string.sub(rest, cut + 11)
+end
 local function carry(new, old)
   if not old then return new end
-  local n, o = cjson.decode(new), cjson.decode(old)
-  local reason, outcome = n['reason'], n['outcome']
-  if reason == cjson.null then reason = o['reason'] or cjson.null end
-  if outcome == cjson.null then outcome = o['outcome'] or cjson.null end
-  local head = string.sub(new, 1, string.find(new, ',"reason":', 1, true) - 1)
-  return head .. ',"reason":' .. cjson.encode(reason) .. ',"outcome":' .. cjson.encode(outcome)
-    .. '}'
+  local head, reason, outcome = reason_outcome(new)
+  if reason ~= 'null' and outcome ~= 'null' then return new end
+  local _, old_reason, old_outcome = reason_outcome(old)
+  if reason == 'null' then reason = old_reason end
+  if outcome == 'null' then outcome = old_outcome end
+  return head .. ',"reason":' .. reason .. ',"outcome":' .. outcome .. '}'
 end
 """
 
