@@ -161,6 +161,17 @@ def test_the_configs_limits_match_what_the_history_keeps() -> None:
     assert any(getattr(m, "le", None) == MAX_CONTACTS for m in fields["repeat_contacts"].metadata)
 
 
+def test_a_stored_summary_without_reason_or_outcome_is_carried_as_none(bus: Bus) -> None:
+    # a value this version did not write (no reason, no outcome): the next event is still
+    # written, and what it does not say stays unsaid rather than failing the write
+    bus.publish(contact("c9", "offered", reason="moving home"))
+    key = contacts_key(bus.prefix, "AC1")
+    bus.client.hset(key, "c9", '{"id":"c9","event":"offered","queue":"billing"}')
+    assert bus.publish(contact("c9", "answered")) > 0
+    (c9,) = CustomerHistory(bus.client, bus.prefix).contacts("AC1")
+    assert (c9.event, c9.reason, c9.outcome) == ("answered", None, None)
+
+
 def test_why_they_called_is_kept_when_a_later_event_does_not_say_it(bus: Bus) -> None:
     """The IVR's reason comes on ``offered``, the agent's outcome on ``completed``: the history
     keeps both, exactly as written (quotes, non-ASCII, the keys' own names and all), whatever

@@ -81,9 +81,9 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
 CARRY_LUA = """
 local function reason_outcome(s)
   local at = string.find(s, ',"reason":', 1, true)
-  local rest = string.sub(s, at + 10, -2)
-  local cut = string.find(rest, ',"outcome":', 1, true)
-  return string.sub(s, 1, at - 1), string.sub(rest, 1, cut - 1), string.sub(rest, cut + 11)
+  local cut = at and string.find(s, ',"outcome":', at, true)
+  if not cut then return nil, 'null', 'null' end  -- not a summary as this version writes them
+  return string.sub(s, 1, at - 1), string.sub(s, at + 10, cut - 1), string.sub(s, cut + 11, -2)
 end
 local function carry(new, old)
   if not old then return new end
