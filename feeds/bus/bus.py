@@ -22,7 +22,7 @@ import redis
 from redis.sentinel import Sentinel
 
 from feeds.bus import ordering
-from feeds.bus.lua import BULK, BULK_LUA, ONCE_LUA, PUBLISH_LUA, SPUBLISH_LUA, as_sharded
+from feeds.bus.lua import BULK, WRITES_LUA, as_sharded
 from feeds.bus.ordering import FutureEvent
 from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
@@ -141,14 +141,11 @@ class Bus:
         self._keep_ttl = max(1, round(self._keep))
         # each kind's state, order and gone keys, made once (every write needs them)
         self._keys = {k: (self.state_key(k), self.order_key(k), self.gone_key(k)) for k in KINDS}
+        # Every write goes through one script (a single write is a call of one): its sharded
+        # form publishes with SPUBLISH (a Redis 7 cluster).
         self._scripts = {
-            (sharded, once): client.register_script((ONCE_LUA if once else "") + script)
-            for sharded, script in ((False, PUBLISH_LUA), (True, SPUBLISH_LUA))
-            for once in (False, True)
-        }
-        self._bulk = {
             sharded: client.register_script(script)
-            for sharded, script in ((False, BULK_LUA), (True, as_sharded(BULK_LUA)))
+            for sharded, script in ((False, WRITES_LUA), (True, as_sharded(WRITES_LUA)))
         }
 
     @functools.cached_property
@@ -170,8 +167,8 @@ class Bus:
             )
         return wants_sharded_pubsub(version, cluster)
 
-    def _script(self, env: Envelope) -> Any:
-        return self._scripts[self.sharded, env.event_id is not None]
+    def _script(self) -> Any:
+        return self._scripts[self.sharded]
 
     def event_key(self, event_id: str) -> str:
         return f"{self.prefix}event:{event_id}"
@@ -206,16 +203,11 @@ class Bus:
         """Sorted set: ids of gone items by the time they went, to forget their keys."""
         return f"{self.prefix}gone:{kind}"
 
-    def _clock_args(self, now: float) -> tuple[str, str, str]:
-        """The script's arguments of the receiver's clock: now, forget before, trust until
-        (the same for every write of a bulk call: worked out once)."""
-        return repr(now), repr(now - self.remember), repr(now + self.max_skew)
-
     def _item(self, env: Envelope, now: float) -> tuple[str, list[str], list[Any]]:
         """What one write has of its own: its shape (``c`` a contact with its stream and
         customer history, ``a`` an agent with its stream, ``p`` plain; upper case with an
         event id), its own keys and its own arguments (the script's, without what every write
-        of a call shares: :data:`feeds.bus.lua.BULK_LUA`)."""
+        of a call shares: :data:`feeds.bus.lua.WRITES_LUA`)."""
         key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
         data = pydantic_core.to_json(env.data)
         retained = "1" if is_retained(env) else "0"
@@ -223,35 +215,34 @@ class Bus:
                            ordering.encode(key, ordering.digest(env, data))]  # fmt: skip
         keys: list[str] = []
         shape = "p"
-        if env.deleted:
-            pass
-        elif env.kind == "contact":
+        if env.kind == "contact" and not env.deleted:
             d = env.data
             customer = d["customer_id"]
             shape = "c"
             keys += [contacts_key(self.prefix, customer), order_key(self.prefix, customer)]
             args += [summary(env.id, d), repr(d["enqueued_at"]), repr(env.ts - self._keep)]
-        elif env.kind == "agent":
+        elif env.kind == "agent" and not env.deleted:
             shape = "a"  # the raw stream: each state change kept for the day
         if env.event_id is not None:
             shape = shape.upper()
             keys.append(self.event_key(env.event_id))
         return shape, keys, args
 
-    def _call_args(self, env: Envelope, now: float) -> tuple[list[str], list[Any]]:
-        """The keys and arguments of one write's own script call (PUBLISH_LUA)."""
-        shape, own_keys, (eid, body, retained, key, *history) = self._item(env, now)
-        keys = [self.seq_key, *self._keys[env.kind]]
-        args: list[Any] = [eid, body, self.channel, retained, self.stream_events, key,
-                           *self._clock_args(now)]  # fmt: skip
-        if shape in "cC":
-            keys += [self.contacts_key, *own_keys[:2]]
-            args += [*history, MAX_CONTACTS, self._keep_ttl]
-        elif shape in "aA":
-            keys.append(self.agents_key)
-        if shape.isupper():
-            keys.append(own_keys[-1])
-            args.append(EVENT_ID_SECONDS)
+    def _call(self, envs: list[Envelope], now: float) -> tuple[list[str], list[Any]]:
+        """The keys and arguments of one script call writing ``envs`` (at most :data:`BULK`),
+        in order: what they share once, then each write's own (:data:`WRITES_LUA`)."""
+        kinds = list(dict.fromkeys(env.kind for env in envs))
+        at = {kind: 4 + 3 * j for j, kind in enumerate(kinds)}  # KEYS index, from 1
+        keys = [self.seq_key, self.contacts_key, self.agents_key]
+        keys += [key for kind in kinds for key in self._keys[kind]]
+        # the receiver's clock: now, the time before which gone keys are forgotten, trust until
+        clock = repr(now), repr(now - self.remember), repr(now + self.max_skew)
+        args: list[Any] = [len(envs), self.channel, self.stream_events, *clock, MAX_CONTACTS,
+                           self._keep_ttl, EVENT_ID_SECONDS, len(kinds)]  # fmt: skip
+        for env in envs:
+            shape, own_keys, own_args = self._item(env, now)
+            keys += own_keys
+            args += [shape, at[env.kind], *own_args]
         return keys, args
 
     def publish(self, env: Envelope, now: float | None = None) -> int:
@@ -260,8 +251,8 @@ class Bus:
         rule kept the item's current value (an older event or a re-delivery). ``now``: the
         receiver's clock (default: this host's); an envelope stamped beyond ``max_skew`` ahead
         of it is refused with :class:`FutureEvent`."""
-        keys, args = self._call_args(env, time.time() if now is None else now)
-        return int(self._script(env)(keys=keys, args=args))
+        keys, args = self._call([env], time.time() if now is None else now)
+        return int(self._script()(keys=keys, args=args)[0])
 
     def queue_publish(
         self, pipe: redis.client.Pipeline, env: Envelope, now: float | None = None
@@ -270,8 +261,8 @@ class Bus:
 
         Supervisor actions use it to commit an item together with its audit entry.
         """
-        keys, args = self._call_args(env, time.time() if now is None else now)
-        self._script(env)(keys=keys, args=args, client=pipe)
+        keys, args = self._call([env], time.time() if now is None else now)
+        self._script()(keys=keys, args=args, client=pipe)
 
     def publish_many(self, envs: Iterable[Envelope], now: float | None = None) -> list[int]:
         """Write several envelopes in one round trip, in order; each write is atomic on its own
@@ -300,8 +291,8 @@ class Bus:
             except FutureEvent as exc:
                 raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
-            seqs = [int(self._script(env)(keys=k, args=a))
-                    for env in envs for k, a in [self._call_args(env, now)]]  # fmt: skip
+            seqs = [int(self._script()(keys=k, args=a)[0])
+                    for env in envs for k, a in [self._call([env], now)]]  # fmt: skip
             return lambda: seqs
         return self._bulk_send(envs, now) if envs else lambda: []
 
@@ -310,24 +301,13 @@ class Bus:
         call while this side builds the next (a pipeline would send nothing before the last is
         built); the answers are read by the function returned. Sent as EVAL with the script's
         text, which Redis keeps compiled by its digest: no NOSCRIPT to recover from half-way."""
-        script = self._bulk[self.sharded].script
+        script = self._script().script
         pool = self.client.connection_pool
         conn = pool.get_connection()
         calls = 0
         try:
-            shared = [self.channel, self.stream_events, *self._clock_args(now), MAX_CONTACTS,
-                      self._keep_ttl, EVENT_ID_SECONDS]  # fmt: skip
             for i in range(0, len(envs), BULK):
-                part = envs[i : i + BULK]
-                kinds = list(dict.fromkeys(env.kind for env in part))
-                at = {kind: 4 + 3 * j for j, kind in enumerate(kinds)}  # KEYS index, from 1
-                keys = [self.seq_key, self.contacts_key, self.agents_key]
-                keys += [key for kind in kinds for key in self._keys[kind]]
-                args: list[Any] = [len(part), *shared, len(kinds)]
-                for env in part:
-                    shape, own_keys, own_args = self._item(env, now)
-                    keys += own_keys
-                    args += [shape, at[env.kind], *own_args]
+                keys, args = self._call(envs[i : i + BULK], now)
                 # a health check's PING must not come between sent calls and their answers
                 conn.send_command("EVAL", script, len(keys), *keys, *args, check_health=i == 0)
                 calls += 1

@@ -1,13 +1,14 @@
-"""The bus's Redis scripts: one write (the ordering rule, the latest value, the raw stream, the
-customer's history, the notification) in one atomic call, its event-id guard, its sharded
-form for a Redis 7 cluster, and many writes in one call. Read with :mod:`feeds.bus.bus`, which
-registers and calls them."""
+"""The bus's Redis script: writes (each: the ordering rule, the latest value, the raw stream,
+the customer's history, the notification, and an event id's guard), one or many in one atomic
+call, and its sharded form for a Redis 7 cluster. Read with :mod:`feeds.bus.bus`, which
+registers and calls it: every write goes through it, a single one as a call of one."""
 
 from __future__ import annotations
 
 from feeds.bus.ordering import SUPERSEDES_LUA
 from feeds.customers.history import CARRY_LUA
 
+# One write, as the script below calls it for each item:
 # KEYS: seq, state hash, order keys hash, gone zset[, stream (contacts' or agents'), customer's
 #       contacts hash, customer's contacts by time]
 # ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, now (the receiver's
@@ -71,7 +72,6 @@ end
 redis.call('PUBLISH', ARGV[3], env)
 return seq
 """
-PUBLISH_LUA = SUPERSEDES_LUA + CARRY_LUA + WRITE_LUA
 
 
 # In a Redis 7+ cluster the notification goes to the shard that holds the keys (SPUBLISH), not
@@ -80,7 +80,6 @@ def as_sharded(script: str) -> str:
     return script.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
 
 
-SPUBLISH_LUA = as_sharded(PUBLISH_LUA)
 # An envelope with an event id: the last key marks the id as written (for ARGV's last value in
 # seconds) in the same script as the write, so a retry is dropped (returns 0) and a crash can
 # never mark an id whose write was lost. The rest sees the keys and values of the plain write.
@@ -88,18 +87,19 @@ ONCE_LUA = """
 if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', ARGV[#ARGV]) then return 0 end
 local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
 """
-# Several writes in one script call (publish_many): each item is exactly the write above (with
-# its event id check when it has one), in order; one call instead of one per envelope spares
-# Redis and the client the per-command work. What every write of the call shares is sent once:
-# ARGV: item count, then the channel, maxlen, now, forget before, trust until, contacts kept,
-# seconds to keep and an event id's seconds; KEYS: seq, the contacts and agents streams, each
-# kind's state, order and gone keys (ARGV[10] kinds), then each item's own keys in turn. Per
-# item, ARGV: its shape ('c' a contact with its stream and customer history, 'a' an agent with
-# its stream, 'p' plain; upper case: with an event id), the KEYS index of its kind's keys, id,
-# envelope, retain, order key, and for 'c' the summary, enqueued_at and oldest enqueued_at kept;
-# KEYS: for 'c' the customer's two keys, then with an event id its key. Returns each item's
-# result as the single write would.
-BULK_LUA = (
+# The script: writes in one call (one, or a batch of publish_many), each item exactly the write
+# above (with its event id check when it has one), in order; one call instead of one per
+# envelope spares Redis and the client the per-command work. What every write of the call
+# shares is sent once. ARGV: item count, then the channel, maxlen, now, forget before, trust
+# until, contacts kept, seconds to keep and an event id's seconds; KEYS: seq, the contacts and
+# agents streams, each kind's state, order and gone keys (ARGV[10] kinds), then each item's
+# own keys in turn. Per item, ARGV: its shape ('c' a contact with its stream and customer
+# history, 'a' an agent with its stream, 'p' plain; upper case: with an event id), the KEYS
+# index of its kind's keys, id, envelope, retain, order key, and for 'c' the summary,
+# enqueued_at and oldest enqueued_at kept; KEYS: for 'c' the customer's two keys, then with an
+# event id its key. Returns each write's result: its sequence number, or 0 when it wrote
+# nothing (an older event, a re-delivery, an event id written before).
+WRITES_LUA = (
     SUPERSEDES_LUA
     + CARRY_LUA
     + "local function plain(KEYS, ARGV)\n"
