@@ -47,6 +47,26 @@ def test_data_survives_a_restart_with_persistence(tmp_path: Path) -> None:
     server.stop()
 
 
+def test_a_restart_waits_for_a_large_dataset_to_load(tmp_path: Path) -> None:
+    # a persisted day that takes longer to load than the start's timeout: the server answers
+    # LOADING meanwhile, and is not taken for one that did not start (nor stopped)
+    server = EmbeddedRedis(tmp_path, persist=True).start()
+    client = redis.Redis.from_url(server.url)
+    client.execute_command("DEBUG", "POPULATE", 2_000_000)
+    client.bgrewriteaof()  # the append-only file is what a restart loads
+    while (
+        client.info("persistence")["aof_rewrite_in_progress"]
+        or client.info("persistence")["aof_rewrite_scheduled"]
+    ):
+        time.sleep(0.05)
+    server.stop()
+    started = time.monotonic()
+    server.start(timeout=0.2)
+    assert time.monotonic() - started > 0.2  # it did load for longer than the timeout
+    assert redis.Redis.from_url(server.url).dbsize() == 2_000_000
+    server.stop()
+
+
 def test_nobody_else_may_use_it_or_read_its_files(tmp_path: Path) -> None:
     server = EmbeddedRedis(tmp_path / "r", persist=True).start()
     try:

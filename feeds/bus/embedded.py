@@ -105,7 +105,9 @@ class EmbeddedRedis:
         return f"redis://:{quote(self.password, safe='')}@127.0.0.1:{self.port}/0"
 
     def start(self, timeout: float = 10.0) -> EmbeddedRedis:
-        """Start the server and wait until it answers PING."""
+        """Start the server and wait until it answers PING: ``timeout`` seconds for it to
+        answer at all, however long it then takes to load its data back (it answers LOADING
+        meanwhile: a large persisted day must not read as a server that did not start)."""
         if self.running:
             return self
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -157,8 +159,11 @@ class EmbeddedRedis:
                     err += log.read_text(errors="replace")[-2000:]
                 raise RuntimeError(f"embedded Redis on port {self.port} exited: {err.strip()}")
             with contextlib.suppress(OSError):
-                if _command(self.port, self.password, "PING", timeout=0.5) == b"+PONG":
+                reply = _command(self.port, self.password, "PING", timeout=0.5)
+                if reply == b"+PONG":
                     return
+                if reply.startswith(b"-LOADING"):  # up, reading a large day back: it gets there
+                    deadline = time.monotonic() + timeout
             if time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"embedded Redis on port {self.port} did not start")
