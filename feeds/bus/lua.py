@@ -80,33 +80,26 @@ def as_sharded(script: str) -> str:
     return script.replace("redis.call('PUBLISH'", "redis.call('SPUBLISH'")
 
 
-# An envelope with an event id: the last key marks the id as written (for ARGV's last value in
-# seconds) in the same script as the write, so a retry is dropped (returns 0) and a crash can
-# never mark an id whose write was lost. The rest sees the keys and values of the plain write.
-ONCE_LUA = """
-if not redis.call('SET', KEYS[#KEYS], '1', 'NX', 'EX', ARGV[#ARGV]) then return 0 end
-local KEYS, ARGV = {unpack(KEYS, 1, #KEYS - 1)}, {unpack(ARGV, 1, #ARGV - 1)}
-"""
-# The script: writes in one call (one, or a batch of publish_many), each item exactly the write
-# above (with its event id check when it has one), in order; one call instead of one per
-# envelope spares Redis and the client the per-command work. What every write of the call
-# shares is sent once. ARGV: item count, then the channel, maxlen, now, forget before, trust
-# until, contacts kept, seconds to keep and an event id's seconds; KEYS: seq, the contacts and
-# agents streams, each kind's state, order and gone keys (ARGV[10] kinds), then each item's
-# own keys in turn. Per item, ARGV: its shape ('c' a contact with its stream and customer
-# history, 'a' an agent with its stream, 'p' plain; upper case: with an event id), the KEYS
-# index of its kind's keys, id, envelope, retain, order key, and for 'c' the summary,
-# enqueued_at and oldest enqueued_at kept; KEYS: for 'c' the customer's two keys, then with an
-# event id its key. Returns each write's result: its sequence number, or 0 when it wrote
-# nothing (an older event, a re-delivery, an event id written before).
+# The script: writes in one call (one, or a batch of publish_many), in order, each item exactly
+# the write above; an item with an event id only if the id was not written before, marked in the
+# same call as its write (a retry is dropped; a crash never marks an id whose write was lost). One
+# call instead of one per envelope spares Redis and the client the per-command work; what every
+# write of the call shares is sent once.
+# ARGV: item count, then the channel, maxlen, now, forget before, trust until, contacts kept,
+# seconds to keep and an event id's seconds; KEYS: seq, the contacts and agents streams, each
+# kind's state, order and gone keys (ARGV[10] kinds), then each item's own keys in turn. Per item,
+# ARGV: its shape ('c' a contact with its stream and customer history, 'a' an agent with its
+# stream, 'p' plain; upper case: with an event id), the KEYS index of its kind's keys, id,
+# envelope, retain, order key, and for 'c' the summary, enqueued_at and oldest enqueued_at kept;
+# KEYS: for 'c' the customer's two keys, then with an event id its key. Returns each write's
+# result: its sequence number, or 0 when it wrote nothing (an older event, a re-delivery, an event
+# id written before).
 WRITES_LUA = (
     SUPERSEDES_LUA
     + CARRY_LUA
-    + "local function plain(KEYS, ARGV)\n"
+    + "local function write(KEYS, ARGV)\n"
     + WRITE_LUA
-    + "end\nlocal function once(KEYS, ARGV)\n"
-    + ONCE_LUA
-    + "return plain(KEYS, ARGV)\nend\n"
+    + "end\n"
     + """
 local channel, maxlen, now, forget, trust = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local kept, ttl, id_ttl = ARGV[7], ARGV[8], ARGV[9]
@@ -125,12 +118,12 @@ for i = 1, tonumber(ARGV[1]) do
   elseif plain_shape == 'a' then
     keys[5] = KEYS[3]
   end
-  if plain_shape ~= shape then
-    keys[#keys + 1], args[#args + 1] = KEYS[k], id_ttl
-    k = k + 1
-    out[i] = once(keys, args)
+  if plain_shape == shape then
+    out[i] = write(keys, args)
   else
-    out[i] = plain(keys, args)
+    local first = redis.call('SET', KEYS[k], '1', 'NX', 'EX', id_ttl)
+    k = k + 1
+    out[i] = first and write(keys, args) or 0
   end
 end
 return out
