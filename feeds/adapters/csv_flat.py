@@ -97,7 +97,6 @@ def finished_contacts(
                      "hold": h, "wrap": w}  # fmt: skip
         else:
             data["ended_at"] = wait_end
-        env = Envelope.model_construct(kind="contact", id=cid, seq=0, ts=ts, source=source,
-                                       deleted=False, data=data, event_id=eid)  # fmt: skip
+        env = Envelope.trusted("contact", cid, ts, source, data, eid)
         out.append((env, story(ts, data)))
     return out, enqueued.tolist()

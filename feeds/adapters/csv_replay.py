@@ -98,10 +98,8 @@ def contact_events(row: Row, offset: float, source: str, ids: bool) -> list[Enve
     out = []
     for event, ts in steps[:-1]:
         earlier = {**final.data, "event": event, **dict.fromkeys(LATER[event])}
-        out.append(Envelope.model_construct(
-            kind="contact", id=cid, seq=0, ts=ts, source=source, deleted=False, data=earlier,
-            event_id=event_id and event_id(event),
-        ))  # fmt: skip
+        out.append(Envelope.trusted("contact", cid, ts, source, earlier,
+                                    event_id and event_id(event)))  # fmt: skip
     return [*out, final]
 
 
