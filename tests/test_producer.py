@@ -66,8 +66,24 @@ def test_events_stats_of_the_fed_queues_and_a_heartbeat_go_out_together(bus, con
     for _ in range(6):
         producer.flush()
     beat = bus.snapshot(["heartbeat"])[1]["heartbeat"]["pbx"]
-    assert beat.data["rate"] == 0.2  # one event in the five seconds since the last heartbeat
+    assert beat.data["rate"] == 0.5  # three events in the six seconds since it started
     assert producer.published == 3 and producer.duplicates == 0
+
+
+def test_the_heartbeat_rate_is_the_last_minutes(bus, config) -> None:
+    """A quiet floor's few events a minute read as a rate, not as "no events" in each 5 s
+    without one; events older than a minute (and a few seconds) leave it."""
+    producer = Producer(bus, config, "pbx", queues=["faults"], clock=ticking(T0, step=5.0))
+    rates = []
+    for beat in range(30):  # a heartbeat every 5 s, for two and a half minutes
+        if beat in (1, 4):  # two events a quarter of a minute apart, then none
+            producer.add([contact(f"c{beat}", "offered", T0 + 5 * beat)])
+        producer.flush()
+        rates.append(bus.snapshot(["heartbeat"])[1]["heartbeat"]["pbx"].data["rate"])
+    assert rates[1:4] == [0.1, 0.067, 0.05]  # 1 in 10 s, 1 in 15, 1 in 20
+    assert rates[4:12] == [round(2 / s, 3) for s in range(25, 65, 5)]  # 2 in 25 s ... 60 s
+    assert all(0 < rate < 0.034 for rate in rates[12:16])  # still within the last minute
+    assert rates[17:] == [0.0] * 13  # both over a minute ago
 
 
 def test_a_retry_of_the_same_events_is_not_counted_again(bus, config) -> None:

@@ -213,7 +213,7 @@ class Heartbeat(_Model):
     """A producer is alive: sent every ``interval`` seconds, so a reader knows when it is late."""
 
     interval: Seconds = 5.0
-    # Events per second since the producer's previous heartbeat.
+    # Events per second: a producer's over about its last minute, a batch's since the last.
     rate: Annotated[float, Field(ge=0, le=10_000_000)] | None = None
     # Whether the producer reaches its own upstream (an adapter's ACD); None when it has none.
     # An adapter that is up but cut off from its ACD sends nothing worth showing.
