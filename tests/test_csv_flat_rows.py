@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ from feeds.config import Config, load_config
 from feeds.errors import SchemaError
 from feeds.intraday.live import Intraday
 from feeds.metrics.aggregator import Aggregator
-from feeds.metrics.contacts import event
+from feeds.metrics.contacts import Told, event
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "docs" / "samples" / "contacts-day.csv"
@@ -40,26 +41,31 @@ def same(config: Config, path: Path, ids: bool) -> tuple[int, int]:
     """Check every row of the file both ways; returns (rows the flat path built, left)."""
     built = left = 0
     for chunk, _ in read_chunks(path, config, chunksize=700):
-        items, enqueued = finished_contacts(chunk, OFFSET, "csv", ids)
-        for i, item in enumerate(items):
+        finals, told, enqueued = finished_contacts(chunk, OFFSET, "csv", ids)
+        vouched = 0
+        for i, env in enumerate(finals):
             row = chunk.row(i)
             assert enqueued[i] == row.enqueued_at + OFFSET
             try:
                 envs = contact_events(row, OFFSET, "csv", ids)
             except SchemaError:
-                assert item is None, f"line {row.line}: the schema refuses what was built"
+                assert env is None, f"line {row.line}: the schema refuses what was built"
                 left += 1
                 continue
-            if item is None:
+            if env is None:
                 left += 1
                 continue
-            env, events = item
             final = envs[-1]
             assert env.model_dump_json() == final.model_dump_json(), row.line
             assert (env.event_id, env.data) == (final.event_id, final.data)
             assert ordering.digest(env) == ordering.digest(final)
-            assert events == [(e.data["event"], event(e.ts, e.data)) for e in envs]
-            built += 1
+            # its leg as columns: the events the models' events tell, and as Told.of reads them
+            events = [(e.data["event"], event(e.ts, e.data)) for e in envs]
+            assert (told.cid[vouched], told.story(vouched)) == (env.id, events)
+            assert Told.of([(final.id, final.ts, final.data)]).story(0) == events
+            vouched += 1
+        assert len(told) == vouched
+        built += vouched
     return built, left
 
 
@@ -81,10 +87,10 @@ def test_rows_the_checks_cannot_vouch_for_take_the_schema_s_path(config, tmp_pat
     path = tmp_path / "edge.csv"
     path.write_text("\n".join([HEADER, *rows]) + "\n")
     (chunk, _), *_ = read_chunks(path, config)
-    items, _ = finished_contacts(chunk, 0.0, "csv", True)
-    assert [item is not None for item in items] == [True, False, False, False, False, True, True]
+    finals, _, _ = finished_contacts(chunk, 0.0, "csv", True)
+    assert [env is not None for env in finals] == [True, False, False, False, False, True, True]
     assert same(config, path, True) == (3, 4)
-    assert items[6][0].id == "csv-8" and items[6][0].data["customer_id"] == "anon-line-8"
+    assert finals[6].id == "csv-8" and finals[6].data["customer_id"] == "anon-line-8"
 
 
 CELL = {
@@ -124,20 +130,22 @@ def test_a_large_generated_day_has_the_same_figures_flat_and_event_by_event(
                     "20000", "--out", str(path)], check=True, capture_output=True)  # fmt: skip
     flat, by_event = Aggregator(config), Aggregator(config)
     days = Intraday(config, flat), Intraday(config, by_event)
-    finals, events = [], []
+    blocks, events = [], []
     for chunk, bad in read_chunks(path, config, chunksize=5000):
         assert bad == []
-        items, _ = finished_contacts(chunk, 0.0, "csv", False)
-        assert None not in items
-        finals += items
+        finals, told, _ = finished_contacts(chunk, 0.0, "csv", False)
+        assert None not in finals
+        blocks.append(told)
         rows = [chunk.row(i) for i in range(len(chunk))]
         events += [env for row in rows for env in contact_events(row, 0.0, "csv", False)]
-    for env, story in sorted(finals, key=lambda item: item[0].ts):  # as the replay's heap
-        flat.apply_leg(env.id, 1, story)
+    told = Told.join(blocks)
+    told = told.take(np.argsort(told.at, kind="stable"))  # in the order they end, as replayed
+    for i in range(0, len(told), 2000):
+        flat.apply_told(told.take(slice(i, i + 2000)))
     for env in sorted(events, key=lambda e: e.ts):
         by_event.apply(env)
     now = max(e.ts for e in events)
-    assert len(finals) == 20000
+    assert len(told) == 20000
     for moment in (now - 7200, now):  # mid-afternoon's rolling windows, and the end
         for agg in (flat, by_event):
             agg.advance(moment)

@@ -23,10 +23,9 @@ from feeds.adapters.csv_rows import Chunk, gaps
 from feeds.bus.fields import channels, displayable
 from feeds.bus.kinds import ContactEvent
 from feeds.bus.schema import Envelope, limits
-from feeds.metrics.contacts import Event, story
+from feeds.metrics.contacts import Told
 from feeds.metrics.formulas import HANDLE_PARTS
 
-Finished = tuple[Envelope, list[tuple[str, Event]]]  # a final envelope and its leg's events
 # A contact event's data in the schema's field order, its defaults filled: what the models'
 # own dump gives, so the bus stores the same bytes whichever path built the event.
 _DEFAULTS = {name: None if f.is_required() else f.get_default(call_default_factory=True)
@@ -54,10 +53,11 @@ class _Text:
 
 def finished_contacts(
     chunk: Chunk, offset: float, source: str, ids: bool
-) -> tuple[list[Finished | None], list[float]]:
-    """Each row's final envelope and its leg's events, or None where the checks cannot vouch
-    for the row; and each row's enqueue time, moved by ``offset``. ``ids``: the events carry
-    event ids (a backfill), for rows with a contact id."""
+) -> tuple[list[Envelope | None], Told, list[float]]:
+    """Each row's final envelope, or None where the checks cannot vouch for the row; the
+    legs of the rows it vouches for, as columns (what the statistics take); and each row's
+    enqueue time, moved by ``offset``. ``ids``: the events carry event ids (a backfill), for
+    rows with a contact id."""
     enqueued = chunk.enqueued_at + offset
     waited = enqueued + chunk.wait
     answered = np.asarray(chunk.outcome, dtype=object) == "answered"
@@ -74,7 +74,9 @@ def finished_contacts(
     ident, tag = _Text(limits("contact", "queue")), _Text(limits("contact", "tags")["items"])
     event_id, in_force = _Text(limits(None, "event_id")), set(channels())
     source_ok = _Text(limits(None, "source"))(source) and displayable(source) == source
-    out: list[Finished | None] = []
+    finals: list[Envelope | None] = []
+    vouched: list[int] = []
+    cids: list[str] = []
     columns = (chunk.line, chunk.contact_id, enqueued.tolist(), chunk.queue, chunk.channel,
                ok.tolist(), answered.tolist(), waited.tolist(), ended.tolist(), final_ts.tolist(),
                gaps(chunk.talk), gaps(chunk.hold), gaps(chunk.wrap), chunk.agent_id,
@@ -88,7 +90,7 @@ def finished_contacts(
                 and channel in in_force and (agent is None or not was_answered or ident(agent))
                 and (eid is None or event_id(eid))
                 and all(tag(x) and displayable(x) == x for x in tags)):  # fmt: skip
-            out.append(None)
+            finals.append(None)
             continue
         data = {**_DEFAULTS, "event": event, "queue": queue, "channel": channel,
                 "customer_id": customer, "enqueued_at": enq, "tags": list(tags)}  # fmt: skip
@@ -97,6 +99,14 @@ def finished_contacts(
                      "hold": h, "wrap": w}  # fmt: skip
         else:
             data["ended_at"] = wait_end
-        env = Envelope.trusted("contact", cid, ts, source, data, eid)
-        out.append((env, story(ts, data)))
-    return out, enqueued.tolist()
+        finals.append(Envelope.trusted("contact", cid, ts, source, data, eid))
+        vouched.append(len(finals) - 1)
+        cids.append(cid)
+    rows = np.array(vouched, dtype=np.int64)
+    nothing = np.full(len(chunk), np.nan)
+    told = Told(cids, np.ones(len(rows), dtype=np.int64), [chunk.queue[i] for i in vouched],
+                enqueued[rows], np.where(answered, waited, nothing)[rows],
+                np.where(answered, ended, waited)[rows], final_ts[rows],
+                np.where(answered, talk + hold + wrap, 0.0)[rows], answered[rows],
+                [chunk.agent_id[i] if answered[i] else None for i in vouched])  # fmt: skip
+    return finals, told, enqueued.tolist()

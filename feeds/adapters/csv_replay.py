@@ -29,6 +29,7 @@ import contextlib
 import gc
 import heapq
 import logging
+import math
 import sys
 import threading
 import time
@@ -37,14 +38,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from feeds.adapters.csv_flat import Finished, finished_contacts
+import numpy as np
+
+from feeds.adapters.csv_flat import finished_contacts
 from feeds.adapters.csv_rows import CHUNK, BadRow, Chunk, CsvError, Row, read_chunks
 from feeds.adapters.producer import Producer, day_start
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.errors import SchemaError
-from feeds.metrics.contacts import LATER, story
+from feeds.metrics.contacts import LATER, Told
 
 log = logging.getLogger(__name__)
 FLAT_BATCH = 2000  # flat out: envelopes written per flush
@@ -125,22 +128,27 @@ def replay_csv(
     producer = Producer(bus, config, source, clock=clock)
     report, heap, order = ReplayReport(), [], 0
     flat = not speed
+    ending = _Ending(producer, report)
     began, offset, start = clock(), None, 0.0
 
     def emit(until: float, paced: bool = True) -> None:
+        """Paced: publish the events due by ``until`` (replayed time), each at its time."""
         while heap and heap[0][0] <= until and not (paced and stop.is_set()):
-            ts, _, item = heapq.heappop(heap)
-            if speed and paced:
+            ts, _, env = heapq.heappop(heap)
+            if paced:
                 _wait(began + (ts - start) / speed, producer, clock, stop, ts)
-            if flat:
-                producer.add_leg(*item)
-                report.events += len(item[1])
-            else:
-                producer.add([item])
-                report.events += 1
+            producer.add([env])
+            report.events += 1
             report.last = ts
-            if flat and len(producer.pending) >= FLAT_BATCH:
-                producer.flush(ts, wait=False)  # the answers are read by the next flush
+
+    def events(chunk: Chunk, i: int) -> list[Envelope] | None:
+        """Row ``i``'s events through the schema's models; None (reported) if it refuses."""
+        try:
+            return contact_events(chunk.row(i), offset or 0.0, source, rebase == "none")
+        except SchemaError as exc:
+            line, field = chunk.line[i], _column(exc.field, config, mapping)
+            _bad(BadRow(line, field, exc.reason), report, on_bad_row)
+            return None
 
     with _few_collections(flat):
         try:
@@ -149,40 +157,77 @@ def replay_csv(
                     first = float(chunk.enqueued_at[0])
                     offset = _offset(first, began, rebase, config)
                     start = report.first = first + offset
-                built, enqueued = _build(chunk, offset or 0.0, source, rebase == "none", flat)
-                for i, item in enumerate(built):
-                    if item is None:
-                        try:
-                            envs = contact_events(chunk.row(i), offset, source, rebase == "none")
-                        except SchemaError as exc:
-                            line, field = chunk.line[i], _column(exc.field, config, mapping)
-                            _bad(BadRow(line, field, exc.reason), report, on_bad_row)
+                if flat:  # a chunk at a time: the contacts ended by its last start go out
+                    finals, told, enqueued = finished_contacts(chunk, offset or 0.0, source,
+                                                               rebase == "none")  # fmt: skip
+                    others = {
+                        i: envs[-1]
+                        for i, final in enumerate(finals)
+                        if final is None and (envs := events(chunk, i)) is not None
+                    }
+                    ending.take(finals, told, others)
+                    ending.emit(max(enqueued, default=-math.inf))
+                else:
+                    enqueued = (chunk.enqueued_at + (offset or 0.0)).tolist()
+                    for i in range(len(chunk)):
+                        if (envs := events(chunk, i)) is None:
                             continue
-                        item = (envs[-1], story(envs[-1].ts, envs[-1].data)) if flat else envs
-                    report.rows += 1
-                    # Paced, each event at its own time; flat out, a contact's story when it ends.
-                    for one in [item] if flat else item:
-                        heapq.heappush(heap, ((one[0] if flat else one).ts, order, one))
-                        order += 1
-                    emit(enqueued[i])
+                        report.rows += 1
+                        for env in envs:  # each event at its own time
+                            heapq.heappush(heap, (env.ts, order, env))
+                            order += 1
+                        emit(enqueued[i])
                 if stop.is_set():
                     break
         finally:
             # Every row taken is published whole (its later events at once when a stop or a bad
             # row ends the replay), so no contact is left waiting or talking on the board.
-            emit(float("inf"), paced=not stop.is_set() and sys.exc_info()[0] is None)
+            emit(math.inf, paced=not stop.is_set() and sys.exc_info()[0] is None)
+            ending.emit(math.inf)
             _last_flush(producer, report.last, clock)
             report.published, report.duplicates = producer.published, producer.duplicates
     return report
 
 
-def _build(chunk: Chunk, offset: float, source: str, ids: bool, flat: bool
-           ) -> tuple[list[Finished | None] | list[None], list[float]]:  # fmt: skip
-    """Flat out, the chunk's finished contacts (None: a row for the row-by-row path); paced,
-    every row goes that way. And each row's enqueue time, moved by ``offset``."""
-    if flat:
-        return finished_contacts(chunk, offset, source, ids)
-    return [None] * len(chunk), (chunk.enqueued_at + offset).tolist()
+class _Ending:
+    """Flat out: each contact published once, when it ends, as its final event (its whole
+    story), in the order contacts end; a contact still going when the rows read so far
+    started waits for the next chunk (contacts overlap as they did on the day)."""
+
+    def __init__(self, producer: Producer, report: ReplayReport) -> None:
+        self.producer, self.report = producer, report
+        self.told = Told.of([])  # read, not yet ended: ordered by when they end
+        self.finals: list[Envelope] = []
+        self.until = -math.inf
+
+    def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope]
+             ) -> None:  # fmt: skip
+        """A chunk's contacts: ``finals`` (None: a row the column checks left to the models),
+        ``told`` the legs of the rows they vouched for, ``others`` the final events of those
+        the models took, by row."""
+        rows = [i for i, final in enumerate(finals) if final is not None]
+        row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
+        told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])
+        mine = [finals[i] for i in rows] + list(others.values())
+        self.report.rows += len(mine)
+        told = Told.join([self.told, told.take(row_order)])
+        mine = self.finals + [mine[i] for i in row_order.tolist()]
+        by_end = np.argsort(told.at, kind="stable")  # ties: in the order read
+        self.told, self.finals = told.take(by_end), [mine[i] for i in by_end.tolist()]
+
+    def emit(self, until: float) -> None:
+        """Publish the contacts that ended by ``until`` (replayed time), a batch at a time."""
+        self.until = max(self.until, until)
+        due = int(np.searchsorted(self.told.at, self.until, side="right"))
+        for i in range(0, due, FLAT_BATCH):
+            end = min(i + FLAT_BATCH, due)
+            told, finals = self.told.take(slice(i, end)), self.finals[i:end]
+            self.producer.add_told(told, finals)
+            self.report.events += told.events()
+            self.report.last = float(told.at[-1])
+            if len(self.producer.pending) >= FLAT_BATCH:  # answers read by the next flush
+                self.producer.flush(self.report.last, wait=False)
+        self.told, self.finals = self.told.take(slice(due, None)), self.finals[due:]
 
 
 @contextlib.contextmanager

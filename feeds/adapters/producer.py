@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable
 
 import redis
 
@@ -23,7 +23,7 @@ from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
 from feeds.intraday.feed import IntradayFeed
 from feeds.metrics.aggregator import Aggregator
-from feeds.metrics.contacts import Event
+from feeds.metrics.contacts import Told
 from feeds.metrics.windows import day_bounds
 
 log = logging.getLogger(__name__)
@@ -128,16 +128,16 @@ class Producer:
             self._queue(envs)
         self.events += len(envs)
 
-    def add_leg(self, final: Envelope, events: Sequence[tuple[str, Event]]) -> None:
-        """Take a finished contact leg told at once (a flat-out replay), its stamps trusted:
-        its ``events`` (:func:`feeds.metrics.contacts.story`) aggregated in one step
-        (:meth:`Aggregator.apply_leg`), and only its ``final`` envelope, which holds its
-        story, queued for the bus."""
+    def add_told(self, told: Told, finals: list[Envelope]) -> None:
+        """Take finished contact legs told at once (a flat-out replay), their stamps trusted:
+        ``told`` (their events as columns, :class:`feeds.metrics.contacts.Told`) aggregated
+        together (:meth:`Aggregator.apply_told`), and only their ``finals`` (the final
+        envelopes, which hold their stories) queued for the bus."""
         if self.aggregator is not None:
-            self.fed |= self.aggregator.apply_leg(final.id, final.data.get("leg", 1), events)
-            self.intraday.take(final, None)  # agents' hours count the final event only
-        self._queue([final])
-        self.events += len(events)
+            self.fed |= self.aggregator.apply_told(told)
+            self.intraday.hours.told(told)  # agents' hours count the final event only
+        self._queue(finals)
+        self.events += told.events()
 
     def _queue(self, envs: list[Envelope]) -> None:
         self.pending += envs

@@ -21,6 +21,8 @@ from collections.abc import Container, Iterable, Mapping
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.intraday import rows
@@ -28,7 +30,7 @@ from feeds.intraday.grid import Day
 from feeds.metrics import formulas
 from feeds.metrics.agents import BUSY, WORKING, Agents
 from feeds.metrics.aggregator import Aggregator
-from feeds.metrics.contacts import Leg
+from feeds.metrics.contacts import Leg, Told
 from feeds.metrics.formulas import ABANDON_WAIT, ABANDONED, ANSWER_WAIT, ANSWERED, COUNTERS
 from feeds.metrics.windows import triples
 
@@ -41,6 +43,13 @@ class _Counted(NamedTuple):  # a tuple: one is made for every leg settled
     values: tuple[float, ...]  # by formulas.COUNTERS
     wait: float | None  # answered or abandoned: how long it waited
     since: float | None  # still waiting: since when
+
+
+def _counted(key: Key, values: list[float], since: float | None) -> _Counted:
+    """What a leg counts at ``key`` (``values`` by formulas.COUNTERS), and how long it waited."""
+    wait = (values[ANSWER_WAIT] if values[ANSWERED]
+            else values[ABANDON_WAIT] if values[ABANDONED] else None)  # fmt: skip
+    return _Counted(key, tuple(values), wait, since)
 
 
 def agent_time(
@@ -78,6 +87,7 @@ class Intraday:
         self.tz, self.step = config.tz, config.history.step
         self.aggregator = aggregator
         aggregator.on_leg = self.leg
+        aggregator.on_told = self.told
         self.day: Day | None = None
         self._legs: dict[tuple[str, int], _Counted] = {}
         self._counts: dict[Key, list[float]] = {}
@@ -122,20 +132,65 @@ class Intraday:
                 values = [0.0] * len(COUNTERS)
                 for _, i, v in triples(entries):
                     values[int(i)] += v
-                wait = (values[ANSWER_WAIT] if values[ANSWERED]
-                        else values[ABANDON_WAIT] if values[ABANDONED] else None)  # fmt: skip
-                since = leg.waiting[1] if leg.waiting else None
-                new = _Counted((qid, start), tuple(values), wait, since)
-        old = self._legs.get((cid, n))
+                new = _counted((qid, start), values, leg.waiting[1] if leg.waiting else None)
+        self._settled((cid, n), new)
+
+    def told(self, told: Told, at: np.ndarray, index: np.ndarray, amount: np.ndarray) -> None:
+        """Legs the aggregator counted a column at a time (``Aggregator.apply_told``: new
+        contacts' legs told whole, their entries by :func:`feeds.metrics.contacts.told_entries`):
+        what :meth:`leg` does for each, in order, with the same sums to the last bit."""
+        del at  # where a leg counts is when it was offered, not when its entries were
+        counted = ~np.isnan(amount)
+        if not counted[:, 0].any():  # all on queues not configured here
+            return
+        day = self.advance(float(told.at[0]))  # the aggregator's run is within one day
+        width = len(COUNTERS)
+        values = np.zeros((len(told), width))
+        rows, slots = np.nonzero(counted)
+        values[rows, index[rows, slots]] = amount[rows, slots]
+        enqueued = told.enqueued
+        inside = (enqueued >= day.start) & (enqueued < day.end)
+        starts = np.where(inside, day.start + (enqueued - day.start) // self.step * self.step, 0.0)
+        starts = [s if ok else day.interval(e)  # a contact queued on another day
+                  for s, ok, e in zip(starts.tolist(), inside.tolist(), enqueued.tolist(),
+                                      strict=True)]  # fmt: skip
+        new = [_counted((q, start), row, None) if ok and start >= self._floor else None
+               for q, start, row, ok in zip(told.queue, starts, values.tolist(),
+                                            counted[:, 0].tolist(), strict=True)]  # fmt: skip
+        legs = list(zip(told.cid, told.leg.tolist(), strict=True))
+        if any(lk in self._legs for lk in legs):  # one counted before (a contact forgotten since)
+            for lk, c in zip(legs, new, strict=True):
+                self._settled(lk, c)
+            return
+        keys = {}  # where the legs count, in the order they first do
+        for lk, c in zip(legs, new, strict=True):
+            if c is not None:
+                keys.setdefault(c.key, len(keys))
+                self._legs[lk] = c
+                self._waits.setdefault(c.key, {})[lk] = c.wait
+        if not keys:
+            return
+        block = np.array([self._counts.get(k, [0.0] * width) for k in keys]).reshape(-1, width)
+        at_key = np.array([keys[c.key] if c is not None else -1 for c in new])
+        rows, cols = np.nonzero((values != 0.0) & (at_key >= 0)[:, None])
+        np.add.at(block, (at_key[rows], cols), values[rows, cols])
+        for key, counts in zip(keys, block.tolist(), strict=True):
+            self._counts[key] = counts
+            self._rows.pop(key, None)
+        self.changed |= keys.keys()
+
+    def _settled(self, lk: tuple[str, int], new: _Counted | None) -> None:
+        """Leg ``lk`` now counts ``new`` (None: nowhere): take back what it counted before."""
+        old = self._legs.get(lk)
         if old == new:
             return
         if old is not None:
-            self._count((cid, n), old, -1.0)
+            self._count(lk, old, -1.0)
         if new is not None:
-            self._count((cid, n), new, 1.0)
-            self._legs[(cid, n)] = new
+            self._count(lk, new, 1.0)
+            self._legs[lk] = new
         else:
-            self._legs.pop((cid, n), None)
+            self._legs.pop(lk, None)
 
     def _count(self, lk: tuple[str, int], c: _Counted, sign: float) -> None:
         counts = self._counts.get(c.key)

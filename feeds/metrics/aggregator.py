@@ -19,6 +19,8 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import numpy as np
+
 from feeds.bus import ordering
 from feeds.bus.kinds import QueueStats
 from feeds.bus.schema import Envelope, make_envelope
@@ -26,7 +28,16 @@ from feeds.config import Config
 from feeds.metrics import formulas, staffing
 from feeds.metrics.agents import WORKING, Agents
 from feeds.metrics.agents import Entry as AgentEntry
-from feeds.metrics.contacts import Contact, Event, Leg, entries, event, waiting
+from feeds.metrics.contacts import (
+    Contact,
+    Event,
+    Leg,
+    Told,
+    entries,
+    event,
+    told_entries,
+    waiting,
+)  # fmt: skip
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS, Counts
 from feeds.metrics.windows import HORIZON, Tally, day_bounds
 
@@ -47,6 +58,9 @@ class Aggregator:
         self._tallies = {qid: Tally() for qid in self._queues}
         self._waiting: dict[str, dict[tuple[str, int], float]] = {q: {} for q in self._queues}
         self._contacts: dict[str, Contact] = {}
+        # Contacts counted a column at a time (apply_told): id -> (their block, row), until
+        # one comes again and is made a Contact (_recall).
+        self._told: dict[str, tuple[Told, int]] = {}
         self._agents = Agents()
         self._clock = -math.inf
         self._start = self._end = -math.inf  # today's bounds
@@ -57,6 +71,8 @@ class Aggregator:
         self.refused = 0  # events stamped beyond the allowed skew
         # Told of each leg whose counts or waiting were settled (feeds.intraday's intervals).
         self.on_leg: Callable[[str, int, Leg], None] | None = None
+        # Told of legs counted a column at a time (apply_told): see Intraday.told.
+        self.on_told: Callable[[Told, np.ndarray, np.ndarray, np.ndarray], None] | None = None
 
     # -- the clock ----------------------------------------------------------------------------
 
@@ -92,6 +108,9 @@ class Aggregator:
                     if c.last < forget_before and c.finished()]  # fmt: skip
             for cid in gone:
                 del self._contacts[cid]
+            for cid in [cid for cid, (told, i) in self._told.items()
+                        if told.latest[i] < forget_before]:  # fmt: skip
+                del self._told[cid]
         self._agents.prune(min(self._start, self._clock - HORIZON), forget_before)
 
     @property
@@ -102,7 +121,7 @@ class Aggregator:
     @property
     def remembered(self) -> int:
         """Contacts held: those in progress, and finished ones not yet ``remember`` old."""
-        return len(self._contacts)
+        return len(self._contacts) + len(self._told)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -153,9 +172,70 @@ class Aggregator:
                 self._settle(cid, contact, n - 1, changed)
         return changed
 
+    def apply_told(self, told: Told) -> set[str]:
+        """:meth:`apply_leg` of each leg of ``told`` (:func:`story`), in order, with the same
+        figures to the last bit. Runs of legs of contacts not seen before, told whole
+        (:meth:`Told.whole`), before a new day or a sweep, are counted a column at a time (a
+        flat-out replay's day is mostly that); any other leg goes through :meth:`apply_leg`."""
+        changed: set[str] = set()
+        seen: set[str] = set()
+        contacts, known = self._contacts, self._told
+        # a contact's first leg in the block, new here, told whole: a run may hold it
+        new = [cid not in contacts and cid not in known and cid not in seen and not seen.add(cid)
+               for cid in told.cid]  # fmt: skip
+        fits = np.array(new, dtype=bool) & told.whole()
+        latest = told.latest
+        i = 0
+        while i < len(told):
+            # A run may pass the times buckets are pruned (it adds a few a window never holds,
+            # pruned after it), not a new day or a sweep (which contacts are remembered).
+            stop = ~fits[i:] | (latest[i:] >= min(self._end, self._next_sweep))
+            j = i + (int(stop.argmax()) if stop.any() else len(stop))
+            if j > i:
+                self._count_told(told.take(slice(i, j)), changed)
+                i = j
+            else:
+                changed |= self.apply_leg(told.cid[i], int(told.leg[i]), told.story(i))
+                i += 1
+        return changed
+
+    def _count_told(self, told: Told, changed: set[str]) -> None:
+        """Count new contacts' legs told whole at once, the clock not due for a new day or a
+        sweep meanwhile; each is remembered as told, and made a :class:`Contact` only if it
+        comes again (:meth:`_contact`)."""
+        at, index, amount = told_entries(told, self._limits)
+        queues = np.array(told.queue, dtype=object)
+        counted = ~np.isnan(amount)
+        for qid in dict.fromkeys(told.queue):
+            mine = (queues == qid)[:, None] & counted
+            if mine.any():
+                self._tallies[qid].add_many(at[mine], index[mine], amount[mine], self._start,
+                                            self._floor)  # fmt: skip
+                changed.add(qid)
+        self._told.update({cid: (told, i) for i, cid in enumerate(told.cid)})
+        earliest = np.fmin(np.fmin(told.enqueued, told.answered), told.at)
+        self._first = min(self._first, float(earliest.min()))
+        self.advance(float(told.latest.max()))  # prunes, if due
+        if self.on_told is not None:
+            self.on_told(told, at, index, amount)
+
+    def _recall(self, cid: str) -> Contact:
+        """A contact counted as told (:meth:`_count_told`) made a :class:`Contact`, as
+        :meth:`apply_leg` would have left it: so a later event of it moves its counts."""
+        told, i = self._told.pop(cid)
+        events, n = told.story(i), int(told.leg[i])
+        contact = Contact(last=float(told.latest[i]))
+        for kind, new in events:
+            self._record(contact, n, kind, new)
+        leg = contact.legs[n]
+        leg.applied = entries(leg, None, self._limits)
+        return contact
+
     def _contact(self, cid: str, at: float) -> Contact:
         """The contact (a new one if unknown) with an event at ``at`` noted."""
         contact = self._contacts.get(cid)
+        if contact is None and cid in self._told:
+            contact = self._contacts[cid] = self._recall(cid)
         if contact is None:
             contact = self._contacts[cid] = Contact()
         if at > contact.last:

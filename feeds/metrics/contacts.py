@@ -20,9 +20,12 @@ What a leg counts, each at the (trusted) time of the event that says it:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from typing import Any
+
+import numpy as np
 
 from feeds.metrics.formulas import (
     ABANDON_WAIT,
@@ -133,6 +136,126 @@ def entries(leg: Leg, next_start: float | None, limits: Limits) -> tuple[str, En
     if next_start is not None:
         out += (next_start, TRANSFERRED, 1.0)
     return qid, tuple(out)
+
+
+@dataclass(frozen=True)
+class Told:
+    """Finished contact legs told whole, as columns (a flat-out replay's contacts, a chunk at a
+    time): for each, what its final event says, from which :meth:`story` tells its events as
+    :func:`story` does, without making them unless asked."""
+
+    cid: list[str]
+    leg: np.ndarray  # ints
+    queue: list[str]
+    enqueued: np.ndarray  # enqueued_at: the offer's time
+    answered: np.ndarray  # answered_at of a completed leg; NaN: abandoned (or not said)
+    ended: np.ndarray  # the final event's ended_at (NaN: not said)
+    at: np.ndarray  # the final event's time
+    handle: np.ndarray  # its handle time (0 when not said)
+    done: np.ndarray  # completed; else abandoned
+    agent: list[str | None]  # who handled it (the agents' hours: feeds.intraday.hours)
+
+    @classmethod
+    def of(cls, finals: Sequence[tuple[str, float, Mapping[str, Any]]]) -> Told:
+        """The legs whose final events (id, time, validated data) are ``finals``."""
+        rows = [(data.get("leg", 1), *event(at, data)[1:], data["event"] == "completed")
+                for _, at, data in finals]  # fmt: skip
+        leg, queue, enqueued, answered, ended, handle, done = (
+            list(zip(*rows, strict=True)) or [()] * 7
+        )
+        return cls([cid for cid, _, _ in finals], np.array(leg, dtype=np.int64), list(queue),
+                   _floats(enqueued), _floats(answered), _floats(ended),
+                   _floats([at for _, at, _ in finals]), _floats(handle),
+                   np.array(done, dtype=bool),
+                   [data.get("agent_id") for _, _, data in finals])  # fmt: skip
+
+    def __len__(self) -> int:
+        return len(self.cid)
+
+    def take(self, rows: np.ndarray | slice) -> Told:
+        """These rows (indexes or a slice), in that order."""
+        pick = (
+            (lambda c: c[rows])
+            if isinstance(rows, slice)
+            else (lambda c: c[rows] if isinstance(c, np.ndarray) else [c[i] for i in rows.tolist()])
+        )
+        return Told(*(pick(getattr(self, f)) for f in _TOLD_FIELDS))
+
+    @staticmethod
+    def join(blocks: Sequence[Told]) -> Told:
+        """One block of these, in order."""
+        return Told(*(np.concatenate(cols) if isinstance(cols[0], np.ndarray)
+                      else [x for c in cols for x in c]
+                      for cols in zip(*([getattr(b, f) for f in _TOLD_FIELDS] for b in blocks),
+                                      strict=True)))  # fmt: skip
+
+    def story(self, i: int) -> list[tuple[str, Event]]:
+        """Leg ``i``'s events as :func:`story` tells them."""
+        queue, enqueued, at = self.queue[i], float(self.enqueued[i]), float(self.at[i])
+        answered, ended = _none(self.answered[i]), _none(self.ended[i])
+        out: list[tuple[str, Event]] = [("offered", (enqueued, queue, enqueued, None, None, 0.0))]
+        if self.done[i] and answered is not None:
+            out.append(("answered", (answered, queue, enqueued, answered, None, 0.0)))
+        final = (at, queue, enqueued, answered, ended, float(self.handle[i]))
+        out.append(("completed" if self.done[i] else "abandoned", final))
+        return out
+
+    def events(self) -> int:
+        """How many events the legs' stories tell."""
+        return 2 * len(self) + int((self.done & ~np.isnan(self.answered)).sum())
+
+    def whole(self) -> np.ndarray:
+        """Which legs :func:`told_entries` takes: completed ones that say when they were
+        answered (the others are left to :func:`entries`), and abandoned ones."""
+        return ~self.done | ~np.isnan(self.answered)
+
+    @functools.cached_property
+    def latest(self) -> np.ndarray:
+        """Each leg's latest event time."""
+        return np.fmax(np.fmax(self.enqueued, self.answered), self.at)
+
+
+_TOLD_FIELDS = tuple(f.name for f in fields(Told))
+SLOTS = 6  # the most entries() lists for a finished leg
+
+
+def told_entries(told: Told, limits: Limits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`entries` of finished legs told whole (:meth:`Told.whole`), a column at a time:
+    :data:`SLOTS` (time, counter, amount) a leg in the order :func:`entries` lists them, the
+    amount NaN where it lists none (every slot, on a queue not configured here).
+    tests/test_aggregator_told.py holds the two to each other."""
+    n, done = len(told), told.done
+    limit = np.array([limits.get(q, (np.nan, np.nan)) for q in told.queue], dtype=float)
+    threshold, short = limit.reshape(-1, 2).T
+    # the outcome: the answer of a completed leg, or the abandon (the final event itself)
+    at = np.where(done, told.answered, told.at)
+    end = np.where(done, told.answered, told.ended)  # answered_at, or ended_at if said
+    wait = np.where(np.isnan(end), at, end) - told.enqueued
+    wait = np.where(wait > 0.0, wait, 0.0)
+    within = wait <= threshold
+    times = [np.where(told.enqueued < at, at, told.enqueued), at, at, at,
+             np.where(done, told.at, at), told.at]  # fmt: skip
+    counters = [
+        np.full(n, OFFERED), np.where(done, ANSWERED, ABANDONED),
+        np.where(done, ANSWER_WAIT, ABANDON_WAIT),
+        np.where(done, ANSWERED_IN_THRESHOLD, SHORT_ABANDONED),
+        np.where(done, HANDLED, ABANDONED_IN_THRESHOLD), np.full(n, HANDLE_TIME),
+    ]  # fmt: skip
+    amounts = [
+        np.ones(n), np.ones(n), wait, np.where(np.where(done, within, wait < short), 1.0, np.nan),
+        np.where(done | within, 1.0, np.nan), np.where(done, told.handle, np.nan),
+    ]  # fmt: skip
+    amount = np.column_stack(amounts)
+    amount[np.isnan(threshold)] = np.nan  # a queue not configured here counts nothing
+    return np.column_stack(times), np.column_stack(counters), amount
+
+
+def _floats(values: Sequence[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _none(value: float) -> float | None:
+    return None if value != value else float(value)
 
 
 def waiting(leg: Leg, has_next: bool, deleted: bool) -> tuple[str, float] | None:
