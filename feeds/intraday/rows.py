@@ -17,6 +17,7 @@ from feeds.bus.kinds import IntervalRow
 from feeds.config import Queue
 from feeds.metrics import formulas, staffing
 from feeds.metrics.formulas import Counts
+from feeds.metrics.queue_data import MIN_RATE_SPAN, traffic
 
 # The counters an interval keeps, and the agent time beside them.
 COUNTS = (
@@ -27,7 +28,6 @@ TIMES = ("answer_wait", "abandon_wait", "handle_time")
 AGENT_TIMES = ("busy_time", "available_time", "staffed_time")
 COUNTERS = (*COUNTS, *TIMES)
 FORECAST = ("forecast_volume", "forecast_aht", "forecast_required")
-MIN_RATE_SPAN = 60.0  # seconds of an interval before its arrival rate is trusted
 
 
 def required(queue: Queue, c: Counts, span: float, aht: float | None) -> int | None:
@@ -38,15 +38,8 @@ def required(queue: Queue, c: Counts, span: float, aht: float | None) -> int | N
         return None
     if c.offered == 0:
         return 0
-    aht = formulas.aht(c.handle_time, c.handled) or aht
-    if not aht:
-        return None
-    q = staffing.Queue(
-        arrival_rate=c.offered / span, aht=aht, patience=formulas.patience(c),
-        threshold=queue.sl_threshold, short_abandon=queue.short_abandon,
-        target=queue.sl_target, formula=queue.metrics.service_level,
-    )  # fmt: skip
-    return staffing.required_agents(q, queue.metrics.staffing)
+    load = traffic(queue, c, span, aht)
+    return None if load is None else staffing.required_agents(load, queue.metrics.staffing)
 
 
 def forecast_required(queue: Queue, volume: float, aht: float, step: float) -> int | None:

@@ -22,11 +22,10 @@ from typing import Any
 import numpy as np
 
 from feeds.bus import ordering
-from feeds.bus.kinds import QueueStats
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.metrics import formulas, staffing
-from feeds.metrics.agents import WORKING, Agents
+from feeds.metrics.agents import Agents
 from feeds.metrics.agents import Entry as AgentEntry
 from feeds.metrics.contacts import (
     Contact,
@@ -39,11 +38,11 @@ from feeds.metrics.contacts import (
     waiting,
 )  # fmt: skip
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS, Counts
+from feeds.metrics.queue_data import effective_agents, queue_data, traffic
 from feeds.metrics.windows import HORIZON, Tally, day_bounds
 
 SWEEP_EVERY = 600.0  # seconds of clock between forgetting long-finished contacts
 PRUNE_EVERY = 60  # seconds of clock between dropping buckets older than every window
-MIN_RATE_SPAN = 60.0  # seconds of data before an arrival rate is estimated
 
 
 class Aggregator:
@@ -336,83 +335,15 @@ class Aggregator:
         now = self._clock
         by_state = self._agents.counts(self._queues)
         span = max(0.0, now - self._first)
-        traffic: dict[str, staffing.Queue | None] = {}
+        load: dict[str, staffing.Queue | None] = {}
         for qid, q in self._queues.items():
-            c = counts[qid][q.metrics.staffing_window]
-            width = min(WINDOW_SECONDS[q.metrics.staffing_window], span)
-            aht = formulas.aht(c.handle_time, c.handled) or formulas.aht(
-                counts[qid]["today"].handle_time, counts[qid]["today"].handled
-            )
-            traffic[qid] = None if not aht or width < MIN_RATE_SPAN else staffing.Queue(
-                arrival_rate=c.offered / width, aht=aht, patience=formulas.patience(c),
-                threshold=q.sl_threshold, short_abandon=q.short_abandon, target=q.sl_target,
-                formula=q.metrics.service_level,
-            )  # fmt: skip
-        effective = self._effective_agents(traffic)
-        return {qid: self._data(qid, counts[qid], by_state[qid], traffic[qid], effective[qid])
+            window, today = q.metrics.staffing_window, counts[qid]["today"]
+            load[qid] = traffic(q, counts[qid][window], min(WINDOW_SECONDS[window], span),
+                                formulas.aht(today.handle_time, today.handled))  # fmt: skip
+        effective = effective_agents(self._agents.latest(), load)
+        return {qid: queue_data(self._queues[qid], counts[qid], by_state[qid],
+                                self._waiting[qid], load[qid], effective[qid])
                 for qid in queue_ids}  # fmt: skip
-
-    def _effective_agents(self, traffic: dict[str, staffing.Queue | None]) -> dict[str, float]:
-        """Working agents per queue, each blended agent counted by the share of its queues'
-        recent load (Erlangs) that falls on the queue; equal shares while loads are unknown."""
-        load = {qid: t.traffic if t else 0.0 for qid, t in traffic.items()}
-        out = dict.fromkeys(self._queues, 0.0)
-        for e in self._agents.latest():
-            if e.state not in WORKING:
-                continue
-            mine = [q for q in e.skills if q in out]
-            total = sum(load[q] for q in mine)
-            for q in mine:
-                out[q] += load[q] / total if total > 0 else 1 / len(mine)
-        return out
-
-    def _data(
-        self,
-        qid: str,
-        counts: dict[str, Counts],
-        agents: dict[str, int],
-        traffic: staffing.Queue | None,
-        effective: float,
-    ) -> dict[str, Any]:
-        q = self._queues[qid]
-        m = q.metrics
-        c = counts[m.window]
-        waiting = self._waiting[qid]
-        figures = formulas.figures(c, m.service_level, m.abandon_rate)
-        recent = counts[m.staffing_window]
-        plan = None
-        if m.staffing != "off":
-            working = sum(agents[s] for s in WORKING)
-            plan = {"model": m.staffing, "window": m.staffing_window,
-                    **staffing.plan(traffic, working, effective, m.staffing)}  # fmt: skip
-        data = {
-            "name": q.name,
-            "channel": q.channel,
-            "waiting": len(waiting),
-            "longest_wait_since": min(waiting.values(), default=None),
-            **{k: round(getattr(c, k)) for k in _COUNT_FIELDS},
-            **{k: round(getattr(c, k), 3) for k in _TIME_FIELDS},
-            **figures,
-            "service_level_30m": formulas.service_level(m.service_level, counts["30m"]),
-            "service_level_15m": formulas.service_level(m.service_level, counts["15m"]),
-            "service_level_prev_15m": formulas.service_level(
-                m.service_level, counts["30m"] - counts["15m"]
-            ),
-            "agents": agents,
-            "window": m.window,
-            "sl_formula": m.service_level,
-            "abandon_formula": m.abandon_rate,
-            "estimated_wait": formulas.estimated_wait(
-                len(waiting),
-                agents["available"],
-                effective,
-                traffic.aht if traffic else figures["aht"],
-                figures["asa"],
-                formulas.patience(recent),
-            ),
-            "staffing": plan,
-        }
-        return QueueStats.model_validate(data).model_dump(mode="json")
 
     def envelopes(
         self, now: float, source: str = "aggregator", queues: Iterable[str] | None = None
@@ -421,10 +352,3 @@ class Aggregator:
         ids = list(self._queues if queues is None else queues)
         stats = self._stats(now, ids)
         return [make_envelope("queue", qid, stats[qid], ts=now, source=source) for qid in ids]
-
-
-_COUNT_FIELDS = (
-    "offered", "answered", "answered_in_threshold", "abandoned", "short_abandoned",
-    "abandoned_in_threshold", "handled", "transferred",
-)  # fmt: skip
-_TIME_FIELDS = ("answer_wait", "abandon_wait", "handle_time", "busy_time", "available_time")
