@@ -220,7 +220,8 @@ class Bus:
             customer = d["customer_id"]
             shape = "c"
             keys += [contacts_key(self.prefix, customer), order_key(self.prefix, customer)]
-            args += [summary(env.id, d), repr(d["enqueued_at"]), repr(env.ts - self._keep)]
+            # floats go as Python writes them (repr), by redis-py's packer or hiredis alike
+            args += [summary(env.id, d), d["enqueued_at"], env.ts - self._keep]
         elif env.kind == "agent" and not env.deleted:
             shape = "a"  # the raw stream: each state change kept for the day
         if env.event_id is not None:

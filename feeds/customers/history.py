@@ -46,7 +46,7 @@ def order_key(prefix: str, customer_id: str) -> str:
     return f"{prefix}customer-order:{customer_id}"
 
 
-def summary(contact_id: str, data: Mapping[str, Any]) -> str:
+def summary(contact_id: str, data: Mapping[str, Any]) -> bytes:
     """The JSON the bus stores for one contact event (validated ``contact`` data).
 
     ``reason`` and ``outcome`` come last, always in that order: :data:`CARRY_LUA` relies on it
@@ -68,7 +68,7 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> str:
             "reason": data.get("reason"),
             "outcome": data.get("outcome"),
         }
-    ).decode()
+    )
 
 
 # For the bus's publish script: the summary to store when ``new`` replaces ``old`` (nil when the
