@@ -1,9 +1,10 @@
 """A flat-out replay's contacts, a chunk of the file at a time.
 
 Flat out (``speed=0``) a replay publishes each contact once, as its final event, which holds
-its whole story, and the statistics take that story in one step
-(:meth:`feeds.metrics.aggregator.Aggregator.apply_leg`). Built one row at a time through the
-schema's models that costs a validation per row, more than everything else a row needs. Here
+its whole story, and the statistics take the stories a batch at a time, as columns
+(:class:`feeds.metrics.contacts.Told`, :meth:`feeds.metrics.aggregator.Aggregator.apply_told`).
+Built one row at a time through the schema's models that costs a validation per row, more
+than everything else a row needs. Here
 a chunk's times are worked out on arrays, and what the schema would check of each final event
 is checked a column at a time, with the bounds read from the schema itself
 (:func:`feeds.bus.schema.limits`): a row that passes is valid by construction and its

@@ -13,9 +13,11 @@ was; only then do events carry event ids, so replaying the same file twice count
 ``speed`` is replayed seconds per real second; 0 is flat out, and then each contact is
 published once, as its final event (which holds its whole story): the bus ends with the same
 state, customer histories and day totals at a third of the writes, while the statistics
-still see every event, a contact's events taken together when it ends
-(:meth:`Aggregator.apply_leg`: the same figures, one step instead of three). Flat out, rows
-are checked and built a chunk at a time (:mod:`feeds.adapters.csv_flat`).
+still see every event. Flat out the file goes a chunk at a time: its rows are checked and
+built in columns (:mod:`feeds.adapters.csv_flat`), its contacts ordered by when they end and
+published up to the latest start read (the rest wait for the next chunk), and counted a batch
+at a time in columns (:meth:`Aggregator.apply_told`: the figures of each contact's events
+taken together, :meth:`Aggregator.apply_leg`).
 
 A bad row is skipped and reported (``on_bad_row="skip"``) or ends the replay
 (``"fatal"``): then nothing of that row or after it is published, every row before it is
