@@ -167,8 +167,8 @@ def replay_csv(
                         for i, final in enumerate(finals)
                         if final is None and (envs := events(chunk, i)) is not None
                     }
-                    ending.take(finals, told, others)
-                    ending.emit(max(enqueued, default=-math.inf))
+                    ending.take(finals, told, others, enqueued)
+                    ending.emit()
                 else:
                     enqueued = (chunk.enqueued_at + (offset or 0.0)).tolist()
                     for i in range(len(chunk)):
@@ -202,12 +202,14 @@ class _Ending:
         self.finals: list[Envelope] = []
         self.until = -math.inf
 
-    def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope]
-             ) -> None:  # fmt: skip
+    def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope],
+             enqueued: list[float]) -> None:  # fmt: skip
         """A chunk's contacts: ``finals`` (None: a row the column checks left to the models),
         ``told`` the legs of the rows they vouched for, ``others`` the final events of those
-        the models took, by row."""
+        the models took, by row; ``enqueued``: each row's start (a refused row's does not
+        move the replay on)."""
         rows = [i for i, final in enumerate(finals) if final is not None]
+        self.until = max([self.until, *(enqueued[i] for i in [*rows, *others])])
         row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
         told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])
         mine = [finals[i] for i in rows] + list(others.values())
@@ -217,10 +219,10 @@ class _Ending:
         by_end = np.argsort(told.at, kind="stable")  # ties: in the order read
         self.told, self.finals = told.take(by_end), [mine[i] for i in by_end.tolist()]
 
-    def emit(self, until: float) -> None:
-        """Publish the contacts that ended by ``until`` (replayed time), a batch at a time."""
-        self.until = max(self.until, until)
-        due = int(np.searchsorted(self.told.at, self.until, side="right"))
+    def emit(self, until: float = -math.inf) -> None:
+        """Publish the contacts that ended by the latest start taken (or ``until``, replayed
+        time), a batch at a time."""
+        due = int(np.searchsorted(self.told.at, max(self.until, until), side="right"))
         for i in range(0, due, FLAT_BATCH):
             end = min(i + FLAT_BATCH, due)
             told, finals = self.told.take(slice(i, end)), self.finals[i:end]
