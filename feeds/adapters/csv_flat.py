@@ -12,21 +12,25 @@ envelope is built without a second validation, the same envelope the models woul
 (tests/test_csv_flat.py compares them). A row these checks cannot vouch for is left to the
 row-by-row path (``contact_events``): the schema then takes it or names the field and the
 reason, so nothing it refuses gets through and a refusal reads as it always has.
+:class:`Ending` then publishes a chunk's contacts in the order they end.
 """
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
 
 from feeds.adapters.csv_rows import Chunk, gaps
+from feeds.adapters.producer import Producer
 from feeds.bus.fields import channels, displayable
 from feeds.bus.kinds import ContactEvent
 from feeds.bus.schema import Envelope, limits
 from feeds.metrics.contacts import Told
 from feeds.metrics.formulas import HANDLE_PARTS
 
+FLAT_BATCH = 2000  # contacts aggregated, and written, at a time
 # A contact event's data in the schema's field order, its defaults filled: what the models'
 # own dump gives, so the bus stores the same bytes whichever path built the event.
 _DEFAULTS = {name: None if f.is_required() else f.get_default(call_default_factory=True)
@@ -111,3 +115,48 @@ def finished_contacts(
                 np.where(answered, talk + hold + wrap, 0.0)[rows], answered[rows],
                 [chunk.agent_id[i] if answered[i] else None for i in vouched])  # fmt: skip
     return finals, told, enqueued.tolist()
+
+
+class Ending:
+    """Flat out: each contact published once, when it ends, as its final event (its whole
+    story), in the order contacts end; a contact still going when the rows read so far
+    started waits for the next chunk (contacts overlap as they did on the day)."""
+
+    def __init__(self, producer: Producer) -> None:
+        self.producer = producer
+        self.rows = self.events = 0  # taken, and the events their stories tell
+        self.last: float | None = None  # the end of the last contact published
+        self.told = Told.of([])  # read, not yet ended: ordered by when they end
+        self.finals: list[Envelope] = []
+        self.until = -math.inf
+
+    def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope],
+             enqueued: list[float]) -> None:  # fmt: skip
+        """A chunk's contacts: ``finals`` (None: a row the column checks left to the models),
+        ``told`` the legs of the rows they vouched for, ``others`` the final events of those
+        the models took, by row; ``enqueued``: each row's start (a refused row's does not
+        move the replay on)."""
+        rows = [i for i, final in enumerate(finals) if final is not None]
+        self.until = max([self.until, *(enqueued[i] for i in [*rows, *others])])
+        row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
+        told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])
+        mine = [finals[i] for i in rows] + list(others.values())
+        self.rows += len(mine)
+        told = Told.join([self.told, told.take(row_order)])
+        mine = self.finals + [mine[i] for i in row_order.tolist()]
+        by_end = np.argsort(told.at, kind="stable")  # ties: in the order read
+        self.told, self.finals = told.take(by_end), [mine[i] for i in by_end.tolist()]
+
+    def emit(self, until: float = -math.inf) -> None:
+        """Publish the contacts that ended by the latest start taken (or ``until``, replayed
+        time), a batch at a time."""
+        due = int(np.searchsorted(self.told.at, max(self.until, until), side="right"))
+        for i in range(0, due, FLAT_BATCH):
+            end = min(i + FLAT_BATCH, due)
+            told, finals = self.told.take(slice(i, end)), self.finals[i:end]
+            self.producer.add_told(told, finals)
+            self.events += told.events()
+            self.last = float(told.at[-1])
+            if len(self.producer.pending) >= FLAT_BATCH:  # answers read by the next flush
+                self.producer.flush(self.last, wait=False)
+        self.told, self.finals = self.told.take(slice(due, None)), self.finals[due:]

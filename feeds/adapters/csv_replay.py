@@ -40,19 +40,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
-from feeds.adapters.csv_flat import finished_contacts
+from feeds.adapters.csv_flat import Ending, finished_contacts
 from feeds.adapters.csv_rows import CHUNK, BadRow, Chunk, CsvError, Row, read_chunks
 from feeds.adapters.producer import Producer, day_start
 from feeds.bus.bus import Bus
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.errors import SchemaError
-from feeds.metrics.contacts import LATER, Told
+from feeds.metrics.contacts import LATER
 
 log = logging.getLogger(__name__)
-FLAT_BATCH = 2000  # flat out: envelopes written per flush
 LAST_FLUSH_SECONDS = 10.0  # how long the end of a replay waits for Redis to come back
 # A schema refusal of an event names its field; the row's column is what the file calls it.
 _FIELDS = {"id": "contact_id", "ts": "enqueued_at", "data.enqueued_at": "enqueued_at",
@@ -130,7 +127,7 @@ def replay_csv(
     producer = Producer(bus, config, source, clock=clock)
     report, heap, order = ReplayReport(), [], 0
     flat = not speed
-    ending = _Ending(producer, report)
+    ending = Ending(producer)
     began, offset, start = clock(), None, 0.0
 
     def emit(until: float, paced: bool = True) -> None:
@@ -186,52 +183,11 @@ def replay_csv(
             # row ends the replay), so no contact is left waiting or talking on the board.
             emit(math.inf, paced=not stop.is_set() and sys.exc_info()[0] is None)
             ending.emit(math.inf)
+            if flat:
+                report.rows, report.events, report.last = ending.rows, ending.events, ending.last
             _last_flush(producer, report.last, clock)
             report.published, report.duplicates = producer.published, producer.duplicates
     return report
-
-
-class _Ending:
-    """Flat out: each contact published once, when it ends, as its final event (its whole
-    story), in the order contacts end; a contact still going when the rows read so far
-    started waits for the next chunk (contacts overlap as they did on the day)."""
-
-    def __init__(self, producer: Producer, report: ReplayReport) -> None:
-        self.producer, self.report = producer, report
-        self.told = Told.of([])  # read, not yet ended: ordered by when they end
-        self.finals: list[Envelope] = []
-        self.until = -math.inf
-
-    def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope],
-             enqueued: list[float]) -> None:  # fmt: skip
-        """A chunk's contacts: ``finals`` (None: a row the column checks left to the models),
-        ``told`` the legs of the rows they vouched for, ``others`` the final events of those
-        the models took, by row; ``enqueued``: each row's start (a refused row's does not
-        move the replay on)."""
-        rows = [i for i, final in enumerate(finals) if final is not None]
-        self.until = max([self.until, *(enqueued[i] for i in [*rows, *others])])
-        row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
-        told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])
-        mine = [finals[i] for i in rows] + list(others.values())
-        self.report.rows += len(mine)
-        told = Told.join([self.told, told.take(row_order)])
-        mine = self.finals + [mine[i] for i in row_order.tolist()]
-        by_end = np.argsort(told.at, kind="stable")  # ties: in the order read
-        self.told, self.finals = told.take(by_end), [mine[i] for i in by_end.tolist()]
-
-    def emit(self, until: float = -math.inf) -> None:
-        """Publish the contacts that ended by the latest start taken (or ``until``, replayed
-        time), a batch at a time."""
-        due = int(np.searchsorted(self.told.at, max(self.until, until), side="right"))
-        for i in range(0, due, FLAT_BATCH):
-            end = min(i + FLAT_BATCH, due)
-            told, finals = self.told.take(slice(i, end)), self.finals[i:end]
-            self.producer.add_told(told, finals)
-            self.report.events += told.events()
-            self.report.last = float(told.at[-1])
-            if len(self.producer.pending) >= FLAT_BATCH:  # answers read by the next flush
-                self.producer.flush(self.report.last, wait=False)
-        self.told, self.finals = self.told.take(slice(due, None)), self.finals[due:]
 
 
 @contextlib.contextmanager
