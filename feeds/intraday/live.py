@@ -135,11 +135,11 @@ class Intraday:
                 new = _counted((qid, start), values, leg.waiting[1] if leg.waiting else None)
         self._settled((cid, n), new)
 
-    def told(self, told: Told, at: np.ndarray, index: np.ndarray, amount: np.ndarray) -> None:
+    def told(self, told: Told, index: np.ndarray, amount: np.ndarray) -> None:
         """Legs the aggregator counted a column at a time (``Aggregator.apply_told``: new
-        contacts' legs told whole, their entries by :func:`feeds.metrics.contacts.told_entries`):
-        what :meth:`leg` does for each, in order, with the same sums to the last bit."""
-        del at  # where a leg counts is when it was offered, not when its entries were
+        contacts' legs told whole, their entries' counters and amounts by
+        :func:`feeds.metrics.contacts.told_entries`): what :meth:`leg` does for each, in
+        order, with the same sums to the last bit (a leg counts where it was offered)."""
         counted = ~np.isnan(amount)
         if not counted[:, 0].any():  # all on queues not configured here
             return

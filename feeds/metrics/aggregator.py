@@ -71,7 +71,7 @@ class Aggregator:
         # Told of each leg whose counts or waiting were settled (feeds.intraday's intervals).
         self.on_leg: Callable[[str, int, Leg], None] | None = None
         # Told of legs counted a column at a time (apply_told): see Intraday.told.
-        self.on_told: Callable[[Told, np.ndarray, np.ndarray, np.ndarray], None] | None = None
+        self.on_told: Callable[[Told, np.ndarray, np.ndarray], None] | None = None
 
     # -- the clock ----------------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class Aggregator:
         self._first = min(self._first, float(earliest.min()))
         self.advance(float(told.latest.max()))  # prunes, if due
         if self.on_told is not None:
-            self.on_told(told, at, index, amount)
+            self.on_told(told, index, amount)
 
     def _recall(self, cid: str) -> Contact:
         """A contact counted as told (:meth:`_count_told`) made a :class:`Contact`, as
