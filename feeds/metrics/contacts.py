@@ -67,12 +67,16 @@ def story(ts: float, data: Mapping[str, Any]) -> list[tuple[str, Event]]:
     """The events of a finished leg as its final event (stamped ``ts``) tells them: offered at
     its ``enqueued_at``, answered at its ``answered_at`` (when completed), then itself; the
     earlier ones as they said it then (the :data:`LATER` fields empty, so no handle time)."""
-    final = event(ts, data)
+    return _story(data["event"], event(ts, data))
+
+
+def _story(kind: str, final: Event) -> list[tuple[str, Event]]:
+    """:func:`story` of a leg whose final event is ``kind``, ``final``."""
     _, queue, enqueued_at, answered_at, _, _ = final
     out: list[tuple[str, Event]] = [("offered", (enqueued_at, queue, enqueued_at, None, None, 0.0))]
-    if data["event"] == "completed" and answered_at is not None:
+    if kind == "completed" and answered_at is not None:
         out.append(("answered", (answered_at, queue, enqueued_at, answered_at, None, 0.0)))
-    out.append((data["event"], final))
+    out.append((kind, final))
     return out
 
 
@@ -174,12 +178,11 @@ class Told:
 
     def take(self, rows: np.ndarray | slice) -> Told:
         """These rows (indexes or a slice), in that order."""
-        pick = (
-            (lambda c: c[rows])
-            if isinstance(rows, slice)
-            else (lambda c: c[rows] if isinstance(c, np.ndarray) else [c[i] for i in rows.tolist()])
-        )
-        return Told(*(pick(getattr(self, f)) for f in _TOLD_FIELDS))
+        if isinstance(rows, slice):
+            return Told(*(getattr(self, f)[rows] for f in _TOLD_FIELDS))
+        picked = rows.tolist()
+        return Told(*(c[rows] if isinstance(c := getattr(self, f), np.ndarray)
+                      else [c[i] for i in picked] for f in _TOLD_FIELDS))  # fmt: skip
 
     @staticmethod
     def join(blocks: Sequence[Told]) -> Told:
@@ -191,14 +194,9 @@ class Told:
 
     def story(self, i: int) -> list[tuple[str, Event]]:
         """Leg ``i``'s events as :func:`story` tells them."""
-        queue, enqueued, at = self.queue[i], float(self.enqueued[i]), float(self.at[i])
-        answered, ended = _none(self.answered[i]), _none(self.ended[i])
-        out: list[tuple[str, Event]] = [("offered", (enqueued, queue, enqueued, None, None, 0.0))]
-        if self.done[i] and answered is not None:
-            out.append(("answered", (answered, queue, enqueued, answered, None, 0.0)))
-        final = (at, queue, enqueued, answered, ended, float(self.handle[i]))
-        out.append(("completed" if self.done[i] else "abandoned", final))
-        return out
+        final = (float(self.at[i]), self.queue[i], float(self.enqueued[i]),
+                 _none(self.answered[i]), _none(self.ended[i]), float(self.handle[i]))  # fmt: skip
+        return _story("completed" if self.done[i] else "abandoned", final)
 
     def events(self) -> int:
         """How many events the legs' stories tell."""
@@ -216,12 +214,11 @@ class Told:
 
 
 _TOLD_FIELDS = tuple(f.name for f in fields(Told))
-SLOTS = 6  # the most entries() lists for a finished leg
 
 
 def told_entries(told: Told, limits: Limits) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`entries` of finished legs told whole (:meth:`Told.whole`), a column at a time:
-    :data:`SLOTS` (time, counter, amount) a leg in the order :func:`entries` lists them, the
+    six (time, counter, amount) a leg, in the order :func:`entries` lists them, the
     amount NaN where it lists none (every slot, on a queue not configured here).
     tests/test_aggregator_told.py holds the two to each other."""
     n, done = len(told), told.done
