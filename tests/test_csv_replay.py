@@ -246,11 +246,14 @@ def test_a_fatal_bad_row_publishes_the_rows_before_it_whole_and_nothing_after(
     text = BAD
     for old, new in fixes:  # every bad row mended but the one with a too long agent id
         text = text.replace(old, new)
-    with pytest.raises(CsvError, match="line 11: agent_id"):
-        replay_csv(write(tmp_path, text), config, paced, speed=1000, on_bad_row="fatal")
-    published = {(e["id"], e["data"]["event"]) for e in stream(paced)}
-    assert ("c8", "completed") in published  # its later events went out at once
-    assert not any(cid in ("c9", "c10") for cid, _ in published)
+    flat = Bus(bus.client, bus.prefix + "flat:")
+    for target, speed in ((paced, 1000), (flat, 0)):  # the schema refuses it: mid-chunk, flat
+        with pytest.raises(CsvError, match="line 11: agent_id"):
+            replay_csv(write(tmp_path, text), config, target, speed=speed, on_bad_row="fatal")
+        published = {(e["id"], e["data"]["event"]) for e in stream(target)}
+        assert ("c8", "completed") in published  # its later events went out at once
+        assert {"c1", "c3", "c4", "c5", "c6", "c7"} <= {cid for cid, _ in published}
+        assert not any(cid in ("c9", "c10") for cid, _ in published)
 
 
 def test_small_chunks_and_one_big_chunk_replay_the_same(config, redis_server, tmp_path) -> None:

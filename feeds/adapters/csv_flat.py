@@ -132,11 +132,12 @@ class Ending:
 
     def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope],
              enqueued: list[float]) -> None:  # fmt: skip
-        """A chunk's contacts: ``finals`` (None: a row the column checks left to the models),
-        ``told`` the legs of the rows they vouched for, ``others`` the final events of those
-        the models took, by row; ``enqueued``: each row's start (a refused row's does not
-        move the replay on)."""
+        """A chunk's contacts: ``finals`` (None: a row the column checks left to the models;
+        the chunk's first rows only, when a fatal bad row ends the replay), ``told`` the legs
+        of the rows they vouched for, ``others`` the final events of those the models took,
+        by row; ``enqueued``: each row's start (a refused row's does not move the replay on)."""
         rows = [i for i, final in enumerate(finals) if final is not None]
+        told = told.take(slice(0, len(rows)))
         self.until = max([self.until, *(enqueued[i] for i in [*rows, *others])])
         row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
         told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])

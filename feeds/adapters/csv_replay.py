@@ -159,12 +159,16 @@ def replay_csv(
                 if flat:  # a chunk at a time: the contacts ended by its last start go out
                     finals, told, enqueued = finished_contacts(chunk, offset or 0.0, source,
                                                                rebase == "none")  # fmt: skip
-                    others = {
-                        i: envs[-1]
-                        for i, final in enumerate(finals)
-                        if final is None and (envs := events(chunk, i)) is not None
-                    }
-                    ending.take(finals, told, others, enqueued)
+                    others: dict[int, Envelope] = {}  # the rows the models took, by row
+                    upto = len(finals)  # the rows taken: all, or those before a fatal refusal
+                    try:
+                        for i in (i for i, final in enumerate(finals) if final is None):
+                            upto = i
+                            if (envs := events(chunk, i)) is not None:
+                                others[i] = envs[-1]
+                        upto = len(finals)
+                    finally:  # the rows before a fatal refusal go out whole, as paced
+                        ending.take(finals[:upto], told, others, enqueued)
                     ending.emit()
                 else:
                     enqueued = (chunk.enqueued_at + (offset or 0.0)).tolist()
