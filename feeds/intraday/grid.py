@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
+import numpy as np
+
 from feeds.errors import SchemaError
 from feeds.metrics.windows import day_of, day_start
 
@@ -58,6 +60,14 @@ class Day:
         midnight in steps; a moment on another day belongs to that day's grid)."""
         day = self if self.start <= ts < self.end else Day.of(ts, self.tz, self.step)
         return day.start + (ts - day.start) // self.step * self.step
+
+    def intervals(self, ts: np.ndarray) -> list[float]:
+        """:meth:`interval` of many moments: those of this day a column at a time (the same
+        floats), any other one by one."""
+        inside = (ts >= self.start) & (ts < self.end)
+        starts = np.where(inside, self.start + (ts - self.start) // self.step * self.step, 0.0)
+        out = zip(starts.tolist(), inside.tolist(), ts.tolist(), strict=True)
+        return [s if ok else self.interval(t) for s, ok, t in out]
 
     def starts(self) -> list[float]:
         return [self.start + i * self.step for i in range(self.slots)]

@@ -97,7 +97,7 @@ class Hours:
             day = self.advance(float(at[i]))
             j = i + int(np.searchsorted(at[i:], day.end))
             rows = mine[i:j].tolist()
-            hours = (day.start + (at[i:j] - day.start) // HOUR * HOUR).tolist()
+            hours = day.intervals(at[i:j])
             done = [((told.cid[r], int(told.leg[r])), (told.agent[r], hour, float(told.handle[r])))
                     for r, hour in zip(rows, hours, strict=True)]  # fmt: skip
             keys = [key for key, _ in done]

@@ -148,15 +148,10 @@ class Intraday:
         values = np.zeros((len(told), width))
         rows, slots = np.nonzero(counted)
         values[rows, index[rows, slots]] = amount[rows, slots]
-        enqueued = told.enqueued
-        inside = (enqueued >= day.start) & (enqueued < day.end)
-        starts = np.where(inside, day.start + (enqueued - day.start) // self.step * self.step, 0.0)
-        starts = [s if ok else day.interval(e)  # a contact queued on another day
-                  for s, ok, e in zip(starts.tolist(), inside.tolist(), enqueued.tolist(),
-                                      strict=True)]  # fmt: skip
         new = [_counted((q, start), row, None) if ok and start >= self._floor else None
-               for q, start, row, ok in zip(told.queue, starts, values.tolist(),
-                                            counted[:, 0].tolist(), strict=True)]  # fmt: skip
+               for q, start, row, ok in zip(told.queue, day.intervals(told.enqueued),
+                                            values.tolist(), counted[:, 0].tolist(),
+                                            strict=True)]  # fmt: skip
         legs = list(zip(told.cid, told.leg.tolist(), strict=True))
         if any(lk in self._legs for lk in legs):  # one counted before (a contact forgotten since)
             for lk, c in zip(legs, new, strict=True):
