@@ -23,6 +23,7 @@ from feeds.intraday import rows
 from feeds.intraday.grid import Day
 from feeds.metrics import formulas
 from feeds.metrics.contacts import Told
+from feeds.metrics.windows import add_in_order
 
 HOUR = 3600
 PUBLISH_EVERY = 5.0  # seconds between an agent's items while they keep completing contacts
@@ -111,13 +112,11 @@ class Hours:
     def _add(self, done: list[tuple[tuple[str, int], tuple[str, float, float]]]) -> None:
         """Count legs not counted before: (leg, (agent, hour, handle time)), in order."""
         self._done.update(done)
-        cells: dict[tuple[str, float], int] = {}  # each cell's row below, as first reached
-        where = [cells.setdefault((agent, hour), len(cells)) for _, (agent, hour, _) in done]
-        sums = np.array([self._cells.get(c, [0.0, 0.0]) for c in cells]).reshape(-1, 2)
-        np.add.at(sums[:, 0], where, 1.0)
-        np.add.at(sums[:, 1], where, [handle for _, (_, _, handle) in done])
-        self._cells.update(zip(cells, sums.tolist(), strict=True))
-        for agent in {agent for agent, _ in cells}:
+        cells = [(agent, hour) for _, (agent, hour, _) in done]
+        sums = [x for _, (_, _, handle) in done for x in (1.0, handle)]  # handled, handle time
+        reached = add_in_order(self._cells, cells, np.tile([0, 1], len(done)), np.array(sums), 2,
+                               of=np.repeat(np.arange(len(done)), 2))  # fmt: skip
+        for agent in {agent for agent, _ in reached}:
             self._dirty |= {f"agent:{agent}", team_id(self.teams.get(agent, ""))}
 
     def rows(self, agents: Iterable[str]) -> list[dict[str, Any]]:

@@ -32,7 +32,7 @@ from feeds.metrics.agents import BUSY, WORKING, Agents
 from feeds.metrics.aggregator import Aggregator
 from feeds.metrics.contacts import Leg, Told
 from feeds.metrics.formulas import ABANDON_WAIT, ABANDONED, ANSWER_WAIT, ANSWERED, COUNTERS
-from feeds.metrics.windows import triples
+from feeds.metrics.windows import add_in_order, triples
 
 Key = tuple[str, float]  # (queue, interval start)
 REPUBLISH_EVERY = 30.0  # seconds between day items while late contacts change closed intervals
@@ -157,22 +157,15 @@ class Intraday:
             for lk, c in zip(legs, new, strict=True):
                 self._settled(lk, c)
             return
-        keys = {}  # where the legs count, in the order they first do
         for lk, c in zip(legs, new, strict=True):
             if c is not None:
-                keys.setdefault(c.key, len(keys))
                 self._legs[lk] = c
                 self._waits.setdefault(c.key, {})[lk] = c.wait
-        if not keys:
-            return
-        block = np.array([self._counts.get(k, [0.0] * width) for k in keys]).reshape(-1, width)
-        at_key = np.array([keys[c.key] if c is not None else -1 for c in new])
-        rows, cols = np.nonzero((values != 0.0) & (at_key >= 0)[:, None])
-        np.add.at(block, (at_key[rows], cols), values[rows, cols])
-        for key, counts in zip(keys, block.tolist(), strict=True):
-            self._counts[key] = counts
+        keys = [c and c.key for c in new]  # where each leg counts (None: nowhere)
+        rows, cols = np.nonzero((values != 0.0) & np.array([k is not None for k in keys])[:, None])
+        for key in add_in_order(self._counts, keys, cols, values[rows, cols], width, of=rows):
             self._rows.pop(key, None)
-        self.changed |= keys.keys()
+            self.changed.add(key)
 
     def _settled(self, lk: tuple[str, int], new: _Counted | None) -> None:
         """Leg ``lk`` now counts ``new`` (None: nowhere): take back what it counted before."""

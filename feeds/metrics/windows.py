@@ -13,8 +13,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from feeds.metrics.formulas import COUNTERS, WINDOW_SECONDS
 
@@ -29,6 +31,24 @@ def triples(entries: Entries) -> Iterator[tuple[float, float, float]]:
     aggregator's hot loops walk it)."""
     flat = iter(entries)
     return zip(flat, flat, flat, strict=True)
+
+
+def add_in_order(
+    table: dict[Any, list[float]], keys: np.ndarray | list[Any], index: np.ndarray,
+    value: np.ndarray, width: int, of: np.ndarray | None = None,
+) -> list[Any]:  # fmt: skip
+    """Add each ``value[k]`` to ``table[key][index[k]]`` in turn, as a loop would
+    (``numpy.add.at`` adds one at a time, so the sums are the same to the last bit), its key
+    ``keys[k]``, or ``keys[of[k]]`` given ``of`` (values of rows that share a key); a key new
+    to ``table`` gets a row of zeros, the new ones in the order the keys first come. Returns
+    the keys added to, in that order. ``keys``: an array, or a list (of tuples; None: none)."""
+    codes, reached = pd.factorize(keys if isinstance(keys, np.ndarray)
+                                  else pd.Series(keys, dtype=object))  # fmt: skip
+    reached = reached.tolist()
+    block = np.array([table.get(k, [0.0] * width) for k in reached]).reshape(-1, width)
+    np.add.at(block, (codes if of is None else codes[of], index), value)
+    table.update(zip(reached, block.tolist(), strict=True))
+    return reached
 
 
 def day_of(ts: float, tz: tzinfo) -> date:
@@ -87,15 +107,7 @@ class Tally:
         self.today = today.tolist()
         second = at.astype(np.int64)  # int(): whole seconds, as add() counts them
         live = second > floor
-        second, index, value = second[live], index[live], value[live]
-        seconds, first, where = np.unique(second, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")  # the buckets in the order they are reached
-        seconds, rank = seconds[order].tolist(), np.argsort(order)
-        recent, empty = self.recent, [0.0] * len(COUNTERS)
-        buckets = np.array([recent.get(s, empty) for s in seconds]).reshape(-1, len(COUNTERS))
-        np.add.at(buckets, (rank[where], index), value)
-        for s, bucket in zip(seconds, buckets.tolist(), strict=True):
-            recent[s] = bucket
+        add_in_order(self.recent, second[live], index[live], value[live], len(COUNTERS))
 
     def forget_before(self, floor: int) -> None:
         """Drop the buckets at or before second ``floor``, oldest first, stopping at the first
