@@ -21,20 +21,17 @@ import math
 import re
 
 import numpy as np
+import pandas as pd
 
 from feeds.adapters.csv_rows import Chunk, gaps
 from feeds.adapters.producer import Producer
 from feeds.bus.fields import channels, displayable
-from feeds.bus.kinds import ContactEvent
+from feeds.bus.prepared import Prepared, Writable, prepare_finals
 from feeds.bus.schema import Envelope, limits
 from feeds.metrics.contacts import Told
-from feeds.metrics.formulas import HANDLE_PARTS
+from feeds.metrics.formulas import HANDLE_PARTS, handle_times
 
 FLAT_BATCH = 2000  # contacts aggregated, and written, at a time
-# A contact event's data in the schema's field order, its defaults filled: what the models'
-# own dump gives, so the bus stores the same bytes whichever path built the event.
-_DEFAULTS = {name: None if f.is_required() else f.get_default(call_default_factory=True)
-             for name, f in ContactEvent.model_fields.items()}  # fmt: skip
 
 
 def _within(values: np.ndarray, spec: dict) -> np.ndarray:
@@ -58,11 +55,11 @@ class _Text:
 
 def finished_contacts(
     chunk: Chunk, offset: float, source: str, ids: bool
-) -> tuple[list[Envelope | None], Told, list[float]]:
-    """Each row's final envelope, or None where the checks cannot vouch for the row; the
-    legs of the rows it vouches for, as columns (what the statistics take); and each row's
-    enqueue time, moved by ``offset``. ``ids``: the events carry event ids (a backfill), for
-    rows with a contact id."""
+) -> tuple[list[Prepared | None], Told, list[float]]:
+    """Each row's final event, prepared for the bus (:mod:`feeds.bus.prepared`), or None where
+    the checks cannot vouch for the row; the legs of the rows it vouches for, as columns (what
+    the statistics take); and each row's enqueue time, moved by ``offset``. ``ids``: the events
+    carry event ids (a backfill), for rows with a contact id."""
     enqueued = chunk.enqueued_at + offset
     waited = enqueued + chunk.wait
     answered = np.asarray(chunk.outcome, dtype=object) == "answered"
@@ -79,42 +76,62 @@ def finished_contacts(
     ident, tag = _Text(limits("contact", "queue")), _Text(limits("contact", "tags")["items"])
     event_id, in_force = _Text(limits(None, "event_id")), set(channels())
     source_ok = _Text(limits(None, "source"))(source) and displayable(source) == source
-    finals: list[Envelope | None] = []
     vouched: list[int] = []
     cids: list[str] = []
-    columns = (chunk.line, chunk.contact_id, enqueued.tolist(), chunk.queue, chunk.channel,
-               ok.tolist(), answered.tolist(), waited.tolist(), ended.tolist(), final_ts.tolist(),
-               gaps(chunk.talk), gaps(chunk.hold), gaps(chunk.wrap), chunk.agent_id,
-               chunk.customer_id, chunk.tags)  # fmt: skip
-    for (line, contact_id, enq, queue, channel, good, was_answered, wait_end, end, ts, t, h, w,
-         agent, customer, tags) in zip(*columns, strict=True):  # fmt: skip
+    eids: list[str | None] = []
+    columns = (chunk.line, chunk.contact_id, chunk.queue, chunk.channel, ok.tolist(),
+               answered.tolist(), chunk.agent_id, chunk.customer_id, chunk.tags)  # fmt: skip
+    for i, (
+        line,
+        contact_id,
+        queue,
+        channel,
+        good,
+        was_answered,
+        agent,
+        customer,
+        tags,
+    ) in enumerate(zip(*columns, strict=True)):
         cid = contact_id or f"{source}-{line}"
-        event = "completed" if was_answered else "abandoned"
-        eid = f"{source}:{cid}:{event}" if ids and contact_id else None
-        if not (good and source_ok and ident(cid) and ident(queue) and ident(customer)
+        eid = f"{source}:{cid}:{'completed' if was_answered else 'abandoned'}" if (
+            ids and contact_id) else None  # fmt: skip
+        if (good and source_ok and ident(cid) and ident(queue) and ident(customer)
                 and channel in in_force and (agent is None or not was_answered or ident(agent))
                 and (eid is None or event_id(eid))
                 and all(tag(x) and displayable(x) == x for x in tags)):  # fmt: skip
-            finals.append(None)
-            continue
-        data = {**_DEFAULTS, "event": event, "queue": queue, "channel": channel,
-                "customer_id": customer, "enqueued_at": enq, "tags": list(tags)}  # fmt: skip
-        if was_answered:
-            data |= {"answered_at": wait_end, "ended_at": end, "agent_id": agent, "talk": t,
-                     "hold": h, "wrap": w}  # fmt: skip
-        else:
-            data["ended_at"] = wait_end
-        finals.append(Envelope.trusted("contact", cid, ts, source, data, eid))
-        vouched.append(len(finals) - 1)
-        cids.append(cid)
+            vouched.append(i)
+            cids.append(cid)
+            eids.append(eid)
     rows = np.array(vouched, dtype=np.int64)
     nothing = np.full(len(chunk), np.nan)
-    told = Told(cids, np.ones(len(rows), dtype=np.int64), [chunk.queue[i] for i in vouched],
-                enqueued[rows], np.where(answered, waited, nothing)[rows],
-                np.where(answered, ended, waited)[rows], final_ts[rows],
-                np.where(answered, talk + hold + wrap, 0.0)[rows], answered[rows],
-                [chunk.agent_id[i] if answered[i] else None for i in vouched])  # fmt: skip
+    took = answered[rows]
+    agents = [chunk.agent_id[i] if answered[i] else None for i in vouched]
+    at, until = waited[rows], ended[rows]  # answered at (or the end of a wait), ended at
+    data = {"event": np.where(took, "completed", "abandoned").tolist(),
+            "queue": [chunk.queue[i] for i in vouched],
+            "channel": [chunk.channel[i] for i in vouched],
+            "customer_id": [chunk.customer_id[i] for i in vouched],
+            "enqueued_at": enqueued[rows].tolist(),
+            "answered_at": _if_answered(at, took),
+            "ended_at": until.tolist(), "agent_id": agents,
+            **{p: _if_answered(parts[p][rows], took) for p in HANDLE_PARTS},
+            "tags": [list(chunk.tags[i]) for i in vouched]}  # fmt: skip
+    handle = handle_times(pd.DataFrame({p: parts[p][rows] for p in HANDLE_PARTS}))
+    handle = [h if t else None for h, t in zip(gaps(handle.to_numpy()), took.tolist(), strict=True)]
+    finals: list[Prepared | None] = [None] * len(chunk)
+    for i, final in zip(vouched, prepare_finals(source, cids, final_ts[rows].tolist(), eids, data,
+                                                handle), strict=True):  # fmt: skip
+        finals[i] = final
+    told = Told(cids, np.ones(len(rows), dtype=np.int64), data["queue"], enqueued[rows],
+                np.where(answered, waited, nothing)[rows], until, final_ts[rows],
+                np.where(answered, talk + hold + wrap, 0.0)[rows], took, agents)  # fmt: skip
     return finals, told, enqueued.tolist()
+
+
+def _if_answered(values: np.ndarray, answered: np.ndarray) -> list[float | None]:
+    """What only an answered contact says (when, its handle parts): None where it was
+    abandoned, or the file gave none."""
+    return [v if a else None for v, a in zip(gaps(values), answered.tolist(), strict=True)]
 
 
 class Ending:
@@ -127,10 +144,10 @@ class Ending:
         self.rows = self.events = 0  # taken, and the events their stories tell
         self.last: float | None = None  # the end of the last contact published
         self.told = Told.of([])  # read, not yet ended: ordered by when they end
-        self.finals: list[Envelope] = []
+        self.finals: list[Writable] = []
         self.until = -math.inf
 
-    def take(self, finals: list[Envelope | None], told: Told, others: dict[int, Envelope],
+    def take(self, finals: list[Prepared | None], told: Told, others: dict[int, Envelope],
              enqueued: list[float]) -> None:  # fmt: skip
         """A chunk's contacts: ``finals`` (None: a row the column checks left to the models;
         the chunk's first rows only, when a fatal bad row ends the replay), ``told`` the legs

@@ -19,6 +19,7 @@ import redis
 
 from feeds.bus import ordering
 from feeds.bus.bus import Bus
+from feeds.bus.prepared import Writable
 from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
 from feeds.intraday.feed import IntradayFeed
@@ -95,7 +96,7 @@ class Producer:
         self.fed = {q for q in queues if config.queue(q) is not None}
         self.stats_every, self.heartbeat_every = stats_every, heartbeat_every
         self.max_pending, self.clock = max_pending, clock
-        self.pending: list[Envelope] = []
+        self.pending: list[Writable] = []
         self.connected: bool | None = None  # set by adapters that have an upstream
         self.follows: tuple[str, ...] = ()  # producers whose events it aggregates
         self.events = self.published = self.duplicates = self.dropped = self.refused = 0
@@ -105,7 +106,7 @@ class Producer:
         self._failing = False
         self._now = -float("inf")  # the latest clock a flush was given
         # Writes sent by a flush that did not wait: their answers, and their events.
-        self._sent: tuple[Callable[[], list[int]], list[Envelope]] | None = None
+        self._sent: tuple[Callable[[], list[int]], list[Writable]] | None = None
 
     def add(
         self,
@@ -128,7 +129,7 @@ class Producer:
             self._queue(envs)
         self.events += len(envs)
 
-    def add_told(self, told: Told, finals: list[Envelope]) -> None:
+    def add_told(self, told: Told, finals: list[Writable]) -> None:
         """Take finished contact legs told at once (a flat-out replay), their stamps trusted:
         ``told`` (their events as columns, :class:`feeds.metrics.contacts.Told`) aggregated
         together (:meth:`Aggregator.apply_told`), and only their ``finals`` (the final
@@ -139,7 +140,7 @@ class Producer:
         self._queue(finals)
         self.events += told.events()
 
-    def _queue(self, envs: list[Envelope]) -> None:
+    def _queue(self, envs: list[Writable]) -> None:
         self.pending += envs
         if len(self.pending) > self.max_pending:
             over = len(self.pending) - self.max_pending
@@ -175,7 +176,7 @@ class Producer:
             final or real - self._last_stats >= self.stats_every
         )
         beat_due = real - self._last_beat >= self.heartbeat_every
-        extra: list[Envelope] = []
+        extra: list[Writable] = []
         if stats_due and self.fed:
             extra += self.aggregator.envelopes(now, source=self.source, queues=sorted(self.fed))
             extra = self.intraday.with_intervals(extra, now) + self.intraday.envelopes(
@@ -246,7 +247,7 @@ class Producer:
         self._written(seqs[: len(envs)])
         return True
 
-    def _not_ahead(self, envs: list[Envelope], now: float) -> list[Envelope]:
+    def _not_ahead(self, envs: list[Writable], now: float) -> list[Writable]:
         """Drop (and count in ``refused``) the events stamped further ahead of ``now`` than
         the ordering rule allows: the bus would refuse the whole batch for one of them."""
         kept = []

@@ -24,6 +24,7 @@ from redis.sentinel import Sentinel
 from feeds.bus import ordering
 from feeds.bus.lua import BULK, WRITES_LUA, as_sharded
 from feeds.bus.ordering import FutureEvent
+from feeds.bus.prepared import Prepared, Writable
 from feeds.bus.schema import EVENT_KINDS, KINDS, Envelope, parse_envelope
 from feeds.bus.sentinel import is_sentinel_url, parse_sentinel_url
 from feeds.config import STREAM_EVENTS, Config
@@ -203,33 +204,42 @@ class Bus:
         """Sorted set: ids of gone items by the time they went, to forget their keys."""
         return f"{self.prefix}gone:{kind}"
 
-    def _item(self, env: Envelope, now: float) -> tuple[str, list[str], list[Any]]:
+    def _item(self, env: Writable, now: float) -> tuple[str, list[str], list[Any]]:
         """What one write has of its own: its shape (``c`` a contact with its stream and
         customer history, ``a`` an agent with its stream, ``p`` plain; upper case with an
         event id), its own keys and its own arguments (the script's, without what every write
-        of a call shares: :data:`feeds.bus.lua.WRITES_LUA`)."""
-        key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
-        data = pydantic_core.to_json(env.data)
-        retained = "1" if is_retained(env) else "0"
-        args: list[Any] = [env.id, env.stored(data), retained,
-                           ordering.encode(key, ordering.digest(env, data))]  # fmt: skip
+        of a call shares: :data:`feeds.bus.lua.WRITES_LUA`). A :class:`Prepared` contact's
+        final event brings its encodings made (:mod:`feeds.bus.prepared`)."""
+        if isinstance(env, Prepared):
+            at = ordering.trusted_time(env.ts, now, self.max_skew)
+            shape, customer, retained = "c", env.customer, "0"  # a final event: not state
+            args: list[Any] = [env.id, env.stored, retained,
+                               ordering.encode(ordering.Key(env.stage, at, 0), env.digest),
+                               env.summary, env.enqueued_at]  # fmt: skip
+        else:
+            key = ordering.order_key(env, now, self.max_skew)  # FutureEvent past the skew
+            data = pydantic_core.to_json(env.data)
+            retained = "1" if is_retained(env) else "0"
+            args = [env.id, env.stored(data), retained,
+                    ordering.encode(key, ordering.digest(env, data))]  # fmt: skip
+            shape = "p"
+            if env.kind == "contact" and not env.deleted:
+                d = env.data
+                shape, customer = "c", d["customer_id"]
+                args += [summary(env.id, d), d["enqueued_at"]]
+            elif env.kind == "agent" and not env.deleted:
+                shape = "a"  # the raw stream: each state change kept for the day
         keys: list[str] = []
-        shape = "p"
-        if env.kind == "contact" and not env.deleted:
-            d = env.data
-            customer = d["customer_id"]
-            shape = "c"
+        if shape == "c":
             keys += [contacts_key(self.prefix, customer), order_key(self.prefix, customer)]
             # floats go as Python writes them (repr), by redis-py's packer or hiredis alike
-            args += [summary(env.id, d), d["enqueued_at"], env.ts - self._keep]
-        elif env.kind == "agent" and not env.deleted:
-            shape = "a"  # the raw stream: each state change kept for the day
+            args.append(env.ts - self._keep)
         if env.event_id is not None:
             shape = shape.upper()
             keys.append(self.event_key(env.event_id))
         return shape, keys, args
 
-    def _call(self, envs: list[Envelope], now: float) -> tuple[list[str], list[Any]]:
+    def _call(self, envs: list[Writable], now: float) -> tuple[list[str], list[Any]]:
         """The keys and arguments of one script call writing ``envs`` (at most :data:`BULK`),
         in order: what they share once, then each write's own (:data:`WRITES_LUA`)."""
         kinds = list(dict.fromkeys(env.kind for env in envs))
@@ -265,7 +275,7 @@ class Bus:
         keys, args = self._call([env], time.time() if now is None else now)
         self._script()(keys=keys, args=args, client=pipe)
 
-    def publish_many(self, envs: Iterable[Envelope], now: float | None = None) -> list[int]:
+    def publish_many(self, envs: Iterable[Writable], now: float | None = None) -> list[int]:
         """Write several envelopes in one round trip, in order; each write is atomic on its own
         (a bulk call of :data:`BULK` writes is atomic as a whole too, which readers never need).
 
@@ -277,7 +287,7 @@ class Bus:
         return self.send_many(envs, now)()
 
     def send_many(
-        self, envs: Iterable[Envelope], now: float | None = None
+        self, envs: Iterable[Writable], now: float | None = None
     ) -> Callable[[], list[int]]:
         """:meth:`publish_many` in two halves: the writes are sent now, and calling what this
         returns reads their results. Between the two the caller goes on with its own work while
@@ -297,7 +307,7 @@ class Bus:
             return lambda: seqs
         return self._bulk_send(envs, now) if envs else lambda: []
 
-    def _bulk_send(self, envs: list[Envelope], now: float) -> Callable[[], list[int]]:
+    def _bulk_send(self, envs: list[Writable], now: float) -> Callable[[], list[int]]:
         """Bulk calls of :data:`BULK` writes, each sent as soon as it is built: Redis runs one
         call while this side builds the next (a pipeline would send nothing before the last is
         built); the answers are read by the function returned. Sent as EVAL with the script's
