@@ -442,6 +442,23 @@ def test_bulk_calls_sent_ahead_of_their_answers_survive_health_checks(redis_serv
     assert bus.publish(q("q0", 99)) == len(envs) + 1  # and the connection is in step after
 
 
+def test_writes_sent_after_unread_ones_go_behind_them_on_their_connection(bus) -> None:
+    # A flat-out replay sends a batch, then the next before reading the first's answers: on
+    # another connection the second could overtake the first.
+    pool = bus.client.connection_pool
+    first = bus.send_many([q(f"q{i}", i) for i in range(BULK + 3)])
+    second = bus.send_many([q("q0", 50), q("q1", 51)], after=first)
+    assert second.line is first.line
+    assert first.read() == list(range(1, BULK + 4))
+    assert second.read() == [BULK + 4, BULK + 5]
+    assert len(pool._in_use_connections) == 0  # the connection went back once both were read
+    third = bus.send_many([q("q2", 52)], after=second)  # read already: another connection
+    assert third.line is not second.line and third.read() == [BULK + 6]
+    assert {e.id: e.data["waiting"] for e in bus.snapshot(["queue"])[1]["queue"].values()} == {
+        **{f"q{i}": i for i in range(3, BULK + 3)}, "q0": 50, "q1": 51, "q2": 52,
+    }  # fmt: skip
+
+
 class Picky(Recorder):
     """A listener that cannot take one particular item (a bug, or data nobody foresaw)."""
 

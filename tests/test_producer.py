@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from feeds.adapters.health import producer_health, source_health
-from feeds.adapters.producer import Producer, day_start, heartbeat
+from feeds.adapters.producer import UNREAD, Producer, day_start, heartbeat
 from feeds.bus.bus import Bus
 from feeds.bus.embedded import EmbeddedRedis
 from feeds.bus.schema import Envelope, make_envelope
@@ -138,6 +138,26 @@ def test_a_flush_that_does_not_wait_is_answered_by_the_next_and_nothing_is_lost(
     stats = queue_items(bus)["billing"].data
     assert (stats["offered"], stats["answered"], stats["abandoned"]) == (2, 1, 1)
     assert len(bus.client.xrange(bus.contacts_key)) == 4  # each event once
+
+
+def test_batches_left_unread_go_back_in_order_when_the_link_drops(bus, config) -> None:
+    """A flat-out replay leaves the answers of its last few batches unread (UNREAD): a link that
+    drops then puts every one of them back, oldest first, and sending again loses nothing and
+    counts nothing twice."""
+    producer = Producer(bus, config, "pbx", clock=ticking(T0 + 60))
+    for i in range(UNREAD + 2):  # the oldest two are read as the later ones go out
+        producer.add([contact(f"c{i}", "offered", T0 + i)])
+        assert producer.flush(T0 + i, wait=False)
+    assert producer.published == 2
+    bus.client.connection_pool.disconnect()  # the link drops with UNREAD batches unread
+    producer.add([contact("c0", "answered", T0 + 20)])
+    assert not producer.flush(T0 + 20, wait=False)
+    assert [e.id for e in producer.pending] == [f"c{i}" for i in range(2, UNREAD + 2)] + ["c0"]
+    assert producer.flush(T0 + 21)
+    assert producer.published == UNREAD + 3
+    stats = queue_items(bus)["billing"].data
+    assert (stats["offered"], stats["answered"]) == (UNREAD + 2, 1)
+    assert len(bus.client.xrange(bus.contacts_key)) == UNREAD + 3  # each event once
 
 
 def test_pending_events_are_bounded_and_the_oldest_dropped(bus, config) -> None:

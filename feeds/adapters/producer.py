@@ -10,6 +10,7 @@ losing them, and a heartbeat tells the board that the producer is alive and how 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections import deque
@@ -18,7 +19,7 @@ from collections.abc import Callable, Collection, Iterable
 import redis
 
 from feeds.bus import ordering
-from feeds.bus.bus import Bus
+from feeds.bus.bus import Answers, Bus
 from feeds.bus.prepared import Writable
 from feeds.bus.schema import Envelope, make_envelope, parse_envelope
 from feeds.config import Config
@@ -35,6 +36,9 @@ HEARTBEAT_EVERY = 5.0  # real seconds
 RATE_SECONDS = 60.0
 MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
 BATCH = 2000  # envelopes per round trip
+# Batches sent without waiting (a flat-out replay) whose answers may stay unread: Redis writes
+# them while the replay reads and counts its next rows, so neither waits for the other.
+UNREAD = 4
 WARM_PAGE = 5000  # stream entries read per round trip when rebuilding the day
 
 
@@ -106,7 +110,7 @@ class Producer:
         self._failing = False
         self._now = -float("inf")  # the latest clock a flush was given
         # Writes sent by a flush that did not wait: their answers, and their events.
-        self._sent: tuple[Callable[[], list[int]], list[Writable]] | None = None
+        self._sent: list[tuple[Answers, list[Writable]]] = []  # oldest first
 
     def add(
         self,
@@ -162,10 +166,11 @@ class Producer:
         ``final`` publishes statistics whatever their schedule; ``real``: the wall clock, when
         the caller has just read it. Returns False when Redis refused: the events stay
         pending for the next flush. ``wait=False`` sends without waiting for Redis's answers,
-        which the next flush reads first (a flat-out replay counts its next rows meanwhile:
-        it waited a fifth of its time); a refusal then puts those events back in front.
+        read once :data:`UNREAD` later batches are sent (a flat-out replay counts and sends
+        its next rows meanwhile: it waited a fifth of its time); a refusal then puts those
+        events back in front.
         """
-        if not self._read_sent():
+        if wait and not self._read_sent():
             return False
         real = self.clock() if real is None else real
         # The producer's clock never goes back (a replay given a row again, late, stamps its
@@ -198,8 +203,9 @@ class Producer:
                     seqs = self.bus.publish_many(batch[i : i + BATCH], now=at)
                     done = min(len(self.pending), i + BATCH)
                     self._written(seqs[: max(0, len(self.pending) - i)])
-            else:  # one connection for the whole batch: nothing overtakes it
-                self._sent = (self.bus.send_many(batch, now=at), self.pending)
+            else:  # behind the writes not yet read, on their connection: nothing overtakes
+                after = self._sent[-1][0] if self._sent else None
+                self._sent.append((self.bus.send_many(batch, now=at, after=after), self.pending))
                 self.pending = []
             if stats_due and self.fed:
                 self.intraday.save(now, self.fed)
@@ -207,6 +213,9 @@ class Producer:
             del self.pending[:done]  # those went out; retrying them would only be deduplicated
             self.published += done
             self._failed(exc)
+            self._read_sent()  # the writes still unread: back in front (their line is broken)
+            return False
+        if not self._read_sent(keep=UNREAD):
             return False
         if self._failing:
             log.warning("%s: publishing again (%d dropped meanwhile)", self.source, self.dropped)
@@ -229,22 +238,26 @@ class Producer:
             log.warning("%s: publishing failed, keeping events to retry: %s", self.source, exc)
         self._failing = True
 
-    def _read_sent(self) -> bool:
-        """Read the answers to the writes the last flush sent without waiting (``wait=False``);
-        on a Redis error their events go back in front of the pending ones, to be sent again
-        (those Redis did write are deduplicated then)."""
-        if self._sent is None:
-            return True
-        answers, envs = self._sent
-        self._sent = None
-        try:
-            seqs = answers()
-        except redis.RedisError as exc:
-            self.pending[:0] = envs
-            self._failed(exc)
-            return False
-        self.published += len(envs)
-        self._written(seqs[: len(envs)])
+    def _read_sent(self, keep: int = 0) -> bool:
+        """Read the answers to the writes flushes sent without waiting (``wait=False``), all but
+        the ``keep`` newest; on a Redis error the events of those and of every later batch go
+        back in front of the pending ones, to be sent again (those Redis did write are
+        deduplicated then)."""
+        while len(self._sent) > keep:
+            answers, envs = self._sent.pop(0)
+            try:
+                seqs = answers.read()
+            except redis.RedisError as exc:
+                back = [*envs, *(env for later, envs in self._sent for env in envs)]
+                for later, _ in self._sent:  # their line is broken: they fail at once
+                    with contextlib.suppress(redis.RedisError):
+                        later.read()
+                self._sent.clear()
+                self.pending[:0] = back
+                self._failed(exc)
+                return False
+            self.published += len(envs)
+            self._written(seqs[: len(envs)])
         return True
 
     def _not_ahead(self, envs: list[Writable], now: float) -> list[Writable]:

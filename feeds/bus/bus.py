@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import pydantic_core
@@ -100,6 +100,51 @@ def has_hash_tag(prefix: str) -> bool:
     start = prefix.find("{")
     end = prefix.find("}", start + 1)
     return start >= 0 and end > start + 1
+
+
+class Line:
+    """A connection of the pool holding writes sent, their answers not all read: given back to
+    the pool when the last are read (:class:`Answers`)."""
+
+    def __init__(self, pool: redis.ConnectionPool) -> None:
+        self.pool, self.conn = pool, pool.get_connection()
+        self.unread, self.lost = 0, False
+
+    def broken(self) -> None:
+        """Answers may be left unread: the connection is not reusable."""
+        self.conn.disconnect()
+        self.lost = True
+
+    def intact(self) -> bool:
+        """Whether writes may still go behind those sent: not broken, and not disconnected
+        meanwhile (redis-py would connect again, and the earlier writes' answers are lost)."""
+        return not self.lost and self.conn._sock is not None
+
+    def done(self) -> None:
+        self.unread -= 1
+        if self.unread == 0:
+            self.pool.release(self.conn)
+
+
+class Answers:
+    """Writes sent (:meth:`Bus.send_many`): :meth:`read` reads their results, exactly once,
+    after those sent before them on their line."""
+
+    def __init__(self, line: Line | None, seqs: list[int]) -> None:
+        self.line, self.seqs, self.calls = line, seqs, 0
+        if line is not None:
+            line.unread += 1
+
+    def read(self) -> list[int]:
+        if self.line is None:
+            return self.seqs
+        try:
+            return [int(s) for _ in range(self.calls) for s in self.line.conn.read_response()]
+        except BaseException:
+            self.line.broken()
+            raise
+        finally:
+            self.line.done()
 
 
 class Bus:
@@ -284,16 +329,19 @@ class Bus:
         redis-py's cluster pipelines refuse scripts, so on a cluster each write is its own call
         (all of a prefix's keys share one slot, so they go to the same shard anyway).
         """
-        return self.send_many(envs, now)()
+        return self.send_many(envs, now).read()
 
     def send_many(
-        self, envs: Iterable[Writable], now: float | None = None
-    ) -> Callable[[], list[int]]:
+        self, envs: Iterable[Writable], now: float | None = None, after: Answers | None = None
+    ) -> Answers:
         """:meth:`publish_many` in two halves: the writes are sent now, and calling what this
         returns reads their results. Between the two the caller goes on with its own work while
-        Redis writes (a flat-out replay counts its next rows). Call it exactly once: until then
-        the writes hold a connection of their own, and the next batch sent on another one could
-        overtake them."""
+        Redis writes (a flat-out replay counts its next rows). Call it exactly once. The writes
+        hold their connection until then: writes sent ``after`` others not yet read go on the
+        same connection, behind them (on another they could overtake them), and are read after
+        them; if it dropped meanwhile they are refused (ConnectionError): the earlier ones
+        must be sent again first. A flat-out replay reads a batch's answers a few batches
+        later, so that neither it nor Redis waits for the other."""
         now = time.time() if now is None else now
         envs = list(envs)
         for i, env in enumerate(envs):
@@ -304,38 +352,31 @@ class Bus:
         if isinstance(self.client, redis.RedisCluster):
             seqs = [int(self._script()(keys=k, args=a)[0])
                     for env in envs for k, a in [self._call([env], now)]]  # fmt: skip
-            return lambda: seqs
-        return self._bulk_send(envs, now) if envs else lambda: []
+            return Answers(None, seqs)
+        line = after.line if after is not None and after.line and after.line.unread else None
+        if line is not None and not line.intact():
+            raise redis.ConnectionError("the connection of the writes sent before dropped")
+        return self._bulk_send(envs, now, line or Line(self.client.connection_pool))
 
-    def _bulk_send(self, envs: list[Writable], now: float) -> Callable[[], list[int]]:
+    def _bulk_send(self, envs: list[Writable], now: float, line: Line) -> Answers:
         """Bulk calls of :data:`BULK` writes, each sent as soon as it is built: Redis runs one
         call while this side builds the next (a pipeline would send nothing before the last is
-        built); the answers are read by the function returned. Sent as EVAL with the script's
-        text, which Redis keeps compiled by its digest: no NOSCRIPT to recover from half-way."""
+        built); their answers are read by the :class:`Answers` returned. Sent as EVAL with the
+        script's text, which Redis keeps compiled by its digest: no NOSCRIPT to recover from
+        half-way."""
         script = self._script().script
-        pool = self.client.connection_pool
-        conn = pool.get_connection()
-        calls = 0
+        answers = Answers(line, [])
         try:
             for i in range(0, len(envs), BULK):
                 keys, args = self._call(envs[i : i + BULK], now)
                 # a health check's PING must not come between sent calls and their answers
-                conn.send_command("EVAL", script, len(keys), *keys, *args, check_health=i == 0)
-                calls += 1
+                line.conn.send_command("EVAL", script, len(keys), *keys, *args,
+                                       check_health=line.unread == 1 and i == 0)  # fmt: skip
+                answers.calls += 1
         except BaseException:
-            conn.disconnect()  # answers may be left unread: the connection is not reusable
-            pool.release(conn)
+            line.broken()  # answers may be left unread: the connection is not reusable
+            line.done()
             raise
-
-        def answers() -> list[int]:
-            try:
-                return [int(s) for _ in range(calls) for s in conn.read_response()]
-            except BaseException:
-                conn.disconnect()
-                raise
-            finally:
-                pool.release(conn)
-
         return answers
 
     def snapshot(self, kinds: Iterable[str] = KINDS) -> tuple[int, dict[str, dict[str, Envelope]]]:
