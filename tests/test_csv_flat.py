@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from feeds.adapters.csv_replay import replay_csv
-from feeds.bus.bus import TERMINAL_CONTACT_EVENTS, Bus
+from feeds.bus.bus import Bus
+from feeds.bus.kinds import FINAL_EVENTS
 from feeds.config import Config, load_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,7 +91,7 @@ def _when(env: dict) -> tuple:
 
 
 def final_events(stream: list[dict]) -> list[dict]:
-    return [e for e in stream if e["data"].get("event") in TERMINAL_CONTACT_EVENTS]
+    return [e for e in stream if e["data"].get("event") in FINAL_EVENTS]
 
 
 @pytest.mark.parametrize("rebase", ["none", "today"])
@@ -121,5 +122,5 @@ def test_flat_out_ends_with_the_redis_of_a_paced_replay(
     assert any(k.startswith("customer:") for k in a)
     if rebase == "none":  # every event id written once; flat out, the final events' ids
         ids, paced_ids = event_ids(flat), event_ids(paced)
-        assert ids == {i for i in paced_ids if i.endswith(TERMINAL_CONTACT_EVENTS)}
+        assert ids == {i for i in paced_ids if i.endswith(FINAL_EVENTS)}
         assert flat_report.duplicates == 3

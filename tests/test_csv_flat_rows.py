@@ -19,6 +19,7 @@ from feeds.adapters.csv_flat import finished_contacts
 from feeds.adapters.csv_replay import contact_events
 from feeds.adapters.csv_rows import CsvError, read_chunks
 from feeds.bus.bus import Bus
+from feeds.bus.writes import item
 from feeds.config import Config, load_config
 from feeds.errors import SchemaError
 from feeds.intraday.live import Intraday
@@ -61,7 +62,7 @@ def same(config: Config, path: Path, ids: bool) -> tuple[int, int]:
             final = envs[-1]
             # what the bus writes of it, byte for byte: stored envelope, ordering key and digest,
             # customer's keys and history summary, event id
-            assert BUS._item(env, NOW) == BUS._item(final, NOW), row.line
+            assert item(BUS, env, NOW) == item(BUS, final, NOW), row.line
             assert (env.id, env.ts, env.event_id) == (final.id, final.ts, final.event_id)
             # its leg as columns: the events the models' events tell, and as Told.of reads them
             events = [(e.data["event"], event(e.ts, e.data)) for e in envs]

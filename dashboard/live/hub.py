@@ -32,9 +32,10 @@ from dashboard.live.spec import Mirror, ViewSpec
 from dashboard.live.sse import frame, json_with, raw_frame
 from dashboard.live.view import Frame, PushStats, View
 from dashboard.ops import metrics
-from feeds.bus.bus import Bus, is_retained
+from feeds.bus.bus import Bus
 from feeds.bus.schema import REFERENCE_KINDS, Envelope
 from feeds.bus.subscriber import Subscriber
+from feeds.bus.writes import is_retained
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,10 @@ from collections.abc import Callable, Collection, Iterable
 import redis
 
 from feeds.bus import ordering
-from feeds.bus.bus import Answers, Bus
+from feeds.bus.bus import Bus
 from feeds.bus.prepared import Writable
 from feeds.bus.schema import Envelope, make_envelope, parse_envelope
+from feeds.bus.writes import Answers
 from feeds.config import Config
 from feeds.intraday.feed import IntradayFeed
 from feeds.metrics.aggregator import Aggregator

@@ -175,6 +175,11 @@ class AgentState(_Model):
 TAG_LENGTH = 40  # characters of one tag of a contact (VIP, at-risk, a campaign)
 
 
+# The events that end a contact's leg: it leaves the live state, and a flat-out replay writes
+# each contact once, as the one that ended it.
+FINAL_EVENTS = ("abandoned", "completed")
+
+
 class ContactEvent(_Model):
     """One event of one leg of a contact. A transfer or consult to another queue is the same
     contact id with the next ``leg`` (1, 2, ...): each leg is offered, answered or abandoned and

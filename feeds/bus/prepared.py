@@ -1,7 +1,7 @@
 """Contacts' final events made ready for the bus's write a batch at a time.
 
 A flat-out replay writes each contact once, as its final event (``completed`` or
-``abandoned``). The bus's write of an envelope (:meth:`feeds.bus.bus.Bus._item`) encodes its
+``abandoned``). The bus's write of an envelope (:func:`feeds.bus.writes.item`) encodes its
 data, the stored envelope, the ordering digest and the customer's history summary, a dict and
 a JSON call each: for a replay's thousands of contacts a second that was the most of a row's
 time. :func:`prepare_finals` builds the same bytes for a batch of contacts as columns
@@ -19,7 +19,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from feeds import json_rows
-from feeds.bus.kinds import ContactEvent
+from feeds.bus.kinds import FINAL_EVENTS, ContactEvent
 from feeds.bus.ordering import stage
 from feeds.bus.schema import Envelope
 from feeds.customers.history import SUMMARY_FIELDS, summaries
@@ -29,13 +29,12 @@ from feeds.customers.history import SUMMARY_FIELDS, summaries
 _FIELDS = tuple(ContactEvent.model_fields)
 _DEFAULTS = {name: f.get_default(call_default_factory=True)
              for name, f in ContactEvent.model_fields.items() if not f.is_required()}  # fmt: skip
-FINAL_EVENTS = ("abandoned", "completed")
 _STAGES = {event: stage("contact", {"event": event}, False) for event in FINAL_EVENTS}
 
 
 class Prepared:
     """A contact's final event as the bus writes it, without its envelope: what
-    :meth:`feeds.bus.bus.Bus._item` needs that does not depend on the bus or the clock."""
+    :func:`feeds.bus.writes.item` needs that does not depend on the bus or the clock."""
 
     __slots__ = ("customer", "digest", "enqueued_at", "event_id", "id", "kind", "stage", "stored",
                  "summary", "ts")  # fmt: skip
