@@ -261,3 +261,52 @@ def test_a_tally_forgets_old_buckets_and_a_late_one_in_its_turn():
     assert tally.recent == {}  # …and goes with them
     assert tally.today[offered] == 101  # the day keeps every contact
     assert WINDOW_SECONDS["60m"] == HORIZON
+
+
+def test_entries_added_as_columns_wait_until_read_and_read_as_one_at_a_time():
+    """A tally keeps entries added a column at a time (a flat-out replay's) as columns until its
+    buckets are read; those a window no longer holds by then never make a bucket. Every window
+    reads exactly what the same entries added one at a time give, in any order of adding,
+    pruning and reading."""
+    import random
+
+    import numpy as np
+
+    from feeds.metrics.windows import HORIZON, Tally
+
+    rng = random.Random(7)
+    columns, one = Tally(), Tally()
+    floor, clock = 0, 1000
+    for step in range(60):
+        n = rng.randint(0, 40)
+        at = np.array(
+            [
+                clock + rng.choice([rng.uniform(-HORIZON / 2, 600), rng.uniform(0, 3)])
+                for _ in range(n)
+            ]
+        )  # some late, many in the same few seconds
+        index = np.array([rng.randrange(2) for _ in range(n)], dtype=np.int64)  # few: they meet
+        value = np.array([rng.choice([1.0, 0.1, 0.7, 1e-9]) for _ in range(n)])  # order shows
+        columns.add_many(at, index, value, 0.0, floor)
+        for t, i, v in zip(at, index, value, strict=True):
+            one.add((float(t), float(i), float(v)), 1.0, 0.0, floor)
+        if step % 4 == 1 and n:  # a live event in a second just added to: one at a time to both
+            live = (float(at[-1]), float(index[-1]), 0.3)
+            sign = rng.choice([1.0, -1.0])  # a correction takes one back
+            for tally in (columns, one):
+                tally.add(live, sign, 0.0, floor)
+            assert columns.rolling(clock + 10) == one.rolling(clock + 10)
+        clock += rng.randint(0, HORIZON)
+        if step % 3 == 0:
+            floor = clock - HORIZON
+            columns.forget_before(floor)
+            one.forget_before(floor)
+            waiting = columns._pending[0][0] if columns._pending else np.array([])
+            assert (waiting > floor).all()  # what no window holds goes
+        if step % 2 == 0:
+            assert columns.rolling(clock) == one.rolling(clock)
+            assert columns.today == one.today
+    assert columns._pending  # entries still waiting as columns at the end…
+    assert columns.rolling(clock) == one.rolling(clock)  # …read as the buckets one at a time
+    assert not columns._pending
+    assert set(columns.recent) <= set(one.recent)  # none made that a window no longer holds

@@ -72,13 +72,32 @@ class Tally:
 
     Entries are added and taken back (an event that arrives late can change what an earlier
     one counted), so every figure is the sum of what the queue's contacts count *now*.
+    Entries added a column at a time (:meth:`add_many`) wait as columns until the buckets are
+    read: a flat-out replay's clock runs through hours a second, and most of its entries leave
+    the last hour before anyone reads it, so they never need a bucket.
     """
 
-    __slots__ = ("recent", "today")
+    __slots__ = ("_pending", "_recent", "today")
 
     def __init__(self) -> None:
         self.today = [0.0] * len(COUNTERS)
-        self.recent: dict[int, list[float]] = {}
+        self._recent: dict[int, list[float]] = {}
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    @property
+    def recent(self) -> dict[int, list[float]]:
+        """The buckets by second, the entries waiting as columns added first, in order."""
+        if self._pending:
+            second, index, value = self._waiting()
+            self._pending = []
+            add_in_order(self._recent, second, index, value, len(COUNTERS))
+        return self._recent
+
+    def _waiting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The entries waiting as columns, in the order they were added."""
+        if len(self._pending) > 1:
+            self._pending = [tuple(np.concatenate(c) for c in zip(*self._pending, strict=True))]
+        return self._pending[0]
 
     def add(self, entries: Entries, sign: float, start: float, floor: int) -> None:
         """Add (``sign`` 1) or take back (-1) entries; ``start`` is today's first instant and
@@ -107,14 +126,20 @@ class Tally:
         self.today = today.tolist()
         second = at.astype(np.int64)  # int(): whole seconds, as add() counts them
         live = second > floor
-        add_in_order(self.recent, second[live], index[live], value[live], len(COUNTERS))
+        if live.any():
+            self._pending.append((second[live], index[live], value[live]))
 
     def forget_before(self, floor: int) -> None:
         """Drop the buckets at or before second ``floor``, oldest first, stopping at the first
         newer one: buckets are made in about time order, so this walks only what it drops. A
         bucket made late (an event that arrived late) may wait behind newer ones until they
-        go too; :meth:`rolling` counts none older than its longest window meanwhile."""
-        recent = self.recent
+        go too; :meth:`rolling` counts none older than its longest window meanwhile, nor any
+        entry still waiting as a column, which goes now."""
+        if self._pending:
+            second, index, value = self._waiting()
+            keep = second > floor
+            self._pending = [(second[keep], index[keep], value[keep])] if keep.any() else []
+        recent = self._recent
         for s in list(itertools.takewhile(lambda s: s <= floor, recent)):
             del recent[s]
 
