@@ -184,7 +184,7 @@ class Aggregator:
                for cid in told.cid]  # fmt: skip
         fits = np.array(new, dtype=bool) & told.whole()
         latest = told.latest
-        i = 0
+        i, moved = 0, -1
         while i < len(told):
             # A run may pass the times buckets are pruned (it adds a few a window never holds,
             # pruned after it), not a new day or a sweep (which contacts are remembered).
@@ -193,6 +193,12 @@ class Aggregator:
             if j > i:
                 self._count_told(told.take(slice(i, j)), changed)
                 i = j
+            elif fits[i] and moved < i:
+                # a new day or a sweep falls due within the leg: the clock moves through its
+                # events as apply_leg moves it, and the next run counts it
+                for _, event in told.story(i):
+                    self.advance(event[0], changed)
+                moved = i
             else:
                 changed |= self.apply_leg(told.cid[i], int(told.leg[i]), told.story(i))
                 i += 1
