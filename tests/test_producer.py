@@ -160,6 +160,18 @@ def test_batches_left_unread_go_back_in_order_when_the_link_drops(bus, config) -
     assert len(bus.client.xrange(bus.contacts_key)) == UNREAD + 3  # each event once
 
 
+def test_an_event_stamped_too_far_ahead_is_refused_and_the_rest_go_out(bus, config, caplog):
+    producer = Producer(bus, config, "pbx", clock=ticking(T0 + 60))
+    ahead = contact("c2", "offered", T0 + 3600, t0=T0 + 3600)
+    producer.add([contact("c1", "offered", T0), ahead], now=T0)  # a live feed: counted as now
+    assert producer.aggregator.refused == 1
+    producer.add([contact("c3", "offered", T0 + 7200, t0=T0 + 7200)])  # a replay's: trusted
+    assert producer.flush(T0 + 1)  # its wait has not begun: none yet, on the day's rows
+    assert (producer.refused, producer.published) == (2, 1)  # neither goes to the bus
+    assert "contact c2 refused" in caplog.text and "ahead" in caplog.text
+    assert [e[1][b"e"].count(b'"c1"') for e in bus.client.xrange(bus.contacts_key)] == [1]
+
+
 def test_pending_events_are_bounded_and_the_oldest_dropped(bus, config) -> None:
     producer = Producer(bus, config, "pbx", max_pending=2, clock=ticking())
     producer.add([contact(f"c{i}", "offered", T0 + i) for i in range(5)])

@@ -229,11 +229,12 @@ class Bus:
         later, so that neither it nor Redis waits for the other."""
         now = time.time() if now is None else now
         envs = list(envs)
-        for i, env in enumerate(envs):
-            try:
-                ordering.trusted_time(env.ts, now, self.max_skew)
-            except FutureEvent as exc:
-                raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
+        if envs and ordering.beyond(max(env.ts for env in envs), now, self.max_skew):
+            for i, env in enumerate(envs):
+                try:
+                    ordering.trusted_time(env.ts, now, self.max_skew)
+                except FutureEvent as exc:
+                    raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
         if isinstance(self.client, redis.RedisCluster):
             seqs = [int(self.script()(keys=k, args=a)[0])
                     for env in envs for k, a in [writes.call(self, [env], now)]]  # fmt: skip

@@ -77,11 +77,17 @@ def stage(kind: str, data: dict, deleted: bool) -> int:
     return data.get("leg", 1) * PHASE_COUNT + PHASES[data["event"]]
 
 
+def beyond(ts: float, now: float, max_skew: float) -> bool:
+    """Whether a stamp ``ts`` is further ahead of the receiver's ``now`` than it trusts (of a
+    batch: its latest stamp, to look at none one by one when none is)."""
+    return ts - now > max_skew
+
+
 def trusted_time(ts: float, now: float, max_skew: float) -> float:
     """``ts`` as the receiver trusts it: clamped to ``now``; refused beyond the skew."""
     if ts <= now:
         return ts
-    if ts - now > max_skew:
+    if beyond(ts, now, max_skew):
         raise FutureEvent(ts, now, max_skew)
     return now
 

@@ -227,8 +227,10 @@ class Intraday:
             self._frozen[key] = self._agent_time(qid, start, end)
         agent = self._frozen[key] if closed else self._agent_time(qid, start, now)
         raw.update(zip(rows.AGENT_TIMES, agent, strict=True))
+        # a contact still waiting has waited since it came (none yet, if it is stamped ahead
+        # of ``now``: a replay trusts its stamps)
         waits = [*self._waits.get(key, {}).values(),
-                 *(now - s for s in self._open.get(key, {}).values())]  # fmt: skip
+                 *(max(now - s, 0.0) for s in self._open.get(key, {}).values())]  # fmt: skip
         raw["longest_wait"] = max(waits) if waits else stored.get("longest_wait")
         out = rows.finish(self.queues[qid], raw, min(end, now) - start, self._day_aht(qid, start))
         if closed and not self._open.get(key):  # a contact still waiting: its wait grows
