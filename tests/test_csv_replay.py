@@ -226,6 +226,24 @@ def test_bad_rows_are_reported_by_line_and_column_and_skipped(config, bus, tmp_p
     assert report.rows == 2 and {e["id"] for e in stream(bus)} == {"c1", "c10"}
 
 
+def test_cells_are_read_without_the_spaces_around_them_and_a_short_line_is_reported(
+    config, bus, tmp_path
+) -> None:
+    text = f"""{HEADER}
+ c1 , 2025-03-11 10:00:00 ,billing\t, voice,12 ,200,10,30, answered,a01 , C1 ,vip
+c2,2025-03-11 10:00:05,billing
+"""
+    report = replay_csv(write(tmp_path, text), config, bus, speed=0)
+    assert [str(b) for b in report.bad] == ["line 3: wait: is required"]
+    (final,) = stream(bus)
+    assert (final["id"], final["data"]["queue"], final["data"]["agent_id"]) == (
+        "c1",
+        "billing",
+        "a01",
+    )
+    assert (final["data"]["customer_id"], final["data"]["talk"]) == ("C1", 200.0)
+
+
 def test_a_check_reads_the_whole_file_and_publishes_nothing(config, bus, tmp_path) -> None:
     good, bad = check_csv(write(tmp_path, BAD), config)
     assert good == 2 and [b.line for b in bad] == [3, 5, 6, 7, 8, 9, 10, 11]

@@ -205,7 +205,7 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     def col(field: str) -> pd.Series:
         if field not in stripped:  # each column stripped once
             name = names[field]
-            stripped[field] = (chunk[name].str.strip() if name in chunk.columns
+            stripped[field] = (_stripped(chunk[name]) if name in chunk.columns
                                else pd.Series("", index=chunk.index))  # fmt: skip
         return stripped[field]
 
@@ -263,6 +263,16 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
          for t in col("tags")[keep].tolist()],
     )  # fmt: skip
     return good, sorted(errors.values(), key=lambda b: b.line)
+
+
+def _stripped(cells: pd.Series) -> pd.Series:
+    """A column's cells without the whitespace around them: a third of the time of pandas'
+    ``str.strip``, which calls a function a cell; a short line's missing cells (NaN), which
+    have no ``strip``, are left to it."""
+    try:
+        return pd.Series([c.strip() for c in cells.tolist()], index=cells.index, dtype=str)
+    except AttributeError:
+        return cells.str.strip()
 
 
 def gaps(values: np.ndarray) -> list[float | None]:
