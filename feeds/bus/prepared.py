@@ -36,14 +36,16 @@ class Prepared:
     """A contact's final event as the bus writes it, without its envelope: what
     :func:`feeds.bus.writes.item` needs that does not depend on the bus or the clock."""
 
-    __slots__ = ("customer", "digest", "enqueued_at", "event_id", "id", "kind", "stage", "stored",
-                 "summary", "ts")  # fmt: skip
+    __slots__ = ("customer", "digest", "enqueued", "event_id", "id", "kind", "stage", "stamp",
+                 "stored", "summary", "ts")  # fmt: skip
 
-    def __init__(self, id: str, ts: float, event_id: str | None, customer: str,
-                 enqueued_at: float, stored: bytes, summary: bytes, stage: int,
+    def __init__(self, id: str, ts: float, stamp: str, event_id: str | None, customer: str,
+                 enqueued: bytes, stored: bytes, summary: bytes, stage: int,
                  digest: str) -> None:  # fmt: skip
-        self.kind, self.id, self.ts, self.event_id = "contact", id, ts, event_id
-        self.customer, self.enqueued_at = customer, enqueued_at
+        """``stamp`` and ``enqueued``: its time and when it was enqueued as the JSON writes them,
+        which for times is what ``repr`` writes too."""
+        self.kind, self.id, self.ts, self.stamp, self.event_id = "contact", id, ts, stamp, event_id
+        self.customer, self.enqueued = customer, enqueued
         self.stored, self.summary, self.stage, self.digest = stored, summary, stage, digest
 
 
@@ -82,6 +84,7 @@ def prepare_finals(
         Prepared(
             cid,
             at,
+            t.decode(),
             eid,
             customer,
             enqueued,
@@ -95,7 +98,7 @@ def prepare_finals(
             ts,
             event_ids,
             data["customer_id"],
-            data["enqueued_at"],
+            json_rows.each(data["enqueued_at"]),
             idj,
             tsj,
             body,

@@ -66,10 +66,11 @@ def item(bus: Bus, env: Writable, now: float) -> tuple[str, list[str], list[Any]
     final event brings its encodings made (:mod:`feeds.bus.prepared`)."""
     if isinstance(env, Prepared):
         at = ordering.trusted_time(env.ts, now, bus.max_skew)
+        key = ordering.Key(env.stage, at, 0)
         shape, customer, retained = "c", env.customer, "0"  # a final event: not state
         args: list[Any] = [env.id, env.stored, retained,
-                           ordering.encode(ordering.Key(env.stage, at, 0), env.digest),
-                           env.summary, env.enqueued_at]  # fmt: skip
+                           ordering.encode(key, env.digest, env.stamp if at == env.ts else None),
+                           env.summary, env.enqueued]  # fmt: skip
     else:
         key = ordering.order_key(env, now, bus.max_skew)  # FutureEvent past the skew
         data = pydantic_core.to_json(env.data)
