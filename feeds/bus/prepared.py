@@ -6,8 +6,8 @@ data, the stored envelope, the ordering digest and the customer's history summar
 a JSON call each: for a replay's thousands of contacts a second that was the most of a row's
 time. :func:`prepare_finals` builds the same bytes for a batch of contacts as columns
 (:mod:`feeds.json_rows`), and :class:`Prepared` carries them to the bus, which writes one as
-it writes an envelope. tests/test_prepared.py checks that every piece equals what the bus
-makes of the envelope the schema's models make.
+it writes an envelope. tests/test_csv_flat_rows.py checks that every write, as packed for
+Redis, equals what the bus makes of the envelope the schema's models make.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class Prepared:
                  enqueued: bytes, stored: bytes, summary: bytes, stage: int,
                  digest: str) -> None:  # fmt: skip
         """``stamp`` and ``enqueued``: its time and when it was enqueued as the JSON writes them,
-        which for times is what ``repr`` writes too."""
+        which is what ``repr`` writes of any number from 0.0001 to 10**16, as times are."""
         self.kind, self.id, self.ts, self.stamp, self.event_id = "contact", id, ts, stamp, event_id
         self.customer, self.enqueued = customer, enqueued
         self.stored, self.summary, self.stage, self.digest = stored, summary, stage, digest
