@@ -91,7 +91,8 @@ class Hours:
         """:meth:`apply` of the final events of legs told at once (a flat-out replay), their
         stamps trusted, with the same sums to the last bit: a day at a time, each cell's
         completions added in order."""
-        mine = np.flatnonzero(told.done & np.array([bool(a) for a in told.agent], dtype=bool))
+        cids, legs, agents, handles = told.cid, told.leg.tolist(), told.agent, told.handle.tolist()
+        mine = np.flatnonzero(told.done & np.array([bool(a) for a in agents], dtype=bool))
         at = told.at[mine]
         i = 0
         while i < len(mine):
@@ -99,7 +100,7 @@ class Hours:
             j = i + int(np.searchsorted(at[i:], day.end))
             rows = mine[i:j].tolist()
             hours = day.intervals(at[i:j])
-            done = [((told.cid[r], int(told.leg[r])), (told.agent[r], hour, float(told.handle[r])))
+            done = [((cids[r], legs[r]), (agents[r], hour, handles[r]))
                     for r, hour in zip(rows, hours, strict=True)]  # fmt: skip
             keys = [key for key, _ in done]
             if len(set(keys)) < len(keys) or any(key in self._done for key in keys):
