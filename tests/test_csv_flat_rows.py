@@ -165,3 +165,18 @@ def test_a_large_generated_day_has_the_same_figures_flat_and_event_by_event(
         assert [e.data for e in flat.envelopes(now)] == [e.data for e in by_event.envelopes(now)]
     for q in config.queues:
         assert days[0].day_rows(q.id, now) == days[1].day_rows(q.id, now)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789.+-eEinfatyINFATY_x,\u0661", max_size=8).map(str.strip)
+                | st.sampled_from(["", "12", "3.5", "1e3", "-0", "inf", "nan", "1_000"]),
+                max_size=12))  # fmt: skip
+def test_cells_are_read_as_numbers_as_pandas_reads_them(cells) -> None:
+    import pandas as pd
+
+    from feeds.adapters.csv_rows import _numbers
+
+    text = pd.Series(cells, dtype=str)
+    want = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    got = _numbers(text)
+    assert ((np.isnan(want) & np.isnan(got)) | (want == got)).all(), (cells, want, got)

@@ -71,14 +71,15 @@ def prepare_finals(
     if "leg" in data or any(e not in FINAL_EVENTS for e in events):
         raise ValueError("prepare_finals: first legs' final events only")
     fixed = {name: _DEFAULTS[name] for name in _FIELDS if name not in data}
-    body = json_rows.objects(_FIELDS, data, rows, fixed)
+    said = {name: json_rows.each(values) for name, values in data.items()}  # the summary too
+    body = json_rows.objects(_FIELDS, {}, rows, fixed, said)
     idj, tsj = json_rows.each(ids), json_rows.each(ts)
     # Envelope.stored's bytes (deleted: false), and what ordering.digest hashes
     stored = (b'{"kind":"contact","id":%b,"ts":%b,"source":'
               + to_json(source).replace(b"%", b"%%") + b',"deleted":false,"data":%b}')  # fmt: skip
     told = b'["contact",%b,%b,false,%b]'
-    said = summaries({"id": ids, "handle": handle,
-                      **{k: data[k] for k in SUMMARY_FIELDS if k in data}}, rows)  # fmt: skip
+    kept = summaries({"handle": handle}, rows,
+                     {"id": idj, **{k: said[k] for k in SUMMARY_FIELDS if k in said}})  # fmt: skip
     sha1 = hashlib.sha1
     return [
         Prepared(
@@ -98,11 +99,11 @@ def prepare_finals(
             ts,
             event_ids,
             data["customer_id"],
-            json_rows.each(data["enqueued_at"]),
+            said["enqueued_at"],
             idj,
             tsj,
             body,
-            said,
+            kept,
             events,
             strict=True,
         )

@@ -63,12 +63,18 @@ def summary(contact_id: str, data: Mapping[str, Any]) -> bytes:
     return pydantic_core.to_json({k: own[k] if k in own else data.get(k) for k in SUMMARY_FIELDS})
 
 
-def summaries(columns: Mapping[str, Sequence[Any]], rows: int) -> list[bytes]:
+def summaries(
+    columns: Mapping[str, Sequence[Any]],
+    rows: int,
+    encoded: Mapping[str, Sequence[bytes]] | None = None,
+) -> list[bytes]:
     """:func:`summary` of many events, the same bytes: ``columns`` by the names of
     :data:`SUMMARY_FIELDS` (``id`` the contact's, ``handle`` as :func:`summary` works it
-    out), a field not among them None in every row (a flat-out replay's many contacts)."""
-    fixed = {name: None for name in SUMMARY_FIELDS if name not in columns}
-    return json_rows.objects(SUMMARY_FIELDS, columns, rows, fixed)
+    out), or ``encoded`` already as JSON (:func:`feeds.json_rows.each`); a field in neither
+    is None in every row (a flat-out replay's many contacts)."""
+    encoded = encoded or {}
+    fixed = {k: None for k in SUMMARY_FIELDS if k not in columns and k not in encoded}
+    return json_rows.objects(SUMMARY_FIELDS, columns, rows, fixed, encoded)
 
 
 # For the bus's publish script: the summary to store when ``new`` replaces ``old`` (nil when the
