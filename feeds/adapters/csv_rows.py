@@ -34,7 +34,7 @@ REQUIRED = ("enqueued_at", "queue", "wait", "outcome")
 NUMBERS = ("wait", "talk", "hold", "wrap", "handle")
 OUTCOMES = {"answered": "answered", "handled": "answered", "completed": "answered",
             "abandoned": "abandoned", "abandon": "abandoned"}  # fmt: skip
-CHUNK = 10_000  # rows read at a time: a flat-out replay writes one while it reads the next
+CHUNK = 5_000  # rows read at a time: a flat-out replay writes one while it reads the next
 _OFFSET = re.compile(r"(?:Z|[+-]\d\d:?\d\d)$", re.IGNORECASE)
 _SKIPPED = re.compile(r"Skipping line (\d+): (.*)")
 _TAGS = re.compile(r"[;,]")

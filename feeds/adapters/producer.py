@@ -39,7 +39,7 @@ MAX_PENDING = 50_000  # envelopes kept for retry while Redis is unreachable
 BATCH = 2000  # envelopes per round trip
 # Batches sent without waiting (a flat-out replay) whose answers may stay unread: Redis writes
 # them while the replay reads and counts its next rows, so neither waits for the other.
-UNREAD = 4
+UNREAD = 8
 WARM_PAGE = 5000  # stream entries read per round trip when rebuilding the day
 
 
