@@ -79,6 +79,9 @@ def finished_contacts(
     vouched: list[int] = []
     cids: list[str] = []
     eids: list[str | None] = []
+    # a file's few queues and agents, each checked once
+    queues = {q for q in set(chunk.queue) if ident(q)}
+    agents = {a for a in set(chunk.agent_id) if a is not None and ident(a)}
     columns = (chunk.line, chunk.contact_id, chunk.queue, chunk.channel, ok.tolist(),
                answered.tolist(), chunk.agent_id, chunk.customer_id, chunk.tags)  # fmt: skip
     for i, (
@@ -95,10 +98,10 @@ def finished_contacts(
         cid = contact_id or f"{source}-{line}"
         eid = f"{source}:{cid}:{'completed' if was_answered else 'abandoned'}" if (
             ids and contact_id) else None  # fmt: skip
-        if (good and source_ok and ident(cid) and ident(queue) and ident(customer)
-                and channel in in_force and (agent is None or not was_answered or ident(agent))
+        if (good and source_ok and ident(cid) and queue in queues and ident(customer)
+                and channel in in_force and (agent is None or not was_answered or agent in agents)
                 and (eid is None or event_id(eid))
-                and all(tag(x) and displayable(x) == x for x in tags)):  # fmt: skip
+                and (not tags or all(tag(x) and displayable(x) == x for x in tags))):  # fmt: skip
             vouched.append(i)
             cids.append(cid)
             eids.append(eid)
