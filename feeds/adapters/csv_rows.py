@@ -297,7 +297,13 @@ def gaps(values: np.ndarray) -> list[float | None]:
 def _times(text: pd.Series, config: Config) -> np.ndarray:
     """Epoch seconds of ISO 8601 times (naive ones in the centre's zone) or epoch numbers;
     NaN where the text is neither."""
-    out = _numbers(text)
+    try:  # a time of day has a colon, epoch seconds never: those are not read as numbers
+        clock = np.array([":" in cell for cell in text.tolist()], dtype=bool)
+    except TypeError:  # a short line's missing cell
+        clock = np.zeros(len(text), dtype=bool)
+    out = np.full(len(text), np.nan)
+    if not clock.all():
+        out[~clock] = _numbers(text[~clock])
     todo = np.isnan(out) & (text != "").to_numpy()
     if todo.any():
         iso = text[todo]

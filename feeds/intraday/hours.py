@@ -103,7 +103,7 @@ class Hours:
             done = [((cids[r], legs[r]), (agents[r], hour, handles[r]))
                     for r, hour in zip(rows, hours, strict=True)]  # fmt: skip
             keys = [key for key, _ in done]
-            if len(set(keys)) < len(keys) or any(key in self._done for key in keys):
+            if len(set(keys)) < len(keys) or not self._done.keys().isdisjoint(keys):
                 for key, new in done:  # a leg counted before, or twice here: one at a time
                     self._move(key, new)
             else:

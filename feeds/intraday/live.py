@@ -153,7 +153,7 @@ class Intraday:
                                             values.tolist(), counted[:, 0].tolist(),
                                             strict=True)]  # fmt: skip
         legs = list(zip(told.cid, told.leg.tolist(), strict=True))
-        if any(lk in self._legs for lk in legs):  # one counted before (a contact forgotten since)
+        if not self._legs.keys().isdisjoint(legs):  # one counted before (a contact forgotten since)
             for lk, c in zip(legs, new, strict=True):
                 self._settled(lk, c)
             return
