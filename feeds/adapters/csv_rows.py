@@ -307,7 +307,7 @@ def _times(text: pd.Series, config: Config) -> np.ndarray:
     todo = np.isnan(out) & (text != "").to_numpy()
     if todo.any():
         iso = text[todo]
-        aware = iso.str.contains(_OFFSET).to_numpy()
+        aware = np.array([_OFFSET.search(t) is not None for t in iso.tolist()], dtype=bool)
         parsed = np.full(len(iso), np.nan)
         if aware.any():
             parsed[aware] = _epoch(pd.to_datetime(iso[aware], errors="coerce", utc=True,

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from feeds.bus import ordering
 from feeds.bus.schema import Envelope, make_envelope
@@ -177,12 +178,12 @@ class Aggregator:
         (:meth:`Told.whole`), before a new day or a sweep, are counted a column at a time (a
         flat-out replay's day is mostly that); any other leg goes through :meth:`apply_leg`."""
         changed: set[str] = set()
-        seen: set[str] = set()
-        contacts, known = self._contacts, self._told
         # a contact's first leg in the block, new here, told whole: a run may hold it
-        new = [cid not in contacts and cid not in known and cid not in seen and not seen.add(cid)
-               for cid in told.cid]  # fmt: skip
-        fits = np.array(new, dtype=bool) & told.whole()
+        new = ~pd.Index(told.cid).duplicated()
+        if not (self._contacts.keys().isdisjoint(told.cid)
+                and self._told.keys().isdisjoint(told.cid)):  # fmt: skip
+            new &= [cid not in self._contacts and cid not in self._told for cid in told.cid]
+        fits = new & told.whole()
         latest = told.latest
         i, moved = 0, -1
         while i < len(told):
