@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Container, Iterable, Mapping
 from datetime import timedelta
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
@@ -27,29 +27,15 @@ from feeds.bus.schema import Envelope, make_envelope
 from feeds.config import Config
 from feeds.intraday import rows
 from feeds.intraday.grid import Day
+from feeds.intraday.legs import Batched, Counted, Key, counted
 from feeds.metrics import formulas
 from feeds.metrics.agents import BUSY, WORKING, Agents
 from feeds.metrics.aggregator import Aggregator
 from feeds.metrics.contacts import Leg, Told
-from feeds.metrics.formulas import ABANDON_WAIT, ABANDONED, ANSWER_WAIT, ANSWERED, COUNTERS
+from feeds.metrics.formulas import COUNTERS
 from feeds.metrics.windows import add_in_order, triples
 
-Key = tuple[str, float]  # (queue, interval start)
 REPUBLISH_EVERY = 30.0  # seconds between day items while late contacts change closed intervals
-
-
-class _Counted(NamedTuple):  # a tuple: one is made for every leg settled
-    key: Key  # where the leg counts
-    values: tuple[float, ...]  # by formulas.COUNTERS
-    wait: float | None  # answered or abandoned: how long it waited
-    since: float | None  # still waiting: since when
-
-
-def _counted(key: Key, values: list[float], since: float | None) -> _Counted:
-    """What a leg counts at ``key`` (``values`` by formulas.COUNTERS), and how long it waited."""
-    wait = (values[ANSWER_WAIT] if values[ANSWERED]
-            else values[ABANDON_WAIT] if values[ABANDONED] else None)  # fmt: skip
-    return _Counted(key, tuple(values), wait, since)
 
 
 def agent_time(
@@ -89,7 +75,8 @@ class Intraday:
         aggregator.on_leg = self.leg
         aggregator.on_told = self.told
         self.day: Day | None = None
-        self._legs: dict[tuple[str, int], _Counted] = {}
+        self._legs: dict[tuple[str, int], Counted] = {}
+        self._batched = Batched()  # legs counted a column at a time, not settled since
         self._counts: dict[Key, list[float]] = {}
         self._waits: dict[Key, dict[tuple[str, int], float]] = {}
         self._open: dict[Key, dict[tuple[str, int], float]] = {}
@@ -117,6 +104,7 @@ class Intraday:
             for key in [k for k in table if k[1] < floor]:
                 del table[key]
         self._legs = {k: v for k, v in self._legs.items() if v.key[1] >= floor}
+        self._batched.forget_before(floor)
 
     # -- contacts -------------------------------------------------------------------------
 
@@ -132,7 +120,7 @@ class Intraday:
                 values = [0.0] * len(COUNTERS)
                 for _, i, v in triples(entries):
                     values[int(i)] += v
-                new = _counted((qid, start), values, leg.waiting[1] if leg.waiting else None)
+                new = counted((qid, start), values, leg.waiting[1] if leg.waiting else None)
         self._settled((cid, n), new)
 
     def told(self, told: Told, index: np.ndarray, amount: np.ndarray) -> None:
@@ -140,36 +128,35 @@ class Intraday:
         contacts' legs told whole, their entries' counters and amounts by
         :func:`feeds.metrics.contacts.told_entries`): what :meth:`leg` does for each, in
         order, with the same sums to the last bit (a leg counts where it was offered)."""
-        counted = ~np.isnan(amount)
-        if not counted[:, 0].any():  # all on queues not configured here
+        given = ~np.isnan(amount)
+        if not given[:, 0].any():  # all on queues not configured here
             return
         day = self.advance(float(told.at[0]))  # the aggregator's run is within one day
         width = len(COUNTERS)
         values = np.zeros((len(told), width))
-        rows, slots = np.nonzero(counted)
+        rows, slots = np.nonzero(given)
         values[rows, index[rows, slots]] = amount[rows, slots]
-        new = [_counted((q, start), row, None) if ok and start >= self._floor else None
-               for q, start, row, ok in zip(told.queue, day.intervals(told.enqueued),
-                                            values.tolist(), counted[:, 0].tolist(),
-                                            strict=True)]  # fmt: skip
+        keys = [(q, start) if ok and start >= self._floor else None
+                for q, start, ok in zip(told.queue, day.intervals(told.enqueued),
+                                        given[:, 0].tolist(), strict=True)]  # fmt: skip
         legs = list(zip(told.cid, told.leg.tolist(), strict=True))
-        if not self._legs.keys().isdisjoint(legs):  # one counted before (a contact forgotten since)
-            for lk, c in zip(legs, new, strict=True):
-                self._settled(lk, c)
+        if not (self._legs.keys().isdisjoint(legs) and self._batched.legs.keys().isdisjoint(legs)):
+            # one counted before (a contact forgotten since): one at a time
+            for lk, key, row in zip(legs, keys, values.tolist(), strict=True):
+                self._settled(lk, counted(key, row, None) if key is not None else None)
             return
-        for lk, c in zip(legs, new, strict=True):
-            if c is not None:
-                self._legs[lk] = c
-                self._waits.setdefault(c.key, {})[lk] = c.wait
-        keys = [c and c.key for c in new]  # where each leg counts (None: nowhere)
+        self._batched.add(legs, keys, values)
         rows, cols = np.nonzero((values != 0.0) & np.array([k is not None for k in keys])[:, None])
         for key in add_in_order(self._counts, keys, cols, values[rows, cols], width, of=rows):
             self._rows.pop(key, None)
             self.changed.add(key)
 
-    def _settled(self, lk: tuple[str, int], new: _Counted | None) -> None:
+    def _settled(self, lk: tuple[str, int], new: Counted | None) -> None:
         """Leg ``lk`` now counts ``new`` (None: nowhere): take back what it counted before."""
         old = self._legs.get(lk)
+        if old is None and (old := self._batched.recall(lk)) is not None:
+            self._legs[lk] = old  # as if settled one at a time
+            self._waits.setdefault(old.key, {})[lk] = old.wait
         if old == new:
             return
         if old is not None:
@@ -180,7 +167,7 @@ class Intraday:
         else:
             self._legs.pop(lk, None)
 
-    def _count(self, lk: tuple[str, int], c: _Counted, sign: float) -> None:
+    def _count(self, lk: tuple[str, int], c: Counted, sign: float) -> None:
         counts = self._counts.get(c.key)
         if counts is None:
             counts = self._counts[c.key] = [0.0] * len(COUNTERS)
@@ -229,7 +216,8 @@ class Intraday:
         raw.update(zip(rows.AGENT_TIMES, agent, strict=True))
         # a contact still waiting has waited since it came (none yet, if it is stamped ahead
         # of ``now``: a replay trusts its stamps)
-        waits = [*self._waits.get(key, {}).values(),
+        batched = self._batched.longest(key)
+        waits = [*self._waits.get(key, {}).values(), *([] if batched is None else [batched]),
                  *(max(now - s, 0.0) for s in self._open.get(key, {}).values())]  # fmt: skip
         raw["longest_wait"] = max(waits) if waits else stored.get("longest_wait")
         out = rows.finish(self.queues[qid], raw, min(end, now) - start, self._day_aht(qid, start))
