@@ -301,7 +301,7 @@ def test_entries_added_as_columns_wait_until_read_and_read_as_one_at_a_time():
             floor = clock - HORIZON
             columns.forget_before(floor)
             one.forget_before(floor)
-            waiting = columns._pending[0][0] if columns._pending else np.array([])
+            waiting = columns._waiting()[0] if columns._pending else np.array([])
             assert (waiting > floor).all()  # what no window holds goes
         if step % 2 == 0:
             assert columns.rolling(clock) == one.rolling(clock)

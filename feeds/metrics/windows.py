@@ -82,7 +82,9 @@ class Tally:
     def __init__(self) -> None:
         self.today = [0.0] * len(COUNTERS)
         self._recent: dict[int, list[float]] = {}
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        # entries added a column at a time, not in buckets yet: (seconds, counters, values) of
+        # each add_many, with its first and last second
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, int]] = []
 
     @property
     def recent(self) -> dict[int, list[float]]:
@@ -95,9 +97,8 @@ class Tally:
 
     def _waiting(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The entries waiting as columns, in the order they were added."""
-        if len(self._pending) > 1:
-            self._pending = [tuple(np.concatenate(c) for c in zip(*self._pending, strict=True))]
-        return self._pending[0]
+        second, index, value = (np.concatenate([p[k] for p in self._pending]) for k in range(3))
+        return second, index, value
 
     def add(self, entries: Entries, sign: float, start: float, floor: int) -> None:
         """Add (``sign`` 1) or take back (-1) entries; ``start`` is today's first instant and
@@ -127,7 +128,8 @@ class Tally:
         second = at.astype(np.int64)  # int(): whole seconds, as add() counts them
         live = second > floor
         if live.any():
-            self._pending.append((second[live], index[live], value[live]))
+            second = second[live]
+            self._pending.append((second, index[live], value[live], second.min(), second.max()))
 
     def forget_before(self, floor: int) -> None:
         """Drop the buckets at or before second ``floor``, oldest first, stopping at the first
@@ -135,10 +137,15 @@ class Tally:
         bucket made late (an event that arrived late) may wait behind newer ones until they
         go too; :meth:`rolling` counts none older than its longest window meanwhile, nor any
         entry still waiting as a column, which goes now."""
-        if self._pending:
-            second, index, value = self._waiting()
-            keep = second > floor
-            self._pending = [(second[keep], index[keep], value[keep])] if keep.any() else []
+        kept = []
+        for second, index, value, first, last in self._pending:
+            if first > floor:
+                kept.append((second, index, value, first, last))
+            elif last > floor:  # some go: the later ones stay, in order
+                keep = second > floor
+                second = second[keep]
+                kept.append((second, index[keep], value[keep], second.min(), last))
+        self._pending = kept
         recent = self._recent
         for s in list(itertools.takewhile(lambda s: s <= floor, recent)):
             del recent[s]
