@@ -251,13 +251,15 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     keep[list(errors)] = False
     keep &= ~blank
     default = {q.id: q.channel for q in config.queues}
+    agents = col("agent_id")[keep].tolist()
+    agent_ids = {a: ident(a) or None for a in set(agents)}  # a floor's few agents, each once
     cids, lines = col("contact_id")[keep].tolist(), lines[keep]
     queues = queue[keep].tolist()
     good = Chunk(
         lines.tolist(), [ident(c) or None for c in cids], enqueued[keep], queues,
         [c or default[q] for c, q in zip(channel[keep].tolist(), queues, strict=True)],
         numbers["wait"][keep], outcome[keep].tolist(), talk[keep], numbers["hold"][keep],
-        numbers["wrap"][keep], [ident(a) or None for a in col("agent_id")[keep].tolist()],
+        numbers["wrap"][keep], [agent_ids[a] for a in agents],
         [customer_id(n, c or f"line-{line}")
          for n, c, line in zip(col("customer_id")[keep].tolist(), cids, lines, strict=True)],
         [tuple(x.strip()[:TAG_LENGTH] for x in _TAGS.split(t) if x.strip()) if t else ()
