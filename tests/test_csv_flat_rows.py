@@ -38,9 +38,9 @@ NOW = 4102444800.0  # the receiver's clock: after every row of these files
 BUS = Bus(redis.Redis(), "t:")  # builds writes only: never connects
 
 
-def written(env: Writable) -> tuple[str, bytes, bytes]:
+def written(env: Writable, now: float = NOW) -> tuple[str, bytes, bytes]:
     """A write's shape, keys and arguments as they go to Redis (a number as its text)."""
-    shape, keys, args = item(BUS, env, NOW)
+    shape, keys, args = item(BUS, env, now)
     return shape, hiredis.pack_command(tuple(keys)), hiredis.pack_command(tuple(args))
 
 
@@ -71,6 +71,8 @@ def same(config: Config, path: Path, ids: bool) -> tuple[int, int]:
             # what the bus writes of it, byte for byte: stored envelope, ordering key and digest,
             # customer's keys and history summary, event id
             assert written(env) == written(final), row.line
+            ahead = final.ts - 1  # the receiver's clock a second behind: the stamp taken as now
+            assert written(env, ahead) == written(final, ahead), row.line
             assert (env.id, env.ts, env.event_id) == (final.id, final.ts, final.event_id)
             # its leg as columns: the events the models' events tell, and as Told.of reads them
             events = [(e.data["event"], event(e.ts, e.data)) for e in envs]

@@ -121,11 +121,15 @@ def digest(env: Envelope, data_json: bytes | None = None) -> str:
     return hashlib.sha1(head[:-1] + b"," + data + b"]", usedforsecurity=False).hexdigest()[:16]
 
 
-def encode(key: Key, env_digest: str, at: str | None = None) -> str:
-    """The key as the bus stores it beside the live state, for :data:`SUPERSEDES_LUA`.
-    ``at``: the key's time as already written, the text ``repr`` writes (a float's repr is
-    a third of a microsecond, on every write)."""
-    return f"{key.stage} {repr(key.at) if at is None else at} {key.deleted} {env_digest}"
+def encode(key: Key, env_digest: str) -> str:
+    """The key as the bus stores it beside the live state, for :data:`SUPERSEDES_LUA`."""
+    return key_text(key.stage, repr(key.at), key.deleted, env_digest)
+
+
+def key_text(stage: int, at: str, deleted: int, env_digest: str) -> str:
+    """:func:`encode` of a key's parts, its time ``at`` already written as ``repr`` writes it
+    (a float's repr is a third of a microsecond, on every write)."""
+    return f"{stage} {at} {deleted} {env_digest}"
 
 
 # The same comparison as :func:`supersedes`, for the bus's publish script: keys encoded by

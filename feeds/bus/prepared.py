@@ -20,7 +20,7 @@ from pydantic_core import to_json
 
 from feeds import json_rows
 from feeds.bus.kinds import FINAL_EVENTS, ContactEvent
-from feeds.bus.ordering import stage
+from feeds.bus.ordering import key_text, stage
 from feeds.bus.schema import Envelope
 from feeds.customers.history import SUMMARY_FIELDS, summaries
 
@@ -36,17 +36,19 @@ class Prepared:
     """A contact's final event as the bus writes it, without its envelope: what
     :func:`feeds.bus.writes.item` needs that does not depend on the bus or the clock."""
 
-    __slots__ = ("customer", "digest", "enqueued", "event_id", "id", "kind", "stage", "stamp",
+    __slots__ = ("customer", "digest", "enqueued", "event_id", "id", "key", "kind", "stage",
                  "stored", "summary", "ts")  # fmt: skip
 
     def __init__(self, id: str, ts: float, stamp: str, event_id: str | None, customer: str,
                  enqueued: bytes, stored: bytes, summary: bytes, stage: int,
                  digest: str) -> None:  # fmt: skip
-        """``stamp`` and ``enqueued``: its time and when it was enqueued as the JSON writes them,
-        which is what ``repr`` writes of any number from 0.0001 to 10**16, as times are."""
-        self.kind, self.id, self.ts, self.stamp, self.event_id = "contact", id, ts, stamp, event_id
+        """``stamp`` and ``enqueued``: its time and when it was enqueued as the JSON writes
+        them, which is what ``repr`` writes of any number from 0.0001 to 10**16, as times
+        are. ``key``: its order key at its own time (:func:`feeds.bus.ordering.encode`)."""
+        self.kind, self.id, self.ts, self.event_id = "contact", id, ts, event_id
         self.customer, self.enqueued = customer, enqueued
         self.stored, self.summary, self.stage, self.digest = stored, summary, stage, digest
+        self.key = key_text(stage, stamp, 0, digest)
 
 
 # What the bus writes: an envelope, or a contact's final event prepared

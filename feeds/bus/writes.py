@@ -65,12 +65,11 @@ def item(bus: Bus, env: Writable, now: float) -> tuple[str, list[str], list[Any]
     of a call shares: :data:`feeds.bus.lua.WRITES_LUA`). A :class:`Prepared` contact's
     final event brings its encodings made (:mod:`feeds.bus.prepared`)."""
     if isinstance(env, Prepared):
-        at = ordering.trusted_time(env.ts, now, bus.max_skew)
-        key = ordering.Key(env.stage, at, 0)
+        key = env.key if env.ts <= now else ordering.encode(  # a stamp ahead: taken as now
+            ordering.Key(env.stage, ordering.trusted_time(env.ts, now, bus.max_skew), 0),
+            env.digest)  # fmt: skip
         shape, customer, retained = "c", env.customer, "0"  # a final event: not state
-        args: list[Any] = [env.id, env.stored, retained,
-                           ordering.encode(key, env.digest, env.stamp if at == env.ts else None),
-                           env.summary, env.enqueued]  # fmt: skip
+        args: list[Any] = [env.id, env.stored, retained, key, env.summary, env.enqueued]
     else:
         key = ordering.order_key(env, now, bus.max_skew)  # FutureEvent past the skew
         data = pydantic_core.to_json(env.data)
