@@ -156,15 +156,20 @@ class Ending:
         the chunk's first rows only, when a fatal bad row ends the replay), ``told`` the legs
         of the rows they vouched for, ``others`` the final events of those the models took,
         by row; ``enqueued``: each row's start (a refused row's does not move the replay on)."""
-        rows = [i for i, final in enumerate(finals) if final is not None]
-        told = told.take(slice(0, len(rows)))
-        self.until = max([self.until, *(enqueued[i] for i in [*rows, *others])])
-        row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
-        told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])
-        mine = [finals[i] for i in rows] + list(others.values())
+        if others or None in finals:  # in the order read: the models' rows among the others
+            rows = [i for i, final in enumerate(finals) if final is not None]
+            told = told.take(slice(0, len(rows)))
+            row_order = np.argsort(np.array([*rows, *others], dtype=np.int64), kind="stable")
+            told = Told.join([told, Told.of([(e.id, e.ts, e.data) for e in others.values()])])
+            mine: list[Writable] = [finals[i] for i in rows] + list(others.values())
+            told, mine = told.take(row_order), [mine[i] for i in row_order.tolist()]
+            self.until = max([self.until, *(enqueued[i] for i in [*rows, *others])])
+        else:  # every row taken vouched for, as most chunks are
+            told, mine = told.take(slice(0, len(finals))), list(finals)
+            self.until = max(self.until, max(enqueued[: len(finals)], default=self.until))
         self.rows += len(mine)
-        told = Told.join([self.told, told.take(row_order)])
-        mine = self.finals + [mine[i] for i in row_order.tolist()]
+        told = Told.join([self.told, told])
+        mine = self.finals + mine
         by_end = np.argsort(told.at, kind="stable")  # ties: in the order read
         self.told, self.finals = told.take(by_end), [mine[i] for i in by_end.tolist()]
 
