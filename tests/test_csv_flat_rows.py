@@ -195,3 +195,14 @@ def test_one_column_of_times_reads_iso_8601_and_epoch_seconds(config) -> None:
              "2025-03-11T10:00:00Z": 1741687200.0, "1_741_687_200": None}  # fmt: skip
     got = _times(pd.Series(list(cells), dtype=str), config).tolist()
     assert [None if t != t else t for t in got] == list(cells.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="ab9_.:@-/ \x00\n", max_size=6) | st.just("x" * 129), max_size=8))
+def test_a_column_of_ids_passes_whole_exactly_when_each_passes(values) -> None:
+    from feeds.adapters.csv_flat import _Text
+    from feeds.bus.schema import limits
+
+    ident = _Text(limits("contact", "queue"))
+    assert ident.joined is not None  # an id's pattern: a column is looked at whole
+    assert ident.every(values) == all(map(ident, values))

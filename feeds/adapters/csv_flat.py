@@ -47,10 +47,23 @@ class _Text:
         self.min, self.max = spec.get("minLength", 0), spec.get("maxLength", float("inf"))
         self.pattern = re.compile(spec["pattern"]).fullmatch if "pattern" in spec else None
 
+        # a pattern that is one run of allowed characters (an id's): a column of values joined
+        # by a character outside it passes as one text, in one match
+        run = re.fullmatch(r"\^(\[[^\]\x00]*\]\+)\$", spec.get("pattern", ""))
+        self.joined = re.compile(f"{run[1]}(?:\x00{run[1]})*").fullmatch if run else None
+
     def __call__(self, value: str) -> bool:
         return self.min <= len(value) <= self.max and (
             self.pattern is None or self.pattern(value) is not None
         )
+
+    def every(self, values: list[str]) -> bool:
+        """Whether every value passes: looked at whole when the pattern allows it."""
+        if self.joined is None or not values:
+            return all(map(self, values))
+        lengths = list(map(len, values))
+        return (self.min <= min(lengths) and max(lengths) <= self.max
+                and self.joined("\x00".join(values)) is not None)  # fmt: skip
 
 
 def finished_contacts(
@@ -82,10 +95,16 @@ def finished_contacts(
     # a file's few queues and agents, each checked once
     queues = {q for q in set(chunk.queue) if ident(q)}
     agents = {a for a in set(chunk.agent_id) if a is not None and ident(a)}
-    columns = (chunk.line, chunk.contact_id, chunk.queue, chunk.channel, ok.tolist(),
+
+    made = [
+        contact_id or f"{source}-{line}"
+        for contact_id, line in zip(chunk.contact_id, chunk.line, strict=True)
+    ]
+    ids_ok = ident.every(made) and ident.every(chunk.customer_id)  # as most files' are
+    columns = (made, chunk.contact_id, chunk.queue, chunk.channel, ok.tolist(),
                answered.tolist(), chunk.agent_id, chunk.customer_id, chunk.tags)  # fmt: skip
     for i, (
-        line,
+        cid,
         contact_id,
         queue,
         channel,
@@ -95,10 +114,9 @@ def finished_contacts(
         customer,
         tags,
     ) in enumerate(zip(*columns, strict=True)):
-        cid = contact_id or f"{source}-{line}"
         eid = f"{source}:{cid}:{'completed' if was_answered else 'abandoned'}" if (
             ids and contact_id) else None  # fmt: skip
-        if (good and source_ok and ident(cid) and queue in queues and ident(customer)
+        if (good and source_ok and (ids_ok or (ident(cid) and ident(customer))) and queue in queues
                 and channel in in_force and (agent is None or not was_answered or agent in agents)
                 and (eid is None or event_id(eid))
                 and (not tags or all(tag(x) and displayable(x) == x for x in tags))):  # fmt: skip
