@@ -125,6 +125,25 @@ def test_a_stored_stamp_from_a_clock_that_ran_ahead_does_not_pin_the_item(bus: B
     assert live(bus, "agent")["a1"].data["state"] == "available"
 
 
+def test_a_call_forgets_up_to_a_hundred_gone_keys_a_write_once_remember_has_passed(
+    redis_server,
+) -> None:
+    bus = Bus.from_url(redis_server.url, f"t{uuid.uuid4().hex[:8]}:", remember=3600)
+    went = [gone("agent", f"a{i}", NOW + 1) for i in range(1200)]
+    for i in range(0, len(went), 400):
+        bus.publish_many(went[i : i + 400], now=NOW + 1)
+    assert bus.client.zcard(bus.gone_key("agent")) == 1200
+    later = NOW + 3600 + 60
+    bus.publish_many([agent(f"b{i}", "available", later) for i in range(7)], now=later)
+    assert bus.client.zcard(bus.gone_key("agent")) == 500  # 7 writes: 700 forgotten
+    bus.publish_many([agent(f"c{i}", "available", later) for i in range(6)], now=later)
+    assert bus.client.zcard(bus.gone_key("agent")) == 0  # 600 more: the rest
+    assert sorted(bus.client.hkeys(bus.order_key("agent"))) == sorted(
+        [f"b{i}".encode() for i in range(7)] + [f"c{i}".encode() for i in range(6)]
+    )
+    bus.client.close()
+
+
 def test_gone_items_are_remembered_for_a_bounded_time(redis_server) -> None:
     bus = Bus.from_url(redis_server.url, f"t{uuid.uuid4().hex[:8]}:", remember=3600)
     bus.publish(agent("a1", "available", NOW), now=NOW)

@@ -18,17 +18,13 @@ from feeds.customers.history import CARRY_LUA
 # item's remembered key changes nothing and is not published (it returns 0); a superseded
 # contact event still goes to the raw stream, with seq 0, for consumers that keep history.
 # Keys of items that have gone (deleted, finished contacts) are remembered in the gone zset by
-# the receiver's time they went and forgotten ``remember`` later, a few per write. A contact's
+# the receiver's time they went and forgotten ``remember`` later, a few per write, at the end
+# of each call (WRITES_LUA, once for the call's writes of each kind). A contact's
 # customer history takes the contact's latest event, the same one as the live state; its
 # reason and outcome carry over when the later event does not say them (CARRY_LUA).
 WRITE_LUA = """
 local old = redis.call('HGET', KEYS[3], ARGV[1])
 local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
-local stale = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', '(' .. ARGV[8], 'LIMIT', 0, 100)
-if #stale > 0 then
-  redis.call('ZREM', KEYS[4], unpack(stale))
-  redis.call('HDEL', KEYS[3], unpack(stale))
-end
 if not wins then
   if #KEYS >= 5 and old and old ~= ARGV[6] then
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e',
@@ -124,6 +120,17 @@ for i = 1, tonumber(ARGV[1]) do
     local first = redis.call('SET', KEYS[k], '1', 'NX', 'EX', id_ttl)
     k = k + 1
     out[i] = first and write(keys, args) or 0
+  end
+end
+-- gone keys due to be forgotten: up to 100 a write, for each kind the call wrote
+for j = 0, tonumber(ARGV[10]) - 1 do
+  local order, gone = KEYS[5 + 3 * j], KEYS[6 + 3 * j]
+  local stale = redis.call('ZRANGEBYSCORE', gone, '-inf', '(' .. forget, 'LIMIT', 0,
+                           100 * tonumber(ARGV[1]))
+  for first = 1, #stale, 500 do  -- unpack takes a few thousand values at most
+    local ids = {unpack(stale, first, math.min(first + 499, #stale))}
+    redis.call('ZREM', gone, unpack(ids))
+    redis.call('HDEL', order, unpack(ids))
   end
 end
 return out
