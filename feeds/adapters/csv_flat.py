@@ -62,8 +62,10 @@ class _Text:
         if self.joined is None or not values:
             return all(map(self, values))
         lengths = list(map(len, values))
+        text = "\x00".join(values)  # a value holding the joiner itself must not look like two
         return (self.min <= min(lengths) and max(lengths) <= self.max
-                and self.joined("\x00".join(values)) is not None)  # fmt: skip
+                and text.count("\x00") == len(values) - 1
+                and self.joined(text) is not None)  # fmt: skip
 
 
 def finished_contacts(
