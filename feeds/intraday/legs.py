@@ -49,9 +49,15 @@ class Batched:
     """Legs counted a column at a time, kept as columns until one comes again."""
 
     def __init__(self) -> None:
-        self.legs: dict[Leg, tuple[_Batch, int]] = {}
+        # the legs by the latest interval their batch counts in: forgotten whole once it goes
+        self._days: dict[float, dict[Leg, tuple[_Batch, int]]] = {}
+        self._floor = -np.inf  # intervals before it are forgotten
         self._longest: dict[Key, float] = {}  # the longest wait among them, by interval
         self._batches: dict[Key, list[_Batch]] = {}  # the batches with legs in each interval
+
+    def none_of(self, legs: list[Leg]) -> bool:
+        """Whether none of ``legs`` is kept here."""
+        return all(day.keys().isdisjoint(legs) for day in self._days.values())
 
     def add(self, legs: list[Leg], keys: list[Key | None], values: np.ndarray) -> None:
         """Legs not counted before: each where it counts (None: nowhere) and its counters."""
@@ -60,7 +66,10 @@ class Batched:
             waits = np.where(values[:, flag] != 0, values[:, w], waits)
         batch = _Batch(keys, values, waits, np.zeros(len(keys), dtype=bool))
         mine = [i for i, key in enumerate(keys) if key is not None]
-        self.legs.update(
+        if not mine:
+            return
+        latest = max(keys[i][1] for i in mine)  # type: ignore[index]
+        self._days.setdefault(latest, {}).update(
             zip([legs[i] for i in mine], zip(itertools.repeat(batch), mine), strict=True)
         )
         codes, reached = pd.factorize(pd.Series([keys[i] for i in mine], dtype=object))
@@ -76,13 +85,14 @@ class Batched:
 
     def recall(self, leg: Leg) -> Counted | None:
         """The leg as a :class:`Counted`, no longer kept here (None: it is not)."""
-        found = self.legs.pop(leg, None)
+        found = next((f for day in self._days.values() if (f := day.pop(leg, None))), None)
         if found is None:
             return None
         batch, i = found
         batch.gone[i] = True
         key = batch.keys[i]
-        assert key is not None  # only legs that count somewhere are kept
+        if key is None or key[1] < self._floor:  # its interval is forgotten: so is the leg
+            return None
         waits = [b.waits[j] for b in self._batches[key] for j, k in enumerate(b.keys)
                  if k == key and not b.gone[j] and b.waits[j] == b.waits[j]]  # fmt: skip
         if waits:
@@ -92,8 +102,11 @@ class Batched:
         return counted(key, batch.values[i].tolist(), None)
 
     def forget_before(self, floor: float) -> None:
-        """Drop the intervals that start before ``floor``, and their legs."""
+        """Drop the intervals that start before ``floor``, and their legs (a batch's at once,
+        when the last interval it counts in goes; a recalled leg of a forgotten interval is
+        none)."""
         for table in (self._longest, self._batches):
             for key in [k for k in table if k[1] < floor]:
                 del table[key]
-        self.legs = {lk: (b, i) for lk, (b, i) in self.legs.items() if b.keys[i][1] >= floor}
+        self._floor = floor
+        self._days = {last: legs for last, legs in self._days.items() if last >= floor}
