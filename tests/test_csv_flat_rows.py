@@ -176,24 +176,24 @@ def test_a_large_generated_day_has_the_same_figures_flat_and_event_by_event(
 def test_cells_are_read_as_numbers_as_pandas_reads_them(cells) -> None:
     import pandas as pd
 
-    from feeds.adapters.csv_rows import _numbers
+    from feeds.adapters.csv_cells import numbers
 
     text = pd.Series(cells, dtype=str)
     want = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-    got = _numbers(text)
+    got = numbers(text)
     assert ((np.isnan(want) & np.isnan(got)) | (want == got)).all(), (cells, want, got)
 
 
 def test_one_column_of_times_reads_iso_8601_and_epoch_seconds(config) -> None:
     import pandas as pd
 
-    from feeds.adapters.csv_rows import _times
+    from feeds.adapters.csv_cells import times
 
     cells = {"2025-03-11 10:00:00": 1741687200.0,  # the centre's zone: London, UTC+0 in March
              "1741687200.5": 1741687200.5, "": None, "2025-03-11T10:00:00+01:00": 1741683600.0,
              "never": None, "2025-03-11": 1741651200.0, "12:00": None, "1e9": 1e9,
              "2025-03-11T10:00:00Z": 1741687200.0, "1_741_687_200": None}  # fmt: skip
-    got = _times(pd.Series(list(cells), dtype=str), config).tolist()
+    got = times(pd.Series(list(cells), dtype=str), config).tolist()
     assert [None if t != t else t for t in got] == list(cells.values())
 
 

@@ -23,7 +23,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from feeds.adapters.csv_rows import Chunk, gaps
+from feeds.adapters.csv_cells import gaps
+from feeds.adapters.csv_rows import Chunk
 from feeds.adapters.producer import Producer
 from feeds.bus.fields import channels, displayable
 from feeds.bus.prepared import Prepared, Writable, prepare_finals
