@@ -50,14 +50,14 @@ class Batched:
 
     def __init__(self) -> None:
         # the legs by the latest interval their batch counts in: forgotten whole once it goes
-        self._days: dict[float, dict[Leg, tuple[_Batch, int]]] = {}
+        self._by_last: dict[float, dict[Leg, tuple[_Batch, int]]] = {}
         self._floor = -np.inf  # intervals before it are forgotten
         self._longest: dict[Key, float] = {}  # the longest wait among them, by interval
         self._batches: dict[Key, list[_Batch]] = {}  # the batches with legs in each interval
 
     def none_of(self, legs: list[Leg]) -> bool:
         """Whether none of ``legs`` is kept here."""
-        return all(day.keys().isdisjoint(legs) for day in self._days.values())
+        return all(kept.keys().isdisjoint(legs) for kept in self._by_last.values())
 
     def add(self, legs: list[Leg], keys: list[Key | None], values: np.ndarray) -> None:
         """Legs not counted before: each where it counts (None: nowhere) and its counters."""
@@ -69,7 +69,7 @@ class Batched:
         if not mine:
             return
         latest = max(keys[i][1] for i in mine)  # type: ignore[index]
-        self._days.setdefault(latest, {}).update(
+        self._by_last.setdefault(latest, {}).update(
             zip([legs[i] for i in mine], zip(itertools.repeat(batch), mine), strict=True)
         )
         codes, reached = pd.factorize(pd.Series([keys[i] for i in mine], dtype=object))
@@ -85,7 +85,7 @@ class Batched:
 
     def recall(self, leg: Leg) -> Counted | None:
         """The leg as a :class:`Counted`, no longer kept here (None: it is not)."""
-        found = next((f for day in self._days.values() if (f := day.pop(leg, None))), None)
+        found = next((f for legs in self._by_last.values() if (f := legs.pop(leg, None))), None)
         if found is None:
             return None
         batch, i = found
@@ -109,4 +109,4 @@ class Batched:
             for key in [k for k in table if k[1] < floor]:
                 del table[key]
         self._floor = floor
-        self._days = {last: legs for last, legs in self._days.items() if last >= floor}
+        self._by_last = {last: legs for last, legs in self._by_last.items() if last >= floor}
