@@ -53,6 +53,8 @@ def test_the_today_page_moves_live_picks_days_and_exports(
     expect(page).to_have_url(re.compile(r"/supervisor/today"))
     expect(page.locator("#conn-indicator")).to_have_text("Live", timeout=15_000)
     expect(first_row(page).nth(1)).to_have_text("1", timeout=10_000)  # offered, this interval
+    # the charts drawn (Plotly's bundle loads after the page; the table no longer waits on it)
+    expect(page.locator("#sl_chart-graph .js-plotly-plot")).to_be_attached(timeout=15_000)
     sent = time.time()
     feed.add([offered(1, sent)], now=sent)
     feed.flush(final=True)

@@ -1,13 +1,14 @@
 /*
  * A keyed patch of h.el trees (the shape render.js builds) into the DOM, for lists too large
- * for Dash to re-render every second (floor.js says why). Only what changed is touched: a
+ * for Dash to re-render every second (floor.js says why; the Today page's table uses it too). Only what changed is touched: a
  * class, an attribute, a text; nodes with a key are moved, not rebuilt. Text is only ever a
  * text node: user text can never become HTML.
  */
 (function () {
     "use strict";
 
-    var TAGS = {A: "a", Div: "div", Span: "span", Section: "section", Button: "button", Li: "li"};
+    var TAGS = {A: "a", Div: "div", Span: "span", Section: "section", Button: "button", Li: "li",
+                Tr: "tr", Td: "td"};
 
 
     function flat(children) {

@@ -7,6 +7,10 @@ from dashboard.pages import charts
 from dashboard.pages.assets import PageAssets
 
 CONSOLE_STYLE = PageAssets("dashboard.pages.console", styles=("console.css",))
+PATCH = PageAssets("dashboard.pages.floor", scripts=("patch.js",))  # the table's rows, in place
 ASSETS = PageAssets(
-    __name__, scripts=("today.js",), styles=("today.css",), uses=(charts.ASSETS, CONSOLE_STYLE)
+    __name__,
+    scripts=("today.js",),
+    styles=("today.css",),
+    uses=(charts.ASSETS, CONSOLE_STYLE, PATCH),
 )
