@@ -97,7 +97,7 @@ def finished_contacts(
     eids: list[str | None] = []
     # a file's few queues and agents, each checked once
     queues = {q for q in set(chunk.queue) if ident(q)}
-    agents = {a for a in set(chunk.agent_id) if a is not None and ident(a)}
+    staff = {a for a in set(chunk.agent_id) if a is not None and ident(a)}
 
     made = [
         contact_id or f"{source}-{line}"
@@ -120,7 +120,7 @@ def finished_contacts(
         eid = f"{source}:{cid}:{'completed' if was_answered else 'abandoned'}" if (
             ids and contact_id) else None  # fmt: skip
         if (good and source_ok and (ids_ok or (ident(cid) and ident(customer))) and queue in queues
-                and channel in in_force and (agent is None or not was_answered or agent in agents)
+                and channel in in_force and (agent is None or not was_answered or agent in staff)
                 and (eid is None or event_id(eid))
                 and (not tags or all(tag(x) and displayable(x) == x for x in tags))):  # fmt: skip
             vouched.append(i)

@@ -249,7 +249,7 @@ class Producer:
             try:
                 seqs = answers.read()
             except redis.RedisError as exc:
-                back = [*envs, *(env for later, envs in self._sent for env in envs)]
+                back = [*envs, *(env for _, theirs in self._sent for env in theirs)]
                 for later, _ in self._sent:  # their line is broken: they fail at once
                     with contextlib.suppress(redis.RedisError):
                         later.read()

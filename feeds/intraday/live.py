@@ -155,8 +155,8 @@ class Intraday:
         """Leg ``lk`` now counts ``new`` (None: nowhere): take back what it counted before."""
         old = self._legs.get(lk)
         if old is None and (old := self._batched.recall(lk)) is not None:
-            self._legs[lk] = old  # as if settled one at a time
-            self._waits.setdefault(old.key, {})[lk] = old.wait
+            self._legs[lk] = old  # counted already, as a column: now as if settled alone
+            self._note(lk, old, 1.0)
         if old == new:
             return
         if old is not None:
@@ -174,6 +174,13 @@ class Intraday:
         for i, v in enumerate(c.values):
             if v:  # most counters of a leg are 0: adding 0 changes nothing
                 counts[i] += sign * v
+        self._note(lk, c, sign)
+        self.changed.add(c.key)
+        self._rows.pop(c.key, None)
+
+    def _note(self, lk: tuple[str, int], c: Counted, sign: float) -> None:
+        """Keep (``sign`` 1) or drop (-1) how long leg ``lk`` waited, or since when it has
+        been waiting, where it counts."""
         for table, value in ((self._waits, c.wait), (self._open, c.since)):
             if value is None:
                 continue
@@ -184,8 +191,6 @@ class Intraday:
                 legs[lk] = value
             elif legs is not None:
                 legs.pop(lk, None)
-        self.changed.add(c.key)
-        self._rows.pop(c.key, None)
 
     # -- rows -----------------------------------------------------------------------------
 
