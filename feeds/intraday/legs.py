@@ -43,36 +43,38 @@ class _Batch(NamedTuple):
     values: np.ndarray  # a row a leg, by formulas.COUNTERS
     waits: np.ndarray  # how long each waited (NaN: it did not)
     gone: np.ndarray  # settled one at a time since (come again)
+    kept: list[Leg]  # its legs that count somewhere
 
 
 class Batched:
     """Legs counted a column at a time, kept as columns until one comes again."""
 
     def __init__(self) -> None:
-        # the legs by the latest interval their batch counts in: forgotten whole once it goes
-        self._by_last: dict[float, dict[Leg, tuple[_Batch, int]]] = {}
+        self._kept: dict[Leg, tuple[_Batch, int]] = {}  # each leg kept: its batch and row
+        # the batches by the latest interval each counts in: forgotten whole once it goes
+        self._by_last: dict[float, list[_Batch]] = {}
         self._floor = -np.inf  # intervals before it are forgotten
         self._longest: dict[Key, float] = {}  # the longest wait among them, by interval
         self._batches: dict[Key, list[_Batch]] = {}  # the batches with legs in each interval
 
     def none_of(self, legs: list[Leg]) -> bool:
         """Whether none of ``legs`` is kept here."""
-        return all(kept.keys().isdisjoint(legs) for kept in self._by_last.values())
+        return self._kept.keys().isdisjoint(legs)
 
     def add(self, legs: list[Leg], keys: list[Key | None], values: np.ndarray) -> None:
         """Legs not counted before: each where it counts (None: nowhere) and its counters."""
-        waits = np.full(len(keys), np.nan)
-        for flag, w in reversed(_WAITS):  # the first that applies wins
-            waits = np.where(values[:, flag] != 0, values[:, w], waits)
-        batch = _Batch(keys, values, waits, np.zeros(len(keys), dtype=bool))
         mine = [i for i, key in enumerate(keys) if key is not None]
         if not mine:
             return
-        latest = max(keys[i][1] for i in mine)  # type: ignore[index]
-        self._by_last.setdefault(latest, {}).update(
-            zip([legs[i] for i in mine], zip(itertools.repeat(batch), mine), strict=True)
-        )
-        codes, reached = pd.factorize(pd.Series([keys[i] for i in mine], dtype=object))
+        waits = np.full(len(keys), np.nan)
+        for flag, w in reversed(_WAITS):  # the first that applies wins
+            waits = np.where(values[:, flag] != 0, values[:, w], waits)
+        kept = [legs[i] for i in mine]
+        batch = _Batch(keys, values, waits, np.zeros(len(keys), dtype=bool), kept)
+        self._kept.update(zip(kept, zip(itertools.repeat(batch), mine), strict=True))
+        reaching = [keys[i] for i in mine]
+        self._by_last.setdefault(max(k[1] for k in reaching), []).append(batch)  # type: ignore[index]
+        codes, reached = pd.factorize(pd.Series(reaching, dtype=object))
         longest = np.full(len(reached), np.nan)
         np.fmax.at(longest, codes, waits[mine])  # NaN (no wait) loses to any wait
         for key, wait in zip(reached.tolist(), longest.tolist(), strict=True):
@@ -85,7 +87,7 @@ class Batched:
 
     def recall(self, leg: Leg) -> Counted | None:
         """The leg as a :class:`Counted`, no longer kept here (None: it is not)."""
-        found = next((f for legs in self._by_last.values() if (f := legs.pop(leg, None))), None)
+        found = self._kept.pop(leg, None)
         if found is None:
             return None
         batch, i = found
@@ -109,4 +111,8 @@ class Batched:
             for key in [k for k in table if k[1] < floor]:
                 del table[key]
         self._floor = floor
-        self._by_last = {last: legs for last, legs in self._by_last.items() if last >= floor}
+        for last in [last for last in self._by_last if last < floor]:
+            for batch in self._by_last.pop(last):
+                for leg in batch.kept:
+                    if self._kept.get(leg, (None,))[0] is batch:  # not recalled (and come again)
+                        del self._kept[leg]
