@@ -5,6 +5,7 @@ Pure: no Redis (tests/test_csv_flat.py compares whole replays in Redis)."""
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,10 @@ from feeds.adapters.csv_flat import finished_contacts
 from feeds.adapters.csv_replay import contact_events
 from feeds.adapters.csv_rows import CsvError, read_chunks
 from feeds.bus.bus import Bus
+from feeds.bus.lua import BULK, WRITES_LUA
 from feeds.bus.prepared import Writable
-from feeds.bus.writes import item
+from feeds.bus.schema import make_envelope
+from feeds.bus.writes import Packer, call
 from feeds.config import Config, load_config
 from feeds.errors import SchemaError
 from feeds.intraday.live import Intraday
@@ -36,12 +39,23 @@ HEADER = (
 OFFSET = 3600.0 * 24 * 30  # rows moved a month on, as a replay "from now" moves them
 NOW = 4102444800.0  # the receiver's clock: after every row of these files
 BUS = Bus(redis.Redis(), "t:")  # builds writes only: never connects
+SCRIPT = WRITES_LUA  # what the bus calls (its text: sent as EVAL)
 
 
-def written(env: Writable, now: float = NOW) -> tuple[str, bytes, bytes]:
-    """A write's shape, keys and arguments as they go to Redis (a number as its text)."""
-    shape, keys, args = item(BUS, env, now)
-    return shape, hiredis.pack_command(tuple(keys)), hiredis.pack_command(tuple(args))
+def packed(envs: list[Writable], now: float = NOW, bus: Bus = BUS) -> bytes:
+    """A call writing ``envs`` as it goes to Redis, packed by the bus's :class:`Packer`;
+    checked equal to what redis-py sends for EVAL with :func:`call`'s keys and arguments (the
+    path of a single write and of a cluster)."""
+    out = Packer(bus, SCRIPT).call(envs, now)
+    keys, args = call(bus, envs, now)
+    assert out == hiredis.pack_command(("EVAL", SCRIPT, len(keys), *keys, *args))
+    return out
+
+
+def written(env: Writable, now: float = NOW) -> bytes:
+    """One write as it goes to Redis: stored envelope, ordering key and digest, customer's
+    keys and history summary, event id (a number as its text)."""
+    return packed([env], now)
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +120,33 @@ def test_rows_the_checks_cannot_vouch_for_take_the_schema_s_path(config, tmp_pat
     assert [env is not None for env in finals] == [True, False, False, False, False, True, True]
     assert same(config, path, True) == (3, 4)
     assert finals[6].id == "csv-8" and finals[6].customer == "anon-line-8"
+
+
+def test_a_call_mixing_prepared_writes_and_envelopes_is_packed_as_redis_py_packs_it(
+    config,
+) -> None:
+    """The bus sends every bulk call through its Packer: prepared writes, with and without
+    event ids, stamped ahead of the clock or not, among envelopes of other kinds and shapes."""
+    (chunk, _), *_ = read_chunks(SAMPLE, config, chunksize=40)
+    with_ids = finished_contacts(chunk, OFFSET, "csv", True)[0]
+    plain = finished_contacts(chunk, OFFSET, "csv", False)[0]
+    rows = [chunk.row(i) for i in range(len(chunk))]
+    live = [env for row in rows[:6] for env in contact_events(row, OFFSET, "csv", True)]
+    agent = {"name": "Ann", "state": "available", "since": 1.0e9, "team": "North"}
+    others = [
+        *live,
+        make_envelope("agent", "a01", agent, ts=1.0e9, source="t"),
+        make_envelope("agent", "a02", {}, ts=1.0e9, deleted=True),
+        make_envelope("queue", "billing", {"waiting": 2}, ts=1.0e9, event_id="q-1"),
+    ]
+    ends = sorted(env.ts for env in plain if env is not None)
+    bus = Bus(redis.Redis(), "t%d:", max_skew=86400.0)  # a % in its prefix; stamps trusted
+    for seed in range(20):
+        rng = random.Random(seed)
+        envs = [env for env in [*with_ids, *plain] if env is not None] + others
+        rng.shuffle(envs)
+        now = rng.choice([NOW, ends[len(ends) // 2]])  # half of them stamped ahead, or none
+        packed(envs[: rng.randint(1, BULK)], now, bus)
 
 
 CELL = {
