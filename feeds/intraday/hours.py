@@ -91,33 +91,37 @@ class Hours:
         """:meth:`apply` of the final events of legs told at once (a flat-out replay), their
         stamps trusted, with the same sums to the last bit: a day at a time, each cell's
         completions added in order."""
-        cids, legs, agents, handles = told.cid, told.leg.tolist(), told.agent, told.handle.tolist()
-        mine = np.flatnonzero(told.done & np.array([bool(a) for a in agents], dtype=bool))
+        mine = np.flatnonzero(told.done & np.array([bool(a) for a in told.agent], dtype=bool))
         at = told.at[mine]
         i = 0
         while i < len(mine):
             day = self.advance(float(at[i]))
             j = i + int(np.searchsorted(at[i:], day.end))
-            rows = mine[i:j].tolist()
-            hours = day.intervals(at[i:j])
-            done = [((cids[r], legs[r]), (agents[r], hour, handles[r]))
-                    for r, hour in zip(rows, hours, strict=True)]  # fmt: skip
-            keys = [key for key, _ in done]
+            rows = mine[i:j]
+            taken = rows.tolist()
+            agents = [told.agent[r] for r in taken]
+            keys = list(zip([told.cid[r] for r in taken], told.leg[rows].tolist(), strict=True))
+            hours, handles = day.intervals(at[i:j]), told.handle[rows]
             if len(set(keys)) < len(keys) or not self._done.keys().isdisjoint(keys):
-                for key, new in done:  # a leg counted before, or twice here: one at a time
+                # a leg counted before, or twice here: one at a time
+                cells = zip(agents, hours, handles.tolist(), strict=True)
+                for key, new in zip(keys, cells, strict=True):
                     self._move(key, new)
             else:
-                self._add(done)
+                self._add(keys, agents, hours, handles)
             i = j
 
-    def _add(self, done: list[tuple[tuple[str, int], tuple[str, float, float]]]) -> None:
-        """Count legs not counted before: (leg, (agent, hour, handle time)), in order."""
-        self._done.update(done)
-        cells = [(agent, hour) for _, (agent, hour, _) in done]
-        sums = [x for _, (_, _, handle) in done for x in (1.0, handle)]  # handled, handle time
-        reached = add_in_order(self._cells, cells, np.tile([0, 1], len(done)), np.array(sums), 2,
-                               of=np.repeat(np.arange(len(done)), 2))  # fmt: skip
-        for agent in {agent for agent, _ in reached}:
+    def _add(self, keys: list[tuple[str, int]], agents: list[str], hours: list[float],
+             handles: np.ndarray) -> None:  # fmt: skip
+        """Count legs not counted before (``keys``), each for an agent in an hour with its
+        handle time, in order."""
+        cells = zip(agents, hours, handles.tolist(), strict=True)
+        self._done.update(zip(keys, cells, strict=True))
+        n = len(keys)
+        sums = np.column_stack([np.ones(n), handles]).ravel()  # handled, handle time
+        add_in_order(self._cells, list(zip(agents, hours, strict=True)), np.tile([0, 1], n),
+                     sums, 2, of=np.repeat(np.arange(n), 2))  # fmt: skip
+        for agent in set(agents):
             self._dirty |= {f"agent:{agent}", team_id(self.teams.get(agent, ""))}
 
     def rows(self, agents: Iterable[str]) -> list[dict[str, Any]]:
