@@ -8,12 +8,14 @@ from __future__ import annotations
 from feeds.bus.ordering import SUPERSEDES_LUA
 from feeds.customers.history import CARRY_LUA
 
-# One write, as the script below calls it for each item:
-# KEYS: seq, state hash, order keys hash, gone zset[, stream (contacts' or agents'), customer's
-#       contacts hash, customer's contacts by time]
-# ARGV: id, envelope JSON without seq, channel, retain, maxlen, order key, now (the receiver's
-#       clock), forget before, trust until[, summary JSON, enqueued_at, oldest enqueued_at kept,
-#       contacts kept, seconds to keep]
+# One write, as the script below calls it for each item, reading the call's KEYS and ARGV in
+# place (no tables of its own: a flat-out replay's hundred writes a call spent a tenth of
+# Redis's time building them): ``b`` the KEYS index of its kind's state hash, order keys hash
+# and gone zset; ``stream`` the stream it goes to (contacts' or agents'; nil: none); ``ck`` the
+# KEYS index of its customer's contacts hash and contacts by time (nil: none); ``a`` the ARGV
+# index of its id, then envelope JSON without seq, retain, order key[, summary JSON,
+# enqueued_at, oldest enqueued_at kept]. What every write of a call shares (channel, maxlen,
+# now, forget before, trust until, contacts kept, seconds to keep) are the call's locals.
 # The ordering rule (feeds.bus.ordering) decides first: an event that does not supersede the
 # item's remembered key changes nothing and is not published (it returns 0); a superseded
 # contact event still goes to the raw stream, with seq 0, for consumers that keep history.
@@ -23,50 +25,55 @@ from feeds.customers.history import CARRY_LUA
 # customer history takes the contact's latest event, the same one as the live state; its
 # reason and outcome carry over when the later event does not say them (CARRY_LUA).
 WRITE_LUA = """
-local old = redis.call('HGET', KEYS[3], ARGV[1])
-local wins = not old or supersedes(ARGV[6], old, tonumber(ARGV[9]))
-if not wins then
-  if #KEYS >= 5 and old and old ~= ARGV[6] then
-    redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e',
-               '{"seq":0,' .. string.sub(ARGV[2], 2))
-  end
-  return 0
-end
-local seq = redis.call('INCR', KEYS[1])
-local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[2], 2)
-redis.call('HSET', KEYS[3], ARGV[1], ARGV[6])
-if ARGV[4] == '1' then
-  redis.call('HSET', KEYS[2], ARGV[1], env)
-  redis.call('ZREM', KEYS[4], ARGV[1])
-else
-  redis.call('HDEL', KEYS[2], ARGV[1])
-  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
-end
-if #KEYS >= 5 then
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[5], '*', 'e', env)
-end
-if #KEYS == 7 then
-  local kept = ARGV[10]
-  if redis.call('ZADD', KEYS[7], ARGV[11], ARGV[1]) == 0 then  -- the history holds it already
-    kept = carry(kept, redis.call('HGET', KEYS[6], ARGV[1]))
-  end
-  redis.call('HSET', KEYS[6], ARGV[1], kept)
-  local gone = redis.call('ZRANGEBYSCORE', KEYS[7], '-inf', '(' .. ARGV[12])
-  local over = redis.call('ZCARD', KEYS[7]) - #gone - tonumber(ARGV[13])
-  if over > 0 then
-    for _, id in ipairs(redis.call('ZRANGE', KEYS[7], #gone, #gone + over - 1)) do
-      gone[#gone + 1] = id
+local function write(b, stream, ck, a)
+  local id, order_key = ARGV[a], ARGV[a + 3]
+  local state, order, gone = KEYS[b], KEYS[b + 1], KEYS[b + 2]
+  local old = redis.call('HGET', order, id)
+  local wins = not old or supersedes(order_key, old, trust)
+  if not wins then
+    if stream and old ~= order_key then
+      redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'e',
+                 '{"seq":0,' .. string.sub(ARGV[a + 1], 2))
     end
+    return 0
   end
-  if #gone > 0 then
-    redis.call('ZREM', KEYS[7], unpack(gone))
-    redis.call('HDEL', KEYS[6], unpack(gone))
+  local seq = redis.call('INCR', KEYS[1])
+  local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[a + 1], 2)
+  redis.call('HSET', order, id, order_key)
+  if ARGV[a + 2] == '1' then
+    redis.call('HSET', state, id, env)
+    redis.call('ZREM', gone, id)
+  else
+    redis.call('HDEL', state, id)
+    redis.call('ZADD', gone, now, id)
   end
-  redis.call('EXPIRE', KEYS[6], ARGV[14])
-  redis.call('EXPIRE', KEYS[7], ARGV[14])
+  if stream then
+    redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'e', env)
+  end
+  if ck then
+    local history, by_time = KEYS[ck], KEYS[ck + 1]
+    local summary = ARGV[a + 4]
+    if redis.call('ZADD', by_time, ARGV[a + 5], id) == 0 then  -- the history holds it already
+      summary = carry(summary, redis.call('HGET', history, id))
+    end
+    redis.call('HSET', history, id, summary)
+    local drop = redis.call('ZRANGEBYSCORE', by_time, '-inf', '(' .. ARGV[a + 6])
+    local over = redis.call('ZCARD', by_time) - #drop - kept
+    if over > 0 then
+      for _, old_id in ipairs(redis.call('ZRANGE', by_time, #drop, #drop + over - 1)) do
+        drop[#drop + 1] = old_id
+      end
+    end
+    if #drop > 0 then
+      redis.call('ZREM', by_time, unpack(drop))
+      redis.call('HDEL', history, unpack(drop))
+    end
+    redis.call('EXPIRE', history, ttl)
+    redis.call('EXPIRE', by_time, ttl)
+  end
+  redis.call('PUBLISH', channel, env)
+  return seq
 end
-redis.call('PUBLISH', ARGV[3], env)
-return seq
 """
 
 
@@ -93,33 +100,28 @@ def as_sharded(script: str) -> str:
 WRITES_LUA = (
     SUPERSEDES_LUA
     + CARRY_LUA
-    + "local function write(KEYS, ARGV)\n"
-    + WRITE_LUA
-    + "end\n"
     + """
-local channel, maxlen, now, forget, trust = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-local kept, ttl, id_ttl = ARGV[7], ARGV[8], ARGV[9]
+local channel, maxlen, now, forget, trust = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local kept, ttl, id_ttl = tonumber(ARGV[7]), ARGV[8], ARGV[9]
+"""
+    + WRITE_LUA
+    + """
 local out, k, a = {}, 4 + 3 * tonumber(ARGV[10]), 11
 for i = 1, tonumber(ARGV[1]) do
   local shape, b = ARGV[a], tonumber(ARGV[a + 1])
-  local keys = {KEYS[1], KEYS[b], KEYS[b + 1], KEYS[b + 2]}
-  local args = {ARGV[a + 2], ARGV[a + 3], channel, ARGV[a + 4], maxlen, ARGV[a + 5], now, forget,
-                trust}
-  a = a + 6
   local plain_shape = string.lower(shape)
+  local stream, ck, at = nil, nil, a + 2
   if plain_shape == 'c' then
-    keys[5], keys[6], keys[7] = KEYS[2], KEYS[k], KEYS[k + 1]
-    args[10], args[11], args[12], args[13], args[14] = ARGV[a], ARGV[a + 1], ARGV[a + 2], kept, ttl
-    k, a = k + 2, a + 3
-  elseif plain_shape == 'a' then
-    keys[5] = KEYS[3]
+    stream, ck, k, a = KEYS[2], k, k + 2, a + 9
+  else
+    stream, a = plain_shape == 'a' and KEYS[3] or nil, a + 6
   end
   if plain_shape == shape then
-    out[i] = write(keys, args)
+    out[i] = write(b, stream, ck, at)
   else
     local first = redis.call('SET', KEYS[k], '1', 'NX', 'EX', id_ttl)
     k = k + 1
-    out[i] = first and write(keys, args) or 0
+    out[i] = first and write(b, stream, ck, at) or 0
   end
 end
 -- gone keys due to be forgotten: up to 100 a write, for each kind the call wrote
