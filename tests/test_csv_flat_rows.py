@@ -247,3 +247,17 @@ def test_a_column_of_ids_passes_whole_exactly_when_each_passes(values) -> None:
     ident = _Text(limits("contact", "queue"))
     assert ident.joined is not None  # an id's pattern: a column is looked at whole
     assert ident.every(values) == all(map(ident, values))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="aC9_.:@-+/ \x00\t<>", max_size=8)
+                | st.sampled_from(["", "unknown", "Withheld", "<UNKNOWN>", "anonymous ", "C1"]),
+                max_size=8))  # fmt: skip
+def test_a_column_of_ids_and_numbers_is_made_ids_as_each_cell_is(cells) -> None:
+    from feeds.adapters.ids import customer_id, customer_ids, ident, idents
+
+    assert idents(cells) == [ident(c) for c in cells]
+    contacts = [f"c{i}" for i in range(len(cells))]
+    assert customer_ids(cells, iter(contacts)) == [
+        customer_id(n, c) for n, c in zip(cells, contacts, strict=True)
+    ]

@@ -25,7 +25,7 @@ import pandas as pd
 
 from feeds.adapters import csv_cells as cells
 from feeds.adapters.csv_cells import gaps
-from feeds.adapters.ids import customer_id, ident
+from feeds.adapters.ids import customer_ids, ident, idents
 from feeds.bus.fields import unknown_channel
 from feeds.bus.kinds import TAG_LENGTH
 from feeds.config import Config
@@ -256,12 +256,12 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
     cids, lines = col("contact_id")[keep].tolist(), lines[keep]
     queues = queue[keep].tolist()
     good = Chunk(
-        lines.tolist(), [ident(c) or None for c in cids], enqueued[keep], queues,
+        lines.tolist(), [c or None for c in idents(cids)], enqueued[keep], queues,
         [c or default[q] for c, q in zip(channel[keep].tolist(), queues, strict=True)],
         numbers["wait"][keep], outcome[keep].tolist(), talk[keep], numbers["hold"][keep],
         numbers["wrap"][keep], [agent_ids[a] for a in agents],
-        [customer_id(n, c or f"line-{line}")
-         for n, c, line in zip(col("customer_id")[keep].tolist(), cids, lines, strict=True)],
+        customer_ids(col("customer_id")[keep].tolist(),
+                     (c or f"line-{line}" for c, line in zip(cids, lines, strict=True))),
         [tuple(x.strip()[:TAG_LENGTH] for x in _TAGS.split(t) if x.strip()) if t else ()
          for t in col("tags")[keep].tolist()],
     )  # fmt: skip

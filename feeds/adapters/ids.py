@@ -10,6 +10,7 @@ long ids cut to one.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _NOT_IDENT = re.compile(r"[^A-Za-z0-9_.:@\-]")
 _NO_NUMBER = {"", "unknown", "<unknown>", "anonymous", "restricted", "private", "withheld"}
@@ -28,3 +29,20 @@ def customer_id(number: str, contact_id: str) -> str:
     if cleaned and number.strip().lower() not in _NO_NUMBER:
         return cleaned
     return f"anon-{contact_id}"
+
+
+def idents(texts: list[str]) -> list[str]:
+    """:func:`ident` of each: the texts themselves when none holds what an id may not (one
+    search of the column joined, for most files' columns), else one by one."""
+    return texts if _NOT_IDENT.search("".join(texts)) is None else [ident(t) for t in texts]
+
+
+def customer_ids(numbers: list[str], contact_ids: Iterable[str]) -> list[str]:
+    """:func:`customer_id` of each number with its contact's id (read only if needed): the
+    numbers themselves when every one is already an id and none is withheld (a file of
+    customer references), else one by one."""
+    lowered = "\x00" + "\x00".join(numbers).lower() + "\x00"
+    if (_NOT_IDENT.search("".join(numbers)) is None and all(numbers)
+            and not any(f"\x00{word}\x00" in lowered for word in _NO_NUMBER if word)):  # fmt: skip
+        return numbers
+    return [customer_id(n, c) for n, c in zip(numbers, contact_ids, strict=True)]
