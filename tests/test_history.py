@@ -83,6 +83,18 @@ def test_contacts_older_than_the_window_are_trimmed(bus: Bus) -> None:
     assert [c.id for c in CustomerHistory(bus.client, bus.prefix).contacts("AC1")] == ["new"]
 
 
+def test_a_first_contact_older_than_the_window_is_not_kept(bus: Bus) -> None:
+    """A customer's only contact, told now but enqueued before the window: the history holds
+    it alone, and still trims it (the script looks for what to trim only when the history
+    holds more than the contact just written, or that one is out of the window)."""
+    old = contact("old", "completed", customer="AC9", at=NOW - 8 * 86400, ended_at=NOW)
+    assert bus.publish(old) > 0
+    assert CustomerHistory(bus.client, bus.prefix).contacts("AC9") == []
+    assert bus.client.zcard(order_key(bus.prefix, "AC9")) == 0
+    bus.publish(contact("new", "offered", customer="AC8"))
+    assert [c.id for c in CustomerHistory(bus.client, bus.prefix).contacts("AC8")] == ["new"]
+
+
 def test_a_late_earlier_event_does_not_overwrite_a_later_one(bus: Bus) -> None:
     bus.publish(contact("c1", "completed"))
     bus.publish(contact("c1", "answered"))  # at-least-once feeds repeat and reorder

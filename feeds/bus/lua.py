@@ -57,8 +57,13 @@ local function write(b, stream, ck, a)
       summary = carry(summary, redis.call('HGET', history, id))
     end
     redis.call('HSET', history, id, summary)
-    local drop = redis.call('ZRANGEBYSCORE', by_time, '-inf', '(' .. ARGV[a + 6])
-    local over = redis.call('ZCARD', by_time) - #drop - kept
+    -- what is older than the oldest kept, unless the history is this contact alone (a new
+    -- customer's, the most) and it is not
+    local count, drop = redis.call('ZCARD', by_time), {}
+    if count > 1 or tonumber(ARGV[a + 5]) < tonumber(ARGV[a + 6]) then
+      drop = redis.call('ZRANGEBYSCORE', by_time, '-inf', '(' .. ARGV[a + 6])
+    end
+    local over = count - #drop - kept
     if over > 0 then
       for _, old_id in ipairs(redis.call('ZRANGE', by_time, #drop, #drop + over - 1)) do
         drop[#drop + 1] = old_id
