@@ -41,8 +41,8 @@ def customer_ids(numbers: list[str], contact_ids: Iterable[str]) -> list[str]:
     """:func:`customer_id` of each number with its contact's id (read only if needed): the
     numbers themselves when every one is already an id and none is withheld (a file of
     customer references), else one by one."""
-    lowered = "\x00" + "\x00".join(numbers).lower() + "\x00"
-    if (_NOT_IDENT.search("".join(numbers)) is None and all(numbers)
-            and not any(f"\x00{word}\x00" in lowered for word in _NO_NUMBER if word)):  # fmt: skip
-        return numbers
+    if _NOT_IDENT.search("".join(numbers)) is None and all(numbers):
+        lowered = "\x00" + "\x00".join(numbers).lower() + "\x00"
+        if not any(f"\x00{word}\x00" in lowered for word in _NO_NUMBER if word):
+            return numbers
     return [customer_id(n, c) for n, c in zip(numbers, contact_ids, strict=True)]

@@ -172,21 +172,20 @@ class Packer:
     def call(self, envs: list[Writable], now: float) -> bytes:
         """The bytes of one call writing ``envs`` (at most :data:`BULK`)."""
         bus, keys_of, args_of, (fixed_c, fixed_o) = self.bus, self.keys, self.args, self.fixed
-        keys, args, at = _shared(bus, envs, now)
-        runs = (keys, args)  # envelopes' keys and arguments not yet packed
-        parts: tuple[list[bytes], list[bytes]] = ([], [])  # keys', arguments' bytes
-        counts = [0, 0]
+        keys, args, at = _shared(bus, envs, now)  # then envelopes' own, until packed
+        key_parts: list[bytes] = []
+        arg_parts: list[bytes] = []
+        counts = [0, 0]  # the keys and arguments packed so far, beside prepared writes'
 
-        def close() -> None:  # pack the runs gathered so far, each in one hiredis call
-            for j, run in enumerate(runs):
+        def close() -> None:  # pack the envelopes' keys and arguments gathered, once each
+            for j, (run, out) in enumerate(((keys, key_parts), (args, arg_parts))):
                 if run:
-                    parts[j].append(_resp(run))
+                    out.append(_resp(run))
                     counts[j] += len(run)
                     run.clear()
 
         kind = b"%d" % at.get("contact", 0)
-        kinds, prepared = len(kind), 0
-        key_parts, arg_parts = parts
+        kind_len, prepared = len(kind), 0
         for env in envs:
             if type(env) is not Prepared:
                 _add(bus, env, now, at, keys, args)
@@ -205,7 +204,7 @@ class Packer:
             cid, key, oldest = env.id.encode(), _key(bus, env, now).encode(), _oldest(bus, env.ts)
             stored, summary, enqueued = env.stored, env.summary, env.enqueued
             arg_parts.append(args_of % (
-                shape, kinds, kind, len(cid), cid, len(stored), stored, len(key), key,
+                shape, kind_len, kind, len(cid), cid, len(stored), stored, len(key), key,
                 len(summary), summary, len(enqueued), enqueued, len(oldest), oldest))  # fmt: skip
         close()
         nkeys = counts[0] + 2 * prepared

@@ -43,7 +43,7 @@ class _Batch(NamedTuple):
     values: np.ndarray  # a row a leg, by formulas.COUNTERS
     waits: np.ndarray  # how long each waited (NaN: it did not)
     gone: np.ndarray  # settled one at a time since (come again)
-    kept: list[Leg]  # its legs that count somewhere
+    legs: list[Leg]  # its legs that count somewhere
 
 
 class Batched:
@@ -113,6 +113,6 @@ class Batched:
         self._floor = floor
         for last in [last for last in self._by_last if last < floor]:
             for batch in self._by_last.pop(last):
-                for leg in batch.kept:
+                for leg in batch.legs:
                     if self._kept.get(leg, (None,))[0] is batch:  # not recalled (and come again)
                         del self._kept[leg]
