@@ -265,18 +265,16 @@ class Producer:
         """Drop (and count in ``refused``) the events stamped further ahead of ``now`` than
         the ordering rule allows: the bus would refuse the whole batch for one of them."""
         skew = self.config.ordering.max_skew
-        if not envs or not ordering.beyond(max(env.ts for env in envs), now, skew):
-            return envs  # the common case: none ahead, nothing to look at one by one
-        kept = []
-        for env in envs:
-            try:
-                ordering.trusted_time(env.ts, now, skew)
-            except ordering.FutureEvent as exc:
-                self.refused += 1
-                log.warning("%s: %s %s refused: %s", self.source, env.kind, env.id, exc)
-                continue
-            kept.append(env)
-        return kept
+        refused = ordering.ahead([env.ts for env in envs], now, skew)
+        if not refused:
+            return envs  # the common case: none ahead
+        for i in refused:
+            env = envs[i]
+            self.refused += 1
+            log.warning("%s: %s %s refused: %s", self.source, env.kind, env.id,
+                        ordering.FutureEvent(env.ts, now, skew))  # fmt: skip
+        gone = set(refused)
+        return [env for i, env in enumerate(envs) if i not in gone]
 
     def _heartbeat(self, real: float) -> Envelope:
         counted = self._counted

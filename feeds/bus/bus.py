@@ -229,12 +229,10 @@ class Bus:
         later, so that neither it nor Redis waits for the other."""
         now = time.time() if now is None else now
         envs = list(envs)
-        if envs and ordering.beyond(max(env.ts for env in envs), now, self.max_skew):
-            for i, env in enumerate(envs):
-                try:
-                    ordering.trusted_time(env.ts, now, self.max_skew)
-                except FutureEvent as exc:
-                    raise FutureEvent(env.ts, now, self.max_skew, f"{i}.ts") from exc
+        refused = ordering.ahead([env.ts for env in envs], now, self.max_skew)
+        if refused:
+            i = refused[0]
+            raise FutureEvent(envs[i].ts, now, self.max_skew, f"{i}.ts")
         if isinstance(self.client, redis.RedisCluster):
             seqs = [int(self.script()(keys=k, args=a)[0])
                     for env in envs for k, a in [writes.call(self, [env], now)]]  # fmt: skip

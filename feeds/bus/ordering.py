@@ -78,9 +78,16 @@ def stage(kind: str, data: dict, deleted: bool) -> int:
 
 
 def beyond(ts: float, now: float, max_skew: float) -> bool:
-    """Whether a stamp ``ts`` is further ahead of the receiver's ``now`` than it trusts (of a
-    batch: its latest stamp, to look at none one by one when none is)."""
+    """Whether a stamp ``ts`` is further ahead of the receiver's ``now`` than it trusts."""
     return ts - now > max_skew
+
+
+def ahead(stamps: list[float], now: float, max_skew: float) -> list[int]:
+    """Which of a batch's stamps are :func:`beyond` the skew, in order: none looked at one by
+    one when the latest is not (a batch's usual case)."""
+    if not stamps or not beyond(max(stamps), now, max_skew):
+        return []
+    return [i for i, ts in enumerate(stamps) if beyond(ts, now, max_skew)]
 
 
 def trusted_time(ts: float, now: float, max_skew: float) -> float:

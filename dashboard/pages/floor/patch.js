@@ -1,8 +1,8 @@
 /*
  * A keyed patch of h.el trees (the shape render.js builds) into the DOM, for lists too large
- * for Dash to re-render every second (floor.js says why; the Today page's table uses it too). Only what changed is touched: a
- * class, an attribute, a text; nodes with a key are moved, not rebuilt. Text is only ever a
- * text node: user text can never become HTML.
+ * for Dash to re-render every second (floor.js says why; the Today page's table uses it too).
+ * Only what changed is touched: a class, an attribute, a text; nodes with a key are moved, not
+ * rebuilt. Text is only ever a text node: user text can never become HTML.
  */
 (function () {
     "use strict";
