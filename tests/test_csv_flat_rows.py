@@ -225,6 +225,28 @@ def test_cells_are_read_as_numbers_as_pandas_reads_them(cells) -> None:
     assert ((np.isnan(want) & np.isnan(got)) | (want == got)).all(), (cells, want, got)
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="a9 :\t\n\r\x0b\x1c\x1f\x00\x85\xa0\u3000", max_size=6),
+                max_size=8))  # fmt: skip
+def test_a_column_is_stripped_as_each_cell_is(cells) -> None:
+    import pandas as pd
+
+    from feeds.adapters.csv_cells import stripped
+
+    assert stripped(pd.Series(cells, dtype=str)).tolist() == [c.strip() for c in cells]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.text(alphabet="0123456789-+:TZz ", max_size=9)
+                | st.sampled_from(["2025-03-11T10:00:00+01:00", "2025-03-11 10:00:00",
+                                   "2025-03-11T10:00:00z", "10:00-0130", "1:00+05:30 "]),
+                max_size=8))  # fmt: skip
+def test_a_column_of_times_says_an_offset_where_each_does(cells) -> None:
+    from feeds.adapters.csv_cells import _OFFSET, _aware
+
+    assert _aware(cells).tolist() == [_OFFSET.search(c) is not None for c in cells]
+
+
 def test_one_column_of_times_reads_iso_8601_and_epoch_seconds(config) -> None:
     import pandas as pd
 
