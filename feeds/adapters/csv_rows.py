@@ -210,7 +210,8 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
                                else pd.Series("", index=chunk.index))  # fmt: skip
         return stripped[field]
 
-    blank = (chunk == "").all(axis=1).to_numpy()  # blank lines: not rows, not errors
+    # blank lines: not rows, not errors
+    blank = np.logical_and.reduce([cells.empty(chunk[name]) for name in chunk.columns])
     errors: dict[int, BadRow] = {}
 
     def fail(mask: np.ndarray, field: str, reason: str) -> None:
@@ -218,24 +219,24 @@ def _parse(chunk: pd.DataFrame, lines: np.ndarray, names: dict[str, str],
             errors.setdefault(int(i), BadRow(int(lines[i]), names[field], reason))
 
     for field in REQUIRED:
-        fail((col(field) == "").to_numpy(), field, "is required")
+        fail(cells.empty(col(field)), field, "is required")
     enqueued = cells.times(col("enqueued_at"), config)
     fail(np.isnan(enqueued), "enqueued_at", "not a time (ISO 8601 or epoch seconds)")
     numbers = {}
     for field in NUMBERS:
         text = col(field)
         value = cells.numbers(text)
-        fail((text != "").to_numpy() & ~np.isfinite(value), field, "not a number")
+        fail(~cells.empty(text) & ~np.isfinite(value), field, "not a number")
         fail(value < 0, field, "must not be negative")
         numbers[field] = value
     outcome = col("outcome").str.lower().map(OUTCOMES)
-    fail(outcome.isna().to_numpy() & (col("outcome") != "").to_numpy(), "outcome",
+    fail(outcome.isna().to_numpy() & ~cells.empty(col("outcome")), "outcome",
          "must be answered or abandoned")  # fmt: skip
     qmap = config.adapters.csv.queue_map
     names_seen = col("queue")
     board = {q: qmap.get(q) or (q if config.queue(q) else None) for q in names_seen.unique()}
     queue = names_seen.map(board)
-    fail(queue.isna().to_numpy() & (col("queue") != "").to_numpy(), "queue",
+    fail(queue.isna().to_numpy() & ~cells.empty(col("queue")), "queue",
          "not a queue of the board (map it in [adapters.csv] queue_map)")  # fmt: skip
     channel, known = col("channel").str.lower(), [c.id for c in config.channels]
     bad = ~channel.isin(("", *known)).to_numpy()
