@@ -95,6 +95,18 @@ def test_a_first_contact_older_than_the_window_is_not_kept(bus: Bus) -> None:
     assert [c.id for c in CustomerHistory(bus.client, bus.prefix).contacts("AC8")] == ["new"]
 
 
+def test_the_window_is_kept_to_its_edge_exactly(bus: Bus) -> None:
+    """The script works the window's edge out from the write's time: a contact enqueued at the
+    edge exactly is kept, one a microsecond before it is not."""
+    ts = NOW + 0.123456
+    edge = ts - bus.keep
+    for cid, at in (("edge", edge), ("before", edge - 1e-6)):
+        bus.publish(contact(cid, "abandoned", customer="AC7", at=at, ended_at=NOW))
+    bus.publish(contact("new", "offered", customer="AC7", at=ts))
+    kept = CustomerHistory(bus.client, bus.prefix).contacts("AC7")
+    assert [c.id for c in kept] == ["edge", "new"]
+
+
 def test_a_late_earlier_event_does_not_overwrite_a_later_one(bus: Bus) -> None:
     bus.publish(contact("c1", "completed"))
     bus.publish(contact("c1", "answered"))  # at-least-once feeds repeat and reorder

@@ -14,8 +14,8 @@ from feeds.customers.history import CARRY_LUA
 # and gone zset; ``stream`` the stream it goes to (contacts' or agents'; nil: none); ``ck`` the
 # KEYS index of its customer's contacts hash and contacts by time (nil: none); ``a`` the ARGV
 # index of its id, then envelope JSON without seq, retain, order key[, summary JSON,
-# enqueued_at, oldest enqueued_at kept]. What every write of a call shares (channel, maxlen,
-# now, forget before, trust until, contacts kept, seconds to keep) are the call's locals.
+# enqueued_at, its time]. What every write of a call shares (channel, maxlen, now, forget
+# before, trust until, contacts kept, the history's TTL, seconds it keeps) are the call's locals.
 # The ordering rule (feeds.bus.ordering) decides first: an event that does not supersede the
 # item's remembered key changes nothing and is not published (it returns 0); a superseded
 # contact event still goes to the raw stream, with seq 0, for consumers that keep history.
@@ -57,11 +57,12 @@ local function write(b, stream, ck, a)
       summary = carry(summary, redis.call('HGET', history, id))
     end
     redis.call('HSET', history, id, summary)
-    -- what is older than the oldest kept, unless the history is this contact alone (a new
-    -- customer's, the most) and it is not
+    -- what was enqueued before the oldest time kept (the write's time less the seconds kept),
+    -- unless the history is this contact alone (a new customer's, the most) and it was not
+    local oldest = tonumber(ARGV[a + 6]) - keep
     local count, drop = redis.call('ZCARD', by_time), {}
-    if count > 1 or tonumber(ARGV[a + 5]) < tonumber(ARGV[a + 6]) then
-      drop = redis.call('ZRANGEBYSCORE', by_time, '-inf', '(' .. ARGV[a + 6])
+    if count > 1 or tonumber(ARGV[a + 5]) < oldest then
+      drop = redis.call('ZRANGEBYSCORE', by_time, '-inf', string.format('(%.17g', oldest))
     end
     local over = count - #drop - kept
     if over > 0 then
@@ -94,11 +95,12 @@ def as_sharded(script: str) -> str:
 # call instead of one per envelope spares Redis and the client the per-command work; what every
 # write of the call shares is sent once.
 # ARGV: item count, then the channel, maxlen, now, forget before, trust until, contacts kept,
-# seconds to keep and an event id's seconds; KEYS: seq, the contacts and agents streams, each
-# kind's state, order and gone keys (ARGV[10] kinds), then each item's own keys in turn. Per item,
+# a customer history's TTL, an event id's seconds, the number of kinds and the seconds a history
+# keeps a contact (from its time); KEYS: seq, the contacts and agents streams, each kind's state,
+# order and gone keys (ARGV[10] kinds), then each item's own keys in turn. Per item,
 # ARGV: its shape ('c' a contact with its stream and customer history, 'a' an agent with its
 # stream, 'p' plain; upper case: with an event id), the KEYS index of its kind's keys, id,
-# envelope, retain, order key, and for 'c' the summary, enqueued_at and oldest enqueued_at kept;
+# envelope, retain, order key, and for 'c' the summary, enqueued_at and its time (ts);
 # KEYS: for 'c' the customer's two keys, then with an event id its key. Returns each write's
 # result: its sequence number, or 0 when it wrote nothing (an older event, a re-delivery, an event
 # id written before).
@@ -107,11 +109,11 @@ WRITES_LUA = (
     + CARRY_LUA
     + """
 local channel, maxlen, now, forget, trust = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
-local kept, ttl, id_ttl = tonumber(ARGV[7]), ARGV[8], ARGV[9]
+local kept, ttl, id_ttl, keep = tonumber(ARGV[7]), ARGV[8], ARGV[9], tonumber(ARGV[11])
 """
     + WRITE_LUA
     + """
-local out, k, a = {}, 4 + 3 * tonumber(ARGV[10]), 11
+local out, k, a = {}, 4 + 3 * tonumber(ARGV[10]), 12
 for i = 1, tonumber(ARGV[1]) do
   local shape, b = ARGV[a], tonumber(ARGV[a + 1])
   local plain_shape = string.lower(shape)

@@ -18,7 +18,7 @@ import redis
 from feeds.bus import ordering
 from feeds.bus.kinds import FINAL_EVENTS
 from feeds.bus.lua import BULK
-from feeds.bus.prepared import Prepared, Writable
+from feeds.bus.prepared import Prepared, Writable, packed
 from feeds.bus.schema import EVENT_KINDS, Envelope
 from feeds.customers.history import MAX_CONTACTS, contacts_key, order_key, summary
 
@@ -86,9 +86,10 @@ def item(bus: Bus, env: Writable, now: float) -> tuple[str, list[str], list[Any]
     keys: list[str] = []
     if shape == "c":
         keys += [contacts_key(bus.prefix, customer), order_key(bus.prefix, customer)]
-        # the oldest enqueue time kept, as JSON writes it: what repr writes of any time, in a
-        # tenth of the time hiredis takes to pack a float (both call repr)
-        args.append(_oldest(bus, env.ts))
+        # its time, as JSON writes it: what repr writes of any time, in a tenth of the time
+        # hiredis takes to pack a float (both call repr); the script keeps what is younger
+        # than this less the seconds a history keeps
+        args.append(pydantic_core.to_json(env.ts))
     if env.event_id is not None:
         shape = shape.upper()
         keys.append(bus.event_key(env.event_id))
@@ -104,13 +105,6 @@ def _key(bus: Bus, env: Prepared, now: float) -> str:
     return ordering.encode(ordering.Key(env.stage, at, 0), env.digest)
 
 
-def _oldest(bus: Bus, ts: float) -> bytes:
-    """The oldest enqueue time a customer's history keeps after a write at ``ts``, as JSON
-    writes it: what repr writes of any time, in a tenth of the time hiredis takes to pack a
-    float (both call repr)."""
-    return pydantic_core.to_json(ts - bus.keep)
-
-
 def _shared(
     bus: Bus, envs: list[Writable], now: float
 ) -> tuple[list[str], list[Any], dict[str, int]]:
@@ -123,7 +117,7 @@ def _shared(
     # the receiver's clock: now, the time before which gone keys are forgotten, trust until
     clock = repr(now), repr(now - bus.remember), repr(now + bus.max_skew)
     args: list[Any] = [len(envs), bus.channel, bus.stream_events, *clock, MAX_CONTACTS,
-                       bus.keep_ttl, EVENT_ID_SECONDS, len(kinds)]  # fmt: skip
+                       bus.keep_ttl, EVENT_ID_SECONDS, len(kinds), repr(bus.keep)]  # fmt: skip
     return keys, args, at
 
 
@@ -147,14 +141,15 @@ def _add(bus: Bus, env: Writable, now: float, at: dict[str, int], keys: list[str
 
 def _resp(values: list[Any]) -> bytes:
     """``values`` as hiredis packs them in a command, without the command's count."""
-    packed = hiredis.pack_command(tuple(values))
-    return packed[packed.index(b"\r\n") + 2 :]
+    command = hiredis.pack_command(tuple(values))
+    return command[command.index(b"\r\n") + 2 :]
 
 
 class Packer:
     """Calls of the script as the bytes Redis reads: what redis-py sends for ``EVAL`` with
     :func:`call`'s keys and arguments, byte for byte (tests/test_csv_flat_rows.py), but with
-    a :class:`Prepared` write's own formatted into a template of them at once: hiredis packs
+    a :class:`Prepared` write's own arguments as it brings them packed
+    (:func:`feeds.bus.prepared.packed`; packed again when stamped ahead of now): hiredis packs
     a flat-out replay's writes at ~1.5 µs each, and :func:`item`'s lists cost as much again."""
 
     def __init__(self, bus: Bus, script: str) -> None:
@@ -164,14 +159,10 @@ class Packer:
         history = (contacts_key(prefix, "%b"), order_key(prefix, "%b"))
         self.keys = b"".join(b"$%d\r\n" + k.encode() + b"\r\n" for k in history)
         self.fixed = [len(k(bus.prefix, "").encode()) for k in (contacts_key, order_key)]
-        # and its arguments, as item() gives them: shape, its kind's KEYS index, id, stored,
-        # retained (no: a final event), order key, summary, enqueued, oldest kept
-        self.args = (b"$1\r\n%b\r\n" + b"$%d\r\n%b\r\n" * 3 + b"$1\r\n0\r\n"
-                     + b"$%d\r\n%b\r\n" * 4)  # fmt: skip
 
     def call(self, envs: list[Writable], now: float) -> bytes:
         """The bytes of one call writing ``envs`` (at most :data:`BULK`)."""
-        bus, keys_of, args_of, (fixed_c, fixed_o) = self.bus, self.keys, self.args, self.fixed
+        bus, keys_of, (fixed_c, fixed_o) = self.bus, self.keys, self.fixed
         keys, args, at = _shared(bus, envs, now)  # then envelopes' own, until packed
         key_parts: list[bytes] = []
         arg_parts: list[bytes] = []
@@ -184,8 +175,11 @@ class Packer:
                     counts[j] += len(run)
                     run.clear()
 
+        # a prepared write's shape (upper case: with an event id) and its kind's KEYS index
         kind = b"%d" % at.get("contact", 0)
-        kind_len, prepared = len(kind), 0
+        plain, with_id = (b"$1\r\n%b\r\n$%d\r\n%b\r\n" % (shape, len(kind), kind)
+                          for shape in (b"c", b"C"))  # fmt: skip
+        prepared = 0
         for env in envs:
             if type(env) is not Prepared:
                 _add(bus, env, now, at, keys, args)
@@ -196,16 +190,16 @@ class Packer:
             customer = env.customer.encode()
             n = len(customer)
             key_parts.append(keys_of % (fixed_c + n, customer, fixed_o + n, customer))
-            shape = b"c"
+            shape = plain
             if env.event_id is not None:
-                shape = b"C"
+                shape = with_id
                 key_parts.append(_resp([bus.event_key(env.event_id)]))
                 counts[0] += 1
-            cid, key, oldest = env.id.encode(), _key(bus, env, now).encode(), _oldest(bus, env.ts)
-            stored, summary, enqueued = env.stored, env.summary, env.enqueued
-            arg_parts.append(args_of % (
-                shape, kind_len, kind, len(cid), cid, len(stored), stored, len(key), key,
-                len(summary), summary, len(enqueued), enqueued, len(oldest), oldest))  # fmt: skip
+            own = env.packed
+            if env.ts > now:  # ordered as stamped now
+                key = _key(bus, env, now).encode()
+                own = packed(env.id.encode(), env.stored, key, env.summary, env.enqueued, env.stamp)
+            arg_parts += (shape, own)
         close()
         nkeys = counts[0] + 2 * prepared
         head = _resp(["EVAL", self.script, nkeys])
