@@ -35,38 +35,21 @@ _STAGES = {event: stage("contact", {"event": event}, False) for event in FINAL_E
 
 class Prepared:
     """A contact's final event as the bus writes it, without its envelope: what
-    :func:`feeds.bus.writes.item` needs that does not depend on the bus or the clock, and
-    ``packed``: the arguments of those as Redis reads them (:class:`feeds.bus.writes.Packer`
-    sends them as they are)."""
+    :func:`feeds.bus.writes.item` needs that does not depend on the bus or the clock."""
 
-    __slots__ = ("customer", "digest", "enqueued", "event_id", "id", "key", "kind", "packed",
-                 "stage", "stamp", "stored", "summary", "ts")  # fmt: skip
+    __slots__ = ("customer", "digest", "enqueued", "event_id", "id", "key", "kind", "stage",
+                 "stamp", "stored", "summary", "ts")  # fmt: skip
 
     def __init__(self, id: str, ts: float, stamp: bytes, key: str, event_id: str | None,
                  customer: str, enqueued: bytes, stored: bytes, summary: bytes, stage: int,
-                 digest: str, packed: bytes) -> None:  # fmt: skip
+                 digest: str) -> None:  # fmt: skip
         """``stamp`` and ``enqueued``: its time and when it was enqueued as the JSON writes
         them, which is what ``repr`` writes of any number from 0.0001 to 10**16, as times are;
-        ``key``: its order key at its own time (:func:`feeds.bus.ordering.encode`);
-        ``packed``: :func:`packed` of its id, stored envelope, order key, summary, ``enqueued``
-        and ``stamp``."""
+        ``key``: its order key at its own time (:func:`feeds.bus.ordering.encode`)."""
         self.kind, self.id, self.ts, self.stamp = "contact", id, ts, stamp
         self.key, self.event_id = key, event_id
         self.customer, self.enqueued = customer, enqueued
         self.stored, self.summary, self.stage, self.digest = stored, summary, stage, digest
-        self.packed = packed
-
-
-def packed(id: bytes, stored: bytes, key: bytes, summary: bytes, enqueued: bytes,
-           stamp: bytes) -> bytes:  # fmt: skip
-    """A prepared write's own arguments, from its id on, as a command's bulk strings (RESP): id,
-    stored envelope, retained (no: a final event), order key, summary, enqueued, its time (the
-    script's order, :data:`feeds.bus.lua.WRITES_LUA`)."""
-    return _PACKED % (len(id), id, len(stored), stored, len(key), key, len(summary), summary,
-                      len(enqueued), enqueued, len(stamp), stamp)  # fmt: skip
-
-
-_PACKED = b"$%d\r\n%b\r\n$%d\r\n%b\r\n$1\r\n0\r\n" + b"$%d\r\n%b\r\n" * 4
 
 
 # What the bus writes: an envelope, or a contact's final event prepared
@@ -107,8 +90,6 @@ def prepare_finals(
     stages = [_STAGES[event] for event in events]
     keys = [key_text(*row) for row in zip(stages, map(bytes.decode, tsj), [0] * rows, digests,
                                           strict=True)]  # fmt: skip
-    own = list(map(packed, map(str.encode, ids), stored_rows, map(str.encode, keys), kept,
-                   said["enqueued_at"], tsj))  # fmt: skip
     return list(starmap(Prepared, zip(ids, ts, tsj, keys, event_ids, data["customer_id"],
                                       said["enqueued_at"], stored_rows, kept, stages, digests,
-                                      own, strict=True)))  # fmt: skip
+                                      strict=True)))  # fmt: skip

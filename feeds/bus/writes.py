@@ -18,7 +18,7 @@ import redis
 from feeds.bus import ordering
 from feeds.bus.kinds import FINAL_EVENTS
 from feeds.bus.lua import BULK
-from feeds.bus.prepared import Prepared, Writable, packed
+from feeds.bus.prepared import Prepared, Writable
 from feeds.bus.schema import EVENT_KINDS, Envelope
 from feeds.customers.history import MAX_CONTACTS, contacts_key, order_key, summary
 
@@ -145,12 +145,24 @@ def _resp(values: list[Any]) -> bytes:
     return command[command.index(b"\r\n") + 2 :]
 
 
+def packed(id: bytes, stored: bytes, key: bytes, summary: bytes, enqueued: bytes,
+           stamp: bytes) -> bytes:  # fmt: skip
+    """A prepared write's own arguments, from its id on, as a command's bulk strings (RESP): id,
+    stored envelope, retained (no: a final event), order key, summary, enqueued, its time
+    (:func:`item`'s)."""
+    return _PACKED % (len(id), id, len(stored), stored, len(key), key, len(summary), summary,
+                      len(enqueued), enqueued, len(stamp), stamp)  # fmt: skip
+
+
+_PACKED = b"$%d\r\n%b\r\n$%d\r\n%b\r\n$1\r\n0\r\n" + b"$%d\r\n%b\r\n" * 4
+
+
 class Packer:
     """Calls of the script as the bytes Redis reads: what redis-py sends for ``EVAL`` with
     :func:`call`'s keys and arguments, byte for byte (tests/test_csv_flat_rows.py), but with
-    a :class:`Prepared` write's own arguments as it brings them packed
-    (:func:`feeds.bus.prepared.packed`; packed again when stamped ahead of now): hiredis packs
-    a flat-out replay's writes at ~1.5 µs each, and :func:`item`'s lists cost as much again."""
+    a :class:`Prepared` write's own arguments formatted into one template (:func:`packed`):
+    hiredis packs a flat-out replay's writes at ~1.5 µs each, and :func:`item`'s lists cost as
+    much again."""
 
     def __init__(self, bus: Bus, script: str) -> None:
         self.bus, self.script = bus, script
@@ -195,11 +207,9 @@ class Packer:
                 shape = with_id
                 key_parts.append(_resp([bus.event_key(env.event_id)]))
                 counts[0] += 1
-            own = env.packed
-            if env.ts > now:  # ordered as stamped now
-                key = _key(bus, env, now).encode()
-                own = packed(env.id.encode(), env.stored, key, env.summary, env.enqueued, env.stamp)
-            arg_parts += (shape, own)
+            key = _key(bus, env, now).encode()
+            arg_parts += (shape, packed(env.id.encode(), env.stored, key, env.summary,
+                                        env.enqueued, env.stamp))  # fmt: skip
         close()
         nkeys = counts[0] + 2 * prepared
         head = _resp(["EVAL", self.script, nkeys])
