@@ -145,24 +145,11 @@ def _resp(values: list[Any]) -> bytes:
     return command[command.index(b"\r\n") + 2 :]
 
 
-def packed(id: bytes, stored: bytes, key: bytes, summary: bytes, enqueued: bytes,
-           stamp: bytes) -> bytes:  # fmt: skip
-    """A prepared write's own arguments, from its id on, as a command's bulk strings (RESP): id,
-    stored envelope, retained (no: a final event), order key, summary, enqueued, its time
-    (:func:`item`'s)."""
-    return _PACKED % (len(id), id, len(stored), stored, len(key), key, len(summary), summary,
-                      len(enqueued), enqueued, len(stamp), stamp)  # fmt: skip
-
-
-_PACKED = b"$%d\r\n%b\r\n$%d\r\n%b\r\n$1\r\n0\r\n" + b"$%d\r\n%b\r\n" * 4
-
-
 class Packer:
     """Calls of the script as the bytes Redis reads: what redis-py sends for ``EVAL`` with
     :func:`call`'s keys and arguments, byte for byte (tests/test_csv_flat_rows.py), but with
-    a :class:`Prepared` write's own arguments formatted into one template (:func:`packed`):
-    hiredis packs a flat-out replay's writes at ~1.5 µs each, and :func:`item`'s lists cost as
-    much again."""
+    a :class:`Prepared` write's own formatted into one template of them at once: hiredis packs
+    a flat-out replay's writes at ~1.5 µs each, and :func:`item`'s lists cost as much again."""
 
     def __init__(self, bus: Bus, script: str) -> None:
         self.bus, self.script = bus, script
@@ -171,10 +158,13 @@ class Packer:
         history = (contacts_key(prefix, "%b"), order_key(prefix, "%b"))
         self.keys = b"".join(b"$%d\r\n" + k.encode() + b"\r\n" for k in history)
         self.fixed = [len(k(bus.prefix, "").encode()) for k in (contacts_key, order_key)]
+        # and its arguments from its id on, as item() gives them: id, stored, retained (no: a
+        # final event), order key, summary, enqueued, its time
+        self.args = b"$%d\r\n%b\r\n$%d\r\n%b\r\n$1\r\n0\r\n" + b"$%d\r\n%b\r\n" * 4
 
     def call(self, envs: list[Writable], now: float) -> bytes:
         """The bytes of one call writing ``envs`` (at most :data:`BULK`)."""
-        bus, keys_of, (fixed_c, fixed_o) = self.bus, self.keys, self.fixed
+        bus, keys_of, args_of, (fixed_c, fixed_o) = self.bus, self.keys, self.args, self.fixed
         keys, args, at = _shared(bus, envs, now)  # then envelopes' own, until packed
         key_parts: list[bytes] = []
         arg_parts: list[bytes] = []
@@ -207,9 +197,11 @@ class Packer:
                 shape = with_id
                 key_parts.append(_resp([bus.event_key(env.event_id)]))
                 counts[0] += 1
-            key = _key(bus, env, now).encode()
-            arg_parts += (shape, packed(env.id.encode(), env.stored, key, env.summary,
-                                        env.enqueued, env.stamp))  # fmt: skip
+            cid, key, stored = env.id.encode(), _key(bus, env, now).encode(), env.stored
+            summary, enqueued, stamp = env.summary, env.enqueued, env.stamp
+            arg_parts += (shape, args_of % (
+                len(cid), cid, len(stored), stored, len(key), key, len(summary), summary,
+                len(enqueued), enqueued, len(stamp), stamp))  # fmt: skip
         close()
         nkeys = counts[0] + 2 * prepared
         head = _resp(["EVAL", self.script, nkeys])
