@@ -19,6 +19,7 @@ from feeds.bus.embedded import EmbeddedRedis
 from feeds.bus.lua import BULK
 from feeds.bus.schema import Envelope, make_envelope
 from feeds.bus.subscriber import Subscriber
+from feeds.customers.history import order_key
 
 NOW = time.time()
 
@@ -365,6 +366,20 @@ def contact(cid: str, event: str, event_id: str | None = None) -> Envelope:
     if event != "offered":
         data["answered_at" if event == "answered" else "ended_at"] = NOW - 5
     return make_envelope("contact", cid, data, ts=NOW - 5, event_id=event_id)
+
+
+def test_a_write_that_fails_keeps_the_sequence_numbers_taken_before_it(bus: Bus) -> None:
+    """The script counts sequence numbers itself and stores the count once a call: a write that
+    fails half-way (a customer's history key of another type) ends the call with an error, and
+    the numbers the call's writes took are stored all the same, so none is given twice."""
+    bad = make_envelope("contact", "c2", {"event": "offered", "queue": "billing",
+                                          "channel": "voice", "customer_id": "BAD",
+                                          "enqueued_at": time.time()}, ts=time.time())  # fmt: skip
+    bus.client.set(order_key(bus.prefix, "BAD"), "not a sorted set")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        bus.publish_many([q("billing", 1), bad, q("billing", 2)])
+    assert bus.current_seq() == 2  # the queue's write, and the contact's up to its failure
+    assert bus.publish(q("billing", 3)) == 3
 
 
 def test_an_event_id_is_written_once_and_a_retry_changes_nothing(bus: Bus, follow) -> None:

@@ -37,14 +37,20 @@ local function write(b, stream, ck, a)
     end
     return 0
   end
-  local seq = redis.call('INCR', KEYS[1])
+  seq = seq + 1
   local env = '{"seq":' .. seq .. ',' .. string.sub(ARGV[a + 1], 2)
   redis.call('HSET', order, id, order_key)
+  -- an item without an order key is in neither the state nor the gone items: both are written
+  -- with its key, and its key is forgotten only after it went (the most of a replay's writes)
   if ARGV[a + 2] == '1' then
     redis.call('HSET', state, id, env)
-    redis.call('ZREM', gone, id)
+    if old then
+      redis.call('ZREM', gone, id)
+    end
   else
-    redis.call('HDEL', state, id)
+    if old then
+      redis.call('HDEL', state, id)
+    end
     redis.call('ZADD', gone, now, id)
   end
   if stream then
@@ -110,26 +116,38 @@ WRITES_LUA = (
     + """
 local channel, maxlen, now, forget, trust = ARGV[2], ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
 local kept, ttl, id_ttl, keep = tonumber(ARGV[7]), ARGV[8], ARGV[9], tonumber(ARGV[11])
+-- the bus's sequence number, counted here and stored once, after the call's writes
+local seq = tonumber(redis.call('GET', KEYS[1]) or 0)
+local first_seq = seq
 """
     + WRITE_LUA
     + """
 local out, k, a = {}, 4 + 3 * tonumber(ARGV[10]), 12
-for i = 1, tonumber(ARGV[1]) do
-  local shape, b = ARGV[a], tonumber(ARGV[a + 1])
-  local plain_shape = string.lower(shape)
-  local stream, ck, at = nil, nil, a + 2
-  if plain_shape == 'c' then
-    stream, ck, k, a = KEYS[2], k, k + 2, a + 9
-  else
-    stream, a = plain_shape == 'a' and KEYS[3] or nil, a + 6
+local written, failure = pcall(function()
+  for i = 1, tonumber(ARGV[1]) do
+    local shape, b = ARGV[a], tonumber(ARGV[a + 1])
+    local plain_shape = string.lower(shape)
+    local stream, ck, at = nil, nil, a + 2
+    if plain_shape == 'c' then
+      stream, ck, k, a = KEYS[2], k, k + 2, a + 9
+    else
+      stream, a = plain_shape == 'a' and KEYS[3] or nil, a + 6
+    end
+    if plain_shape == shape then
+      out[i] = write(b, stream, ck, at)
+    else
+      local first = redis.call('SET', KEYS[k], '1', 'NX', 'EX', id_ttl)
+      k = k + 1
+      out[i] = first and write(b, stream, ck, at) or 0
+    end
   end
-  if plain_shape == shape then
-    out[i] = write(b, stream, ck, at)
-  else
-    local first = redis.call('SET', KEYS[k], '1', 'NX', 'EX', id_ttl)
-    k = k + 1
-    out[i] = first and write(b, stream, ck, at) or 0
-  end
+end)
+-- the numbers the writes took are stored even when one failed (the writes before it stay)
+if seq ~= first_seq then
+  redis.call('SET', KEYS[1], seq)
+end
+if not written then
+  error(failure)
 end
 -- gone keys due to be forgotten: up to 100 a write, for each kind the call wrote
 for j = 0, tonumber(ARGV[10]) - 1 do
