@@ -23,7 +23,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from feeds.adapters.csv_cells import gaps
 from feeds.adapters.csv_rows import Chunk
 from feeds.adapters.producer import Producer
 from feeds.bus.fields import channels, displayable
@@ -141,7 +140,7 @@ def finished_contacts(
             **{p: _if_answered(parts[p][rows], took) for p in HANDLE_PARTS},
             "tags": [list(chunk.tags[i]) for i in vouched]}  # fmt: skip
     handle = handle_times(pd.DataFrame({p: parts[p][rows] for p in HANDLE_PARTS}))
-    handle = [h if t else None for h, t in zip(gaps(handle.to_numpy()), took.tolist(), strict=True)]
+    handle = _if_answered(handle.to_numpy(), took)
     finals: list[Prepared | None] = [None] * len(chunk)
     for i, final in zip(vouched, prepare_finals(source, cids, final_ts[rows].tolist(), eids, data,
                                                 handle), strict=True):  # fmt: skip
@@ -154,8 +153,10 @@ def finished_contacts(
 
 def _if_answered(values: np.ndarray, answered: np.ndarray) -> list[float | None]:
     """What only an answered contact says (when, its handle parts): None where it was
-    abandoned, or the file gave none."""
-    return [v if a else None for v, a in zip(gaps(values), answered.tolist(), strict=True)]
+    abandoned, or the file gave none (NaN)."""
+    out = values.astype(object)
+    out[~answered | np.isnan(values)] = None
+    return out.tolist()
 
 
 class Ending:
