@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -91,60 +93,65 @@ def finished_contacts(
     ident, tag = _Text(limits("contact", "queue")), _Text(limits("contact", "tags")["items"])
     event_id, in_force = _Text(limits(None, "event_id")), set(channels())
     source_ok = _Text(limits(None, "source"))(source) and displayable(source) == source
-    vouched: list[int] = []
-    cids: list[str] = []
-    eids: list[str | None] = []
-    # a file's few queues and agents, each checked once
-    queues = {q for q in set(chunk.queue) if ident(q)}
+    # Each check a column at a time; one that every row of most files passes (a file's few
+    # queues, channels and agents, each checked once; ids looked at whole) is not made per row.
+    seen = set(chunk.queue)
+    queues = {q for q in seen if ident(q)}
     staff = {a for a in set(chunk.agent_id) if a is not None and ident(a)}
-
     made = [
         contact_id or f"{source}-{line}"
         for contact_id, line in zip(chunk.contact_id, chunk.line, strict=True)
     ]
-    ids_ok = ident.every(made) and ident.every(chunk.customer_id)  # as most files' are
-    columns = (made, chunk.contact_id, chunk.queue, chunk.channel, ok.tolist(),
-               answered.tolist(), chunk.agent_id, chunk.customer_id, chunk.tags)  # fmt: skip
-    for i, (
-        cid,
-        contact_id,
-        queue,
-        channel,
-        good,
-        was_answered,
-        agent,
-        customer,
-        tags,
-    ) in enumerate(zip(*columns, strict=True)):
-        eid = f"{source}:{cid}:{'completed' if was_answered else 'abandoned'}" if (
-            ids and contact_id) else None  # fmt: skip
-        if (good and source_ok and (ids_ok or (ident(cid) and ident(customer))) and queue in queues
-                and channel in in_force and (agent is None or not was_answered or agent in staff)
-                and (eid is None or event_id(eid))
-                and (not tags or all(tag(x) and displayable(x) == x for x in tags))):  # fmt: skip
-            vouched.append(i)
-            cids.append(cid)
-            eids.append(eid)
+    was_answered = answered.tolist()
+    eids = ([f"{source}:{cid}:{'completed' if done else 'abandoned'}" if contact_id else None
+             for cid, contact_id, done in zip(made, chunk.contact_id, was_answered, strict=True)]
+            if ids else [None] * len(chunk))  # fmt: skip
+
+    def each(passes: Iterable[bool]) -> np.ndarray:
+        return np.fromiter(passes, dtype=bool, count=len(chunk))
+
+    ok &= source_ok
+    if not (ident.every(made) and ident.every(chunk.customer_id)):
+        ok &= each(ident(c) and ident(u) for c, u in zip(made, chunk.customer_id, strict=True))
+    if len(queues) < len(seen):
+        ok &= each(q in queues for q in chunk.queue)
+    if not set(chunk.channel) <= in_force:
+        ok &= each(c in in_force for c in chunk.channel)
+    if len(staff) < len(set(chunk.agent_id) - {None}):
+        ok &= each(a is None or not done or a in staff
+                   for a, done in zip(chunk.agent_id, was_answered, strict=True))  # fmt: skip
+    if ids:
+        ok &= each(e is None or event_id(e) for e in eids)
+    if any(chunk.tags):
+        ok &= each(all(tag(x) and displayable(x) == x for x in t) for t in chunk.tags)
+    vouched = np.flatnonzero(ok).tolist()
+    every = len(vouched) == len(chunk)
+
+    def pick(column: list[Any]) -> list[Any]:
+        return list(column) if every else [column[i] for i in vouched]
+
+    cids, eids = pick(made), pick(eids)
     rows = np.array(vouched, dtype=np.int64)
     nothing = np.full(len(chunk), np.nan)
     took = answered[rows]
-    agents = [chunk.agent_id[i] if answered[i] else None for i in vouched]
+    agents = [a if done else None for a, done in zip(pick(chunk.agent_id), took.tolist(),
+                                                     strict=True)]  # fmt: skip
     at, until = waited[rows], ended[rows]  # answered at (or the end of a wait), ended at
     data = {"event": np.where(took, "completed", "abandoned").tolist(),
-            "queue": [chunk.queue[i] for i in vouched],
-            "channel": [chunk.channel[i] for i in vouched],
-            "customer_id": [chunk.customer_id[i] for i in vouched],
+            "queue": pick(chunk.queue), "channel": pick(chunk.channel),
+            "customer_id": pick(chunk.customer_id),
             "enqueued_at": enqueued[rows].tolist(),
             "answered_at": _if_answered(at, took),
             "ended_at": until.tolist(), "agent_id": agents,
             **{p: _if_answered(parts[p][rows], took) for p in HANDLE_PARTS},
-            "tags": [list(chunk.tags[i]) for i in vouched]}  # fmt: skip
+            "tags": [list(t) for t in pick(chunk.tags)]}  # fmt: skip
     handle = handle_times(pd.DataFrame({p: parts[p][rows] for p in HANDLE_PARTS}))
     handle = _if_answered(handle.to_numpy(), took)
-    finals: list[Prepared | None] = [None] * len(chunk)
-    for i, final in zip(vouched, prepare_finals(source, cids, final_ts[rows].tolist(), eids, data,
-                                                handle), strict=True):  # fmt: skip
-        finals[i] = final
+    prepared = prepare_finals(source, cids, final_ts[rows].tolist(), eids, data, handle)
+    finals: list[Prepared | None] = list(prepared) if every else [None] * len(chunk)
+    if not every:
+        for i, final in zip(vouched, prepared, strict=True):
+            finals[i] = final
     told = Told(cids, np.ones(len(rows), dtype=np.int64), data["queue"], enqueued[rows],
                 np.where(answered, waited, nothing)[rows], until, final_ts[rows],
                 np.where(answered, talk + hold + wrap, 0.0)[rows], took, agents)  # fmt: skip
