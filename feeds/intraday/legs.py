@@ -14,7 +14,6 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from feeds.metrics.formulas import ABANDON_WAIT, ABANDONED, ANSWER_WAIT, ANSWERED
 
@@ -72,12 +71,12 @@ class Batched:
         kept = [legs[i] for i in mine]
         batch = _Batch(keys, values, waits, np.zeros(len(keys), dtype=bool), kept)
         self._kept.update(zip(kept, zip(itertools.repeat(batch), mine), strict=True))
-        reaching = [keys[i] for i in mine]
-        self._by_last.setdefault(max(k[1] for k in reaching), []).append(batch)  # type: ignore[index]
-        codes, reached = pd.factorize(pd.Series(reaching, dtype=object))
+        reached: dict[Key, int] = {}  # the intervals they count in, each with its number
+        codes = [reached.setdefault(keys[i], len(reached)) for i in mine]  # type: ignore[arg-type]
+        self._by_last.setdefault(max(k[1] for k in reached), []).append(batch)
         longest = np.full(len(reached), np.nan)
-        np.fmax.at(longest, codes, waits[mine])  # NaN (no wait) loses to any wait
-        for key, wait in zip(reached.tolist(), longest.tolist(), strict=True):
+        np.fmax.at(longest, np.array(codes), waits[mine])  # NaN (no wait) loses to any wait
+        for key, wait in zip(reached, longest.tolist(), strict=True):
             self._batches.setdefault(key, []).append(batch)
             if wait == wait:
                 self._longest[key] = max(wait, self._longest.get(key, wait))
