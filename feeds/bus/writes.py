@@ -177,9 +177,10 @@ class Packer:
                     counts[j] += len(run)
                     run.clear()
 
-        # a prepared write's shape (upper case: with an event id) and its kind's KEYS index
+        # a prepared write's arguments: its shape (upper case: with an event id), its kind's KEYS
+        # index, then the template of its own
         kind = b"%d" % at.get("contact", 0)
-        plain, with_id = (b"$1\r\n%b\r\n$%d\r\n%b\r\n" % (shape, len(kind), kind)
+        plain, with_id = (b"$1\r\n%b\r\n$%d\r\n%b\r\n" % (shape, len(kind), kind) + args_of
                           for shape in (b"c", b"C"))  # fmt: skip
         prepared = 0
         for env in envs:
@@ -199,9 +200,9 @@ class Packer:
                 counts[0] += 1
             cid, key, stored = env.id.encode(), _key(bus, env, now).encode(), env.stored
             summary, enqueued, stamp = env.summary, env.enqueued, env.stamp
-            arg_parts += (shape, args_of % (
-                len(cid), cid, len(stored), stored, len(key), key, len(summary), summary,
-                len(enqueued), enqueued, len(stamp), stamp))  # fmt: skip
+            arg_parts.append(shape % (len(cid), cid, len(stored), stored, len(key), key,
+                                      len(summary), summary, len(enqueued), enqueued,
+                                      len(stamp), stamp))  # fmt: skip
         close()
         nkeys = counts[0] + 2 * prepared
         head = _resp(["EVAL", self.script, nkeys])
