@@ -122,13 +122,9 @@ def finished_contacts(
                    for a, done in zip(chunk.agent_id, was_answered, strict=True))  # fmt: skip
     if ids:
         ok &= each(e is None or event_id(e) for e in eids)
-    ok[
-        [
-            i
-            for i, t in enumerate(chunk.tags)  # the few rows with tags
-            if t and not all(tag(x) and displayable(x) == x for x in t)
-        ]
-    ] = False
+    refused = [i for i, t in enumerate(chunk.tags)  # the few rows with tags
+               if t and not all(tag(x) and displayable(x) == x for x in t)]  # fmt: skip
+    ok[refused] = False
     vouched = np.flatnonzero(ok).tolist()
     every = len(vouched) == len(chunk)
 

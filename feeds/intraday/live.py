@@ -140,9 +140,8 @@ class Intraday:
                 for q, start, ok in zip(told.queue, day.intervals(told.enqueued),
                                         given[:, 0].tolist(), strict=True)]  # fmt: skip
         legs = list(zip(told.cid, told.leg.tolist(), strict=True))
-        if not (
-            (not self._legs or self._legs.keys().isdisjoint(legs)) and self._batched.none_of(legs)
-        ):
+        settled_alone = self._legs and not self._legs.keys().isdisjoint(legs)
+        if settled_alone or not self._batched.none_of(legs):
             # one counted before (a contact forgotten since): one at a time
             for lk, key, row in zip(legs, keys, values.tolist(), strict=True):
                 self._settled(lk, counted(key, row, None) if key is not None else None)
