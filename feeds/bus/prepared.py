@@ -88,8 +88,10 @@ def prepare_finals(
     digests = [sha1(told % row, usedforsecurity=False).hexdigest()[:16]
                for row in zip(idj, tsj, body, strict=True)]  # fmt: skip
     stages = [_STAGES[event] for event in events]
-    keys = [key_text(*row) for row in zip(stages, map(bytes.decode, tsj), [0] * rows, digests,
-                                          strict=True)]  # fmt: skip
+    keys = [
+        key_text(stage, t.decode(), 0, digest)  # not deleted
+        for stage, t, digest in zip(stages, tsj, digests, strict=True)
+    ]
     return list(starmap(Prepared, zip(ids, ts, tsj, keys, event_ids, data["customer_id"],
                                       said["enqueued_at"], stored_rows, kept, stages, digests,
                                       strict=True)))  # fmt: skip
