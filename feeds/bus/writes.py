@@ -182,6 +182,7 @@ class Packer:
         kind = b"%d" % at.get("contact", 0)
         plain, with_id = (b"$1\r\n%b\r\n$%d\r\n%b\r\n" % (shape, len(kind), kind) + args_of
                           for shape in (b"c", b"C"))  # fmt: skip
+        each = plain.count(b"$")  # a prepared write's arguments: one bulk string each
         prepared = 0
         for env in envs:
             if type(env) is not Prepared:
@@ -206,8 +207,8 @@ class Packer:
         close()
         nkeys = counts[0] + 2 * prepared
         head = _resp(["EVAL", self.script, nkeys])
-        return b"".join([b"*%d\r\n" % (3 + nkeys + counts[1] + 9 * prepared), head, *key_parts,
-                         *arg_parts])  # fmt: skip
+        return b"".join([b"*%d\r\n" % (3 + nkeys + counts[1] + each * prepared), head,
+                         *key_parts, *arg_parts])  # fmt: skip
 
 
 class Line:
